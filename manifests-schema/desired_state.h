@@ -1,0 +1,106 @@
+// DesiredState: what the config repo says each node must run, fully expanded (themes applied,
+// defaults filled, per-environment overrides merged, names mapped to Dokku app names).
+// Plain data, immutable once built; diff/plan consume it, `dflow render` prints it.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace dflow {
+
+struct PortMapping {
+  std::string scheme;  // http | https | tcp | udp
+  int host_port = 0;
+  int container_port = 0;
+
+  std::string ToString() const {  // "http:80:5000", Dokku's own form
+    return scheme + ":" + std::to_string(host_port) + ":" + std::to_string(container_port);
+  }
+  auto operator<=>(const PortMapping&) const = default;
+};
+
+// Where an app's code comes from: a Git repo at a ref, or a container image.
+struct DeploySource {
+  std::string git_url;  // set with git_ref, or empty
+  std::string git_ref;  // branch, tag or commit
+  std::string image;    // registry/name:tag or @sha256:..., or empty
+  bool operator==(const DeploySource&) const = default;
+};
+
+// One Dokku app on one node: a service of an application in an environment.
+struct AppSpec {
+  std::string name;  // Dokku app name, from DokkuAppName() in app_name.h
+  std::string application;
+  std::string service;
+  std::string environment;
+
+  std::map<std::string, std::string> config;  // plain values, overrides already merged
+  std::vector<std::string> secret_keys;       // sorted; values come from the secrets file
+  std::vector<std::string> domains;           // sorted, lower case
+  std::vector<PortMapping> ports;             // sorted
+  std::string proxy_type = "traefik";
+  std::string builder;  // "" = Dokku auto-detects; else herokuish|dockerfile|pack|nixpacks|...
+  DeploySource source;
+  std::map<std::string, int> processes;   // process type -> count
+  std::vector<std::string> datastores;    // DatastoreSpec::name values to link, sorted
+  std::vector<std::string> checks_disabled;  // process types, sorted
+  std::vector<std::string> checks_skipped;   // process types, sorted
+  std::map<std::string, std::string> resource_limits;        // "memory" -> "512m", "cpu" -> "1"
+  std::map<std::string, std::string> resource_reservations;  // same keys
+  std::vector<std::string> storage;   // "host-path:container-path", sorted
+  std::vector<std::string> networks;  // attached after deploy, sorted
+  bool protect = false;               // never destroyed by dflow
+};
+
+// A datastore service (dokku-postgres / dokku-redis) on one node.
+struct DatastoreSpec {
+  std::string name;    // Dokku service name
+  std::string engine;  // postgres | redis
+  std::string application;
+  std::string environment;
+  bool protect = false;        // never destroyed
+  bool allow_destroy = false;  // only then may a removed datastore be destroyed
+};
+
+// Traffic settings a node gets from its environment(s): Traefik through Dokku and TLS.
+struct TrafficSpec {
+  std::string proxy = "traefik";
+  bool tls = false;
+  std::string letsencrypt_email;   // enables ACME in Traefik when set
+  std::string letsencrypt_server;  // "" = production ACME
+  bool operator==(const TrafficSpec&) const = default;
+};
+
+struct NodeSpec {
+  std::string name;
+  std::string host;
+  int port = 22;
+  std::string user = "dokku";
+  std::string host_key;  // "SHA256:..." as ssh-keygen -lf prints it, or "" (known_hosts)
+  std::map<std::string, std::string> labels;
+};
+
+struct EnvironmentSpec {
+  std::string name;
+  std::vector<std::string> nodes;  // sorted
+  std::string domain;
+  bool prune = false;      // destroy managed apps whose service left the repo
+  bool self_heal = true;   // put hand-made drift back (else only report it)
+  TrafficSpec traffic;
+};
+
+struct NodeDesiredState {
+  NodeSpec node;
+  TrafficSpec traffic;
+  std::vector<AppSpec> apps;              // sorted by name
+  std::vector<DatastoreSpec> datastores;  // sorted by name
+};
+
+struct DesiredState {
+  std::string revision;                       // commit id the state was read from, or ""
+  std::vector<EnvironmentSpec> environments;  // sorted by name
+  std::vector<NodeDesiredState> nodes;        // sorted by node name; every declared node
+};
+
+}  // namespace dflow

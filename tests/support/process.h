@@ -1,0 +1,41 @@
+// Test helpers: run a local program and capture its output; temp directories.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace dflow::test {
+
+struct Captured {
+  int exit_code = -1;  // -1 when it did not exit normally
+  std::string out;
+  std::string err;
+};
+
+// Runs argv[0] (a path) with argv, feeding `input` on stdin; waits for it to exit.
+// `env` entries "K=V" are added to the inherited environment.
+Captured RunCapture(const std::vector<std::string>& argv, const std::string& input,
+                    const std::vector<std::string>& env = {});
+
+// Splits "a\0b\0" into {"a", "b"}.
+std::vector<std::string> SplitNul(const std::string& text);
+
+// A fresh directory under $TMPDIR, removed with everything in it on destruction.
+class ScopedTempDir {
+ public:
+  ScopedTempDir();
+  ~ScopedTempDir();
+  ScopedTempDir(const ScopedTempDir&) = delete;
+  ScopedTempDir& operator=(const ScopedTempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Writes `content` to `path`, creating parent directories.
+void WriteFile(const std::filesystem::path& path, const std::string& content);
+std::string ReadFile(const std::filesystem::path& path);
+
+}  // namespace dflow::test
