@@ -32,23 +32,23 @@ struct ObservedApp {
   std::string source_image;            // git:report source-image
 
   bool deployed = false;
-  std::string running;               // "true" | "false" | "mixed" | ""
-  int process_count = 0;             // containers, -1 when Dokku could not tell
-  std::map<std::string, int> scale;  // ps:scale: process type -> desired count
+  std::string running;                                // "true" | "false" | "mixed" | ""
+  int process_count = 0;                              // containers, -1 when Dokku could not tell
+  std::map<std::string, int> scale;                   // ps:scale: process type -> desired count
   std::map<std::string, std::string> process_status;  // "web.1" -> "running", "exited", ...
 
   std::vector<std::string> checks_disabled;  // process types, "_all_", sorted
   std::vector<std::string> checks_skipped;
   std::map<std::string, std::string> resources;  // "_default_.limit.memory" -> "512m"
-  std::vector<std::string> storage;   // "host:container" bind mounts, sorted
-  std::vector<std::string> networks;  // attach-post-deploy networks, sorted
-  std::vector<std::string> linked_datastores;  // "postgres/<svc>", "redis/<svc>", sorted
-  std::string last_build_status;  // builds:report build-status, "" if none
+  std::vector<std::string> storage;              // "host:container" bind mounts, sorted
+  std::vector<std::string> networks;             // attach-post-deploy networks, sorted
+  std::vector<std::string> linked_datastores;    // "postgres/<svc>", "redis/<svc>", sorted
+  std::string last_build_status;                 // builds:report build-status, "" if none
 };
 
 struct ObservedDatastore {
   std::string name;
-  std::string engine;  // postgres | redis
+  std::string engine;                    // postgres | redis
   std::vector<std::string> linked_apps;  // sorted
 };
 

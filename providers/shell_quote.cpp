@@ -14,9 +14,8 @@ bool IsEchoOption(std::string_view word) {
 }
 
 Status Reject(std::size_t index, std::string_view why) {
-  return Status(Code::kInvalidArgument,
-                "argument " + std::to_string(index + 1) + " cannot be sent to dokku: " +
-                    std::string(why));
+  return Status(Code::kInvalidArgument, "argument " + std::to_string(index + 1) +
+                                            " cannot be sent to dokku: " + std::string(why));
 }
 
 Status CheckForcedCommandWord(std::size_t index, std::string_view word, bool git_command) {

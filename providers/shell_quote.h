@@ -28,7 +28,8 @@ std::string ShellQuote(std::string_view word);
 // Renders `dokku <argv...>` as the command line to send. Fails with kInvalidArgument,
 // naming the offending argument, when the remote side could not carry it exactly: a NUL
 // byte anywhere; for kDokkuForcedCommand also a newline or carriage return (send such config
-// values with config:set --encoded), an empty word (xargs drops it), a token /bin/echo would eat (-n, -e, -E, -neE...,
+// values with config:set --encoded), an empty word (xargs drops it), a token /bin/echo would eat
+// (-n, -e, -E, -neE...,
 // --help, --version), and for git commands whitespace or quotes.
 Result<std::string> RenderRemoteCommand(const std::vector<std::string>& argv, RemoteShell shell);
 

@@ -33,6 +33,17 @@ int Main(int argc, char** argv) {
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
         ->default_str("info");
 
+    // CLI11 would say "A subcommand is required" for a mistyped command; name it instead.
+    if (argc > 1 && argv[1][0] != '-') {
+      const std::string word = argv[1];
+      bool known = false;
+      for (const Command& command : Commands()) known = known || word == command.name;
+      if (!known) {
+        std::cerr << "dflow: unknown command '" << word << "'\nRun 'dflow --help' for the list.\n";
+        return kExitUsage;
+      }
+    }
+
     std::function<int()> run;
     for (const Command& command : Commands()) {
       CLI::App* sub = app.add_subcommand(command.name, command.summary);

@@ -113,7 +113,8 @@ struct TreeWalk {
 // "" when it leaves the repository.
 std::string ResolveLinkInTree(const std::string& link_path, const std::string& target) {
   if (target.empty() || target.front() == '/') return "";
-  fs::path resolved = (fs::path("/") / fs::path(link_path).parent_path() / target).lexically_normal();
+  fs::path resolved =
+      (fs::path("/") / fs::path(link_path).parent_path() / target).lexically_normal();
   std::string text = resolved.generic_string();
   if (text.size() < 2 || text.front() != '/') return "";
   return text.substr(1);

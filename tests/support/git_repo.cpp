@@ -20,15 +20,14 @@ GitRepo::GitRepo(std::filesystem::path path, bool bare) : path_(std::move(path))
 }
 
 std::string GitRepo::Git(const std::string& args) const {
-  Captured result = RunCapture(
-      {"/bin/sh", "-c",
-       "cd \"$0\" && git -c user.name=dflow-test -c user.email=test@dflow.invalid "
-       "-c commit.gpgsign=false " +
-           args,
-       path_.string()},
-      "");
-  if (result.exit_code != 0)
-    throw std::runtime_error("git " + args + " failed: " + result.err);
+  Captured result =
+      RunCapture({"/bin/sh", "-c",
+                  "cd \"$0\" && git -c user.name=dflow-test -c user.email=test@dflow.invalid "
+                  "-c commit.gpgsign=false " +
+                      args,
+                  path_.string()},
+                 "");
+  if (result.exit_code != 0) throw std::runtime_error("git " + args + " failed: " + result.err);
   return Trim(result.out);
 }
 

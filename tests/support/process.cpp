@@ -52,11 +52,17 @@ Captured RunCapture(const std::vector<std::string>& argv, const std::string& inp
     char buf[65536];
     if (fds[0].revents) {
       ssize_t n = read(out[0], buf, sizeof buf);
-      if (n <= 0) out_open = false; else result.out.append(buf, n);
+      if (n <= 0)
+        out_open = false;
+      else
+        result.out.append(buf, n);
     }
     if (fds[1].revents) {
       ssize_t n = read(err[0], buf, sizeof buf);
-      if (n <= 0) err_open = false; else result.err.append(buf, n);
+      if (n <= 0)
+        err_open = false;
+      else
+        result.err.append(buf, n);
     }
     if (in_fd >= 0 && fds[2].revents) {
       ssize_t n = write(in_fd, input.data() + written, input.size() - written);
