@@ -1,0 +1,226 @@
+#include "reconciler/status_store.h"
+
+#include <sqlite3.h>
+
+#include <mutex>
+
+namespace dflow {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
+CREATE TABLE IF NOT EXISTS reconciles(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, revision TEXT NOT NULL, trigger TEXT NOT NULL,
+  started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL DEFAULT 0,
+  result TEXT NOT NULL DEFAULT '', message TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS actions(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  reconcile_id INTEGER NOT NULL REFERENCES reconciles(id) ON DELETE CASCADE,
+  node TEXT NOT NULL, app TEXT NOT NULL, action TEXT NOT NULL, result TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL, error TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS actions_by_reconcile ON actions(reconcile_id);
+CREATE TABLE IF NOT EXISTS app_status(
+  node TEXT NOT NULL, app TEXT NOT NULL, environment TEXT NOT NULL, application TEXT NOT NULL,
+  service TEXT NOT NULL, sync TEXT NOT NULL, health TEXT NOT NULL, revision TEXT NOT NULL,
+  last_error TEXT NOT NULL, updated_at INTEGER NOT NULL, synced_at INTEGER NOT NULL,
+  PRIMARY KEY(node, app));
+CREATE TABLE IF NOT EXISTS source_status(
+  id INTEGER PRIMARY KEY CHECK(id = 1), applied_revision TEXT NOT NULL,
+  applied_author TEXT NOT NULL, applied_message TEXT NOT NULL,
+  attempted_revision TEXT NOT NULL, error TEXT NOT NULL, updated_at INTEGER NOT NULL);
+)sql";
+
+// A prepared statement bound positionally; finalised on destruction.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  bool valid() const { return stmt_ != nullptr; }
+  Statement& Bind(const std::string& value) {
+    sqlite3_bind_text(stmt_, ++index_, value.data(), static_cast<int>(value.size()),
+                      SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& Bind(std::int64_t value) {
+    sqlite3_bind_int64(stmt_, ++index_, value);
+    return *this;
+  }
+  int Step() { return sqlite3_step(stmt_); }
+  std::string Text(int column) const {
+    const auto* text = sqlite3_column_text(stmt_, column);
+    return text ? std::string(reinterpret_cast<const char*>(text),
+                              static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+                : std::string();
+  }
+  std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+  int index_ = 0;
+};
+
+class SqliteStatusStore final : public StatusStore {
+ public:
+  explicit SqliteStatusStore(sqlite3* db) : db_(db) {}
+  ~SqliteStatusStore() override { sqlite3_close(db_); }
+
+  Result<std::int64_t> BeginReconcile(const ReconcileRecord& r) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "INSERT INTO reconciles(revision, trigger, started_at) VALUES(?,?,?)");
+    s.Bind(r.revision).Bind(r.trigger).Bind(r.started_at);
+    if (s.Step() != SQLITE_DONE) return Error("begin reconcile");
+    return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
+  }
+
+  Status FinishReconcile(std::int64_t id, const std::string& result, const std::string& message,
+                         std::int64_t finished_at) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "UPDATE reconciles SET result=?, message=?, finished_at=? WHERE id=?");
+    s.Bind(result).Bind(message).Bind(finished_at).Bind(id);
+    return Done(s, "finish reconcile");
+  }
+
+  Status RecordAction(const ActionRecord& a) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "INSERT INTO actions(reconcile_id, node, app, action, result, duration_ms, "
+                "error, at) VALUES(?,?,?,?,?,?,?,?)");
+    s.Bind(a.reconcile_id).Bind(a.node).Bind(a.app).Bind(a.action).Bind(a.result);
+    s.Bind(a.duration_ms).Bind(a.error).Bind(a.at);
+    return Done(s, "record action");
+  }
+
+  Status PutAppStatus(const AppStatusRecord& r) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "INSERT OR REPLACE INTO app_status(node, app, environment, application, "
+                "service, sync, health, revision, last_error, updated_at, synced_at) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
+    s.Bind(r.node).Bind(r.app).Bind(r.environment).Bind(r.application).Bind(r.service);
+    s.Bind(r.sync).Bind(r.health).Bind(r.revision).Bind(r.last_error).Bind(r.updated_at);
+    s.Bind(r.synced_at);
+    return Done(s, "store app status");
+  }
+
+  Status RemoveAppStatus(const std::string& node, const std::string& app) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "DELETE FROM app_status WHERE node=? AND app=?");
+    s.Bind(node).Bind(app);
+    return Done(s, "remove app status");
+  }
+
+  Status PutSourceStatus(const SourceStatusRecord& r) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "INSERT OR REPLACE INTO source_status(id, applied_revision, applied_author, "
+                "applied_message, attempted_revision, error, updated_at) "
+                "VALUES(1,?,?,?,?,?,?)");
+    s.Bind(r.applied_revision).Bind(r.applied_author).Bind(r.applied_message);
+    s.Bind(r.attempted_revision).Bind(r.error).Bind(r.updated_at);
+    return Done(s, "store source status");
+  }
+
+  Result<std::vector<AppStatusRecord>> AppStatuses() override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "SELECT node, app, environment, application, service, sync, health, revision, "
+                "last_error, updated_at, synced_at FROM app_status "
+                "ORDER BY environment, application, service, node");
+    std::vector<AppStatusRecord> records;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      records.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5),
+                         s.Text(6), s.Text(7), s.Text(8), s.Int(9), s.Int(10)});
+    }
+    if (rc != SQLITE_DONE) return Error("read app status");
+    return records;
+  }
+
+  Result<SourceStatusRecord> SourceStatus() override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "SELECT applied_revision, applied_author, applied_message, attempted_revision, "
+                "error, updated_at FROM source_status WHERE id=1");
+    SourceStatusRecord record;
+    int rc = s.Step();
+    if (rc == SQLITE_ROW)
+      record = {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5)};
+    else if (rc != SQLITE_DONE)
+      return Error("read source status");
+    return record;
+  }
+
+  Result<std::vector<std::pair<ReconcileRecord, std::vector<ActionRecord>>>> History(
+      int limit) override {
+    std::lock_guard lock(mutex_);
+    std::vector<std::pair<ReconcileRecord, std::vector<ActionRecord>>> history;
+    Statement s(db_,
+                "SELECT id, revision, trigger, started_at, finished_at, result, message "
+                "FROM reconciles ORDER BY id DESC LIMIT ?");
+    s.Bind(static_cast<std::int64_t>(limit));
+    while (s.Step() == SQLITE_ROW) {
+      ReconcileRecord r{s.Int(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4), s.Text(5), s.Text(6)};
+      history.emplace_back(r, std::vector<ActionRecord>{});
+    }
+    for (auto& [reconcile, actions] : history) {
+      Statement a(db_,
+                  "SELECT node, app, action, result, duration_ms, error, at FROM actions "
+                  "WHERE reconcile_id=? ORDER BY id");
+      a.Bind(reconcile.id);
+      while (a.Step() == SQLITE_ROW) {
+        actions.push_back({reconcile.id, a.Text(0), a.Text(1), a.Text(2), a.Text(3), a.Int(4),
+                           a.Text(5), a.Int(6)});
+      }
+    }
+    return history;
+  }
+
+  Status Prune(int keep) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "DELETE FROM reconciles WHERE id NOT IN "
+                "(SELECT id FROM reconciles ORDER BY id DESC LIMIT ?)");
+    s.Bind(static_cast<std::int64_t>(keep));
+    return Done(s, "prune history");
+  }
+
+ private:
+  Status Error(const std::string& what) const {
+    return Status(Code::kUnavailable, "status store: " + what + ": " + sqlite3_errmsg(db_));
+  }
+  Status Done(Statement& s, const std::string& what) {
+    if (!s.valid() || s.Step() != SQLITE_DONE) return Error(what);
+    return Status::Ok();
+  }
+
+  std::mutex mutex_;
+  sqlite3* db_;  // GUARDED_BY(mutex_)
+};
+
+}  // namespace
+
+Result<std::unique_ptr<StatusStore>> StatusStore::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return Status(Code::kUnavailable, "open status store " + path + ": " + message);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  char* error = nullptr;
+  if (sqlite3_exec(db, "PRAGMA foreign_keys=ON;", nullptr, nullptr, nullptr) != SQLITE_OK ||
+      sqlite3_exec(db, kSchema, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error ? error : sqlite3_errmsg(db);
+    sqlite3_free(error);
+    sqlite3_close(db);
+    return Status(Code::kUnavailable, "initialise status store " + path + ": " + message);
+  }
+  return std::unique_ptr<StatusStore>(new SqliteStatusStore(db));
+}
+
+}  // namespace dflow

@@ -1,0 +1,99 @@
+#include "reconciler/status_store.h"
+
+#include <doctest/doctest.h>
+
+#include "tests/support/process.h"
+
+namespace dflow {
+namespace {
+
+TEST_CASE("status and history survive reopening the store") {
+  test::ScopedTempDir dir;
+  const std::string path = (dir.path() / "state.db").string();
+  std::int64_t id = 0;
+  {
+    auto store = StatusStore::Open(path);
+    REQUIRE(store.ok());
+    auto begun = (*store)->BeginReconcile({0, "abc123", "webhook", 100, 0, "", ""});
+    REQUIRE(begun.ok());
+    id = *begun;
+    REQUIRE(
+        (*store)->RecordAction({id, "prod-1", "web", "config:set FOO", "ok", 12, "", 101}).ok());
+    REQUIRE((*store)
+                ->RecordAction({id, "prod-1", "web", "ps:restart", "failed", 30, "boom", 102})
+                .ok());
+    REQUIRE((*store)->FinishReconcile(id, "failed", "1 action failed", 103).ok());
+    REQUIRE((*store)
+                ->PutAppStatus({"prod-1", "web", "production", "courses", "web", "Failed",
+                                "Degraded", "abc123", "boom", 103, 90})
+                .ok());
+    REQUIRE((*store)
+                ->PutSourceStatus({"abc123", "Ada", "change", "def456", "x.yaml:1:1: bad", 104})
+                .ok());
+  }
+  auto store = StatusStore::Open(path);
+  REQUIRE(store.ok());
+  auto history = (*store)->History(10);
+  REQUIRE(history.ok());
+  REQUIRE(history->size() == 1);
+  CHECK((*history)[0].first.id == id);
+  CHECK((*history)[0].first.result == "failed");
+  REQUIRE((*history)[0].second.size() == 2);
+  CHECK((*history)[0].second[1].error == "boom");
+  auto apps = (*store)->AppStatuses();
+  REQUIRE(apps.ok());
+  REQUIRE(apps->size() == 1);
+  CHECK((*apps)[0].health == "Degraded");
+  CHECK((*apps)[0].synced_at == 90);
+  auto source = (*store)->SourceStatus();
+  REQUIRE(source.ok());
+  CHECK(source->attempted_revision == "def456");
+  CHECK(source->error == "x.yaml:1:1: bad");
+}
+
+TEST_CASE("app status is replaced per node and app, and removable") {
+  test::ScopedTempDir dir;
+  auto store = StatusStore::Open((dir.path() / "s.db").string());
+  REQUIRE(store.ok());
+  AppStatusRecord record{"n1",      "a",  "staging", "app", "web", "OutOfSync",
+                         "Healthy", "r1", "",        1,     0};
+  REQUIRE((*store)->PutAppStatus(record).ok());
+  record.sync = "Synced";
+  REQUIRE((*store)->PutAppStatus(record).ok());
+  REQUIRE(
+      (*store)
+          ->PutAppStatus({"n2", "a", "staging", "app", "web", "Synced", "Healthy", "r1", "", 1, 1})
+          .ok());
+  auto apps = (*store)->AppStatuses();
+  REQUIRE(apps->size() == 2);
+  CHECK((*apps)[0].sync == "Synced");
+  REQUIRE((*store)->RemoveAppStatus("n1", "a").ok());
+  CHECK((*store)->AppStatuses()->size() == 1);
+}
+
+TEST_CASE("retention keeps the newest reconciles and drops their actions with them") {
+  test::ScopedTempDir dir;
+  auto store = StatusStore::Open((dir.path() / "s.db").string());
+  REQUIRE(store.ok());
+  for (int i = 0; i < 5; ++i) {
+    auto id = (*store)->BeginReconcile({0, "r" + std::to_string(i), "interval", i, 0, "", ""});
+    REQUIRE(id.ok());
+    REQUIRE((*store)->RecordAction({*id, "n", "a", "x", "ok", 1, "", i}).ok());
+  }
+  REQUIRE((*store)->Prune(2).ok());
+  auto history = (*store)->History(10);
+  REQUIRE(history->size() == 2);
+  CHECK((*history)[0].first.revision == "r4");
+  CHECK((*history)[1].first.revision == "r3");
+  CHECK((*history)[1].second.size() == 1);
+}
+
+TEST_CASE("an unwritable path is a clear error") {
+  auto store = StatusStore::Open("/nonexistent-dir/state.db");
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.status().code() == Code::kUnavailable);
+  CHECK(store.status().message().starts_with("open status store /nonexistent-dir/state.db: "));
+}
+
+}  // namespace
+}  // namespace dflow
