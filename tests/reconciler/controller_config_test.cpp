@@ -1,0 +1,91 @@
+#include "reconciler/controller_config.h"
+
+#include <doctest/doctest.h>
+
+namespace dflow {
+namespace {
+
+TEST_CASE("a full controller config is read with its defaults filled") {
+  auto result = ParseControllerConfig(R"(
+repo:
+  url: https://git.example.com/acme/fleet.git
+  branch: production
+  tokenFile: /etc/dflow/repo-token
+ssh:
+  identity: [/etc/dflow/id_ed25519, /etc/dflow/id_rsa]
+  knownHosts: /etc/dflow/known_hosts
+  connectTimeout: 5s
+stateDir: /var/lib/dflow
+listen: 0.0.0.0:9000
+interval: 2m
+concurrency: 16
+webhook:
+  secretEnv: DFLOW_WEBHOOK_SECRET
+maxDeleteShare: 0.25
+)",
+                                      "dflow.yaml");
+  REQUIRE(result.ok());
+  const auto& c = result.config;
+  CHECK(c.repo_url == "https://git.example.com/acme/fleet.git");
+  CHECK(c.branch == "production");
+  CHECK(c.ssh_identities == std::vector<std::string>{"/etc/dflow/id_ed25519", "/etc/dflow/id_rsa"});
+  CHECK(c.connect_timeout == std::chrono::seconds(5));
+  CHECK(c.command_timeout == std::chrono::seconds(600));
+  CHECK(c.interval == std::chrono::seconds(120));
+  CHECK(c.concurrency == 16);
+  CHECK(c.webhook_secret_env == "DFLOW_WEBHOOK_SECRET");
+  CHECK(c.max_delete_share == doctest::Approx(0.25));
+  CHECK(c.history_keep == 1000);
+}
+
+TEST_CASE("every error of a bad config is reported with its place") {
+  auto result = ParseControllerConfig(R"(repo:
+  url: file:///srv/fleet.git
+  brnch: main
+interval: soon
+concurrency: 0
+webhook:
+  secret: hunter2
+colour: blue
+)",
+                                      "/etc/dflow/dflow.yaml");
+  REQUIRE(result.errors.size() == 5);
+  CHECK(result.errors[0].ToString() ==
+        "/etc/dflow/dflow.yaml:3:3: unknown field 'repo.brnch' (known: url, branch, tokenFile, "
+        "tokenEnv, sshKey)");
+  CHECK(result.errors[1].ToString() ==
+        "/etc/dflow/dflow.yaml:4:11: interval must be a positive duration (write it like 30s, "
+        "5m or 1h)");
+  CHECK(result.errors[2].ToString() ==
+        "/etc/dflow/dflow.yaml:5:14: concurrency must be a whole number from 1 to 256");
+  CHECK(result.errors[3].message == "webhook.secret must not be written in the config file");
+  CHECK(result.errors[3].ToString().find("hunter2") == std::string::npos);
+  CHECK(result.errors[4].line == 8);
+  CHECK(result.errors[4].message == "unknown field 'colour'");
+}
+
+TEST_CASE("missing repo url, invalid YAML and a missing file are refused") {
+  auto no_repo = ParseControllerConfig("interval: 30s\n", "c.yaml");
+  REQUIRE(no_repo.errors.size() == 1);
+  CHECK(no_repo.errors[0].message == "repo.url is required");
+  auto bad_yaml = ParseControllerConfig("repo: [unclosed\n", "c.yaml");
+  REQUIRE(bad_yaml.errors.size() == 1);
+  CHECK(bad_yaml.errors[0].message.starts_with("invalid YAML: "));
+  auto missing = LoadControllerConfig("/nonexistent/dflow.yaml");
+  REQUIRE(missing.errors.size() == 1);
+  CHECK(missing.errors[0].message == "cannot read the controller config");
+}
+
+TEST_CASE("durations") {
+  CHECK(*ParseDuration("45") == std::chrono::seconds(45));
+  CHECK(*ParseDuration("45s") == std::chrono::seconds(45));
+  CHECK(*ParseDuration("3m") == std::chrono::seconds(180));
+  CHECK(*ParseDuration("1h") == std::chrono::seconds(3600));
+  CHECK_FALSE(ParseDuration("1d").ok());
+  CHECK_FALSE(ParseDuration("m").ok());
+  CHECK_FALSE(ParseDuration("").ok());
+  CHECK_FALSE(ParseDuration("99999999999").ok());
+}
+
+}  // namespace
+}  // namespace dflow
