@@ -1,0 +1,36 @@
+// Follows one branch of a remote config repo in a bare mirror inside the state directory
+// (libgit2). Manifests are then read from the fetched commit's tree (manifest_source.h), never
+// from a work tree. A failed fetch leaves the mirror, and so the last good commit, as it was.
+#pragma once
+
+#include <string>
+
+#include "manifests-schema/status.h"
+
+namespace dflow {
+
+struct GitRemoteOptions {
+  std::string url;  // file://..., /path, https://..., ssh://git@host/path or git@host:path
+  std::string branch = "main";
+  std::string token;    // https: sent as the password (user "x-access-token"); a secret
+  std::string ssh_key;  // ssh: private key path (public key beside it as <path>.pub if present)
+  std::string ssh_passphrase;
+};
+
+struct FetchedCommit {
+  std::string id;        // full commit id of the branch head
+  std::string author;    // "Name <email>"
+  std::string summary;   // first line of the message
+  bool changed = false;  // differs from what the mirror held before this fetch
+};
+
+// Fetches `options.branch` into the bare repository at `mirror_dir` (created on first use) and
+// returns its head. Errors: kUnavailable for network or auth trouble (message scrubbed of
+// tokens), kNotFound when the branch does not exist on the remote.
+Result<FetchedCommit> FetchIntoMirror(const GitRemoteOptions& options,
+                                      const std::string& mirror_dir);
+
+// Removes any user:password@ part from a URL for logs and errors.
+std::string ScrubUrl(const std::string& url);
+
+}  // namespace dflow
