@@ -42,15 +42,15 @@ struct AppSpec {
   std::string proxy_type = "traefik";
   std::string builder;  // "" = Dokku auto-detects; else herokuish|dockerfile|pack|nixpacks|...
   DeploySource source;
-  std::map<std::string, int> processes;   // process type -> count
-  std::vector<std::string> datastores;    // DatastoreSpec::name values to link, sorted
-  std::vector<std::string> checks_disabled;  // process types, sorted
-  std::vector<std::string> checks_skipped;   // process types, sorted
-  std::map<std::string, std::string> resource_limits;        // "memory" -> "512m", "cpu" -> "1"
+  std::map<std::string, int> processes;                // process type -> count
+  std::vector<std::string> datastores;                 // DatastoreSpec::name values to link, sorted
+  std::vector<std::string> checks_disabled;            // process types, sorted
+  std::vector<std::string> checks_skipped;             // process types, sorted
+  std::map<std::string, std::string> resource_limits;  // "memory" -> "512m", "cpu" -> "1"
   std::map<std::string, std::string> resource_reservations;  // same keys
-  std::vector<std::string> storage;   // "host-path:container-path", sorted
-  std::vector<std::string> networks;  // attached after deploy, sorted
-  bool protect = false;               // never destroyed by dflow
+  std::vector<std::string> storage;                          // "host-path:container-path", sorted
+  std::vector<std::string> networks;                         // attached after deploy, sorted
+  bool protect = false;                                      // never destroyed by dflow
 };
 
 // A datastore service (dokku-postgres / dokku-redis) on one node.
@@ -85,8 +85,8 @@ struct EnvironmentSpec {
   std::string name;
   std::vector<std::string> nodes;  // sorted
   std::string domain;
-  bool prune = false;      // destroy managed apps whose service left the repo
-  bool self_heal = true;   // put hand-made drift back (else only report it)
+  bool prune = false;     // destroy managed apps whose service left the repo
+  bool self_heal = true;  // put hand-made drift back (else only report it)
   TrafficSpec traffic;
 };
 

@@ -16,15 +16,15 @@ namespace dflow {
 inline constexpr std::uint64_t kMaxManifestFileBytes = 1u << 20;
 
 struct SourceFile {
-  std::string path;     // relative, '/'-separated, e.g. "apps/courses.yaml"
-  std::string content;  // raw bytes, not yet checked for UTF-8; empty when too_large
+  std::string path;        // relative, '/'-separated, e.g. "apps/courses.yaml"
+  std::string content;     // raw bytes, not yet checked for UTF-8; empty when too_large
   std::uint64_t size = 0;  // size in bytes as stored
   bool too_large = false;  // size > kMaxManifestFileBytes: content was not read
 };
 
 // All the manifest files of one revision, sorted by path.
 struct SourceSnapshot {
-  std::string revision;  // full commit id, or "" when read from a plain directory
+  std::string revision;     // full commit id, or "" when read from a plain directory
   std::string description;  // for messages: "sample-repo/" or "repo@3f2a9c1"
   std::vector<SourceFile> files;
   // Problems found while reading (a symlink pointing out of the repo, an unreadable file):

@@ -4,16 +4,26 @@ namespace dflow {
 
 std::string_view CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "Ok";
-    case Code::kInvalidArgument: return "InvalidArgument";
-    case Code::kInvalidManifest: return "InvalidManifest";
-    case Code::kNotFound: return "NotFound";
-    case Code::kPermissionDenied: return "PermissionDenied";
-    case Code::kUnavailable: return "Unavailable";
-    case Code::kTimeout: return "Timeout";
-    case Code::kNotReady: return "NotReady";
-    case Code::kFailed: return "Failed";
-    case Code::kInternal: return "Internal";
+    case Code::kOk:
+      return "Ok";
+    case Code::kInvalidArgument:
+      return "InvalidArgument";
+    case Code::kInvalidManifest:
+      return "InvalidManifest";
+    case Code::kNotFound:
+      return "NotFound";
+    case Code::kPermissionDenied:
+      return "PermissionDenied";
+    case Code::kUnavailable:
+      return "Unavailable";
+    case Code::kTimeout:
+      return "Timeout";
+    case Code::kNotReady:
+      return "NotReady";
+    case Code::kFailed:
+      return "Failed";
+    case Code::kInternal:
+      return "Internal";
   }
   return "Unknown";
 }

@@ -53,8 +53,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}                   // NOLINT: implicit by design
-  Result(Status status) : data_(std::move(status)) {             // NOLINT
+  Result(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
+  Result(Status status) : data_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(data_).ok() && "a Result holding a Status must hold an error");
   }
   Result(Code code, std::string message) : Result(Status(code, std::move(message))) {}
