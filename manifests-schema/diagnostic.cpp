@@ -3,14 +3,16 @@
 namespace dflow {
 
 std::string Diagnostic::ToString() const {
-  std::string text = file;
-  if (line > 0) text += ":" + std::to_string(line);
-  if (line > 0 && column > 0) text += ":" + std::to_string(column);
-  text += ": ";
-  if (severity == Severity::kWarning) text += "warning: ";
-  text += message;
-  if (!hint.empty()) text += " (" + hint + ")";
-  return text;
+  std::string out = file.empty() ? std::string("<repo>") : file;
+  if (line > 0) {
+    out += ":" + std::to_string(line);
+    if (column > 0) out += ":" + std::to_string(column);
+  }
+  out += ": ";
+  if (severity == Severity::kWarning) out += "warning: ";
+  out += message;
+  if (!hint.empty()) out += " (" + hint + ")";
+  return out;
 }
 
 }  // namespace dflow

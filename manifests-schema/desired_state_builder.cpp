@@ -1,0 +1,448 @@
+#include "manifests-schema/desired_state_builder.h"
+
+#include <algorithm>
+#include <set>
+
+#include "manifests-schema/app_name.h"
+#include "manifests-schema/manifest_parser.h"
+#include "manifests-schema/secrets_file.h"
+
+namespace dflow {
+namespace {
+
+std::string Where(const Pos& pos) { return pos.file + ":" + std::to_string(pos.line); }
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+template <typename T>
+void SortUnique(std::vector<T>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+// Who owns a Dokku name, to explain collisions.
+struct NameOwner {
+  std::string description;
+  Pos pos;
+};
+
+class Builder {
+ public:
+  Builder(const Manifests& m, const LoadOptions& options, std::vector<Diagnostic>& diagnostics)
+      : m_(m), options_(options), diagnostics_(diagnostics) {}
+
+  std::optional<DesiredState> Build();
+
+ private:
+  void Error(const Pos& pos, std::string message, std::string hint = "") {
+    diagnostics_.push_back({pos.file, pos.line, pos.column, std::move(message), std::move(hint)});
+    ++errors_;
+  }
+  void Warning(const Pos& pos, std::string message, std::string hint = "") {
+    Diagnostic d{pos.file, pos.line, pos.column, std::move(message), std::move(hint)};
+    d.severity = Diagnostic::Severity::kWarning;
+    diagnostics_.push_back(std::move(d));
+  }
+
+  template <typename T>
+  std::map<std::string, const T*> Index(const std::vector<T>& items, const std::string& kind);
+  void CheckEnvironments();
+  void Application(const ApplicationManifest& app);
+  void CheckOverrides(const ApplicationManifest& app, const EnvironmentOverride& o);
+  void Service(const ApplicationManifest& app, const ServiceManifest& s,
+               const EnvironmentManifest& env, const EnvironmentOverride& o, const Override* so,
+               std::map<std::string, std::set<std::string>>& db_nodes);
+  std::vector<std::string> Placement(const EnvironmentManifest& env, const Override& o);
+  void Datastores(const ApplicationManifest& app, const EnvironmentManifest& env,
+                  const std::map<std::string, std::set<std::string>>& db_nodes);
+  void ClaimName(const std::string& name, const std::string& kind, const NameOwner& owner,
+                 std::map<std::string, NameOwner>& names);
+  void ClaimDomains(const AppSpec& app, const std::string& node, const Pos& pos);
+
+  const Manifests& m_;
+  const LoadOptions& options_;
+  std::vector<Diagnostic>& diagnostics_;
+  int errors_ = 0;
+
+  std::map<std::string, const NodeManifest*> nodes_;
+  std::map<std::string, const EnvironmentManifest*> envs_;
+  std::map<std::string, const ThemeManifest*> themes_;
+  std::map<std::string, NameOwner> app_names_;
+  std::map<std::string, NameOwner> datastore_names_;
+  std::map<std::string, std::map<std::string, std::string>> domains_;  // node -> domain -> app
+  std::map<std::string, std::vector<AppSpec>> node_apps_;
+  std::map<std::string, std::vector<DatastoreSpec>> node_datastores_;
+};
+
+template <typename T>
+std::map<std::string, const T*> Builder::Index(const std::vector<T>& items,
+                                               const std::string& kind) {
+  std::map<std::string, const T*> index;
+  for (const T& item : items) {
+    auto [it, inserted] = index.emplace(item.name.value, &item);
+    if (!inserted) {
+      Error(item.name.pos, "duplicate " + kind + " '" + item.name.value + "'",
+            "already defined at " + Where(it->second->name.pos) + "; rename or remove one");
+    }
+  }
+  return index;
+}
+
+void Builder::CheckEnvironments() {
+  std::vector<std::string> node_names;
+  for (const auto& [name, node] : nodes_) node_names.push_back(name);
+  std::map<std::string, const EnvironmentManifest*> node_env;  // first environment of a node
+  for (const auto& [env_name, env] : envs_) {
+    for (const Located& node : env->nodes) {
+      if (!nodes_.count(node.value)) {
+        std::string hint = DidYouMean(node.value, node_names);
+        Error(node.pos, "unknown node '" + node.value + "' in environment '" + env_name + "'",
+              hint.empty() ? "define a Node manifest named '" + node.value + "'" : hint);
+        continue;
+      }
+      auto [it, inserted] = node_env.emplace(node.value, env);
+      if (inserted) continue;
+      const EnvironmentManifest* other = it->second;
+      if (!(other->spec.traffic == env->spec.traffic) || other->spec.domain != env->spec.domain) {
+        Error(node.pos,
+              "node '" + node.value + "' is in environments '" + other->name.value + "' and '" +
+                  env_name + "' with different domain or traffic settings",
+              "environments sharing a node must agree on domain and traffic");
+      }
+    }
+  }
+}
+
+std::vector<std::string> Builder::Placement(const EnvironmentManifest& env, const Override& o) {
+  std::vector<std::string> out;
+  for (const Located& n : env.nodes) out.push_back(n.value);
+  if (!o.placement) return out;
+  std::vector<std::string> chosen;
+  for (const Located& n : *o.placement) {
+    if (std::find(out.begin(), out.end(), n.value) == out.end()) {
+      Error(n.pos, "node '" + n.value + "' is not in environment '" + env.name.value + "'",
+            "its nodes are: " + JoinNames(out));
+      continue;
+    }
+    chosen.push_back(n.value);
+  }
+  return chosen;
+}
+
+void Builder::ClaimName(const std::string& name, const std::string& kind, const NameOwner& owner,
+                        std::map<std::string, NameOwner>& names) {
+  if (!IsValidDokkuName(name)) {
+    Error(owner.pos,
+          kind + " name '" + name + "' of " + owner.description + " is longer than " +
+              std::to_string(kMaxDokkuNameLength) + " characters",
+          "shorten the application, service, database or environment name");
+    return;
+  }
+  auto [it, inserted] = names.emplace(name, owner);
+  if (!inserted && it->second.description != owner.description) {
+    Error(owner.pos,
+          kind + " name '" + name + "' of " + owner.description + " collides with " +
+              it->second.description + " (" + Where(it->second.pos) + ")",
+          "rename one of them");
+  }
+}
+
+void Builder::ClaimDomains(const AppSpec& app, const std::string& node, const Pos& pos) {
+  for (const std::string& domain : app.domains) {
+    auto [it, inserted] = domains_[node].emplace(domain, app.name);
+    if (!inserted && it->second != app.name) {
+      Error(pos,
+            "domain '" + domain + "' of Dokku app '" + app.name + "' is also used by '" +
+                it->second + "' on node '" + node + "'",
+            "give each app its own domains");
+    }
+  }
+}
+
+void Builder::CheckOverrides(const ApplicationManifest& app, const EnvironmentOverride& o) {
+  bool has_git = false;
+  bool has_image = false;
+  std::set<std::string> types;
+  for (const ServiceManifest& s : app.services) {
+    (s.git_source ? has_git : has_image) = true;
+    for (const auto& [type, count] : s.spec.processes) types.insert(type);
+  }
+  if (o.all.ref && !has_git) {
+    Error(
+        o.all.ref->pos,
+        "'ref' overrides git sources, but application '" + app.name.value + "' has no git service",
+        "remove it or use 'image'");
+  }
+  if (o.all.image && !has_image) {
+    Error(o.all.image->pos,
+          "'image' overrides image sources, but application '" + app.name.value +
+              "' has no image service",
+          "remove it or use 'ref'");
+  }
+  if (o.all.domains && app.services.size() > 1) {
+    Error(o.all.domains_pos,
+          "'domains' at application level is ambiguous: application '" + app.name.value + "' has " +
+              std::to_string(app.services.size()) + " services",
+          "set it under services.<name>.domains");
+  }
+  for (const auto& [type, count] : o.all.processes) {
+    if (!types.count(type)) {
+      Error(
+          o.all.processes_pos,
+          "process type '" + type + "' is not declared by any service of '" + app.name.value + "'",
+          "declare it in a service's processes, or override it under services.<name>");
+    }
+  }
+  std::vector<std::string> service_names;
+  for (const ServiceManifest& s : app.services) service_names.push_back(s.name.value);
+  for (const auto& [name, so] : o.services) {
+    auto s = std::find_if(app.services.begin(), app.services.end(),
+                          [&](const ServiceManifest& x) { return x.name.value == name.value; });
+    if (s == app.services.end()) {
+      std::string hint = DidYouMean(name.value, service_names);
+      Error(name.pos,
+            "unknown service '" + name.value + "' in application '" + app.name.value + "'",
+            hint.empty() ? "services are: " + JoinNames(service_names) : hint);
+      continue;
+    }
+    if (so.ref && !s->git_source) {
+      Error(so.ref->pos,
+            "'ref' overrides a git source, but service '" + name.value + "' deploys an image",
+            "use 'image'");
+    }
+    if (so.image && s->git_source) {
+      Error(so.image->pos,
+            "'image' overrides an image source, but service '" + name.value + "' builds from git",
+            "use 'ref'");
+    }
+  }
+}
+
+void Builder::Service(const ApplicationManifest& app, const ServiceManifest& s,
+                      const EnvironmentManifest& env, const EnvironmentOverride& o,
+                      const Override* so, std::map<std::string, std::set<std::string>>& db_nodes) {
+  const std::string& env_name = env.name.value;
+  AppSpec a = s.spec;
+  a.application = app.name.value;
+  a.service = s.name.value;
+  a.environment = env_name;
+  a.name = DokkuAppName(a.application, a.service, a.environment);
+  a.proxy_type = env.spec.traffic.proxy;
+  // Precedence: environment config < service config < application override < service override.
+  a.config = env.config;
+  for (const auto* layer : {&s.spec.config, &o.all.config}) {
+    for (const auto& [k, v] : *layer) a.config[k] = v;
+  }
+  if (so) {
+    for (const auto& [k, v] : so->config) a.config[k] = v;
+  }
+  const Override* layers[] = {&o.all, so};
+  for (const Override* layer : layers) {
+    if (!layer) continue;
+    if (layer->ref && s.git_source) a.source.git_ref = layer->ref->value;
+    if (layer->image && !s.git_source) a.source.image = layer->image->value;
+    if (layer->domains) a.domains = *layer->domains;
+    for (const auto& [type, count] : layer->processes) {
+      if (layer == so || s.spec.processes.count(type)) a.processes[type] = count;
+    }
+  }
+  for (const Located& key : s.secret_keys) {
+    a.secret_keys.push_back(key.value);
+    if (a.config.count(key.value)) {
+      Error(key.pos,
+            "'" + key.value + "' is both a config key and a secret of service '" + a.service +
+                "' in environment '" + env_name + "'",
+            "remove it from config");
+    }
+    if (options_.secrets &&
+        !ResolveSecretValue(*options_.secrets, env_name, a.application, a.service, key.value)) {
+      Error(key.pos,
+            "no value for secret '" + key.value + "' of service '" + a.application + "/" +
+                a.service + "' in environment '" + env_name + "'",
+            "add it to the secrets file under '" + env_name + "'");
+    }
+  }
+  for (const Located& db : s.databases) {
+    a.datastores.push_back(DatastoreServiceName(a.application, db.value, env_name));
+  }
+  std::vector<std::string> nodes = Placement(env, so && so->placement ? *so : o.all);
+  if (!s.databases.empty() && nodes.size() != 1) {
+    Error(s.databases_pos,
+          "service '" + a.service + "' links databases but runs on " +
+              std::to_string(nodes.size()) + " nodes in environment '" + env_name + "' (" +
+              JoinNames(nodes) + ")",
+          "set environments." + env_name +
+              ".placement.nodes to one node: Dokku links only "
+              "within a node");
+  } else {
+    for (const Located& db : s.databases) db_nodes[db.value].insert(nodes.front());
+  }
+  ClaimName(a.name, "Dokku app",
+            {"application '" + a.application + "', service '" + a.service + "', environment '" +
+                 env_name + "'",
+             s.name.pos},
+            app_names_);
+  SortUnique(a.secret_keys);
+  SortUnique(a.domains);
+  SortUnique(a.ports);
+  SortUnique(a.datastores);
+  SortUnique(a.checks_disabled);
+  SortUnique(a.checks_skipped);
+  SortUnique(a.storage);
+  SortUnique(a.networks);
+  for (const std::string& node : nodes) {
+    ClaimDomains(a, node, s.name.pos);
+    node_apps_[node].push_back(a);
+  }
+}
+
+void Builder::Datastores(const ApplicationManifest& app, const EnvironmentManifest& env,
+                         const std::map<std::string, std::set<std::string>>& db_nodes) {
+  for (const DatabaseManifest& db : app.databases) {
+    auto it = db_nodes.find(db.name.value);
+    if (it == db_nodes.end()) continue;  // not linked here (or placement already failed)
+    if (it->second.size() > 1) {
+      Error(db.name.pos,
+            "database '" + db.name.value +
+                "' is linked by services on different nodes in "
+                "environment '" +
+                env.name.value + "' (" + JoinNames({it->second.begin(), it->second.end()}) + ")",
+            "place the services that link it on one node");
+      continue;
+    }
+    DatastoreSpec d;
+    d.name = DatastoreServiceName(app.name.value, db.name.value, env.name.value);
+    d.engine = db.engine;
+    d.application = app.name.value;
+    d.environment = env.name.value;
+    d.protect = db.protect;
+    d.allow_destroy = db.allow_destroy;
+    ClaimName(d.name, "datastore",
+              {"application '" + d.application + "', database '" + db.name.value +
+                   "', environment '" + d.environment + "'",
+               db.name.pos},
+              datastore_names_);
+    node_datastores_[*it->second.begin()].push_back(d);
+  }
+}
+
+void Builder::Application(const ApplicationManifest& app) {
+  if (app.theme) {
+    const std::string& theme = app.theme->value;
+    const auto& builtin = BuiltinThemes();
+    if (themes_.count(theme) || std::find(builtin.begin(), builtin.end(), theme) != builtin.end()) {
+      Error(app.theme->pos,
+            "themes are not expanded yet: application '" + app.name.value + "' uses theme '" +
+                theme + "'",
+            "write its services out in the Application for now");
+    } else {
+      std::vector<std::string> known = builtin;
+      for (const auto& [name, t] : themes_) known.push_back(name);
+      std::string hint = DidYouMean(theme, known);
+      Error(app.theme->pos, "unknown theme '" + theme + "'",
+            hint.empty() ? "define a Theme manifest or use one of: " + JoinNames(known) : hint);
+    }
+    return;
+  }
+  auto services = Index(app.services, "service");
+  auto databases = Index(app.databases, "database");
+  std::vector<std::string> db_names;
+  for (const auto& [name, db] : databases) db_names.push_back(name);
+  std::set<std::string> linked;
+  for (const ServiceManifest& s : app.services) {
+    for (const Located& db : s.databases) {
+      linked.insert(db.value);
+      if (databases.count(db.value)) continue;
+      std::string hint = DidYouMean(db.value, db_names);
+      Error(db.pos, "unknown database '" + db.value + "' in service '" + s.name.value + "'",
+            hint.empty() ? "declare it under the application's databases" : hint);
+    }
+  }
+  for (const DatabaseManifest& db : app.databases) {
+    if (!linked.count(db.name.value)) {
+      Warning(db.name.pos,
+              "database '" + db.name.value + "' is linked by no service and is not created",
+              "add it to a service's databases or remove it");
+    }
+  }
+  if (app.environments.empty()) {
+    Warning(app.environments_pos,
+            "application '" + app.name.value + "' is deployed to no environment",
+            "add an environment, e.g. 'production: {}'");
+  }
+  std::vector<std::string> env_names;
+  for (const auto& [name, env] : envs_) env_names.push_back(name);
+  for (const EnvironmentOverride& o : app.environments) {
+    auto env = envs_.find(o.environment.value);
+    if (env == envs_.end()) {
+      std::string hint = DidYouMean(o.environment.value, env_names);
+      Error(o.environment.pos,
+            "unknown environment '" + o.environment.value + "' in application '" + app.name.value +
+                "'",
+            hint.empty() ? "define an Environment manifest named '" + o.environment.value + "'"
+                         : hint);
+      continue;
+    }
+    int before = errors_;
+    CheckOverrides(app, o);
+    if (errors_ != before) continue;
+    std::map<std::string, std::set<std::string>> db_nodes;
+    for (const ServiceManifest& s : app.services) {
+      const Override* so = nullptr;
+      for (const auto& [name, over] : o.services) {
+        if (name.value == s.name.value) so = &over;
+      }
+      Service(app, s, *env->second, o, so, db_nodes);
+    }
+    Datastores(app, *env->second, db_nodes);
+  }
+}
+
+std::optional<DesiredState> Builder::Build() {
+  nodes_ = Index(m_.nodes, "Node");
+  envs_ = Index(m_.environments, "Environment");
+  themes_ = Index(m_.themes, "Theme");
+  auto apps = Index(m_.applications, "Application");
+  CheckEnvironments();
+  for (const auto& [name, app] : apps) Application(*app);
+  if (errors_ > 0) return std::nullopt;
+
+  DesiredState state;
+  std::map<std::string, TrafficSpec> node_traffic;
+  for (const auto& [name, env] : envs_) {
+    EnvironmentSpec spec = env->spec;
+    for (const Located& n : env->nodes) {
+      spec.nodes.push_back(n.value);
+      node_traffic.emplace(n.value, spec.traffic);
+    }
+    SortUnique(spec.nodes);
+    state.environments.push_back(std::move(spec));
+  }
+  for (const auto& [name, node] : nodes_) {
+    NodeDesiredState n;
+    n.node = node->spec;
+    if (auto t = node_traffic.find(name); t != node_traffic.end()) n.traffic = t->second;
+    n.apps = std::move(node_apps_[name]);
+    n.datastores = std::move(node_datastores_[name]);
+    std::sort(n.apps.begin(), n.apps.end(),
+              [](const AppSpec& a, const AppSpec& b) { return a.name < b.name; });
+    std::sort(n.datastores.begin(), n.datastores.end(),
+              [](const DatastoreSpec& a, const DatastoreSpec& b) { return a.name < b.name; });
+    state.nodes.push_back(std::move(n));
+  }
+  return state;
+}
+
+}  // namespace
+
+std::optional<DesiredState> BuildDesiredState(const Manifests& manifests,
+                                              const LoadOptions& options,
+                                              std::vector<Diagnostic>& diagnostics) {
+  return Builder(manifests, options, diagnostics).Build();
+}
+
+}  // namespace dflow

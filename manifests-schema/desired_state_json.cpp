@@ -1,0 +1,113 @@
+#include "manifests-schema/desired_state_json.h"
+
+#include <yaml-cpp/yaml.h>
+
+namespace dflow {
+namespace {
+
+using nlohmann::json;
+
+json TrafficJson(const TrafficSpec& t) {
+  return {{"proxy", t.proxy},
+          {"tls", t.tls},
+          {"letsencryptEmail", t.letsencrypt_email},
+          {"letsencryptServer", t.letsencrypt_server}};
+}
+
+json AppJson(const AppSpec& a) {
+  json ports = json::array();
+  for (const PortMapping& p : a.ports) ports.push_back(p.ToString());
+  return {
+      {"name", a.name},
+      {"application", a.application},
+      {"service", a.service},
+      {"environment", a.environment},
+      {"source", {{"git", a.source.git_url}, {"ref", a.source.git_ref}, {"image", a.source.image}}},
+      {"builder", a.builder},
+      {"config", a.config},
+      {"secretKeys", a.secret_keys},
+      {"domains", a.domains},
+      {"ports", ports},
+      {"proxyType", a.proxy_type},
+      {"processes", a.processes},
+      {"datastores", a.datastores},
+      {"checks", {{"disabled", a.checks_disabled}, {"skipped", a.checks_skipped}}},
+      {"resources", {{"limits", a.resource_limits}, {"reservations", a.resource_reservations}}},
+      {"storage", a.storage},
+      {"networks", a.networks},
+      {"protect", a.protect}};
+}
+
+json DatastoreJson(const DatastoreSpec& d) {
+  return {{"name", d.name},
+          {"engine", d.engine},
+          {"application", d.application},
+          {"environment", d.environment},
+          {"protect", d.protect},
+          {"allowDestroy", d.allow_destroy}};
+}
+
+json NodeJson(const NodeDesiredState& n) {
+  json apps = json::array();
+  for (const AppSpec& a : n.apps) apps.push_back(AppJson(a));
+  json datastores = json::array();
+  for (const DatastoreSpec& d : n.datastores) datastores.push_back(DatastoreJson(d));
+  return {{"name", n.node.name},
+          {"host", n.node.host},
+          {"port", n.node.port},
+          {"user", n.node.user},
+          {"hostKey", n.node.host_key},
+          {"labels", n.node.labels},
+          {"traffic", TrafficJson(n.traffic)},
+          {"apps", apps},
+          {"datastores", datastores}};
+}
+
+void Emit(const json& value, YAML::Emitter& out) {
+  if (value.is_object()) {
+    out << YAML::BeginMap;
+    for (const auto& [key, item] : value.items()) {
+      out << YAML::Key << key << YAML::Value;
+      Emit(item, out);
+    }
+    out << YAML::EndMap;
+  } else if (value.is_array()) {
+    out << YAML::BeginSeq;
+    for (const json& item : value) Emit(item, out);
+    out << YAML::EndSeq;
+  } else if (value.is_boolean()) {
+    out << value.get<bool>();
+  } else if (value.is_number_integer()) {
+    out << value.get<long long>();
+  } else if (value.is_string()) {
+    // Quote strings so that "on", "080" or "" stay strings for every YAML reader.
+    out << YAML::DoubleQuoted << value.get<std::string>();
+  } else {
+    out << YAML::Null;
+  }
+}
+
+}  // namespace
+
+json DesiredStateToJson(const DesiredState& state) {
+  json environments = json::array();
+  for (const EnvironmentSpec& e : state.environments) {
+    environments.push_back({{"name", e.name},
+                            {"nodes", e.nodes},
+                            {"domain", e.domain},
+                            {"prune", e.prune},
+                            {"selfHeal", e.self_heal},
+                            {"traffic", TrafficJson(e.traffic)}});
+  }
+  json nodes = json::array();
+  for (const NodeDesiredState& n : state.nodes) nodes.push_back(NodeJson(n));
+  return {{"revision", state.revision}, {"environments", environments}, {"nodes", nodes}};
+}
+
+std::string DesiredStateToYaml(const DesiredState& state) {
+  YAML::Emitter out;
+  Emit(DesiredStateToJson(state), out);
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace dflow

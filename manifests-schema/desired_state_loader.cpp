@@ -1,0 +1,68 @@
+#include "manifests-schema/desired_state_loader.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "manifests-schema/desired_state_builder.h"
+#include "manifests-schema/manifest_parser.h"
+#include "manifests-schema/yaml_tree.h"
+
+namespace dflow {
+namespace {
+
+// Checks the bytes of one file, parses its documents and reads each one into `manifests`.
+void LoadFile(const SourceFile& file, Manifests& manifests, std::vector<Diagnostic>& diagnostics) {
+  if (file.too_large) {
+    diagnostics.push_back({file.path, 0, 0,
+                           "file too large: " + std::to_string(file.size) + " bytes",
+                           "manifest files are at most " + std::to_string(kMaxManifestFileBytes) +
+                               " bytes; split it"});
+    return;
+  }
+  int line = 0;
+  int column = 0;
+  if (!IsValidUtf8(file.content, line, column)) {
+    diagnostics.push_back({file.path, line, column, "not a UTF-8 text file",
+                           "manifests must be UTF-8 YAML; remove binary files or rename them"});
+    return;
+  }
+  for (const YamlNode& doc : ParseYamlDocuments(file.path, file.content, diagnostics)) {
+    ParseManifestDocument(file.path, doc, manifests, diagnostics);
+  }
+}
+
+bool HasError(const std::vector<Diagnostic>& diagnostics) {
+  return std::any_of(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) {
+    return d.severity == Diagnostic::Severity::kError;
+  });
+}
+
+}  // namespace
+
+LoadResult LoadDesiredState(const SourceSnapshot& snapshot, const LoadOptions& options) {
+  LoadResult result;
+  result.diagnostics = snapshot.problems;
+  Manifests manifests;
+  for (const SourceFile& file : snapshot.files) LoadFile(file, manifests, result.diagnostics);
+  if (manifests.documents == 0 && !HasError(result.diagnostics)) {
+    result.diagnostics.push_back(
+        {"", 0, 0,
+         "no dflow manifests found in " +
+             (snapshot.description.empty() ? std::string("the repository") : snapshot.description),
+         "add YAML files with 'apiVersion: dflow/v1' documents (see sample-repo/)"});
+  }
+  // Cross-document checks only make sense on documents that read cleanly; they still run so
+  // that one commit shows as many problems as possible.
+  std::optional<DesiredState> desired = BuildDesiredState(manifests, options, result.diagnostics);
+  std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+                   });
+  if (desired && !HasError(result.diagnostics)) {
+    desired->revision = snapshot.revision;
+    result.desired = std::move(desired);
+  }
+  return result;
+}
+
+}  // namespace dflow

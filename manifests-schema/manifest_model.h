@@ -1,0 +1,85 @@
+// The parsed manifests of one revision, before cross-document checks: one struct per kind,
+// with positions kept for everything a later check may point at. Internal to the loader
+// (manifest_parser.h fills it, desired_state_builder.h turns it into a DesiredState).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "manifests-schema/desired_state.h"
+#include "manifests-schema/field_reader.h"
+
+namespace dflow {
+
+struct NodeManifest {
+  Located name;
+  NodeSpec spec;  // name, host, port, user, host_key, labels filled
+};
+
+struct EnvironmentManifest {
+  Located name;
+  std::vector<Located> nodes;
+  std::map<std::string, std::string> config;
+  EnvironmentSpec spec;  // name, domain, prune, self_heal, traffic filled; nodes sorted later
+};
+
+// Per-environment changes to one service, or to every service of an application.
+struct Override {
+  Pos pos;
+  std::optional<Located> ref;
+  std::optional<Located> image;
+  std::map<std::string, std::string> config;
+  std::map<std::string, int> processes;
+  Pos processes_pos;
+  std::optional<std::vector<std::string>> domains;
+  Pos domains_pos;
+  std::optional<std::vector<Located>> placement;  // node names
+};
+
+struct EnvironmentOverride {
+  Located environment;
+  Override all;                                        // applies to every service
+  std::vector<std::pair<Located, Override>> services;  // service name -> its own override
+};
+
+struct ServiceManifest {
+  Located name;
+  bool git_source = false;  // else image
+  AppSpec spec;  // source, builder, config, domains, ports, processes, checks, resources,
+                 // storage, networks, protect filled
+  std::vector<Located> secret_keys;
+  std::vector<Located> databases;
+  Pos databases_pos;
+};
+
+struct DatabaseManifest {
+  Located name;
+  std::string engine;
+  bool protect = false;
+  bool allow_destroy = false;
+};
+
+struct ApplicationManifest {
+  Located name;
+  std::optional<Located> theme;
+  std::vector<ServiceManifest> services;
+  std::vector<DatabaseManifest> databases;
+  std::vector<EnvironmentOverride> environments;
+  Pos environments_pos;
+};
+
+struct ThemeManifest {
+  Located name;
+};
+
+struct Manifests {
+  std::vector<NodeManifest> nodes;
+  std::vector<EnvironmentManifest> environments;
+  std::vector<ApplicationManifest> applications;
+  std::vector<ThemeManifest> themes;
+  int documents = 0;  // dflow documents seen, valid or not
+};
+
+}  // namespace dflow

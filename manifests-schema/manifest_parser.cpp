@@ -1,0 +1,629 @@
+#include "manifests-schema/manifest_parser.h"
+
+#include <algorithm>
+#include <regex>
+#include <set>
+
+#include "manifests-schema/app_name.h"
+
+namespace dflow {
+namespace {
+
+// Value syntax. Every pattern here is mirrored in dflow.schema.json.
+constexpr const char* kHost =
+    "[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*";
+constexpr const char* kUser = "[a-z_][a-z0-9_-]{0,31}";
+constexpr const char* kHostKey = "SHA256:[A-Za-z0-9+/]{43}";
+constexpr const char* kDomain =
+    "(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+constexpr const char* kEmail = "[^@\\s]+@[^@\\s]+\\.[^@\\s]+";
+constexpr const char* kHttpsUrl = "https://[^\\s]+";
+constexpr const char* kGitUrl =
+    "(https?|ssh|git|file)://[^\\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\\s]+";
+constexpr const char* kRef = "[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}";
+constexpr const char* kImage = "[a-z0-9][A-Za-z0-9._/:@+-]{0,254}";
+constexpr const char* kPort = "(http|https|tcp|udp):[0-9]{1,5}:[0-9]{1,5}";
+constexpr const char* kProcessType = "[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}";
+constexpr const char* kCheckedProcess = "_all_|[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}";
+constexpr const char* kStorage = "(/[^:\\s]*|[a-z0-9][a-z0-9-]{0,44}):/[^:\\s]*";
+constexpr const char* kNetwork = "[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}";
+constexpr const char* kSecretKey = "[a-zA-Z_][a-zA-Z0-9_]*";
+constexpr const char* kResourceValue = "[0-9]+(\\.[0-9]+)?[a-zA-Z]{0,3}";
+constexpr const char* kSemver = "[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?";
+
+const char* const kDomainExpected = "a lower-case host name such as app.example.com";
+
+class Parser {
+ public:
+  Parser(const std::string& file, Manifests& out, std::vector<Diagnostic>& diagnostics)
+      : r_(file, diagnostics), out_(out) {}
+
+  void Document(const YamlNode& doc);
+
+ private:
+  std::optional<Located> Metadata(const YamlNode& doc, std::string_view kind,
+                                  std::map<std::string, std::string>* labels, bool theme = false);
+  void Node(const YamlNode& doc);
+  void Environment(const YamlNode& doc);
+  void Traffic(const YamlNode& node, TrafficSpec& traffic);
+  void Application(const YamlNode& doc);
+  void Service(const YamlNode& node, ServiceManifest& service);
+  void Source(const YamlNode& node, ServiceManifest& service);
+  void Processes(const YamlNode& node, std::map<std::string, int>& out);
+  void Resources(const YamlNode& node, std::map<std::string, std::string>& out,
+                 std::string_view field);
+  void Database(const YamlNode& node, DatabaseManifest& db);
+  void OverrideFields(const YamlNode& node, Override& o);
+  void Theme(const YamlNode& doc);
+  std::vector<std::string> Domains(const YamlNode& node);
+  std::optional<std::string> Enum(const YamlNode& node, std::string_view field,
+                                  const std::vector<std::string>& values);
+
+  FieldReader r_;
+  Manifests& out_;
+};
+
+void Parser::Document(const YamlNode& doc) {
+  if (!r_.ExpectMap(doc, "document", {"apiVersion", "kind", "metadata", "spec"})) return;
+  const YamlNode* api = r_.Required(doc, "apiVersion", "document", "add 'apiVersion: dflow/v1'");
+  const YamlNode* kind =
+      r_.Required(doc, "kind", "document", "add 'kind: Node', Environment, Application or Theme");
+  ++out_.documents;
+  if (api) {
+    auto text = r_.String(*api, "apiVersion");
+    if (text && *text != kApiVersion) {
+      r_.Error(*api, "unknown apiVersion '" + *text + "'", "use 'apiVersion: dflow/v1'");
+    }
+  }
+  if (!kind) return;
+  auto name = r_.String(*kind, "kind");
+  if (!name) return;
+  if (*name == "Node") return Node(doc);
+  if (*name == "Environment") return Environment(doc);
+  if (*name == "Application") return Application(doc);
+  if (*name == "Theme") return Theme(doc);
+  std::string hint = DidYouMean(*name, {"Node", "Environment", "Application", "Theme"});
+  r_.Error(*kind, "unknown kind '" + *name + "'",
+           hint.empty() ? "use Node, Environment, Application or Theme" : hint);
+}
+
+std::optional<Located> Parser::Metadata(const YamlNode& doc, std::string_view kind,
+                                        std::map<std::string, std::string>* labels, bool theme) {
+  std::string what = std::string(kind) + " metadata";
+  const YamlNode* meta =
+      r_.Required(doc, "metadata", std::string(kind), "add 'metadata: {name: ...}'");
+  if (!meta) return std::nullopt;
+  bool ok = theme ? r_.ExpectMap(*meta, what, {"name", "labels", "version"})
+                  : r_.ExpectMap(*meta, what, {"name", "labels"});
+  if (!ok) return std::nullopt;
+  if (const YamlNode* l = meta->Find("labels")) {
+    auto read = r_.Labels(*l, "labels");
+    if (labels) *labels = std::move(read);
+  }
+  if (theme) {
+    if (const YamlNode* v = meta->Find("version"))
+      r_.Pattern(*v, "version", kSemver, "a semantic version such as 1.0.0");
+  }
+  const YamlNode* name = r_.Required(*meta, "name", what, "add 'name: <name>'");
+  if (!name) return std::nullopt;
+  auto text = r_.Name(*name, "name");
+  if (!text) return std::nullopt;
+  return Located{*text, r_.PosOf(*name)};
+}
+
+void Parser::Node(const YamlNode& doc) {
+  NodeManifest node;
+  auto name = Metadata(doc, "Node", &node.spec.labels);
+  const YamlNode* spec = r_.Required(doc, "spec", "Node", "add 'spec: {host: ...}'");
+  if (!spec || !r_.ExpectMap(*spec, "Node spec", {"host", "port", "user", "hostKey"})) return;
+  bool ok = name.has_value();
+  if (const YamlNode* host = r_.Required(*spec, "host", "Node spec", "add 'host: <address>'")) {
+    auto text = r_.Pattern(*host, "host", kHost, "a host name or IP address");
+    ok = ok && text;
+    if (text) node.spec.host = *text;
+  } else {
+    ok = false;
+  }
+  if (const YamlNode* port = spec->Find("port")) {
+    auto value = r_.Int(*port, "port", 1, 65535);
+    ok = ok && value;
+    if (value) node.spec.port = *value;
+  }
+  if (const YamlNode* user = spec->Find("user")) {
+    auto text = r_.Pattern(*user, "user", kUser, "a Unix user name such as dokku");
+    ok = ok && text;
+    if (text) node.spec.user = *text;
+  }
+  if (const YamlNode* key = spec->Find("hostKey")) {
+    auto text = r_.Pattern(*key, "hostKey", kHostKey,
+                           "a SHA256 fingerprint as ssh-keygen -lf prints it (SHA256:<43 chars>)");
+    ok = ok && text;
+    if (text) node.spec.host_key = *text;
+  }
+  if (!ok) return;
+  node.name = *name;
+  node.spec.name = name->value;
+  out_.nodes.push_back(std::move(node));
+}
+
+void Parser::Environment(const YamlNode& doc) {
+  EnvironmentManifest env;
+  auto name = Metadata(doc, "Environment", nullptr);
+  const YamlNode* spec = r_.Required(doc, "spec", "Environment", "add 'spec: {nodes: [...]}'");
+  if (!spec || !r_.ExpectMap(*spec, "Environment spec",
+                             {"nodes", "domain", "config", "prune", "selfHeal", "traffic"})) {
+    return;
+  }
+  if (const YamlNode* nodes =
+          r_.Required(*spec, "nodes", "Environment spec", "add 'nodes: [<node name>, ...]'")) {
+    env.nodes = r_.StringList(*nodes, "nodes", "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", "a node name");
+    if (nodes->IsSequence() && nodes->items.empty()) {
+      r_.Error(*nodes, "'nodes' must list at least one node", "add the names of Node manifests");
+    }
+  }
+  if (const YamlNode* domain = spec->Find("domain")) {
+    if (auto text = r_.Pattern(*domain, "domain", kDomain, kDomainExpected))
+      env.spec.domain = *text;
+  }
+  if (const YamlNode* config = spec->Find("config")) env.config = r_.Config(*config, "config");
+  if (const YamlNode* prune = spec->Find("prune"))
+    env.spec.prune = r_.Bool(*prune, "prune").value_or(false);
+  if (const YamlNode* heal = spec->Find("selfHeal")) {
+    env.spec.self_heal = r_.Bool(*heal, "selfHeal").value_or(true);
+  }
+  if (const YamlNode* traffic = spec->Find("traffic")) Traffic(*traffic, env.spec.traffic);
+  if (!name) return;
+  env.name = *name;
+  env.spec.name = name->value;
+  out_.environments.push_back(std::move(env));
+}
+
+void Parser::Traffic(const YamlNode& node, TrafficSpec& traffic) {
+  if (!r_.ExpectMap(node, "traffic", {"proxy", "tls"})) return;
+  if (const YamlNode* proxy = node.Find("proxy")) {
+    if (auto text = Enum(*proxy, "proxy", {"traefik"})) traffic.proxy = *text;
+  }
+  const YamlNode* tls = node.Find("tls");
+  if (!tls || !r_.ExpectMap(*tls, "tls", {"letsencrypt"})) return;
+  const YamlNode* le = r_.Required(*tls, "letsencrypt", "tls", "add 'letsencrypt: {email: ...}'");
+  if (!le || !r_.ExpectMap(*le, "letsencrypt", {"email", "server"})) return;
+  traffic.tls = true;
+  if (const YamlNode* email =
+          r_.Required(*le, "email", "letsencrypt", "add 'email: <ACME account e-mail>'")) {
+    if (auto text = r_.Pattern(*email, "email", kEmail, "an e-mail address")) {
+      traffic.letsencrypt_email = *text;
+    }
+  }
+  if (const YamlNode* server = le->Find("server")) {
+    if (auto text = r_.Pattern(*server, "server", kHttpsUrl, "an https:// ACME directory URL")) {
+      traffic.letsencrypt_server = *text;
+    }
+  }
+}
+
+std::optional<std::string> Parser::Enum(const YamlNode& node, std::string_view field,
+                                        const std::vector<std::string>& values) {
+  auto text = r_.String(node, field);
+  if (!text) return std::nullopt;
+  if (std::find(values.begin(), values.end(), *text) != values.end()) return text;
+  std::string hint = DidYouMean(*text, values);
+  if (hint.empty()) {
+    hint = "use one of:";
+    for (std::size_t i = 0; i < values.size(); ++i) hint += (i ? ", " : " ") + values[i];
+  }
+  r_.Error(node, "unknown " + std::string(field) + " '" + *text + "'", hint);
+  return std::nullopt;
+}
+
+void Parser::Application(const YamlNode& doc) {
+  ApplicationManifest app;
+  auto name = Metadata(doc, "Application", nullptr);
+  const YamlNode* spec = r_.Required(doc, "spec", "Application", "add 'spec: {services: [...]}'");
+  if (!spec || !r_.ExpectMap(*spec, "Application spec",
+                             {"services", "databases", "environments", "theme", "parameters"})) {
+    return;
+  }
+  if (const YamlNode* theme = spec->Find("theme")) {
+    if (auto text = r_.Name(*theme, "theme")) app.theme = Located{*text, r_.PosOf(*theme)};
+  }
+  if (const YamlNode* params = spec->Find("parameters")) {
+    if (!params->IsMap()) {
+      r_.Error(*params, "'parameters' must be a map, got " + DescribeYamlType(*params));
+    } else if (!app.theme) {
+      r_.Error(*params, "'parameters' without 'theme'", "add 'theme: <name>' or remove parameters");
+    }
+  }
+  const YamlNode* services = app.theme ? spec->Find("services")
+                                       : r_.Required(*spec, "services", "Application spec",
+                                                     "add 'services: [{name: web, ...}]'");
+  if (services) {
+    if (auto items = r_.List(*services, "services")) {
+      if (items->empty() && !app.theme) {
+        r_.Error(*services, "'services' must list at least one service");
+      }
+      for (const YamlNode* item : *items) {
+        ServiceManifest service;
+        Service(*item, service);
+        if (!service.name.value.empty()) app.services.push_back(std::move(service));
+      }
+    }
+  }
+  if (const YamlNode* dbs = spec->Find("databases")) {
+    if (auto items = r_.List(*dbs, "databases")) {
+      for (const YamlNode* item : *items) {
+        DatabaseManifest db;
+        Database(*item, db);
+        if (!db.name.value.empty()) app.databases.push_back(std::move(db));
+      }
+    }
+  }
+  if (const YamlNode* envs = r_.Required(*spec, "environments", "Application spec",
+                                         "add 'environments: {production: {}}'")) {
+    app.environments_pos = r_.PosOf(*envs);
+    if (!envs->IsMap()) {
+      r_.Error(*envs, "'environments' must be a map of environment name to overrides, got " +
+                          DescribeYamlType(*envs));
+    } else {
+      for (const auto& [key, value] : envs->entries) {
+        if (!key.IsScalar()) continue;
+        auto env_name = r_.Name(key, "environments");
+        if (!env_name) continue;
+        EnvironmentOverride o;
+        o.environment = {*env_name, r_.PosOf(key)};
+        o.all.pos = r_.PosOf(key);
+        if (!value.IsNull()) {
+          if (!r_.ExpectMap(
+                  value, "environment override",
+                  {"ref", "image", "config", "processes", "domains", "placement", "services"})) {
+            continue;
+          }
+          OverrideFields(value, o.all);
+          if (const YamlNode* svc = value.Find("services")) {
+            if (!svc->IsMap()) {
+              r_.Error(*svc, "'services' must be a map of service name to overrides, got " +
+                                 DescribeYamlType(*svc));
+            } else {
+              for (const auto& [skey, sval] : svc->entries) {
+                auto svc_name = r_.Name(skey, "services");
+                if (!svc_name) continue;
+                Override so;
+                so.pos = r_.PosOf(skey);
+                if (!sval.IsNull()) {
+                  if (!r_.ExpectMap(
+                          sval, "service override",
+                          {"ref", "image", "config", "processes", "domains", "placement"})) {
+                    continue;
+                  }
+                  OverrideFields(sval, so);
+                }
+                o.services.emplace_back(Located{*svc_name, r_.PosOf(skey)}, std::move(so));
+              }
+            }
+          }
+        }
+        app.environments.push_back(std::move(o));
+      }
+    }
+  }
+  if (!name) return;
+  app.name = *name;
+  out_.applications.push_back(std::move(app));
+}
+
+void Parser::OverrideFields(const YamlNode& node, Override& o) {
+  if (const YamlNode* ref = node.Find("ref")) {
+    if (auto text = r_.Pattern(*ref, "ref", kRef, "a branch, tag or commit")) {
+      o.ref = Located{*text, r_.PosOf(*ref)};
+    }
+  }
+  if (const YamlNode* image = node.Find("image")) {
+    if (auto text =
+            r_.Pattern(*image, "image", kImage, "an image reference such as registry/name:tag")) {
+      o.image = Located{*text, r_.PosOf(*image)};
+    }
+  }
+  if (const YamlNode* config = node.Find("config")) o.config = r_.Config(*config, "config");
+  if (const YamlNode* processes = node.Find("processes")) {
+    o.processes_pos = r_.PosOf(*processes);
+    Processes(*processes, o.processes);
+  }
+  if (const YamlNode* domains = node.Find("domains")) {
+    o.domains_pos = r_.PosOf(*domains);
+    o.domains = Domains(*domains);
+  }
+  if (const YamlNode* placement = node.Find("placement")) {
+    if (r_.ExpectMap(*placement, "placement", {"nodes"})) {
+      if (const YamlNode* nodes =
+              r_.Required(*placement, "nodes", "placement", "add 'nodes: [<node name>]'")) {
+        o.placement =
+            r_.StringList(*nodes, "nodes", "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", "a node name");
+        if (nodes->IsSequence() && nodes->items.empty()) {
+          r_.Error(*nodes, "'nodes' must list at least one node");
+        }
+      }
+    }
+  }
+}
+
+std::vector<std::string> Parser::Domains(const YamlNode& node) {
+  std::vector<std::string> out;
+  for (Located& d : r_.StringList(node, "domains", kDomain, kDomainExpected)) {
+    out.push_back(std::move(d.value));
+  }
+  return out;
+}
+
+void Parser::Service(const YamlNode& node, ServiceManifest& s) {
+  if (!r_.ExpectMap(
+          node, "service",
+          {"name", "source", "build", "config", "secrets", "domains", "ports", "processes",
+           "databases", "checks", "resources", "storage", "networks", "protect"})) {
+    return;
+  }
+  std::optional<std::string> name;
+  if (const YamlNode* n = r_.Required(node, "name", "service", "add 'name: web'")) {
+    name = r_.Name(*n, "name");
+    if (name) s.name = {*name, r_.PosOf(*n)};
+  }
+  if (const YamlNode* source = r_.Required(node, "source", "service",
+                                           "add 'source: {image: ...}' or {git: ..., ref: ...}")) {
+    Source(*source, s);
+  }
+  if (const YamlNode* build = node.Find("build")) {
+    if (r_.ExpectMap(*build, "build", {"builder"})) {
+      if (const YamlNode* b = build->Find("builder")) {
+        auto text =
+            Enum(*b, "builder",
+                 {"herokuish", "dockerfile", "pack", "nixpacks", "railpack", "lambda", "null"});
+        if (text) s.spec.builder = *text;
+      }
+    }
+  }
+  if (const YamlNode* config = node.Find("config")) s.spec.config = r_.Config(*config, "config");
+  if (const YamlNode* secrets = node.Find("secrets")) {
+    s.secret_keys = r_.StringList(*secrets, "secrets", kSecretKey,
+                                  "a key name (letters, digits, '_', not starting with a digit)");
+    for (const Located& key : s.secret_keys) {
+      if (key.value.rfind("DFLOW_", 0) == 0) {
+        r_.ConfigKey(
+            YamlNode{
+                YamlNode::Kind::kScalar, key.value, false, key.pos.line, key.pos.column, {}, {}},
+            "secrets");
+      }
+    }
+  }
+  if (const YamlNode* domains = node.Find("domains")) s.spec.domains = Domains(*domains);
+  if (const YamlNode* ports = node.Find("ports")) {
+    std::set<std::string> used;  // scheme:host-port must be unique (Dokku's rule)
+    for (const Located& p : r_.StringList(*ports, "ports", kPort,
+                                          "scheme:host-port:container-port such as http:80:5000")) {
+      PortMapping m;
+      auto first = p.value.find(':');
+      auto second = p.value.find(':', first + 1);
+      m.scheme = p.value.substr(0, first);
+      m.host_port = std::stoi(p.value.substr(first + 1, second - first - 1));
+      m.container_port = std::stoi(p.value.substr(second + 1));
+      YamlNode at{YamlNode::Kind::kScalar, p.value, false, p.pos.line, p.pos.column, {}, {}};
+      if (m.host_port < 1 || m.host_port > 65535 || m.container_port < 1 ||
+          m.container_port > 65535) {
+        r_.Error(at, "port out of range in '" + p.value + "'", "ports are 1 to 65535");
+        continue;
+      }
+      if (!used.insert(m.scheme + ":" + std::to_string(m.host_port)).second) {
+        r_.Error(at,
+                 "host port " + m.scheme + ":" + std::to_string(m.host_port) + " is mapped twice",
+                 "map each scheme and host port once");
+        continue;
+      }
+      s.spec.ports.push_back(m);
+    }
+  }
+  if (const YamlNode* processes = node.Find("processes")) Processes(*processes, s.spec.processes);
+  if (const YamlNode* dbs = node.Find("databases")) {
+    s.databases_pos = r_.PosOf(*dbs);
+    s.databases =
+        r_.StringList(*dbs, "databases", "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", "a database name");
+  }
+  if (const YamlNode* checks = node.Find("checks")) {
+    if (r_.ExpectMap(*checks, "checks", {"disabled", "skipped"})) {
+      for (const char* field : {"disabled", "skipped"}) {
+        const YamlNode* list = checks->Find(field);
+        if (!list) continue;
+        auto& target =
+            std::string(field) == "disabled" ? s.spec.checks_disabled : s.spec.checks_skipped;
+        for (Located& p : r_.StringList(*list, field, kCheckedProcess, "a process type or _all_")) {
+          target.push_back(std::move(p.value));
+        }
+      }
+    }
+  }
+  if (const YamlNode* res = node.Find("resources")) {
+    if (r_.ExpectMap(*res, "resources", {"limits", "reservations"})) {
+      if (const YamlNode* l = res->Find("limits")) Resources(*l, s.spec.resource_limits, "limits");
+      if (const YamlNode* l = res->Find("reservations")) {
+        Resources(*l, s.spec.resource_reservations, "reservations");
+      }
+    }
+  }
+  if (const YamlNode* storage = node.Find("storage")) {
+    for (Located& p :
+         r_.StringList(*storage, "storage", kStorage, "host-path-or-name:/container/path")) {
+      s.spec.storage.push_back(std::move(p.value));
+    }
+  }
+  if (const YamlNode* networks = node.Find("networks")) {
+    for (Located& p : r_.StringList(*networks, "networks", kNetwork, "a Docker network name")) {
+      s.spec.networks.push_back(std::move(p.value));
+    }
+  }
+  if (const YamlNode* protect = node.Find("protect")) {
+    s.spec.protect = r_.Bool(*protect, "protect").value_or(false);
+  }
+}
+
+void Parser::Source(const YamlNode& node, ServiceManifest& s) {
+  if (!r_.ExpectMap(node, "source", {"git", "ref", "image"})) return;
+  const YamlNode* git = node.Find("git");
+  const YamlNode* ref = node.Find("ref");
+  const YamlNode* image = node.Find("image");
+  if (git && image) {
+    r_.Error(*image, "source has both 'git' and 'image'", "keep one of them");
+    return;
+  }
+  if (!git && !image) {
+    r_.Error(node, "source needs 'git' (with 'ref') or 'image'",
+             "add 'image: registry/name:tag' or 'git: <url>' and 'ref: <branch|tag|commit>'");
+    return;
+  }
+  if (image) {
+    if (ref) r_.Error(*ref, "'ref' is only for git sources", "remove it or use 'git:'");
+    auto text = r_.Pattern(*image, "image", kImage, "an image reference such as registry/name:tag");
+    if (text) s.spec.source.image = *text;
+    return;
+  }
+  s.git_source = true;
+  if (auto text = r_.Pattern(*git, "git", kGitUrl, "a git URL (https://, ssh://, git@host:path)")) {
+    s.spec.source.git_url = *text;
+  }
+  if (!ref) {
+    r_.Error(node, "missing required field 'ref' in git source",
+             "add 'ref: <branch, tag or commit>'");
+    return;
+  }
+  if (auto text = r_.Pattern(*ref, "ref", kRef, "a branch, tag or commit"))
+    s.spec.source.git_ref = *text;
+}
+
+void Parser::Processes(const YamlNode& node, std::map<std::string, int>& out) {
+  if (!node.IsMap()) {
+    r_.Error(node,
+             "'processes' must be a map of process type to count, got " + DescribeYamlType(node));
+    return;
+  }
+  for (const auto& [key, value] : node.entries) {
+    auto type = r_.Pattern(key, "processes", kProcessType, "a process type such as web or worker");
+    auto count = r_.Int(value, type ? *type : "processes", 0, kMaxProcessCount);
+    if (type && count) out[*type] = *count;
+  }
+}
+
+void Parser::Resources(const YamlNode& node, std::map<std::string, std::string>& out,
+                       std::string_view field) {
+  static const std::map<std::string, std::string> kFlags = {{"cpu", "cpu"},
+                                                            {"memory", "memory"},
+                                                            {"memorySwap", "memory-swap"},
+                                                            {"network", "network"},
+                                                            {"networkIngress", "network-ingress"},
+                                                            {"networkEgress", "network-egress"},
+                                                            {"nvidiaGpu", "nvidia-gpu"}};
+  if (!r_.ExpectMap(node, std::string(field),
+                    {"cpu", "memory", "memorySwap", "network", "networkIngress", "networkEgress",
+                     "nvidiaGpu"})) {
+    return;
+  }
+  for (const auto& [key, value] : node.entries) {
+    auto flag = kFlags.find(key.scalar);
+    if (flag == kFlags.end()) continue;
+    auto text = r_.ScalarText(value, key.scalar);
+    if (!text) continue;
+    if (value.Type() == ScalarType::kBool || !std::regex_match(*text, std::regex(kResourceValue))) {
+      r_.Error(value,
+               "'" + key.scalar + "' must be an amount such as 512m or 1.5, got '" + *text + "'");
+      continue;
+    }
+    out[flag->second] = *text;
+  }
+}
+
+void Parser::Database(const YamlNode& node, DatabaseManifest& db) {
+  if (!r_.ExpectMap(node, "database", {"name", "engine", "protect", "allowDestroy"})) return;
+  std::optional<Located> name;
+  if (const YamlNode* n = r_.Required(node, "name", "database", "add 'name: db'")) {
+    if (auto text = r_.Name(*n, "name")) name = Located{*text, r_.PosOf(*n)};
+  }
+  if (const YamlNode* e =
+          r_.Required(node, "engine", "database", "add 'engine: postgres' or redis")) {
+    if (auto text = Enum(*e, "engine", {"postgres", "redis"})) db.engine = *text;
+  }
+  if (const YamlNode* p = node.Find("protect")) db.protect = r_.Bool(*p, "protect").value_or(false);
+  if (const YamlNode* a = node.Find("allowDestroy")) {
+    db.allow_destroy = r_.Bool(*a, "allowDestroy").value_or(false);
+  }
+  if (name && !db.engine.empty()) db.name = *name;
+}
+
+void Parser::Theme(const YamlNode& doc) {
+  auto name = Metadata(doc, "Theme", nullptr, true);
+  const YamlNode* spec = r_.Required(doc, "spec", "Theme", "add 'spec: {services: [...]}'");
+  if (!spec || !r_.ExpectMap(*spec, "Theme spec",
+                             {"description", "links", "product", "parameters", "rules", "secrets",
+                              "datastores", "services", "notes"})) {
+    return;
+  }
+  if (const YamlNode* d = spec->Find("description")) r_.String(*d, "description");
+  for (const char* field : {"links", "product", "notes"}) {
+    const YamlNode* n = spec->Find(field);
+    if (n && !n->IsMap())
+      r_.Error(*n, "'" + std::string(field) + "' must be a map, got " + DescribeYamlType(*n));
+  }
+  for (const char* field : {"rules", "secrets", "datastores"}) {
+    const YamlNode* n = spec->Find(field);
+    if (n) r_.List(*n, field);
+  }
+  if (const YamlNode* params = spec->Find("parameters")) {
+    if (auto items = r_.List(*params, "parameters")) {
+      std::set<std::string> seen;
+      for (const YamlNode* p : *items) {
+        if (!r_.ExpectMap(*p, "theme parameter",
+                          {"name", "type", "required", "default", "enum", "min", "max", "pattern",
+                           "description", "secret", "envOverridable"})) {
+          continue;
+        }
+        if (const YamlNode* n =
+                r_.Required(*p, "name", "theme parameter", "add 'name: <camelCase>'")) {
+          auto text = r_.Pattern(*n, "name", "[a-z][a-zA-Z0-9]*", "a camelCase name");
+          if (text && !seen.insert(*text).second) {
+            r_.Error(*n, "duplicate parameter '" + *text + "'", "remove one");
+          }
+        }
+        if (const YamlNode* t = r_.Required(*p, "type", "theme parameter", "add 'type: string'")) {
+          Enum(*t, "type",
+               {"string", "int", "bool", "enum", "domain", "email", "url", "semver", "duration",
+                "size", "list"});
+        }
+        for (const char* flag : {"required", "secret", "envOverridable"}) {
+          if (const YamlNode* b = p->Find(flag)) r_.Bool(*b, flag);
+        }
+      }
+    }
+  }
+  const YamlNode* services =
+      r_.Required(*spec, "services", "Theme spec", "add 'services: [{name: web, ...}]'");
+  if (services) {
+    if (auto items = r_.List(*services, "services")) {
+      for (const YamlNode* s : *items) {
+        if (!s->IsMap()) {
+          r_.Error(*s, "a theme service must be a map, got " + DescribeYamlType(*s));
+        } else if (const YamlNode* n =
+                       r_.Required(*s, "name", "theme service", "add 'name: web'")) {
+          r_.Name(*n, "name");
+        }
+      }
+    }
+  }
+  if (name) out_.themes.push_back({*name});
+}
+
+}  // namespace
+
+const std::vector<std::string>& BuiltinThemes() {
+  static const std::vector<std::string> kThemes = {"directus", "n8n", "strapi"};
+  return kThemes;
+}
+
+void ParseManifestDocument(const std::string& file, const YamlNode& document, Manifests& out,
+                           std::vector<Diagnostic>& diagnostics) {
+  Parser(file, out, diagnostics).Document(document);
+}
+
+}  // namespace dflow

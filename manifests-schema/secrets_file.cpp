@@ -1,0 +1,104 @@
+#include "manifests-schema/secrets_file.h"
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "manifests-schema/app_name.h"
+#include "manifests-schema/yaml_tree.h"
+
+namespace dflow {
+namespace {
+
+constexpr std::uint64_t kMaxSecretsFileBytes = 1u << 20;
+
+Status Invalid(const std::string& path, const YamlNode& at, const std::string& what) {
+  return Status(Code::kInvalidArgument, path + ":" + std::to_string(at.line) + ":" +
+                                            std::to_string(at.column) + ": " + what);
+}
+
+bool IsKey(const std::string& key) {
+  static const std::regex kKey("[a-zA-Z_][a-zA-Z0-9_]*");
+  return std::regex_match(key, kKey);
+}
+
+// Reads one map level: KEY: value pairs, plus (below `depth` 2) nested maps whose key is an
+// application or service name. `prefix` is "" / "<app>/" / "<app>/<service>/".
+Status ReadLevel(const std::string& path, const YamlNode& map, const std::string& prefix, int depth,
+                 std::map<std::string, std::string>& out) {
+  for (const auto& [key, value] : map.entries) {
+    if (value.IsMap()) {
+      if (depth >= 2 || !IsValidManifestName(key.scalar)) {
+        return Invalid(path, key,
+                       "'" + key.scalar + "' is not an " +
+                           (depth == 0 ? std::string("application") : std::string("service")) +
+                           " name (only environment/application/service/KEY nesting is allowed)");
+      }
+      Status status = ReadLevel(path, value, prefix + key.scalar + "/", depth + 1, out);
+      if (!status.ok()) return status;
+      continue;
+    }
+    if (!IsKey(key.scalar)) return Invalid(path, key, "invalid secret key '" + key.scalar + "'");
+    if (!value.IsScalar() || value.Type() == ScalarType::kNull) {
+      return Invalid(path, key, "the value of '" + key.scalar + "' must be a string");
+    }
+    out[prefix + key.scalar] = value.scalar;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<SecretValues> LoadSecretsFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(Code::kInvalidArgument, path + ": cannot open secrets file");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  std::string content = buffer.str();
+  if (content.size() > kMaxSecretsFileBytes) {
+    return Status(Code::kInvalidArgument, path + ": secrets file too large");
+  }
+  int line = 0;
+  int column = 0;
+  if (!IsValidUtf8(content, line, column)) {
+    return Status(Code::kInvalidArgument, path + ":" + std::to_string(line) + ":" +
+                                              std::to_string(column) + ": not UTF-8 text");
+  }
+  std::vector<Diagnostic> diagnostics;
+  std::vector<YamlNode> docs = ParseYamlDocuments(path, content, diagnostics);
+  if (!diagnostics.empty()) {
+    // Syntax errors quote no values: yaml-cpp messages name tokens, not scalars.
+    return Status(Code::kInvalidArgument, diagnostics.front().ToString());
+  }
+  SecretValues secrets;
+  if (docs.empty()) return secrets;
+  if (docs.size() > 1) return Invalid(path, docs[1], "expected one YAML document");
+  const YamlNode& root = docs.front();
+  if (!root.IsMap()) return Invalid(path, root, "expected a map of environment name to keys");
+  for (const auto& [env, keys] : root.entries) {
+    if (!IsValidManifestName(env.scalar)) {
+      return Invalid(path, env, "'" + env.scalar + "' is not an environment name");
+    }
+    if (keys.IsNull()) continue;
+    if (!keys.IsMap())
+      return Invalid(path, env, "expected a map of KEY: value under '" + env.scalar + "'");
+    Status status = ReadLevel(path, keys, "", 0, secrets[env.scalar]);
+    if (!status.ok()) return status;
+  }
+  return secrets;
+}
+
+const std::string* ResolveSecretValue(const SecretValues& secrets, const std::string& environment,
+                                      const std::string& application, const std::string& service,
+                                      const std::string& key) {
+  auto env = secrets.find(environment);
+  if (env == secrets.end()) return nullptr;
+  for (const std::string& name :
+       {application + "/" + service + "/" + key, application + "/" + key, key}) {
+    auto it = env->second.find(name);
+    if (it != env->second.end()) return &it->second;
+  }
+  return nullptr;
+}
+
+}  // namespace dflow

@@ -1,0 +1,34 @@
+// The secrets file: secret VALUES, kept by the controller's operator outside the config repo
+// (default /etc/dflow/secrets.yaml; packaging/secrets.example.yaml shows the format). The repo
+// only names the keys a service needs (`secrets: [KEY]`).
+//
+//   production:                   # environment
+//     SMTP_PASSWORD: "..."        # KEY: every service of this environment that lists it
+//     course-management:          # an application: values only its services see
+//       STRIPE_KEY: "..."
+//       web:                      # one service of that application
+//         SESSION_SECRET: "..."
+//
+// The most specific value wins: service, then application, then environment. Values are
+// scalars (written as they appear). Messages about this file never contain a value.
+#pragma once
+
+#include <string>
+
+#include "manifests-schema/desired_state_loader.h"
+#include "manifests-schema/status.h"
+
+namespace dflow {
+
+// Reads and checks the secrets file. Application and service levels are stored flattened in
+// SecretValues as "<application>/<KEY>" and "<application>/<service>/<KEY>". Errors (missing or
+// unreadable file, bad YAML, bad key, non-scalar value) are kInvalidArgument with
+// "<path>:<line>:<column>: <what>".
+Result<SecretValues> LoadSecretsFile(const std::string& path);
+
+// The value a service sees for `key` in `environment`, or nullptr when there is none.
+const std::string* ResolveSecretValue(const SecretValues& secrets, const std::string& environment,
+                                      const std::string& application, const std::string& service,
+                                      const std::string& key);
+
+}  // namespace dflow

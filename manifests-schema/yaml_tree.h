@@ -1,0 +1,56 @@
+// YamlNode: a plain, bounded copy of one parsed YAML document, with 1-based positions. The
+// loader reads yaml-cpp only through ParseYamlDocuments(), so yaml-cpp stays out of headers,
+// its exceptions stop here, and hostile input (alias bombs, deep nesting, binary data) is
+// turned into diagnostics before any validation code walks the tree.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "manifests-schema/diagnostic.h"
+
+namespace dflow {
+
+// What a scalar means under YAML 1.1 resolution (the rules python3-yaml and most editors use),
+// so that dflow and the published JSON Schema agree on types.
+enum class ScalarType { kNull, kBool, kInt, kFloat, kString };
+
+struct YamlNode {
+  enum class Kind { kNull, kScalar, kSequence, kMap };
+  Kind kind = Kind::kNull;
+  std::string scalar;                                  // raw text as written (for kScalar)
+  bool quoted = false;                                 // quoted or block scalar: always a string
+  int line = 0;                                        // 1-based
+  int column = 0;                                      // 1-based
+  std::vector<YamlNode> items;                         // kSequence
+  std::vector<std::pair<YamlNode, YamlNode>> entries;  // kMap, in document order
+
+  bool IsMap() const { return kind == Kind::kMap; }
+  bool IsSequence() const { return kind == Kind::kSequence; }
+  bool IsScalar() const { return kind == Kind::kScalar; }
+  bool IsNull() const { return kind == Kind::kNull; }
+  ScalarType Type() const;  // kNull for null nodes; resolves plain scalars
+  // The value of `key` in a map (the last one if duplicated), or nullptr.
+  const YamlNode* Find(const std::string& key) const;
+};
+
+// "a string", "a number", "a list", ... for messages.
+std::string DescribeYamlType(const YamlNode& node);
+
+// Bounds on one file's tree; beyond them the file is rejected with one diagnostic.
+inline constexpr std::size_t kMaxYamlNodesPerFile = 1'000'000;  // alias expansion included
+inline constexpr int kMaxYamlDepth = 64;                        // nested maps/lists
+
+// Parses every document of `content` (already known to be UTF-8) into plain trees. Null or
+// empty documents are dropped. Errors are appended to `diagnostics` (file = `path`); on a
+// syntax error no document of the file is returned. Duplicate map keys are reported here.
+std::vector<YamlNode> ParseYamlDocuments(const std::string& path, const std::string& content,
+                                         std::vector<Diagnostic>& diagnostics);
+
+// True when `bytes` is well-formed UTF-8 (no overlongs, no surrogates). On failure `line` and
+// `column` (1-based) point at the first bad byte.
+bool IsValidUtf8(const std::string& bytes, int& line, int& column);
+
+}  // namespace dflow
