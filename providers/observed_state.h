@@ -62,9 +62,15 @@ struct ObservedNode {
   std::string node;           // node name (from the manifests, or the host for ad hoc)
   std::string dokku_version;  // "0.38.27"
   std::vector<ObservedPlugin> plugins;
-  std::map<std::string, std::string> traefik_global;  // traefik:report --global, raw global-* keys
+  // traefik:report --global: each raw global-<prop> key with "global-" removed
+  // ("letsencrypt-email" -> "ops@example.com"); empty when traefik-vhosts is not enabled.
+  std::map<std::string, std::string> traefik_global;
   std::vector<ObservedApp> apps;                      // sorted by name
   std::vector<ObservedDatastore> datastores;          // sorted by engine, name
+
+  // How the observation went (not node state; diff ignores them).
+  int invocations = 0;  // dokku commands run, over all attempts
+  int attempts = 0;     // 1 unless the app list changed during the observation
 };
 
 }  // namespace dflow
