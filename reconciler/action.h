@@ -1,0 +1,152 @@
+// Action: one typed step of a node's plan, i.e. one Dokku invocation. Plain data made by
+// PlanNode (plan.h), rendered to argv by providers/dokku_commands.h, run by apply.h.
+// Header-only so that providers/ can render actions without linking the reconciler.
+//
+// An Action never holds a secret value: a secret config entry carries its key and the
+// SHA-256 of its value only. The value is looked up again when the argv is rendered.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dflow {
+
+// Reserved config keys dflow writes on the apps it manages (docs/ownership.md).
+inline constexpr const char* kManagedKeysKey = "DFLOW_KEYS";       // comma list of owned keys
+inline constexpr const char* kProtectKey = "DFLOW_PROTECT";        // "true" = never destroy
+inline constexpr const char* kSpecDigestKey = "DFLOW_SPEC";        // digest of the applied spec
+inline constexpr const char* kDeployedSourceKey = "DFLOW_SOURCE";  // "<url>#<ref>" deployed
+
+enum class ActionKind {
+  // Node level (Action::app is empty).
+  kSetTraefikGlobal,  // traefik:set --global <property> [value]
+  kStopTraefik,       // traefik:stop
+  kStartTraefik,      // traefik:start
+  kCreateDatastore,   // <engine>:create <service>
+  kDestroyDatastore,  // <engine>:destroy <service> -f
+  // App level.
+  kCreateApp,                // apps:create <app>
+  kSetConfig,                // config:set --encoded --no-restart <app> K=base64(V)...
+  kUnsetConfig,              // config:unset --no-restart <app> K...
+  kSetBuilder,               // builder:set <app> selected [builder]
+  kSetProxyType,             // proxy:set <app> type [type]
+  kSetDomains,               // domains:set <app> d... (domains:clear <app> when the list is empty)
+  kSetPorts,                 // ports:set <app> s:h:c... (ports:clear <app> when empty)
+  kEnableChecks,             // checks:enable <app> [p1,p2] (no list = every process type)
+  kDisableChecks,            // checks:disable <app> p1,p2
+  kSkipChecks,               // checks:skip <app> p1,p2
+  kSetResourceLimits,        // resource:limit --memory 512m --cpu clear ... <app>
+  kSetResourceReservations,  // resource:reserve ... <app>
+  kMountStorage,             // storage:mount <app> host:container
+  kUnmountStorage,           // storage:unmount <app> host:container
+  kSetNetworks,              // network:set <app> attach-post-deploy [n...]
+  kLinkDatastore,            // <engine>:link <service> <app> --no-restart
+  kUnlinkDatastore,          // <engine>:unlink <service> <app> --no-restart
+  kScale,                    // ps:scale [--skip-deploy] <app> type=n...
+  kDeployGit,                // git:sync --build <app> <url> <ref>
+  kDeployImage,              // git:from-image <app> <image>
+  kRebuild,                  // ps:rebuild <app>
+  kRestart,                  // ps:restart <app>
+  kDestroyApp,               // apps:destroy <app> --force
+};
+
+// Stable kebab-case name, used in plan output and JSON: "create-app", "set-config", ...
+inline std::string_view ActionKindName(ActionKind kind) {
+  switch (kind) {
+    case ActionKind::kSetTraefikGlobal:
+      return "set-traefik-global";
+    case ActionKind::kStopTraefik:
+      return "stop-traefik";
+    case ActionKind::kStartTraefik:
+      return "start-traefik";
+    case ActionKind::kCreateDatastore:
+      return "create-datastore";
+    case ActionKind::kDestroyDatastore:
+      return "destroy-datastore";
+    case ActionKind::kCreateApp:
+      return "create-app";
+    case ActionKind::kSetConfig:
+      return "set-config";
+    case ActionKind::kUnsetConfig:
+      return "unset-config";
+    case ActionKind::kSetBuilder:
+      return "set-builder";
+    case ActionKind::kSetProxyType:
+      return "set-proxy-type";
+    case ActionKind::kSetDomains:
+      return "set-domains";
+    case ActionKind::kSetPorts:
+      return "set-ports";
+    case ActionKind::kEnableChecks:
+      return "enable-checks";
+    case ActionKind::kDisableChecks:
+      return "disable-checks";
+    case ActionKind::kSkipChecks:
+      return "skip-checks";
+    case ActionKind::kSetResourceLimits:
+      return "set-resource-limits";
+    case ActionKind::kSetResourceReservations:
+      return "set-resource-reservations";
+    case ActionKind::kMountStorage:
+      return "mount-storage";
+    case ActionKind::kUnmountStorage:
+      return "unmount-storage";
+    case ActionKind::kSetNetworks:
+      return "set-networks";
+    case ActionKind::kLinkDatastore:
+      return "link-datastore";
+    case ActionKind::kUnlinkDatastore:
+      return "unlink-datastore";
+    case ActionKind::kScale:
+      return "scale";
+    case ActionKind::kDeployGit:
+      return "deploy-git";
+    case ActionKind::kDeployImage:
+      return "deploy-image";
+    case ActionKind::kRebuild:
+      return "rebuild";
+    case ActionKind::kRestart:
+      return "restart";
+    case ActionKind::kDestroyApp:
+      return "destroy-app";
+  }
+  return "unknown";
+}
+
+// One key of a kSetConfig action. For a secret, `value` is empty and `value_sha256` holds
+// the lower-case hex SHA-256 of the value the plan was made with.
+struct ConfigEntry {
+  std::string key;
+  std::string value;  // plain values only
+  bool secret = false;
+  std::string value_sha256;  // secrets only
+  bool operator==(const ConfigEntry&) const = default;
+};
+
+struct Action {
+  ActionKind kind = ActionKind::kCreateApp;
+  std::string node;
+  std::string app;           // Dokku app name; "" for node-level actions
+  std::string environment;   // the app's environment (where its secrets are looked up)
+  std::string reason;        // why: "config FOO changed", "app missing", ...
+  bool destructive = false;  // destroys an app or a datastore (data loss possible)
+  bool report_only = false;  // drift shown but not applied (self-heal off); apply skips it
+
+  // Payload; which fields matter depends on kind (see ActionKind).
+  std::string target;  // datastore service name, or the traefik property
+  std::string engine;  // postgres | redis, for datastore actions
+  std::string value;   // builder, proxy type, traefik property value ("" = clear), image
+  std::string git_url;
+  std::string git_ref;
+  bool skip_deploy = false;         // kScale: set the counts only (a deploy follows)
+  std::vector<std::string> values;  // domains, ports, storage, networks, process types, keys
+  std::vector<ConfigEntry> config;  // kSetConfig, sorted by key
+  std::map<std::string, std::string> settings;  // resources ("memory" -> "512m" | "clear"),
+                                                // scale ("web" -> "2")
+
+  bool operator==(const Action&) const = default;
+};
+
+}  // namespace dflow
