@@ -27,5 +27,14 @@ TEST_CASE("JSON printed as YAML reads back as the same values") {
   CHECK(node["nested"]["k"].IsNull());
 }
 
+TEST_CASE("plain strings stay plain, look-alikes are quoted, empty containers are flow") {
+  nlohmann::json value = {{"a", "web"},
+                          {"b", "0123"},
+                          {"c", "yes"},
+                          {"d", nlohmann::json::array()},
+                          {"e", nlohmann::json::object()}};
+  CHECK(JsonToYaml(value) == "a: web\nb: \"0123\"\nc: \"yes\"\nd: []\ne: {}\n");
+}
+
 }  // namespace
 }  // namespace dflow
