@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS source_status(
   id INTEGER PRIMARY KEY CHECK(id = 1), applied_revision TEXT NOT NULL,
   applied_author TEXT NOT NULL, applied_message TEXT NOT NULL,
   attempted_revision TEXT NOT NULL, error TEXT NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS create_intents(
+  node TEXT NOT NULL, app TEXT NOT NULL, marker TEXT NOT NULL, PRIMARY KEY(node, app));
 )sql";
 
 // A prepared statement bound positionally; finalised on destruction.
@@ -177,6 +179,38 @@ class SqliteStatusStore final : public StatusStore {
       }
     }
     return history;
+  }
+
+  Status PutIntent(const CreateIntent& intent) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "INSERT OR REPLACE INTO create_intents(node, app, marker) VALUES(?,?,?)");
+    s.Bind(intent.node).Bind(intent.app).Bind(intent.marker);
+    return Done(s, "record create intent");
+  }
+
+  Status RemoveIntent(const std::string& node, const std::string& app) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "DELETE FROM create_intents WHERE node=? AND app=?");
+    s.Bind(node).Bind(app);
+    return Done(s, "remove create intent");
+  }
+
+  Result<std::vector<CreateIntent>> Intents(const std::string& node) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "SELECT node, app, marker FROM create_intents WHERE node=? ORDER BY app");
+    s.Bind(node);
+    std::vector<CreateIntent> intents;
+    while (s.Step() == SQLITE_ROW) intents.push_back({s.Text(0), s.Text(1), s.Text(2)});
+    return intents;
+  }
+
+  Status MarkInterrupted(std::int64_t now) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "UPDATE reconciles SET result='interrupted', finished_at=?, "
+                "message='the controller stopped during this reconcile' WHERE finished_at=0");
+    s.Bind(now);
+    return Done(s, "mark interrupted reconciles");
   }
 
   Status Prune(int keep) override {

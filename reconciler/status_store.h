@@ -56,6 +56,15 @@ struct ActionRecord {
   std::int64_t at = 0;
 };
 
+// An app dflow is about to create, recorded before `apps:create` runs. If the controller dies
+// between creating the app and marking it as managed, the intent proves the unmarked app is
+// dflow's own, so the next pass adopts it instead of refusing to touch it.
+struct CreateIntent {
+  std::string node;
+  std::string app;
+  std::string marker;  // the DFLOW_MANAGED value the app must get
+};
+
 class StatusStore {
  public:
   // Opens (creating if needed) the database at `path`. kUnavailable when it cannot.
@@ -75,6 +84,13 @@ class StatusStore {
   // Newest first, at most `limit`, each with its actions in order.
   virtual Result<std::vector<std::pair<ReconcileRecord, std::vector<ActionRecord>>>> History(
       int limit) = 0;
+
+  virtual Status PutIntent(const CreateIntent& intent) = 0;
+  virtual Status RemoveIntent(const std::string& node, const std::string& app) = 0;
+  virtual Result<std::vector<CreateIntent>> Intents(const std::string& node) = 0;
+
+  // Marks reconciles left running by a controller that died (finished_at 0) as interrupted.
+  virtual Status MarkInterrupted(std::int64_t now) = 0;
 
   // Keeps the newest `keep` reconciles and their actions; bounded retention.
   virtual Status Prune(int keep) = 0;

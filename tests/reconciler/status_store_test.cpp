@@ -88,6 +88,32 @@ TEST_CASE("retention keeps the newest reconciles and drops their actions with th
   CHECK((*history)[1].second.size() == 1);
 }
 
+TEST_CASE("create intents and interrupted reconciles survive a restart") {
+  test::ScopedTempDir dir;
+  const std::string path = (dir.path() / "s.db").string();
+  {
+    auto store = StatusStore::Open(path);
+    REQUIRE(store.ok());
+    REQUIRE((*store)->PutIntent({"n1", "web", "production/a/web"}).ok());
+    REQUIRE((*store)->PutIntent({"n2", "api", "production/a/api"}).ok());
+    REQUIRE((*store)->BeginReconcile({0, "r1", "interval", 10, 0, "", ""}).ok());
+  }  // the controller "dies" here
+  auto store = StatusStore::Open(path);
+  REQUIRE(store.ok());
+  auto intents = (*store)->Intents("n1");
+  REQUIRE(intents.ok());
+  REQUIRE(intents->size() == 1);
+  CHECK((*intents)[0].marker == "production/a/web");
+  REQUIRE((*store)->RemoveIntent("n1", "web").ok());
+  CHECK((*store)->Intents("n1")->empty());
+  CHECK((*store)->Intents("n2")->size() == 1);
+  REQUIRE((*store)->MarkInterrupted(20).ok());
+  auto history = (*store)->History(1);
+  REQUIRE(history->size() == 1);
+  CHECK((*history)[0].first.result == "interrupted");
+  CHECK((*history)[0].first.finished_at == 20);
+}
+
 TEST_CASE("an unwritable path is a clear error") {
   auto store = StatusStore::Open("/nonexistent-dir/state.db");
   REQUIRE_FALSE(store.ok());
