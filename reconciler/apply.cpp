@@ -45,6 +45,7 @@ class NodeRunner {
   // Why the action must not run, or "".
   std::string SkipReason(const Action& action) const {
     if (plan_.refused) return plan_.refusal;
+    if (options_.should_stop && options_.should_stop()) return "skipped: dflow is stopping";
     if (action.report_only) return "report only: self-heal is off";
     if (!node_stop_.empty()) return "skipped: " + node_stop_;
     if (!action.app.empty() && failed_apps_.contains(action.app))

@@ -64,6 +64,9 @@ struct ApplyOptions {
   std::size_t max_parallel_nodes = 8;
   SecretValues secrets;  // values for the secret config entries (checked against the plan)
   ExecOptions exec;      // per command
+  // Asked before each action; when it returns true the remaining actions are skipped (the
+  // controller stopping on SIGTERM finishes the action in flight, then stops).
+  std::function<bool()> should_stop;
   // Called from worker threads, one call at a time (apply serializes them).
   std::function<void(const ActionEvent&)> on_progress;
 };

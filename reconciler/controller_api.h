@@ -1,0 +1,37 @@
+// The controller's HTTP surface, separate from the controller's loops so that it can be read
+// and tested on its own: routes, JSON shapes, the webhook's checks.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "reconciler/http_server.h"
+#include "reconciler/metrics.h"
+#include "reconciler/status_store.h"
+#include "reconciler/webhook.h"
+
+namespace dflow {
+
+struct ControllerApi {
+  StatusStore* store = nullptr;
+  Metrics* metrics = nullptr;
+  DeliveryLog* deliveries = nullptr;
+  std::function<bool()> ready;                      // a valid desired state is in force
+  std::function<std::string()> webhook_secret;      // "" = webhook disabled
+  std::string branch;                               // pushes to other branches are ignored
+  std::function<void(const std::string&)> trigger;  // reconcile now, with a reason
+};
+
+// GET  /healthz             200 "ok" while the process serves
+// GET  /readyz              200 once a valid desired state is in force, else 503
+// GET  /api/v1/status       JSON: source, environments, applications, apps (docs/api.md)
+// GET  /api/v1/history      JSON: newest reconciles with their actions (?limit=N, max 500)
+// GET  /metrics             Prometheus text
+// POST /api/v1/webhook      push webhooks (GitHub, Gitea/Forgejo, GitLab); 401 when the
+//                           signature is wrong or missing, 202 when a reconcile was queued
+HttpResponse HandleControllerRequest(const ControllerApi& api, const HttpRequest& request);
+
+// The /api/v1/status document (also what `dflow status --state-dir` prints from).
+std::string StatusJson(StatusStore& store);
+
+}  // namespace dflow
