@@ -239,10 +239,9 @@ Status SshConnection::Authenticate(const SshOptions& options, Clock::time_point 
     }
     if (agent) libssh2_agent_free(agent);
   }
-  return Status(Code::kPermissionDenied, "ssh auth as " + who +
-                                             " failed: the server accepted none of the keys "
-                                             "(tried keys: " +
-                                             Join(tried) + ")");
+  return Status(
+      Code::kPermissionDenied,
+      "ssh auth as " + who + " failed: no key was accepted (tried keys: " + Join(tried) + ")");
 }
 
 int SshConnection::Drive(const std::function<int()>& op, Clock::time_point deadline) {
