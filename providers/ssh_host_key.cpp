@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -98,18 +99,29 @@ Status Changed(const SshOptions& options, const std::string& expected, const std
 
 using KnownHosts = std::unique_ptr<LIBSSH2_KNOWNHOSTS, decltype(&libssh2_knownhost_free)>;
 
-// Reads known_hosts line by line so that one entry libssh2 cannot parse (a marker such as
-// @cert-authority, a security-key type) does not hide the others.
-void ReadKnownHosts(LIBSSH2_KNOWNHOSTS* hosts, const std::string& path) {
+// Reads known_hosts line by line so that one entry libssh2 cannot parse (a security-key type,
+// a @cert-authority line) does not hide the others. Returns true when a @revoked line lists
+// `blob` (OpenSSH refuses a revoked key for every host).
+bool ReadKnownHosts(LIBSSH2_KNOWNHOSTS* hosts, const std::string& path, std::string_view blob) {
   std::ifstream in(path);
   std::string line;
+  bool revoked = false;
   while (std::getline(in, line)) {
-    std::size_t start = line.find_first_not_of(" \t");
-    if (start == std::string::npos || line[start] == '#' || line[start] == '@') continue;
+    std::istringstream fields(line);
+    std::string first, type, key;
+    fields >> first;
+    if (first.empty() || first[0] == '#') continue;
+    if (first[0] == '@') {
+      std::string host_patterns;
+      fields >> host_patterns >> type >> key;
+      if (first == "@revoked" && Unbase64(key) == blob) revoked = true;
+      continue;
+    }
     line += '\n';
     (void)libssh2_knownhost_readline(hosts, line.data(), line.size(),
                                      LIBSSH2_KNOWNHOST_FILE_OPENSSH);
   }
+  return revoked;
 }
 
 Status RecordHostKey(const SshOptions& options, std::string_view blob) {
@@ -128,7 +140,10 @@ Status CheckKnownHosts(LIBSSH2_SESSION* session, const SshOptions& options, std:
     return Untrusted(options, presented, "no hostKey pin and no known_hosts file; ");
   KnownHosts hosts(libssh2_knownhost_init(session), &libssh2_knownhost_free);
   if (!hosts) return Status(Code::kInternal, "libssh2_knownhost_init failed");
-  ReadKnownHosts(hosts.get(), options.known_hosts_file);
+  if (ReadKnownHosts(hosts.get(), options.known_hosts_file, blob))
+    return Status(Code::kPermissionDenied, "host key for " + HostPort(options) + " (" + presented +
+                                               ") is marked @revoked in " +
+                                               options.known_hosts_file);
   libssh2_knownhost* entry = nullptr;
   int rc = libssh2_knownhost_checkp(
       hosts.get(), options.host.c_str(), options.port, blob.data(), blob.size(),

@@ -252,6 +252,23 @@ TEST_CASE("a changed host key is refused even with accept_new_host_key") {
   CHECK(test::ReadFile(known_hosts) == line + "\n");
 }
 
+TEST_CASE("a host key marked @revoked is refused even when also listed") {
+  SshdNode node(PrintingNode());
+  test::ScopedTempDir dir;
+  const std::string known_hosts = (dir.path() / "known_hosts").string();
+  std::string line = node.known_hosts_line();
+  test::WriteFile(known_hosts, line + "\n@revoked * " + line.substr(line.find(' ') + 1) + "\n");
+  SshOptions options = node.MakeOptions();
+  options.host_key_fingerprint.clear();
+  options.known_hosts_file = known_hosts;
+  Result<ExecResult> result = MakeSshTransport(options)->RunDokku({"apps:list"});
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.status().code() == Code::kPermissionDenied);
+  CHECK(result.status().message() ==
+        Prefix(node) + "host key for 127.0.0.1:" + std::to_string(node.port()) + " (" +
+            node.host_key_fingerprint() + ") is marked @revoked in " + known_hosts);
+}
+
 TEST_CASE("Sha256Fingerprint matches ssh-keygen") {
   SshdNode node(PrintingNode());
   std::string line = node.known_hosts_line();
