@@ -1,0 +1,297 @@
+#include "tests/support/sshd_fixture.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace dflow::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kSshd = "/usr/sbin/sshd";
+const char* kKeygen = "/usr/bin/ssh-keygen";
+
+void MakeKey(const fs::path& path, const std::string& type, const std::string& passphrase) {
+  std::vector<std::string> argv = {
+      kKeygen, "-q",         "-t", type,
+      "-N",    passphrase,   "-C", "dflow-test-" + path.filename().string(),
+      "-f",    path.string()};
+  if (type == "rsa") argv.insert(argv.end(), {"-b", "2048"});
+  Captured made = RunCapture(argv, "");
+  if (made.exit_code != 0) throw std::runtime_error("ssh-keygen " + type + ": " + made.err);
+}
+
+std::string FirstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+std::string CurrentUser() {
+  passwd* entry = getpwuid(getuid());
+  if (!entry) throw std::runtime_error("no passwd entry for the current user");
+  return entry->pw_name;
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    throw std::runtime_error("cannot find a free port");
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool PortAccepts(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+void WriteExecutable(const fs::path& path, const std::string& content) {
+  WriteFile(path, content);
+  fs::permissions(path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                            fs::perms::others_read | fs::perms::others_exec);
+}
+
+// Parent pid of `pid` from /proc/<pid>/stat, -1 when gone.
+pid_t ParentOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t close_paren = stat.rfind(')');
+  if (close_paren == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close_paren + 2));
+  std::string state;
+  pid_t ppid = -1;
+  fields >> state >> ppid;
+  return ppid;
+}
+
+// `root` and all its descendants (sshd children call setsid, so no process group covers
+// them); parents come before their children.
+std::vector<pid_t> ProcessTree(pid_t root) {
+  std::vector<std::pair<pid_t, pid_t>> all;  // pid, ppid
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    pid_t pid = static_cast<pid_t>(std::atoi(entry.path().filename().c_str()));
+    if (pid > 0) all.emplace_back(pid, ParentOf(pid));
+  }
+  std::vector<pid_t> tree = {root};
+  for (std::size_t i = 0; i < tree.size(); ++i)
+    for (const auto& [pid, ppid] : all)
+      if (ppid == tree[i]) tree.push_back(pid);
+  return tree;
+}
+
+std::string SimulatorExe() { return DFLOW_DOKKU_SIM_EXE; }
+
+}  // namespace
+
+const ClientKeys& TestClientKeys() {
+  static ScopedTempDir dir;
+  static const ClientKeys keys = [] {
+    ClientKeys k;
+    fs::path base = dir.path();
+    k.passphrase = "correct horse battery staple";
+    k.ed25519 = (base / "id_ed25519").string();
+    k.ecdsa = (base / "id_ecdsa").string();
+    k.rsa = (base / "id_rsa").string();
+    k.encrypted = (base / "id_encrypted").string();
+    k.shell = (base / "id_shell").string();
+    k.stranger = (base / "id_stranger").string();
+    MakeKey(k.ed25519, "ed25519", "");
+    MakeKey(k.ecdsa, "ecdsa", "");
+    MakeKey(k.rsa, "rsa", "");
+    MakeKey(k.encrypted, "ed25519", k.passphrase);
+    MakeKey(k.shell, "ed25519", "");
+    MakeKey(k.stranger, "ed25519", "");
+    return k;
+  }();
+  return keys;
+}
+
+SshdNode::SshdNode(SshdNodeOptions options) : options_(std::move(options)), user_(CurrentUser()) {
+  WriteFiles();
+  // The free port can be taken by someone else before sshd binds it: try a few.
+  for (int attempt = 0;; ++attempt) {
+    port_ = FreePort();
+    try {
+      Start();
+      return;
+    } catch (const std::runtime_error&) {
+      if (attempt == 4) throw;
+    }
+  }
+}
+
+SshdNode::~SshdNode() {
+  if (pid_ > 0) {
+    SignalTree(SIGKILL);
+    Reap();
+  }
+}
+
+void SshdNode::WriteFiles() {
+  const fs::path host_key = dir() / "ssh_host_ed25519_key";
+  MakeKey(host_key, "ed25519", "");
+  std::string pub = FirstLine(ReadFile(host_key.string() + ".pub"));
+  Captured listed = RunCapture({kKeygen, "-lf", host_key.string() + ".pub"}, "");
+  std::istringstream fields(listed.out);
+  std::string bits;
+  fields >> bits >> fingerprint_;
+  if (fingerprint_.rfind("SHA256:", 0) != 0)
+    throw std::runtime_error("ssh-keygen -lf: " + listed.out + listed.err);
+  fs::create_directories(state_dir());
+  WriteExecutable(dir() / "forced-command",
+                  options_.forced_command_script.empty()
+                      ? "#!/bin/sh\nexec '" + SimulatorExe() + "' --ssh-forced-command\n"
+                      : options_.forced_command_script);
+  WriteExecutable(bin_dir() / "dokku", options_.dokku_script.empty()
+                                           ? "#!/bin/sh\nexec '" + SimulatorExe() + "' \"$@\"\n"
+                                           : options_.dokku_script);
+  const ClientKeys& keys = TestClientKeys();
+  // Exactly the options Dokku's sshcommand acl-add writes.
+  const std::string forced = "command=\"" + (dir() / "forced-command").string() +
+                             "\",no-agent-forwarding,no-user-rc,no-X11-forwarding,"
+                             "no-port-forwarding ";
+  std::string authorized;
+  for (const auto& key : {keys.ed25519, keys.ecdsa, keys.rsa, keys.encrypted})
+    authorized += forced + FirstLine(ReadFile(key + ".pub")) + "\n";
+  authorized += FirstLine(ReadFile(keys.shell + ".pub")) + "\n";
+  WriteFile(dir() / "authorized_keys", authorized);
+  std::istringstream pub_fields(pub);
+  std::string type, blob;
+  pub_fields >> type >> blob;
+  host_key_pub_ = type + " " + blob;
+}
+
+void SshdNode::Start() {
+  const fs::path config = dir() / "sshd_config";
+  WriteFile(config, "Port " + std::to_string(port_) +
+                        "\n"
+                        "ListenAddress 127.0.0.1\n"
+                        "HostKey " +
+                        (dir() / "ssh_host_ed25519_key").string() +
+                        "\n"
+                        "PidFile " +
+                        (dir() / "sshd.pid").string() +
+                        "\n"
+                        "AuthorizedKeysFile " +
+                        (dir() / "authorized_keys").string() +
+                        "\n"
+                        "StrictModes no\n"
+                        "UsePAM no\n"
+                        "PasswordAuthentication no\n"
+                        "KbdInteractiveAuthentication no\n"
+                        "PermitRootLogin yes\n"
+                        "PubkeyAuthentication yes\n"
+                        // libssh2 1.10 signs with RSA keys only as ssh-rsa (SHA-1).
+                        "PubkeyAcceptedAlgorithms +ssh-rsa\n"
+                        "UseDNS no\n"
+                        "PrintMotd no\n"
+                        "MaxSessions 32\n"
+                        "MaxStartups 64\n"
+                        "LogLevel VERBOSE\n"
+                        "SetEnv PATH=" +
+                        bin_dir().string() + ":/usr/local/bin:/usr/bin:/bin DOKKU_SIM_STATE=" +
+                        state_dir().string() + "\n" + options_.extra_config + "\n");
+  if (getuid() == 0) fs::create_directories("/run/sshd");
+  known_hosts_line_ = "[" + host_ + "]:" + std::to_string(port_) + " " + host_key_pub_;
+  const std::string log = (dir() / "sshd.log").string();
+  pid_t pid = fork();
+  if (pid == 0) {
+    int null_fd = open("/dev/null", O_RDONLY);
+    int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(null_fd, 0);
+    dup2(log_fd, 1);
+    dup2(log_fd, 2);
+    execl(kSshd, kSshd, "-D", "-e", "-f", config.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  pid_ = pid;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!PortAccepts(port_)) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("sshd exited at start: " + Log());
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      Kill();
+      throw std::runtime_error("sshd did not accept connections: " + Log());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+std::string SshdNode::Log() const { return ReadFile(dir() / "sshd.log"); }
+
+SshOptions SshdNode::MakeOptions(LoginStyle style) const {
+  SshOptions options;
+  options.host = host_;
+  options.port = port_;
+  options.user = user_;
+  const ClientKeys& keys = TestClientKeys();
+  options.identity_files = {style == LoginStyle::kDokkuUser ? keys.ed25519 : keys.shell};
+  options.use_agent = false;
+  options.host_key_fingerprint = fingerprint_;
+  options.shell =
+      style == LoginStyle::kDokkuUser ? RemoteShell::kDokkuForcedCommand : RemoteShell::kPosixShell;
+  return options;
+}
+
+void SshdNode::SignalTree(int signal) {
+  if (pid_ <= 0) return;
+  // Collect first: once the listener dies its children move to another parent.
+  for (pid_t pid : ProcessTree(pid_)) kill(pid, signal);
+}
+
+void SshdNode::Reap() {
+  if (pid_ <= 0) return;
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+void SshdNode::Stop() {
+  SignalTree(SIGCONT);  // a frozen process cannot act on SIGTERM
+  SignalTree(SIGTERM);
+  Reap();
+}
+
+void SshdNode::Kill() {
+  SignalTree(SIGKILL);
+  Reap();
+}
+
+void SshdNode::Freeze() { SignalTree(SIGSTOP); }
+
+void SshdNode::Thaw() { SignalTree(SIGCONT); }
+
+void SshdNode::Restart() {
+  Stop();
+  Start();
+}
+
+}  // namespace dflow::test
