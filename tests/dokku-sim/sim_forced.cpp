@@ -4,7 +4,13 @@
 // output lines become the argv (readarray -t).
 #include "tests/dokku-sim/sim_forced.h"
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdio>
+
+extern char** environ;
 
 namespace dokku_sim {
 
@@ -98,14 +104,29 @@ bool XargsTokens(const std::string& in, std::vector<std::string>& tokens, std::s
 }
 
 std::string RunEchoOption(const std::string& token) {
-  // Only "--help" / "--version" get here; run the real /bin/echo to print its own text.
+  // Only "--help" / "--version" get here. Run the real echo the way xargs does (found on
+  // PATH, argv[0] = "echo") so its own text, which names argv[0], comes out the same.
+  int fds[2];
+  if (pipe(fds) != 0) return token + "\n";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  std::string arg0 = "echo";
+  std::string arg1 = token;
+  char* argv[] = {arg0.data(), arg1.data(), nullptr};
+  pid_t pid = -1;
+  int rc = posix_spawnp(&pid, "echo", &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(fds[1]);
   std::string out;
-  FILE* p = popen(("/bin/echo " + token).c_str(), "r");
-  if (!p) return token + "\n";
   char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  close(fds[0]);
+  if (rc != 0) return token + "\n";
+  int status = 0;
+  waitpid(pid, &status, 0);
   return out;
 }
 
