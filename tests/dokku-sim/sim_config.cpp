@@ -137,7 +137,7 @@ bool DecodeBase64(const std::string& in, std::string* out, std::string* err) {
     int v[4];
     int n = 0;
     for (size_t j = 0; j < 4; ++j) {
-      if (i + j >= s.size()) return bad(i + j);
+      if (i + j >= s.size()) return bad(i);  // Go reports the quantum start
       char c = s[i + j];
       if (c == '=') {
         if (j < 2) return bad(i + j);
