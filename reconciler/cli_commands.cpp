@@ -5,11 +5,16 @@ namespace dflow::cli {
 
 Command MakeValidateCommand();
 Command MakeRenderCommand();
+Command MakeObserveCommand();
+Command MakePlanCommand();
+Command MakeApplyCommand();
+Command MakeRunCommand();
+Command MakeStatusCommand();
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      MakeValidateCommand(),
-      MakeRenderCommand(),
+      MakeValidateCommand(), MakeRenderCommand(), MakeObserveCommand(), MakePlanCommand(),
+      MakeApplyCommand(),    MakeRunCommand(),    MakeStatusCommand(),
   };
   return commands;
 }
