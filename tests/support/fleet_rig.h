@@ -1,0 +1,59 @@
+// FleetRig: several simulated Dokku nodes behind real sshd, and a config repo (a real Git repo)
+// made from sample-repo/ with its nodes pointed at them. The base of the end-to-end tests.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "manifests-schema/desired_state_loader.h"
+#include "reconciler/apply.h"
+#include "reconciler/fleet.h"
+#include "tests/support/git_repo.h"
+#include "tests/support/process.h"
+#include "tests/support/sshd_fixture.h"
+
+namespace dflow::test {
+
+class FleetRig {
+ public:
+  // Starts one SshdNode per name; copies sample-repo/ into a Git repo (not yet committed) and
+  // writes its nodes/nodes.yaml for these nodes. `style` is how dflow logs in.
+  explicit FleetRig(const std::vector<std::string>& nodes,
+                    LoginStyle style = LoginStyle::kShellUser);
+
+  SshdNode& node(const std::string& name) { return *nodes_.at(name); }
+  const GitRepo& repo() const { return *repo_; }
+  const SecretValues& secrets() const { return secrets_; }
+  const std::string& secrets_file() const { return secrets_file_; }
+  std::string identity() const;  // the client key for `style`
+
+  // Reads and validates the repo's work tree; fails the test on any diagnostic.
+  DesiredState Load() const;
+
+  // A fleet whose transports reach the rig's nodes with the rig's login style.
+  std::unique_ptr<Fleet> MakeFleet() const;
+
+  // Runs the simulator directly on a node, as an operator's hand-made change would.
+  Captured Dokku(const std::string& node, const std::vector<std::string>& args) const;
+
+  // The node's invocation log: total lines, and lines that changed state.
+  int Invocations(const std::string& node) const;
+  int ChangingInvocations(const std::string& node) const;
+
+ private:
+  LoginStyle style_;
+  ScopedTempDir dir_;
+  std::map<std::string, std::unique_ptr<SshdNode>> nodes_;
+  std::unique_ptr<GitRepo> repo_;
+  SecretValues secrets_;
+  std::string secrets_file_;
+};
+
+// Observes, plans and applies every node of `desired` once; returns the apply result.
+ApplyResult ConvergeOnce(const DesiredState& desired, Fleet& fleet, const SecretValues& secrets,
+                         PlanOptions options);
+
+}  // namespace dflow::test
