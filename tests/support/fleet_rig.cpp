@@ -11,8 +11,10 @@
 namespace dflow::test {
 namespace fs = std::filesystem;
 
-FleetRig::FleetRig(const std::vector<std::string>& nodes, LoginStyle style) : style_(style) {
-  for (const auto& name : nodes) nodes_[name] = std::make_unique<SshdNode>();
+FleetRig::FleetRig(const std::vector<std::string>& nodes, LoginStyle style,
+                   SshdNodeOptions node_options)
+    : style_(style) {
+  for (const auto& name : nodes) nodes_[name] = std::make_unique<SshdNode>(node_options);
   repo_ = std::make_unique<GitRepo>(dir_.path() / "config");
   fs::copy(fs::path(DFLOW_SOURCE_DIR) / "sample-repo", repo_->path(),
            fs::copy_options::recursive | fs::copy_options::overwrite_existing);

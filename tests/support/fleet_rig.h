@@ -22,7 +22,7 @@ class FleetRig {
   // Starts one SshdNode per name; copies sample-repo/ into a Git repo (not yet committed) and
   // writes its nodes/nodes.yaml for these nodes. `style` is how dflow logs in.
   explicit FleetRig(const std::vector<std::string>& nodes,
-                    LoginStyle style = LoginStyle::kShellUser);
+                    LoginStyle style = LoginStyle::kShellUser, SshdNodeOptions node_options = {});
 
   SshdNode& node(const std::string& name) { return *nodes_.at(name); }
   const GitRepo& repo() const { return *repo_; }
