@@ -369,7 +369,7 @@ void Builder::Application(const ApplicationManifest& app) {
               "add it to a service's databases or remove it");
     }
   }
-  if (app.environments.empty()) {
+  if (app.environments.empty() && app.environments_is_map) {
     Warning(app.environments_pos,
             "application '" + app.name.value + "' is deployed to no environment",
             "add an environment, e.g. 'production: {}'");

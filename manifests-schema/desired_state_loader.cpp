@@ -49,7 +49,7 @@ LoadResult LoadDesiredState(const SourceSnapshot& snapshot, const LoadOptions& o
         {"", 0, 0,
          "no dflow manifests found in " +
              (snapshot.description.empty() ? std::string("the repository") : snapshot.description),
-         "add YAML files with 'apiVersion: dflow/v1' documents (see sample-repo/)"});
+         "add YAML files with 'apiVersion: dflow/v1' documents; sample-repo/ shows the layout"});
   }
   // Cross-document checks only make sense on documents that read cleanly; they still run so
   // that one commit shows as many problems as possible.

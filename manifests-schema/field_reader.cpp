@@ -196,7 +196,7 @@ bool FieldReader::ConfigKey(const YamlNode& key_node, std::string_view field) {
   const std::string& key = key_node.scalar;
   if (!std::regex_match(key, kKey)) {
     Error(key_node, "invalid key '" + Shown(key) + "' in " + Quote(field),
-          "keys are letters, digits and '_', not starting with a digit (Dokku's rule)");
+          "Dokku accepts letters, digits and '_', not starting with a digit");
     return false;
   }
   if (key.rfind("DFLOW_", 0) == 0) {
@@ -244,7 +244,7 @@ std::map<std::string, std::string> FieldReader::Labels(const YamlNode& node,
             "use letters, digits, '.', '_', '/', '-', at most 63 characters");
       continue;
     }
-    if (auto text = ScalarText(value, key.scalar)) out[key.scalar] = *text;
+    if (auto text = ScalarText(value, "labels." + key.scalar)) out[key.scalar] = *text;
   }
   return out;
 }

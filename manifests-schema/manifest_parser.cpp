@@ -264,6 +264,7 @@ void Parser::Application(const YamlNode& doc) {
       r_.Error(*envs, "'environments' must be a map of environment name to overrides, got " +
                           DescribeYamlType(*envs));
     } else {
+      app.environments_is_map = true;
       for (const auto& [key, value] : envs->entries) {
         if (!key.IsScalar()) continue;
         auto env_name = r_.Name(key, "environments");
@@ -502,7 +503,7 @@ void Parser::Processes(const YamlNode& node, std::map<std::string, int>& out) {
   }
   for (const auto& [key, value] : node.entries) {
     auto type = r_.Pattern(key, "processes", kProcessType, "a process type such as web or worker");
-    auto count = r_.Int(value, type ? *type : "processes", 0, kMaxProcessCount);
+    auto count = r_.Int(value, "processes." + (type ? *type : key.scalar), 0, kMaxProcessCount);
     if (type && count) out[*type] = *count;
   }
 }

@@ -188,7 +188,7 @@ std::vector<YamlNode> ParseYamlDocuments(const std::string& path, const std::str
     int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
     int column = e.mark.column >= 0 ? e.mark.column + 1 : 0;
     diagnostics.push_back({path, line, column, "YAML syntax error: " + e.msg,
-                           "fix the YAML syntax (indentation, quotes, brackets)"});
+                           "check indentation, quotes and brackets"});
     return documents;
   } catch (const std::exception& e) {
     diagnostics.push_back({path, 0, 0, std::string("cannot parse YAML: ") + e.what(), ""});
