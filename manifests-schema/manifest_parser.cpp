@@ -15,7 +15,8 @@ constexpr const char* kHost =
 constexpr const char* kUser = "[a-z_][a-z0-9_-]{0,31}";
 constexpr const char* kHostKey = "SHA256:[A-Za-z0-9+/]{43}";
 constexpr const char* kDomain =
-    "(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+    "(?=.{1,253}$)(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9]"
+    ")?";
 constexpr const char* kEmail = "[^@\\s]+@[^@\\s]+\\.[^@\\s]+";
 constexpr const char* kHttpsUrl = "https://[^\\s]+";
 constexpr const char* kGitUrl =
