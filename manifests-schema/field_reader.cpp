@@ -36,6 +36,13 @@ std::string Quote(std::string_view field) { return "'" + std::string(field) + "'
 
 }  // namespace
 
+bool MatchesPattern(const std::string& text, const char* pattern) {
+  thread_local std::map<const char*, std::regex> cache;
+  auto it = cache.find(pattern);
+  if (it == cache.end()) it = cache.emplace(pattern, std::regex(pattern)).first;
+  return std::regex_match(text, it->second);
+}
+
 std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates) {
   std::size_t best = 3;
   std::string best_word;
@@ -110,7 +117,7 @@ std::optional<std::string> FieldReader::Pattern(const YamlNode& node, std::strin
                                                 const char* pattern, std::string_view expected) {
   std::optional<std::string> text = String(node, field);
   if (!text) return std::nullopt;
-  if (!std::regex_match(*text, std::regex(pattern))) {
+  if (!MatchesPattern(*text, pattern)) {
     Error(node,
           Quote(field) + " must be " + std::string(expected) + ", got '" + Shown(*text) + "'");
     return std::nullopt;

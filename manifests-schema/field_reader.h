@@ -28,6 +28,10 @@ struct Located {
   Pos pos;
 };
 
+// Whole-string match of `text` against an ECMAScript `pattern`. Compiled patterns are cached
+// per thread (the patterns are a small fixed set of constants).
+bool MatchesPattern(const std::string& text, const char* pattern);
+
 // "did you mean 'x'?" when `word` is a near miss (edit distance <= 2, or case) of a candidate;
 // "" otherwise.
 std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);

@@ -528,7 +528,7 @@ void Parser::Resources(const YamlNode& node, std::map<std::string, std::string>&
     if (flag == kFlags.end()) continue;
     auto text = r_.ScalarText(value, key.scalar);
     if (!text) continue;
-    if (value.Type() == ScalarType::kBool || !std::regex_match(*text, std::regex(kResourceValue))) {
+    if (value.Type() == ScalarType::kBool || !MatchesPattern(*text, kResourceValue)) {
       r_.Error(value,
                "'" + key.scalar + "' must be an amount such as 512m or 1.5, got '" + *text + "'");
       continue;

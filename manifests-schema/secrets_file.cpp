@@ -65,7 +65,8 @@ Result<SecretValues> LoadSecretsFile(const std::string& path) {
                                               std::to_string(column) + ": not UTF-8 text");
   }
   std::vector<Diagnostic> diagnostics;
-  std::vector<YamlNode> docs = ParseYamlDocuments(path, content, diagnostics);
+  std::size_t node_budget = kMaxYamlNodes;
+  std::vector<YamlNode> docs = ParseYamlDocuments(path, content, diagnostics, node_budget);
   if (!diagnostics.empty()) {
     // Syntax errors quote no values: yaml-cpp messages name tokens, not scalars.
     return Status(Code::kInvalidArgument, diagnostics.front().ToString());

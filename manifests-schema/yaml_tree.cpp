@@ -16,7 +16,7 @@ constexpr int kMaxBracketDepth = 256;
 struct Converter {
   const std::string& path;
   std::vector<Diagnostic>& diagnostics;
-  std::size_t visited = 0;
+  std::size_t& budget;
   bool failed = false;
 
   void Error(int line, int column, std::string message, std::string hint = "") {
@@ -38,14 +38,15 @@ struct Converter {
                int parent_column) {
     if (failed) return false;
     SetMark(from, to, parent_line, parent_column);
-    if (++visited > kMaxYamlNodesPerFile) {
+    if (budget == 0) {
       Error(to.line, to.column,
-            "document too large: more than " + std::to_string(kMaxYamlNodesPerFile) +
-                " YAML nodes once aliases are expanded",
-            "split the file or avoid nested aliases");
+            "too many YAML nodes: more than " + std::to_string(kMaxYamlNodes) +
+                " in this revision once aliases are expanded",
+            "avoid nested aliases; keep manifests small");
       failed = true;
       return false;
     }
+    --budget;
     if (depth > kMaxYamlDepth) {
       Error(to.line, to.column, "nesting deeper than " + std::to_string(kMaxYamlDepth) + " levels",
             "flatten the document");
@@ -171,7 +172,8 @@ std::string DescribeYamlType(const YamlNode& node) {
 }
 
 std::vector<YamlNode> ParseYamlDocuments(const std::string& path, const std::string& content,
-                                         std::vector<Diagnostic>& diagnostics) {
+                                         std::vector<Diagnostic>& diagnostics,
+                                         std::size_t& node_budget) {
   std::vector<YamlNode> documents;
   if (int line = FindDeepBrackets(content); line != 0) {
     diagnostics.push_back(
@@ -194,7 +196,7 @@ std::vector<YamlNode> ParseYamlDocuments(const std::string& path, const std::str
     diagnostics.push_back({path, 0, 0, std::string("cannot parse YAML: ") + e.what(), ""});
     return documents;
   }
-  Converter converter{path, diagnostics};
+  Converter converter{path, diagnostics, node_budget};
   try {
     for (const YAML::Node& doc : parsed) {
       YamlNode node;

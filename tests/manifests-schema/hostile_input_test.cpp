@@ -58,8 +58,32 @@ TEST_CASE("an alias bomb is stopped by the node budget") {
   }
   std::string text = Only(OneFile("bomb.yaml", bomb));
   CHECK(text.find("bomb.yaml:") == 0);
-  CHECK(text.find("document too large: more than 1000000 YAML nodes once aliases are expanded "
-                  "(split the file or avoid nested aliases)") != std::string::npos);
+  CHECK(text.find("too many YAML nodes: more than 1000000 in this revision once aliases are "
+                  "expanded (avoid nested aliases; keep manifests small)") != std::string::npos);
+}
+
+TEST_CASE("the node budget is shared by all files of a revision") {
+  std::string big = "a0: &a0 [x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 6; ++i) {
+    std::string prev = "*a" + std::to_string(i - 1);
+    big += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 8; ++k) big += (k ? ", " : "") + prev;
+    big += "]\n";
+  }
+  SourceSnapshot snapshot;
+  for (const char* name : {"1.yaml", "2.yaml", "3.yaml", "4.yaml"}) {
+    snapshot.files.push_back({name, big, big.size(), false});
+  }
+  std::string text = Only(snapshot);
+  // A file is about 300000 nodes: files 1 and 2 are read fully (they only lack apiVersion and
+  // kind); file 3 runs out of budget and file 4 has none left.
+  CHECK(text.find("1.yaml:1:1: missing required field 'apiVersion'") != std::string::npos);
+  CHECK(text.find("2.yaml:1:1: missing required field 'apiVersion'") != std::string::npos);
+  const char* kTooMany =
+      ": too many YAML nodes: more than 1000000 in this revision once aliases are expanded";
+  CHECK(text.find(std::string("3.yaml:1:25") + kTooMany) != std::string::npos);
+  CHECK(text.find(std::string("4.yaml:1:1") + kTooMany) != std::string::npos);
+  CHECK(text.find("3.yaml:1:1: missing") == std::string::npos);
 }
 
 TEST_CASE("100000 nested flow brackets are refused before parsing") {
@@ -79,6 +103,13 @@ TEST_CASE("100000 nested block sequences on one line do not crash the parser") {
   std::string text = Only(OneFile("dashes.yaml", deep));
   CHECK(text.rfind("dashes.yaml:1:", 0) == 0);
   CHECK(text.find("YAML syntax error: ") != std::string::npos);
+}
+
+TEST_CASE("100000 nested complex keys do not crash the parser") {
+  std::string deep;
+  for (int i = 0; i < 100'000; ++i) deep += "? ";
+  deep += "x\n";
+  CHECK(Only(OneFile("keys.yaml", deep)).rfind("keys.yaml:1:", 0) == 0);
 }
 
 TEST_CASE("moderate nesting beyond 64 levels is reported by the tree bound") {
