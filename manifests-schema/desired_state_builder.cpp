@@ -61,7 +61,7 @@ class Builder {
                   const std::map<std::string, std::set<std::string>>& db_nodes);
   void ClaimName(const std::string& name, const std::string& kind, const NameOwner& owner,
                  std::map<std::string, NameOwner>& names);
-  void ClaimDomains(const AppSpec& app, const std::string& node, const Pos& pos);
+  void ClaimDomains(const AppSpec& app, const Pos& pos);
 
   const Manifests& m_;
   const LoadOptions& options_;
@@ -73,7 +73,7 @@ class Builder {
   std::map<std::string, const ThemeManifest*> themes_;
   std::map<std::string, NameOwner> app_names_;
   std::map<std::string, NameOwner> datastore_names_;
-  std::map<std::string, std::map<std::string, std::string>> domains_;  // node -> domain -> app
+  std::map<std::string, std::string> domains_;  // domain -> the Dokku app that claims it
   std::map<std::string, std::vector<AppSpec>> node_apps_;
   std::map<std::string, std::vector<DatastoreSpec>> node_datastores_;
 };
@@ -151,13 +151,15 @@ void Builder::ClaimName(const std::string& name, const std::string& kind, const 
   }
 }
 
-void Builder::ClaimDomains(const AppSpec& app, const std::string& node, const Pos& pos) {
+// A domain is a global DNS name: one Dokku app may serve it from several nodes, but two
+// different apps (in any environments) claiming it is a mistake.
+void Builder::ClaimDomains(const AppSpec& app, const Pos& pos) {
   for (const std::string& domain : app.domains) {
-    auto [it, inserted] = domains_[node].emplace(domain, app.name);
+    auto [it, inserted] = domains_.emplace(domain, app.name);
     if (!inserted && it->second != app.name) {
       Error(pos,
             "domain '" + domain + "' of Dokku app '" + app.name + "' is also used by '" +
-                it->second + "' on node '" + node + "'",
+                it->second + "'",
             "give each app its own domains");
     }
   }
@@ -295,9 +297,9 @@ void Builder::Service(const ApplicationManifest& app, const ServiceManifest& s,
   SortUnique(a.storage);
   SortUnique(a.networks);
   for (const std::string& node : nodes) {
-    ClaimDomains(a, node, s.name.pos);
     node_apps_[node].push_back(a);
   }
+  ClaimDomains(a, s.name.pos);
 }
 
 void Builder::Datastores(const ApplicationManifest& app, const EnvironmentManifest& env,

@@ -116,7 +116,14 @@ void Parser::Node(const YamlNode& doc) {
   NodeManifest node;
   auto name = Metadata(doc, "Node", &node.spec.labels);
   const YamlNode* spec = r_.Required(doc, "spec", "Node", "add 'spec: {host: ...}'");
-  if (!spec || !r_.ExpectMap(*spec, "Node spec", {"host", "port", "user", "hostKey"})) return;
+  if (!spec || !r_.ExpectMap(*spec, "Node spec", {"host", "port", "user", "hostKey"})) {
+    if (name) {
+      node.name = *name;
+      node.spec.name = name->value;
+      out_.nodes.push_back(std::move(node));
+    }
+    return;
+  }
   bool ok = name.has_value();
   if (const YamlNode* host = r_.Required(*spec, "host", "Node spec", "add 'host: <address>'")) {
     auto text = r_.Pattern(*host, "host", kHost, "a host name or IP address");
@@ -141,7 +148,10 @@ void Parser::Node(const YamlNode& doc) {
     ok = ok && text;
     if (text) node.spec.host_key = *text;
   }
-  if (!ok) return;
+  // A node with bad fields is still recorded (the load fails anyway), so that references to
+  // it do not add "unknown node" errors on top of the real one.
+  (void)ok;
+  if (!name) return;
   node.name = *name;
   node.spec.name = name->value;
   out_.nodes.push_back(std::move(node));
@@ -551,7 +561,7 @@ void Parser::Database(const YamlNode& node, DatabaseManifest& db) {
   if (const YamlNode* a = node.Find("allowDestroy")) {
     db.allow_destroy = r_.Bool(*a, "allowDestroy").value_or(false);
   }
-  if (name && !db.engine.empty()) db.name = *name;
+  if (name) db.name = *name;  // recorded even with a bad engine: no "unknown database" cascade
 }
 
 void Parser::Theme(const YamlNode& doc) {
