@@ -21,6 +21,7 @@ std::map<std::string, std::string> ExpectedVerdicts() {
   fs::path root = test::SourceDir() / "tests/fixtures/manifests";
   std::map<std::string, std::string> out;
   out[(test::SourceDir() / "sample-repo").string()] = "valid";
+  out[(test::SourceDir() / "manifests-schema/themes").string()] = "valid";
   for (auto [dir, verdict] : {std::pair{"valid", "valid"}, std::pair{"invalid/semantic", "valid"},
                               std::pair{"invalid/schema", "invalid"}}) {
     for (const auto& entry : fs::directory_iterator(root / dir)) {
