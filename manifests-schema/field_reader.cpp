@@ -69,6 +69,10 @@ void FieldReader::Error(const YamlNode& at, std::string message, std::string hin
   Add(at, Diagnostic::Severity::kError, std::move(message), std::move(hint));
 }
 
+void FieldReader::ErrorAt(const Pos& pos, std::string message, std::string hint) {
+  diagnostics_.push_back({pos.file, pos.line, pos.column, std::move(message), std::move(hint)});
+}
+
 void FieldReader::Warning(const YamlNode& at, std::string message, std::string hint) {
   Add(at, Diagnostic::Severity::kWarning, std::move(message), std::move(hint));
 }

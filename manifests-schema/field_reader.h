@@ -46,6 +46,7 @@ class FieldReader {
 
   void Error(const YamlNode& at, std::string message, std::string hint = "");
   void Warning(const YamlNode& at, std::string message, std::string hint = "");
+  void ErrorAt(const Pos& pos, std::string message, std::string hint = "");
 
   // Checks that `node` is a map whose keys are all in `fields` (unknown ones are reported with
   // a did-you-mean hint). `what` names the object in messages ("Node spec"). False if not a map.
