@@ -24,6 +24,18 @@ void SortUnique(std::vector<T>& v) {
   v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
+// desired_state.h promises sorted lists.
+void SortLists(AppSpec& a) {
+  SortUnique(a.secret_keys);
+  SortUnique(a.domains);
+  SortUnique(a.ports);
+  SortUnique(a.datastores);
+  SortUnique(a.checks_disabled);
+  SortUnique(a.checks_skipped);
+  SortUnique(a.storage);
+  SortUnique(a.networks);
+}
+
 // Who owns a Dokku name, to explain collisions.
 struct NameOwner {
   std::string description;
@@ -56,6 +68,9 @@ class Builder {
   void Service(const ApplicationManifest& app, const ServiceManifest& s,
                const EnvironmentManifest& env, const EnvironmentOverride& o, const Override* so,
                std::map<std::string, std::set<std::string>>& db_nodes);
+  AppSpec Merge(const ServiceManifest& s, const EnvironmentManifest& env,
+                const EnvironmentOverride& o, const Override* so);
+  void CheckSecrets(const AppSpec& a, const ServiceManifest& s);
   std::vector<std::string> Placement(const EnvironmentManifest& env, const Override& o);
   void Datastores(const ApplicationManifest& app, const EnvironmentManifest& env,
                   const std::map<std::string, std::set<std::string>>& db_nodes);
@@ -224,62 +239,70 @@ void Builder::CheckOverrides(const ApplicationManifest& app, const EnvironmentOv
   }
 }
 
-void Builder::Service(const ApplicationManifest& app, const ServiceManifest& s,
-                      const EnvironmentManifest& env, const EnvironmentOverride& o,
-                      const Override* so, std::map<std::string, std::set<std::string>>& db_nodes) {
-  const std::string& env_name = env.name.value;
+// Applies the layers in precedence order: environment config < service < application override
+// < service override; ref/image/domains are replaced, process counts merged per type.
+AppSpec Builder::Merge(const ServiceManifest& s, const EnvironmentManifest& env,
+                       const EnvironmentOverride& o, const Override* so) {
   AppSpec a = s.spec;
-  a.application = app.name.value;
-  a.service = s.name.value;
-  a.environment = env_name;
-  a.name = DokkuAppName(a.application, a.service, a.environment);
   a.proxy_type = env.spec.traffic.proxy;
-  // Precedence: environment config < service config < application override < service override.
   a.config = env.config;
-  for (const auto* layer : {&s.spec.config, &o.all.config}) {
-    for (const auto& [k, v] : *layer) a.config[k] = v;
-  }
-  if (so) {
-    for (const auto& [k, v] : so->config) a.config[k] = v;
-  }
+  for (const auto& [k, v] : s.spec.config) a.config[k] = v;
   const Override* layers[] = {&o.all, so};
   for (const Override* layer : layers) {
     if (!layer) continue;
+    for (const auto& [k, v] : layer->config) a.config[k] = v;
     if (layer->ref && s.git_source) a.source.git_ref = layer->ref->value;
     if (layer->image && !s.git_source) a.source.image = layer->image->value;
     if (layer->domains) a.domains = *layer->domains;
     for (const auto& [type, count] : layer->processes) {
+      // Application-level counts only touch the types a service declares.
       if (layer == so || s.spec.processes.count(type)) a.processes[type] = count;
     }
   }
+  return a;
+}
+
+void Builder::CheckSecrets(const AppSpec& a, const ServiceManifest& s) {
   for (const Located& key : s.secret_keys) {
-    a.secret_keys.push_back(key.value);
     if (a.config.count(key.value)) {
       Error(key.pos,
             "'" + key.value + "' is both a config key and a secret of service '" + a.service +
-                "' in environment '" + env_name + "'",
+                "' in environment '" + a.environment + "'",
             "remove it from config");
     }
-    if (options_.secrets &&
-        !ResolveSecretValue(*options_.secrets, env_name, a.application, a.service, key.value)) {
+    if (options_.secrets && !ResolveSecretValue(*options_.secrets, a.environment, a.application,
+                                                a.service, key.value)) {
       Error(key.pos,
             "no value for secret '" + key.value + "' of service '" + a.application + "/" +
-                a.service + "' in environment '" + env_name + "'",
-            "add it to the secrets file under '" + env_name + "'");
+                a.service + "' in environment '" + a.environment + "'",
+            "add it to the secrets file under '" + a.environment + "'");
     }
   }
+}
+
+void Builder::Service(const ApplicationManifest& app, const ServiceManifest& s,
+                      const EnvironmentManifest& env, const EnvironmentOverride& o,
+                      const Override* so, std::map<std::string, std::set<std::string>>& db_nodes) {
+  const std::string& env_name = env.name.value;
+  AppSpec a = Merge(s, env, o, so);
+  a.application = app.name.value;
+  a.service = s.name.value;
+  a.environment = env_name;
+  a.name = DokkuAppName(a.application, a.service, a.environment);
+  for (const Located& key : s.secret_keys) a.secret_keys.push_back(key.value);
+  CheckSecrets(a, s);
   for (const Located& db : s.databases) {
     a.datastores.push_back(DatastoreServiceName(a.application, db.value, env_name));
   }
   std::vector<std::string> nodes = Placement(env, so && so->placement ? *so : o.all);
+  if (nodes.empty()) return;  // every placement node was wrong: reported by Placement()
   if (!s.databases.empty() && nodes.size() != 1) {
     Error(s.databases_pos,
           "service '" + a.service + "' links databases but runs on " +
               std::to_string(nodes.size()) + " nodes in environment '" + env_name + "' (" +
               JoinNames(nodes) + ")",
           "set environments." + env_name +
-              ".placement.nodes to one node: Dokku links only "
-              "within a node");
+              ".placement.nodes to one node: Dokku links only within a node");
   } else {
     for (const Located& db : s.databases) db_nodes[db.value].insert(nodes.front());
   }
@@ -288,17 +311,8 @@ void Builder::Service(const ApplicationManifest& app, const ServiceManifest& s,
                  env_name + "'",
              s.name.pos},
             app_names_);
-  SortUnique(a.secret_keys);
-  SortUnique(a.domains);
-  SortUnique(a.ports);
-  SortUnique(a.datastores);
-  SortUnique(a.checks_disabled);
-  SortUnique(a.checks_skipped);
-  SortUnique(a.storage);
-  SortUnique(a.networks);
-  for (const std::string& node : nodes) {
-    node_apps_[node].push_back(a);
-  }
+  SortLists(a);
+  for (const std::string& node : nodes) node_apps_[node].push_back(a);
   ClaimDomains(a, s.name.pos);
 }
 
