@@ -62,6 +62,7 @@ class Builder {
 
   template <typename T>
   std::map<std::string, const T*> Index(const std::vector<T>& items, const std::string& kind);
+  void CheckNodeAddresses();
   void CheckEnvironments();
   void Application(const ApplicationManifest& app);
   void CheckOverrides(const ApplicationManifest& app, const EnvironmentOverride& o);
@@ -105,6 +106,23 @@ std::map<std::string, const T*> Builder::Index(const std::vector<T>& items,
     }
   }
   return index;
+}
+
+// Two Node manifests for one server would let each prune the other's apps (the ownership
+// marker names environment/application/service, not the node).
+void Builder::CheckNodeAddresses() {
+  std::map<std::string, const NodeManifest*> seen;
+  for (const auto& [name, node] : nodes_) {
+    if (node->spec.host.empty()) continue;  // a bad host was reported already
+    std::string address = node->spec.host + ":" + std::to_string(node->spec.port);
+    auto [it, inserted] = seen.emplace(address, node);
+    if (!inserted) {
+      Error(node->name.pos,
+            "node '" + name + "' has the same address " + address + " as node '" +
+                it->second->name.value + "' (" + Where(it->second->name.pos) + ")",
+            "declare each server once");
+    }
+  }
 }
 
 void Builder::CheckEnvironments() {
@@ -423,6 +441,7 @@ std::optional<DesiredState> Builder::Build() {
   envs_ = Index(m_.environments, "Environment");
   themes_ = Index(m_.themes, "Theme");
   auto apps = Index(m_.applications, "Application");
+  CheckNodeAddresses();
   CheckEnvironments();
   for (const auto& [name, app] : apps) Application(*app);
   if (errors_ > 0) return std::nullopt;
