@@ -85,7 +85,8 @@ void Parser::Document(const YamlNode& doc) {
   if (api) {
     auto text = r_.String(*api, "apiVersion");
     if (text && *text != kApiVersion) {
-      r_.Error(*api, "unknown apiVersion '" + *text + "'", "use 'apiVersion: dflow/v1'");
+      r_.Error(*api, "unknown apiVersion '" + Abbreviate(*text) + "'",
+               "use 'apiVersion: dflow/v1'");
     }
   }
   if (!kind) return;
@@ -96,7 +97,7 @@ void Parser::Document(const YamlNode& doc) {
   if (*name == "Application") return Application(doc);
   if (*name == "Theme") return Theme(doc);
   std::string hint = DidYouMean(*name, {"Node", "Environment", "Application", "Theme"});
-  r_.Error(*kind, "unknown kind '" + *name + "'",
+  r_.Error(*kind, "unknown kind '" + Abbreviate(*name) + "'",
            hint.empty() ? "use Node, Environment, Application or Theme" : hint);
 }
 
@@ -234,7 +235,7 @@ std::optional<std::string> Parser::Enum(const YamlNode& node, std::string_view f
     hint = "use one of:";
     for (std::size_t i = 0; i < values.size(); ++i) hint += (i ? ", " : " ") + values[i];
   }
-  r_.Error(node, "unknown " + std::string(field) + " '" + *text + "'", hint);
+  r_.Error(node, "unknown " + std::string(field) + " '" + Abbreviate(*text) + "'", hint);
   return std::nullopt;
 }
 
@@ -442,7 +443,7 @@ void Parser::Secrets(const YamlNode& node, ServiceManifest& s) {
                                 "a key name (letters, digits, '_', not starting with a digit)");
   for (const Located& key : s.secret_keys) {
     if (key.value.rfind("DFLOW_", 0) == 0) {
-      r_.ErrorAt(key.pos, "key '" + key.value + "' in 'secrets' is reserved",
+      r_.ErrorAt(key.pos, "key '" + Abbreviate(key.value) + "' in 'secrets' is reserved",
                  "keys starting with DFLOW_ belong to dflow; rename it");
     }
   }
@@ -559,8 +560,8 @@ void Parser::Resources(const YamlNode& node, std::map<std::string, std::string>&
     auto text = r_.ScalarText(value, key.scalar);
     if (!text) continue;
     if (value.Type() == ScalarType::kBool || !MatchesPattern(*text, kResourceValue)) {
-      r_.Error(value,
-               "'" + key.scalar + "' must be an amount such as 512m or 1.5, got '" + *text + "'");
+      r_.Error(value, "'" + key.scalar + "' must be an amount such as 512m or 1.5, got '" +
+                          Abbreviate(*text) + "'");
       continue;
     }
     out[flag->second] = *text;
@@ -615,7 +616,7 @@ void Parser::Theme(const YamlNode& doc) {
                 r_.Required(*p, "name", "theme parameter", "add 'name: <camelCase>'")) {
           auto text = r_.Pattern(*n, "name", "[a-z][a-zA-Z0-9]*", "a camelCase name");
           if (text && !seen.insert(*text).second) {
-            r_.Error(*n, "duplicate parameter '" + *text + "'", "remove one");
+            r_.Error(*n, "duplicate parameter '" + Abbreviate(*text) + "'", "remove one");
           }
         }
         if (const YamlNode* t = r_.Required(*p, "type", "theme parameter", "add 'type: string'")) {

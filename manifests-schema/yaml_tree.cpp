@@ -92,7 +92,7 @@ struct Converter {
       }
       auto [pos, inserted] = seen.emplace(key.scalar, key.line);
       if (!inserted) {
-        Error(key.line, key.column, "duplicate key '" + key.scalar + "'",
+        Error(key.line, key.column, "duplicate key '" + Abbreviate(key.scalar) + "'",
               "it is already set at line " + std::to_string(pos->second) + "; keep one");
       }
     }
@@ -143,6 +143,10 @@ const YamlNode* YamlNode::Find(const std::string& key) const {
     if (k.IsScalar() && k.scalar == key) found = &v;
   }
   return found;
+}
+
+std::string Abbreviate(const std::string& text) {
+  return text.size() <= 80 ? text : text.substr(0, 77) + "...";
 }
 
 std::string DescribeYamlType(const YamlNode& node) {

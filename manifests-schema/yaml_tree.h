@@ -36,6 +36,9 @@ struct YamlNode {
   const YamlNode* Find(const std::string& key) const;
 };
 
+// `text` for a message: cut to 80 bytes ("...") so a pasted blob cannot flood the output.
+std::string Abbreviate(const std::string& text);
+
 // "a string", "a number", "a list", ... for messages.
 std::string DescribeYamlType(const YamlNode& node);
 

@@ -143,3 +143,22 @@ TEST_CASE("non-string map keys are reported") {
 
 }  // namespace
 }  // namespace dflow
+
+namespace dflow {
+namespace {
+
+TEST_CASE("a huge unknown key is cut short in the message") {
+  std::string key(1'000, 'k');  // YAML caps implicit keys at 1024 characters
+  SourceSnapshot snapshot;
+  std::string content = "apiVersion: dflow/v1\nkind: Node\n" + key + ": 1\n";
+  snapshot.files.push_back({"n.yaml", content, content.size(), false});
+  LoadResult result = LoadDesiredState(snapshot);
+  REQUIRE(result.diagnostics.size() >= 1);
+  std::string text = test::DiagnosticsText(result.diagnostics);
+  CHECK(text.size() < 1000);
+  CHECK(text.find("n.yaml:3:1: unknown field '" + std::string(77, 'k') + "...' in document") !=
+        std::string::npos);
+}
+
+}  // namespace
+}  // namespace dflow
