@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 
@@ -96,6 +97,37 @@ TEST_CASE("warnings alone do not fail the load") {
         "all.yaml:27:17: warning: application 'idle' is deployed to no environment (add an "
         "environment, e.g. 'production: {}')\n");
   CHECK(result.ok());
+}
+
+}  // namespace
+}  // namespace dflow
+
+namespace dflow {
+namespace {
+
+// Reads the rendered YAML back; strings were emitted quoted, so plain scalars are numbers or
+// booleans.
+nlohmann::json YamlToJson(const YAML::Node& node) {
+  if (node.IsMap()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& item : node) out[item.first.as<std::string>()] = YamlToJson(item.second);
+    return out;
+  }
+  if (node.IsSequence()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& item : node) out.push_back(YamlToJson(item));
+    return out;
+  }
+  if (node.Tag() != "?") return node.as<std::string>();
+  if (node.Scalar() == "true" || node.Scalar() == "false") return node.as<bool>();
+  return node.as<long long>();
+}
+
+TEST_CASE("the YAML render is the same tree as the JSON render") {
+  LoadResult result = LoadDesiredState(test::ReadFixtureDir(test::SourceDir() / "sample-repo"));
+  REQUIRE(result.ok());
+  YAML::Node yaml = YAML::Load(DesiredStateToYaml(*result.desired));
+  CHECK(YamlToJson(yaml) == DesiredStateToJson(*result.desired));
 }
 
 }  // namespace
