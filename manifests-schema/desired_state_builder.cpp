@@ -382,7 +382,7 @@ void Builder::Application(const ApplicationManifest& app) {
     }
     return;
   }
-  auto services = Index(app.services, "service");
+  Index(app.services, "service");  // reports duplicates
   auto databases = Index(app.databases, "database");
   std::vector<std::string> db_names;
   for (const auto& [name, db] : databases) db_names.push_back(name);
