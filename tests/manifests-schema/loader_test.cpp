@@ -40,7 +40,7 @@ TEST_CASE("config precedence: environment < service < application override < ser
   CHECK(web.source.git_ref == "develop");
 }
 
-TEST_CASE("default placement is every node; databases go where their linking service runs") {
+TEST_CASE("default placement is every node, and databases go where their linking service runs") {
   LoadResult result = LoadDesiredState(Fixture("anchors-and-placement"));
   REQUIRE(result.ok());
   const DesiredState& state = *result.desired;
