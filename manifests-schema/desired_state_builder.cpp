@@ -24,6 +24,18 @@ void SortUnique(std::vector<T>& v) {
   v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
+// desired_state.h promises sorted lists.
+void SortLists(AppSpec& a) {
+  SortUnique(a.secret_keys);
+  SortUnique(a.domains);
+  SortUnique(a.ports);
+  SortUnique(a.datastores);
+  SortUnique(a.checks_disabled);
+  SortUnique(a.checks_skipped);
+  SortUnique(a.storage);
+  SortUnique(a.networks);
+}
+
 // Who owns a Dokku name, to explain collisions.
 struct NameOwner {
   std::string description;
@@ -50,18 +62,22 @@ class Builder {
 
   template <typename T>
   std::map<std::string, const T*> Index(const std::vector<T>& items, const std::string& kind);
+  void CheckNodeAddresses();
   void CheckEnvironments();
   void Application(const ApplicationManifest& app);
   void CheckOverrides(const ApplicationManifest& app, const EnvironmentOverride& o);
   void Service(const ApplicationManifest& app, const ServiceManifest& s,
                const EnvironmentManifest& env, const EnvironmentOverride& o, const Override* so,
                std::map<std::string, std::set<std::string>>& db_nodes);
+  AppSpec Merge(const ServiceManifest& s, const EnvironmentManifest& env,
+                const EnvironmentOverride& o, const Override* so);
+  void CheckSecrets(const AppSpec& a, const ServiceManifest& s);
   std::vector<std::string> Placement(const EnvironmentManifest& env, const Override& o);
   void Datastores(const ApplicationManifest& app, const EnvironmentManifest& env,
                   const std::map<std::string, std::set<std::string>>& db_nodes);
   void ClaimName(const std::string& name, const std::string& kind, const NameOwner& owner,
                  std::map<std::string, NameOwner>& names);
-  void ClaimDomains(const AppSpec& app, const std::string& node, const Pos& pos);
+  void ClaimDomains(const AppSpec& app, const Pos& pos);
 
   const Manifests& m_;
   const LoadOptions& options_;
@@ -73,7 +89,7 @@ class Builder {
   std::map<std::string, const ThemeManifest*> themes_;
   std::map<std::string, NameOwner> app_names_;
   std::map<std::string, NameOwner> datastore_names_;
-  std::map<std::string, std::map<std::string, std::string>> domains_;  // node -> domain -> app
+  std::map<std::string, std::string> domains_;  // domain -> the Dokku app that claims it
   std::map<std::string, std::vector<AppSpec>> node_apps_;
   std::map<std::string, std::vector<DatastoreSpec>> node_datastores_;
 };
@@ -90,6 +106,23 @@ std::map<std::string, const T*> Builder::Index(const std::vector<T>& items,
     }
   }
   return index;
+}
+
+// Two Node manifests for one server would let each prune the other's apps (the ownership
+// marker names environment/application/service, not the node).
+void Builder::CheckNodeAddresses() {
+  std::map<std::string, const NodeManifest*> seen;
+  for (const auto& [name, node] : nodes_) {
+    if (node->spec.host.empty()) continue;  // a bad host was reported already
+    std::string address = node->spec.host + ":" + std::to_string(node->spec.port);
+    auto [it, inserted] = seen.emplace(address, node);
+    if (!inserted) {
+      Error(node->name.pos,
+            "node '" + name + "' has the same address " + address + " as node '" +
+                it->second->name.value + "' (" + Where(it->second->name.pos) + ")",
+            "declare each server once");
+    }
+  }
 }
 
 void Builder::CheckEnvironments() {
@@ -151,13 +184,15 @@ void Builder::ClaimName(const std::string& name, const std::string& kind, const 
   }
 }
 
-void Builder::ClaimDomains(const AppSpec& app, const std::string& node, const Pos& pos) {
+// A domain is a global DNS name: one Dokku app may serve it from several nodes, but two
+// different apps (in any environments) claiming it is a mistake.
+void Builder::ClaimDomains(const AppSpec& app, const Pos& pos) {
   for (const std::string& domain : app.domains) {
-    auto [it, inserted] = domains_[node].emplace(domain, app.name);
+    auto [it, inserted] = domains_.emplace(domain, app.name);
     if (!inserted && it->second != app.name) {
       Error(pos,
             "domain '" + domain + "' of Dokku app '" + app.name + "' is also used by '" +
-                it->second + "' on node '" + node + "'",
+                it->second + "'",
             "give each app its own domains");
     }
   }
@@ -222,62 +257,70 @@ void Builder::CheckOverrides(const ApplicationManifest& app, const EnvironmentOv
   }
 }
 
-void Builder::Service(const ApplicationManifest& app, const ServiceManifest& s,
-                      const EnvironmentManifest& env, const EnvironmentOverride& o,
-                      const Override* so, std::map<std::string, std::set<std::string>>& db_nodes) {
-  const std::string& env_name = env.name.value;
+// Applies the layers in precedence order: environment config < service < application override
+// < service override; ref/image/domains are replaced, process counts merged per type.
+AppSpec Builder::Merge(const ServiceManifest& s, const EnvironmentManifest& env,
+                       const EnvironmentOverride& o, const Override* so) {
   AppSpec a = s.spec;
-  a.application = app.name.value;
-  a.service = s.name.value;
-  a.environment = env_name;
-  a.name = DokkuAppName(a.application, a.service, a.environment);
   a.proxy_type = env.spec.traffic.proxy;
-  // Precedence: environment config < service config < application override < service override.
   a.config = env.config;
-  for (const auto* layer : {&s.spec.config, &o.all.config}) {
-    for (const auto& [k, v] : *layer) a.config[k] = v;
-  }
-  if (so) {
-    for (const auto& [k, v] : so->config) a.config[k] = v;
-  }
+  for (const auto& [k, v] : s.spec.config) a.config[k] = v;
   const Override* layers[] = {&o.all, so};
   for (const Override* layer : layers) {
     if (!layer) continue;
+    for (const auto& [k, v] : layer->config) a.config[k] = v;
     if (layer->ref && s.git_source) a.source.git_ref = layer->ref->value;
     if (layer->image && !s.git_source) a.source.image = layer->image->value;
     if (layer->domains) a.domains = *layer->domains;
     for (const auto& [type, count] : layer->processes) {
+      // Application-level counts only touch the types a service declares.
       if (layer == so || s.spec.processes.count(type)) a.processes[type] = count;
     }
   }
+  return a;
+}
+
+void Builder::CheckSecrets(const AppSpec& a, const ServiceManifest& s) {
   for (const Located& key : s.secret_keys) {
-    a.secret_keys.push_back(key.value);
     if (a.config.count(key.value)) {
       Error(key.pos,
             "'" + key.value + "' is both a config key and a secret of service '" + a.service +
-                "' in environment '" + env_name + "'",
+                "' in environment '" + a.environment + "'",
             "remove it from config");
     }
-    if (options_.secrets &&
-        !ResolveSecretValue(*options_.secrets, env_name, a.application, a.service, key.value)) {
+    if (options_.secrets && !ResolveSecretValue(*options_.secrets, a.environment, a.application,
+                                                a.service, key.value)) {
       Error(key.pos,
             "no value for secret '" + key.value + "' of service '" + a.application + "/" +
-                a.service + "' in environment '" + env_name + "'",
-            "add it to the secrets file under '" + env_name + "'");
+                a.service + "' in environment '" + a.environment + "'",
+            "add it to the secrets file under '" + a.environment + "'");
     }
   }
+}
+
+void Builder::Service(const ApplicationManifest& app, const ServiceManifest& s,
+                      const EnvironmentManifest& env, const EnvironmentOverride& o,
+                      const Override* so, std::map<std::string, std::set<std::string>>& db_nodes) {
+  const std::string& env_name = env.name.value;
+  AppSpec a = Merge(s, env, o, so);
+  a.application = app.name.value;
+  a.service = s.name.value;
+  a.environment = env_name;
+  a.name = DokkuAppName(a.application, a.service, a.environment);
+  for (const Located& key : s.secret_keys) a.secret_keys.push_back(key.value);
+  CheckSecrets(a, s);
   for (const Located& db : s.databases) {
     a.datastores.push_back(DatastoreServiceName(a.application, db.value, env_name));
   }
   std::vector<std::string> nodes = Placement(env, so && so->placement ? *so : o.all);
+  if (nodes.empty()) return;  // every placement node was wrong: reported by Placement()
   if (!s.databases.empty() && nodes.size() != 1) {
     Error(s.databases_pos,
           "service '" + a.service + "' links databases but runs on " +
               std::to_string(nodes.size()) + " nodes in environment '" + env_name + "' (" +
               JoinNames(nodes) + ")",
           "set environments." + env_name +
-              ".placement.nodes to one node: Dokku links only "
-              "within a node");
+              ".placement.nodes to one node: Dokku links only within a node");
   } else {
     for (const Located& db : s.databases) db_nodes[db.value].insert(nodes.front());
   }
@@ -286,18 +329,9 @@ void Builder::Service(const ApplicationManifest& app, const ServiceManifest& s,
                  env_name + "'",
              s.name.pos},
             app_names_);
-  SortUnique(a.secret_keys);
-  SortUnique(a.domains);
-  SortUnique(a.ports);
-  SortUnique(a.datastores);
-  SortUnique(a.checks_disabled);
-  SortUnique(a.checks_skipped);
-  SortUnique(a.storage);
-  SortUnique(a.networks);
-  for (const std::string& node : nodes) {
-    ClaimDomains(a, node, s.name.pos);
-    node_apps_[node].push_back(a);
-  }
+  SortLists(a);
+  for (const std::string& node : nodes) node_apps_[node].push_back(a);
+  ClaimDomains(a, s.name.pos);
 }
 
 void Builder::Datastores(const ApplicationManifest& app, const EnvironmentManifest& env,
@@ -348,7 +382,7 @@ void Builder::Application(const ApplicationManifest& app) {
     }
     return;
   }
-  auto services = Index(app.services, "service");
+  Index(app.services, "service");  // reports duplicates
   auto databases = Index(app.databases, "database");
   std::vector<std::string> db_names;
   for (const auto& [name, db] : databases) db_names.push_back(name);
@@ -369,7 +403,7 @@ void Builder::Application(const ApplicationManifest& app) {
               "add it to a service's databases or remove it");
     }
   }
-  if (app.environments.empty()) {
+  if (app.environments.empty() && app.environments_is_map) {
     Warning(app.environments_pos,
             "application '" + app.name.value + "' is deployed to no environment",
             "add an environment, e.g. 'production: {}'");
@@ -407,6 +441,7 @@ std::optional<DesiredState> Builder::Build() {
   envs_ = Index(m_.environments, "Environment");
   themes_ = Index(m_.themes, "Theme");
   auto apps = Index(m_.applications, "Application");
+  CheckNodeAddresses();
   CheckEnvironments();
   for (const auto& [name, app] : apps) Application(*app);
   if (errors_ > 0) return std::nullopt;

@@ -64,7 +64,10 @@ json NodeJson(const NodeDesiredState& n) {
 }
 
 void Emit(const json& value, YAML::Emitter& out) {
-  if (value.is_object()) {
+  if ((value.is_object() || value.is_array()) && value.empty()) {
+    out << YAML::Flow << (value.is_object() ? YAML::BeginMap : YAML::BeginSeq)
+        << (value.is_object() ? YAML::EndMap : YAML::EndSeq);  // "{}" / "[]" on the key's line
+  } else if (value.is_object()) {
     out << YAML::BeginMap;
     for (const auto& [key, item] : value.items()) {
       out << YAML::Key << key << YAML::Value;

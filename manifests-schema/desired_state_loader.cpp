@@ -11,7 +11,8 @@ namespace dflow {
 namespace {
 
 // Checks the bytes of one file, parses its documents and reads each one into `manifests`.
-void LoadFile(const SourceFile& file, Manifests& manifests, std::vector<Diagnostic>& diagnostics) {
+void LoadFile(const SourceFile& file, Manifests& manifests, std::vector<Diagnostic>& diagnostics,
+              std::size_t& node_budget) {
   if (file.too_large) {
     diagnostics.push_back({file.path, 0, 0,
                            "file too large: " + std::to_string(file.size) + " bytes",
@@ -26,7 +27,8 @@ void LoadFile(const SourceFile& file, Manifests& manifests, std::vector<Diagnost
                            "manifests must be UTF-8 YAML; remove binary files or rename them"});
     return;
   }
-  for (const YamlNode& doc : ParseYamlDocuments(file.path, file.content, diagnostics)) {
+  for (const YamlNode& doc :
+       ParseYamlDocuments(file.path, file.content, diagnostics, node_budget)) {
     ParseManifestDocument(file.path, doc, manifests, diagnostics);
   }
 }
@@ -43,13 +45,16 @@ LoadResult LoadDesiredState(const SourceSnapshot& snapshot, const LoadOptions& o
   LoadResult result;
   result.diagnostics = snapshot.problems;
   Manifests manifests;
-  for (const SourceFile& file : snapshot.files) LoadFile(file, manifests, result.diagnostics);
+  std::size_t node_budget = kMaxYamlNodes;
+  for (const SourceFile& file : snapshot.files) {
+    LoadFile(file, manifests, result.diagnostics, node_budget);
+  }
   if (manifests.documents == 0 && !HasError(result.diagnostics)) {
     result.diagnostics.push_back(
         {"", 0, 0,
          "no dflow manifests found in " +
              (snapshot.description.empty() ? std::string("the repository") : snapshot.description),
-         "add YAML files with 'apiVersion: dflow/v1' documents (see sample-repo/)"});
+         "add YAML files with 'apiVersion: dflow/v1' documents; sample-repo/ shows the layout"});
   }
   // Cross-document checks only make sense on documents that read cleanly; they still run so
   // that one commit shows as many problems as possible.

@@ -27,14 +27,16 @@ std::size_t EditDistance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-// Values in messages are cut short: a field may hold a pasted blob.
-std::string Shown(const std::string& value) {
-  return value.size() <= 80 ? value : value.substr(0, 77) + "...";
-}
-
 std::string Quote(std::string_view field) { return "'" + std::string(field) + "'"; }
 
 }  // namespace
+
+bool MatchesPattern(const std::string& text, const char* pattern) {
+  thread_local std::map<const char*, std::regex> cache;
+  auto it = cache.find(pattern);
+  if (it == cache.end()) it = cache.emplace(pattern, std::regex(pattern)).first;
+  return std::regex_match(text, it->second);
+}
 
 std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates) {
   std::size_t best = 3;
@@ -62,6 +64,10 @@ void FieldReader::Error(const YamlNode& at, std::string message, std::string hin
   Add(at, Diagnostic::Severity::kError, std::move(message), std::move(hint));
 }
 
+void FieldReader::ErrorAt(const Pos& pos, std::string message, std::string hint) {
+  diagnostics_.push_back({pos.file, pos.line, pos.column, std::move(message), std::move(hint)});
+}
+
 void FieldReader::Warning(const YamlNode& at, std::string message, std::string hint) {
   Add(at, Diagnostic::Severity::kWarning, std::move(message), std::move(hint));
 }
@@ -81,7 +87,7 @@ bool FieldReader::ExpectMap(const YamlNode& node, std::string_view what,
       hint = "allowed fields:";
       for (std::size_t i = 0; i < allowed.size(); ++i) hint += (i ? ", " : " ") + allowed[i];
     }
-    Error(key, "unknown field '" + key.scalar + "' in " + std::string(what), hint);
+    Error(key, "unknown field '" + Abbreviate(key.scalar) + "' in " + std::string(what), hint);
   }
   return true;
 }
@@ -100,7 +106,7 @@ std::optional<std::string> FieldReader::String(const YamlNode& node, std::string
   if (node.IsScalar() && node.Type() == ScalarType::kString) return node.scalar;
   std::string hint;
   if (node.IsScalar() && node.Type() != ScalarType::kNull) {
-    hint = "quote it: \"" + Shown(node.scalar) + "\"";
+    hint = "quote it: \"" + Abbreviate(node.scalar) + "\"";
   }
   Error(node, Quote(field) + " must be a string, got " + DescribeYamlType(node), hint);
   return std::nullopt;
@@ -110,9 +116,9 @@ std::optional<std::string> FieldReader::Pattern(const YamlNode& node, std::strin
                                                 const char* pattern, std::string_view expected) {
   std::optional<std::string> text = String(node, field);
   if (!text) return std::nullopt;
-  if (!std::regex_match(*text, std::regex(pattern))) {
+  if (!MatchesPattern(*text, pattern)) {
     Error(node,
-          Quote(field) + " must be " + std::string(expected) + ", got '" + Shown(*text) + "'");
+          Quote(field) + " must be " + std::string(expected) + ", got '" + Abbreviate(*text) + "'");
     return std::nullopt;
   }
   return text;
@@ -122,7 +128,7 @@ std::optional<std::string> FieldReader::Name(const YamlNode& node, std::string_v
   std::optional<std::string> text = String(node, field);
   if (!text) return std::nullopt;
   if (!IsValidManifestName(*text)) {
-    Error(node, "invalid name '" + Shown(*text) + "' in " + Quote(field),
+    Error(node, "invalid name '" + Abbreviate(*text) + "' in " + Quote(field),
           "use lower-case letters, digits and inner hyphens, at most 63 characters");
     return std::nullopt;
   }
@@ -146,7 +152,7 @@ std::optional<int> FieldReader::Int(const YamlNode& node, std::string_view field
   static const std::regex kDecimal("[-+]?[0-9]{1,9}");
   if (!std::regex_match(node.scalar, kDecimal) || std::stoi(node.scalar) < min ||
       std::stoi(node.scalar) > max) {
-    Error(node, Quote(field) + " must be " + range + ", got " + Shown(node.scalar));
+    Error(node, Quote(field) + " must be " + range + ", got " + Abbreviate(node.scalar));
     return std::nullopt;
   }
   return std::stoi(node.scalar);
@@ -183,7 +189,7 @@ std::vector<Located> FieldReader::StringList(const YamlNode& node, std::string_v
     std::optional<std::string> text = Pattern(*item, field, pattern, expected);
     if (!text) continue;
     if (!seen.insert(*text).second) {
-      Error(*item, "duplicate entry '" + Shown(*text) + "' in " + Quote(field), "remove one");
+      Error(*item, "duplicate entry '" + Abbreviate(*text) + "' in " + Quote(field), "remove one");
       continue;
     }
     out.push_back({*text, PosOf(*item)});
@@ -195,12 +201,12 @@ bool FieldReader::ConfigKey(const YamlNode& key_node, std::string_view field) {
   static const std::regex kKey("[a-zA-Z_][a-zA-Z0-9_]*");
   const std::string& key = key_node.scalar;
   if (!std::regex_match(key, kKey)) {
-    Error(key_node, "invalid key '" + Shown(key) + "' in " + Quote(field),
-          "keys are letters, digits and '_', not starting with a digit (Dokku's rule)");
+    Error(key_node, "invalid key '" + Abbreviate(key) + "' in " + Quote(field),
+          "Dokku accepts letters, digits and '_', not starting with a digit");
     return false;
   }
   if (key.rfind("DFLOW_", 0) == 0) {
-    Error(key_node, "key '" + key + "' in " + Quote(field) + " is reserved",
+    Error(key_node, "key '" + Abbreviate(key) + "' in " + Quote(field) + " is reserved",
           "keys starting with DFLOW_ belong to dflow; rename it");
     return false;
   }
@@ -219,7 +225,7 @@ std::map<std::string, std::string> FieldReader::Config(const YamlNode& node,
     // Config values may be secrets pasted by mistake: never echo them in messages.
     if (!value.IsScalar() || value.Type() == ScalarType::kNull) {
       Error(value.IsNull() ? key : value,
-            "value of '" + key.scalar + "' in " + Quote(field) +
+            "value of '" + Abbreviate(key.scalar) + "' in " + Quote(field) +
                 " must be a string, number or boolean, got " + DescribeYamlType(value),
             value.IsNull() ? "write \"\" for an empty value" : "");
       continue;
@@ -240,11 +246,11 @@ std::map<std::string, std::string> FieldReader::Labels(const YamlNode& node,
   for (const auto& [key, value] : node.entries) {
     if (!key.IsScalar()) continue;
     if (!std::regex_match(key.scalar, kLabel)) {
-      Error(key, "invalid label key '" + Shown(key.scalar) + "'",
+      Error(key, "invalid label key '" + Abbreviate(key.scalar) + "'",
             "use letters, digits, '.', '_', '/', '-', at most 63 characters");
       continue;
     }
-    if (auto text = ScalarText(value, key.scalar)) out[key.scalar] = *text;
+    if (auto text = ScalarText(value, "labels." + key.scalar)) out[key.scalar] = *text;
   }
   return out;
 }

@@ -28,6 +28,10 @@ struct Located {
   Pos pos;
 };
 
+// Whole-string match of `text` against an ECMAScript `pattern`. Compiled patterns are cached
+// per thread (the patterns are a small fixed set of constants).
+bool MatchesPattern(const std::string& text, const char* pattern);
+
 // "did you mean 'x'?" when `word` is a near miss (edit distance <= 2, or case) of a candidate;
 // "" otherwise.
 std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
@@ -42,6 +46,7 @@ class FieldReader {
 
   void Error(const YamlNode& at, std::string message, std::string hint = "");
   void Warning(const YamlNode& at, std::string message, std::string hint = "");
+  void ErrorAt(const Pos& pos, std::string message, std::string hint = "");
 
   // Checks that `node` is a map whose keys are all in `fields` (unknown ones are reported with
   // a did-you-mean hint). `what` names the object in messages ("Node spec"). False if not a map.

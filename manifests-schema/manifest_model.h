@@ -68,6 +68,7 @@ struct ApplicationManifest {
   std::vector<DatabaseManifest> databases;
   std::vector<EnvironmentOverride> environments;
   Pos environments_pos;
+  bool environments_is_map = false;
 };
 
 struct ThemeManifest {

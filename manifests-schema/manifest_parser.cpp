@@ -15,7 +15,8 @@ constexpr const char* kHost =
 constexpr const char* kUser = "[a-z_][a-z0-9_-]{0,31}";
 constexpr const char* kHostKey = "SHA256:[A-Za-z0-9+/]{43}";
 constexpr const char* kDomain =
-    "(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
+    "(?=.{1,253}$)(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9]"
+    ")?";
 constexpr const char* kEmail = "[^@\\s]+@[^@\\s]+\\.[^@\\s]+";
 constexpr const char* kHttpsUrl = "https://[^\\s]+";
 constexpr const char* kGitUrl =
@@ -29,6 +30,7 @@ constexpr const char* kStorage = "(/[^:\\s]*|[a-z0-9][a-z0-9-]{0,44}):/[^:\\s]*"
 constexpr const char* kNetwork = "[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}";
 constexpr const char* kSecretKey = "[a-zA-Z_][a-zA-Z0-9_]*";
 constexpr const char* kResourceValue = "[0-9]+(\\.[0-9]+)?[a-zA-Z]{0,3}";
+constexpr const char* kNamePattern = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
 constexpr const char* kSemver = "[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?";
 
 const char* const kDomainExpected = "a lower-case host name such as app.example.com";
@@ -47,7 +49,18 @@ class Parser {
   void Environment(const YamlNode& doc);
   void Traffic(const YamlNode& node, TrafficSpec& traffic);
   void Application(const YamlNode& doc);
+  void ThemeReference(const YamlNode& spec, ApplicationManifest& app);
+  void Services(const YamlNode& node, ApplicationManifest& app);
+  void Databases(const YamlNode& node, ApplicationManifest& app);
+  void Environments(const YamlNode& node, ApplicationManifest& app);
+  void ServiceOverrides(const YamlNode& node, EnvironmentOverride& o);
   void Service(const YamlNode& node, ServiceManifest& service);
+  void Build(const YamlNode& node, AppSpec& spec);
+  void Secrets(const YamlNode& node, ServiceManifest& s);
+  void Ports(const YamlNode& node, std::vector<PortMapping>& out);
+  void Checks(const YamlNode& node, AppSpec& spec);
+  std::vector<std::string> Strings(const YamlNode& node, std::string_view field,
+                                   const char* pattern, std::string_view expected);
   void Source(const YamlNode& node, ServiceManifest& service);
   void Processes(const YamlNode& node, std::map<std::string, int>& out);
   void Resources(const YamlNode& node, std::map<std::string, std::string>& out,
@@ -72,7 +85,8 @@ void Parser::Document(const YamlNode& doc) {
   if (api) {
     auto text = r_.String(*api, "apiVersion");
     if (text && *text != kApiVersion) {
-      r_.Error(*api, "unknown apiVersion '" + *text + "'", "use 'apiVersion: dflow/v1'");
+      r_.Error(*api, "unknown apiVersion '" + Abbreviate(*text) + "'",
+               "use 'apiVersion: dflow/v1'");
     }
   }
   if (!kind) return;
@@ -83,7 +97,7 @@ void Parser::Document(const YamlNode& doc) {
   if (*name == "Application") return Application(doc);
   if (*name == "Theme") return Theme(doc);
   std::string hint = DidYouMean(*name, {"Node", "Environment", "Application", "Theme"});
-  r_.Error(*kind, "unknown kind '" + *name + "'",
+  r_.Error(*kind, "unknown kind '" + Abbreviate(*name) + "'",
            hint.empty() ? "use Node, Environment, Application or Theme" : hint);
 }
 
@@ -115,7 +129,14 @@ void Parser::Node(const YamlNode& doc) {
   NodeManifest node;
   auto name = Metadata(doc, "Node", &node.spec.labels);
   const YamlNode* spec = r_.Required(doc, "spec", "Node", "add 'spec: {host: ...}'");
-  if (!spec || !r_.ExpectMap(*spec, "Node spec", {"host", "port", "user", "hostKey"})) return;
+  if (!spec || !r_.ExpectMap(*spec, "Node spec", {"host", "port", "user", "hostKey"})) {
+    if (name) {
+      node.name = *name;
+      node.spec.name = name->value;
+      out_.nodes.push_back(std::move(node));
+    }
+    return;
+  }
   bool ok = name.has_value();
   if (const YamlNode* host = r_.Required(*spec, "host", "Node spec", "add 'host: <address>'")) {
     auto text = r_.Pattern(*host, "host", kHost, "a host name or IP address");
@@ -140,7 +161,10 @@ void Parser::Node(const YamlNode& doc) {
     ok = ok && text;
     if (text) node.spec.host_key = *text;
   }
-  if (!ok) return;
+  // A node with bad fields is still recorded (the load fails anyway), so that references to
+  // it do not add "unknown node" errors on top of the real one.
+  (void)ok;
+  if (!name) return;
   node.name = *name;
   node.spec.name = name->value;
   out_.nodes.push_back(std::move(node));
@@ -156,7 +180,7 @@ void Parser::Environment(const YamlNode& doc) {
   }
   if (const YamlNode* nodes =
           r_.Required(*spec, "nodes", "Environment spec", "add 'nodes: [<node name>, ...]'")) {
-    env.nodes = r_.StringList(*nodes, "nodes", "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", "a node name");
+    env.nodes = r_.StringList(*nodes, "nodes", kNamePattern, "a node name");
     if (nodes->IsSequence() && nodes->items.empty()) {
       r_.Error(*nodes, "'nodes' must list at least one node", "add the names of Node manifests");
     }
@@ -211,7 +235,7 @@ std::optional<std::string> Parser::Enum(const YamlNode& node, std::string_view f
     hint = "use one of:";
     for (std::size_t i = 0; i < values.size(); ++i) hint += (i ? ", " : " ") + values[i];
   }
-  r_.Error(node, "unknown " + std::string(field) + " '" + *text + "'", hint);
+  r_.Error(node, "unknown " + std::string(field) + " '" + Abbreviate(*text) + "'", hint);
   return std::nullopt;
 }
 
@@ -223,91 +247,104 @@ void Parser::Application(const YamlNode& doc) {
                              {"services", "databases", "environments", "theme", "parameters"})) {
     return;
   }
-  if (const YamlNode* theme = spec->Find("theme")) {
-    if (auto text = r_.Name(*theme, "theme")) app.theme = Located{*text, r_.PosOf(*theme)};
-  }
-  if (const YamlNode* params = spec->Find("parameters")) {
-    if (!params->IsMap()) {
-      r_.Error(*params, "'parameters' must be a map, got " + DescribeYamlType(*params));
-    } else if (!app.theme) {
-      r_.Error(*params, "'parameters' without 'theme'", "add 'theme: <name>' or remove parameters");
-    }
-  }
+  ThemeReference(*spec, app);
   const YamlNode* services = app.theme ? spec->Find("services")
                                        : r_.Required(*spec, "services", "Application spec",
                                                      "add 'services: [{name: web, ...}]'");
-  if (services) {
-    if (auto items = r_.List(*services, "services")) {
-      if (items->empty() && !app.theme) {
-        r_.Error(*services, "'services' must list at least one service");
-      }
-      for (const YamlNode* item : *items) {
-        ServiceManifest service;
-        Service(*item, service);
-        if (!service.name.value.empty()) app.services.push_back(std::move(service));
-      }
-    }
-  }
-  if (const YamlNode* dbs = spec->Find("databases")) {
-    if (auto items = r_.List(*dbs, "databases")) {
-      for (const YamlNode* item : *items) {
-        DatabaseManifest db;
-        Database(*item, db);
-        if (!db.name.value.empty()) app.databases.push_back(std::move(db));
-      }
-    }
-  }
+  if (services) Services(*services, app);
+  if (const YamlNode* dbs = spec->Find("databases")) Databases(*dbs, app);
   if (const YamlNode* envs = r_.Required(*spec, "environments", "Application spec",
                                          "add 'environments: {production: {}}'")) {
-    app.environments_pos = r_.PosOf(*envs);
-    if (!envs->IsMap()) {
-      r_.Error(*envs, "'environments' must be a map of environment name to overrides, got " +
-                          DescribeYamlType(*envs));
-    } else {
-      for (const auto& [key, value] : envs->entries) {
-        if (!key.IsScalar()) continue;
-        auto env_name = r_.Name(key, "environments");
-        if (!env_name) continue;
-        EnvironmentOverride o;
-        o.environment = {*env_name, r_.PosOf(key)};
-        o.all.pos = r_.PosOf(key);
-        if (!value.IsNull()) {
-          if (!r_.ExpectMap(
-                  value, "environment override",
-                  {"ref", "image", "config", "processes", "domains", "placement", "services"})) {
-            continue;
-          }
-          OverrideFields(value, o.all);
-          if (const YamlNode* svc = value.Find("services")) {
-            if (!svc->IsMap()) {
-              r_.Error(*svc, "'services' must be a map of service name to overrides, got " +
-                                 DescribeYamlType(*svc));
-            } else {
-              for (const auto& [skey, sval] : svc->entries) {
-                auto svc_name = r_.Name(skey, "services");
-                if (!svc_name) continue;
-                Override so;
-                so.pos = r_.PosOf(skey);
-                if (!sval.IsNull()) {
-                  if (!r_.ExpectMap(
-                          sval, "service override",
-                          {"ref", "image", "config", "processes", "domains", "placement"})) {
-                    continue;
-                  }
-                  OverrideFields(sval, so);
-                }
-                o.services.emplace_back(Located{*svc_name, r_.PosOf(skey)}, std::move(so));
-              }
-            }
-          }
-        }
-        app.environments.push_back(std::move(o));
-      }
-    }
+    Environments(*envs, app);
   }
   if (!name) return;
   app.name = *name;
   out_.applications.push_back(std::move(app));
+}
+
+void Parser::ThemeReference(const YamlNode& spec, ApplicationManifest& app) {
+  if (const YamlNode* theme = spec.Find("theme")) {
+    if (auto text = r_.Name(*theme, "theme")) app.theme = Located{*text, r_.PosOf(*theme)};
+  }
+  const YamlNode* params = spec.Find("parameters");
+  if (!params) return;
+  if (!params->IsMap()) {
+    r_.Error(*params, "'parameters' must be a map, got " + DescribeYamlType(*params));
+  } else if (!app.theme) {
+    r_.Error(*params, "'parameters' without 'theme'", "add 'theme: <name>' or remove parameters");
+  }
+}
+
+void Parser::Services(const YamlNode& node, ApplicationManifest& app) {
+  auto items = r_.List(node, "services");
+  if (!items) return;
+  if (items->empty() && !app.theme) r_.Error(node, "'services' must list at least one service");
+  for (const YamlNode* item : *items) {
+    ServiceManifest service;
+    Service(*item, service);
+    if (!service.name.value.empty()) app.services.push_back(std::move(service));
+  }
+}
+
+void Parser::Databases(const YamlNode& node, ApplicationManifest& app) {
+  auto items = r_.List(node, "databases");
+  if (!items) return;
+  for (const YamlNode* item : *items) {
+    DatabaseManifest db;
+    Database(*item, db);
+    if (!db.name.value.empty()) app.databases.push_back(std::move(db));
+  }
+}
+
+void Parser::Environments(const YamlNode& node, ApplicationManifest& app) {
+  app.environments_pos = r_.PosOf(node);
+  if (!node.IsMap()) {
+    r_.Error(node, "'environments' must be a map of environment name to overrides, got " +
+                       DescribeYamlType(node));
+    return;
+  }
+  app.environments_is_map = true;
+  for (const auto& [key, value] : node.entries) {
+    if (!key.IsScalar()) continue;  // reported by the YAML reader
+    auto env_name = r_.Name(key, "environments");
+    if (!env_name) continue;
+    EnvironmentOverride o;
+    o.environment = {*env_name, r_.PosOf(key)};
+    o.all.pos = r_.PosOf(key);
+    if (!value.IsNull()) {  // `production:` with nothing means defaults, like `{}`
+      if (!r_.ExpectMap(
+              value, "environment override",
+              {"ref", "image", "config", "processes", "domains", "placement", "services"})) {
+        continue;
+      }
+      OverrideFields(value, o.all);
+      if (const YamlNode* services = value.Find("services")) ServiceOverrides(*services, o);
+    }
+    app.environments.push_back(std::move(o));
+  }
+}
+
+void Parser::ServiceOverrides(const YamlNode& node, EnvironmentOverride& o) {
+  if (!node.IsMap()) {
+    r_.Error(node, "'services' must be a map of service name to overrides, got " +
+                       DescribeYamlType(node));
+    return;
+  }
+  for (const auto& [key, value] : node.entries) {
+    if (!key.IsScalar()) continue;  // reported by the YAML reader
+    auto name = r_.Name(key, "services");
+    if (!name) continue;
+    Override so;
+    so.pos = r_.PosOf(key);
+    if (!value.IsNull()) {
+      if (!r_.ExpectMap(value, "service override",
+                        {"ref", "image", "config", "processes", "domains", "placement"})) {
+        continue;
+      }
+      OverrideFields(value, so);
+    }
+    o.services.emplace_back(Located{*name, r_.PosOf(key)}, std::move(so));
+  }
 }
 
 void Parser::OverrideFields(const YamlNode& node, Override& o) {
@@ -335,8 +372,7 @@ void Parser::OverrideFields(const YamlNode& node, Override& o) {
     if (r_.ExpectMap(*placement, "placement", {"nodes"})) {
       if (const YamlNode* nodes =
               r_.Required(*placement, "nodes", "placement", "add 'nodes: [<node name>]'")) {
-        o.placement =
-            r_.StringList(*nodes, "nodes", "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", "a node name");
+        o.placement = r_.StringList(*nodes, "nodes", kNamePattern, "a node name");
         if (nodes->IsSequence() && nodes->items.empty()) {
           r_.Error(*nodes, "'nodes' must list at least one node");
         }
@@ -346,11 +382,7 @@ void Parser::OverrideFields(const YamlNode& node, Override& o) {
 }
 
 std::vector<std::string> Parser::Domains(const YamlNode& node) {
-  std::vector<std::string> out;
-  for (Located& d : r_.StringList(node, "domains", kDomain, kDomainExpected)) {
-    out.push_back(std::move(d.value));
-  }
-  return out;
+  return Strings(node, "domains", kDomain, kDomainExpected);
 }
 
 void Parser::Service(const YamlNode& node, ServiceManifest& s) {
@@ -360,83 +392,24 @@ void Parser::Service(const YamlNode& node, ServiceManifest& s) {
            "databases", "checks", "resources", "storage", "networks", "protect"})) {
     return;
   }
-  std::optional<std::string> name;
   if (const YamlNode* n = r_.Required(node, "name", "service", "add 'name: web'")) {
-    name = r_.Name(*n, "name");
-    if (name) s.name = {*name, r_.PosOf(*n)};
+    if (auto name = r_.Name(*n, "name")) s.name = {*name, r_.PosOf(*n)};
   }
   if (const YamlNode* source = r_.Required(node, "source", "service",
                                            "add 'source: {image: ...}' or {git: ..., ref: ...}")) {
     Source(*source, s);
   }
-  if (const YamlNode* build = node.Find("build")) {
-    if (r_.ExpectMap(*build, "build", {"builder"})) {
-      if (const YamlNode* b = build->Find("builder")) {
-        auto text =
-            Enum(*b, "builder",
-                 {"herokuish", "dockerfile", "pack", "nixpacks", "railpack", "lambda", "null"});
-        if (text) s.spec.builder = *text;
-      }
-    }
-  }
+  if (const YamlNode* build = node.Find("build")) Build(*build, s.spec);
   if (const YamlNode* config = node.Find("config")) s.spec.config = r_.Config(*config, "config");
-  if (const YamlNode* secrets = node.Find("secrets")) {
-    s.secret_keys = r_.StringList(*secrets, "secrets", kSecretKey,
-                                  "a key name (letters, digits, '_', not starting with a digit)");
-    for (const Located& key : s.secret_keys) {
-      if (key.value.rfind("DFLOW_", 0) == 0) {
-        r_.ConfigKey(
-            YamlNode{
-                YamlNode::Kind::kScalar, key.value, false, key.pos.line, key.pos.column, {}, {}},
-            "secrets");
-      }
-    }
-  }
+  if (const YamlNode* secrets = node.Find("secrets")) Secrets(*secrets, s);
   if (const YamlNode* domains = node.Find("domains")) s.spec.domains = Domains(*domains);
-  if (const YamlNode* ports = node.Find("ports")) {
-    std::set<std::string> used;  // scheme:host-port must be unique (Dokku's rule)
-    for (const Located& p : r_.StringList(*ports, "ports", kPort,
-                                          "scheme:host-port:container-port such as http:80:5000")) {
-      PortMapping m;
-      auto first = p.value.find(':');
-      auto second = p.value.find(':', first + 1);
-      m.scheme = p.value.substr(0, first);
-      m.host_port = std::stoi(p.value.substr(first + 1, second - first - 1));
-      m.container_port = std::stoi(p.value.substr(second + 1));
-      YamlNode at{YamlNode::Kind::kScalar, p.value, false, p.pos.line, p.pos.column, {}, {}};
-      if (m.host_port < 1 || m.host_port > 65535 || m.container_port < 1 ||
-          m.container_port > 65535) {
-        r_.Error(at, "port out of range in '" + p.value + "'", "ports are 1 to 65535");
-        continue;
-      }
-      if (!used.insert(m.scheme + ":" + std::to_string(m.host_port)).second) {
-        r_.Error(at,
-                 "host port " + m.scheme + ":" + std::to_string(m.host_port) + " is mapped twice",
-                 "map each scheme and host port once");
-        continue;
-      }
-      s.spec.ports.push_back(m);
-    }
-  }
+  if (const YamlNode* ports = node.Find("ports")) Ports(*ports, s.spec.ports);
   if (const YamlNode* processes = node.Find("processes")) Processes(*processes, s.spec.processes);
   if (const YamlNode* dbs = node.Find("databases")) {
     s.databases_pos = r_.PosOf(*dbs);
-    s.databases =
-        r_.StringList(*dbs, "databases", "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", "a database name");
+    s.databases = r_.StringList(*dbs, "databases", kNamePattern, "a database name");
   }
-  if (const YamlNode* checks = node.Find("checks")) {
-    if (r_.ExpectMap(*checks, "checks", {"disabled", "skipped"})) {
-      for (const char* field : {"disabled", "skipped"}) {
-        const YamlNode* list = checks->Find(field);
-        if (!list) continue;
-        auto& target =
-            std::string(field) == "disabled" ? s.spec.checks_disabled : s.spec.checks_skipped;
-        for (Located& p : r_.StringList(*list, field, kCheckedProcess, "a process type or _all_")) {
-          target.push_back(std::move(p.value));
-        }
-      }
-    }
-  }
+  if (const YamlNode* checks = node.Find("checks")) Checks(*checks, s.spec);
   if (const YamlNode* res = node.Find("resources")) {
     if (r_.ExpectMap(*res, "resources", {"limits", "reservations"})) {
       if (const YamlNode* l = res->Find("limits")) Resources(*l, s.spec.resource_limits, "limits");
@@ -446,19 +419,79 @@ void Parser::Service(const YamlNode& node, ServiceManifest& s) {
     }
   }
   if (const YamlNode* storage = node.Find("storage")) {
-    for (Located& p :
-         r_.StringList(*storage, "storage", kStorage, "host-path-or-name:/container/path")) {
-      s.spec.storage.push_back(std::move(p.value));
-    }
+    s.spec.storage = Strings(*storage, "storage", kStorage, "host-path-or-name:/container/path");
   }
   if (const YamlNode* networks = node.Find("networks")) {
-    for (Located& p : r_.StringList(*networks, "networks", kNetwork, "a Docker network name")) {
-      s.spec.networks.push_back(std::move(p.value));
-    }
+    s.spec.networks = Strings(*networks, "networks", kNetwork, "a Docker network name");
   }
   if (const YamlNode* protect = node.Find("protect")) {
     s.spec.protect = r_.Bool(*protect, "protect").value_or(false);
   }
+}
+
+void Parser::Build(const YamlNode& node, AppSpec& spec) {
+  if (!r_.ExpectMap(node, "build", {"builder"})) return;
+  const YamlNode* builder = node.Find("builder");
+  if (!builder) return;
+  auto text = Enum(*builder, "builder",
+                   {"herokuish", "dockerfile", "pack", "nixpacks", "railpack", "lambda", "null"});
+  if (text) spec.builder = *text;
+}
+
+void Parser::Secrets(const YamlNode& node, ServiceManifest& s) {
+  s.secret_keys = r_.StringList(node, "secrets", kSecretKey,
+                                "a key name (letters, digits, '_', not starting with a digit)");
+  for (const Located& key : s.secret_keys) {
+    if (key.value.rfind("DFLOW_", 0) == 0) {
+      r_.ErrorAt(key.pos, "key '" + Abbreviate(key.value) + "' in 'secrets' is reserved",
+                 "keys starting with DFLOW_ belong to dflow; rename it");
+    }
+  }
+}
+
+void Parser::Ports(const YamlNode& node, std::vector<PortMapping>& out) {
+  std::set<std::string> used;  // a scheme and host port is mapped once (Dokku's rule)
+  for (const Located& p : r_.StringList(node, "ports", kPort,
+                                        "scheme:host-port:container-port such as http:80:5000")) {
+    // The pattern guarantees two ':' and 1-5 digits on each side.
+    auto first = p.value.find(':');
+    auto second = p.value.find(':', first + 1);
+    PortMapping m;
+    m.scheme = p.value.substr(0, first);
+    m.host_port = std::stoi(p.value.substr(first + 1, second - first - 1));
+    m.container_port = std::stoi(p.value.substr(second + 1));
+    if (m.host_port < 1 || m.host_port > 65535 || m.container_port < 1 ||
+        m.container_port > 65535) {
+      r_.ErrorAt(p.pos, "port out of range in '" + p.value + "'", "ports are 1 to 65535");
+      continue;
+    }
+    if (!used.insert(m.scheme + ":" + std::to_string(m.host_port)).second) {
+      r_.ErrorAt(p.pos,
+                 "host port " + m.scheme + ":" + std::to_string(m.host_port) + " is mapped twice",
+                 "map each scheme and host port once");
+      continue;
+    }
+    out.push_back(m);
+  }
+}
+
+void Parser::Checks(const YamlNode& node, AppSpec& spec) {
+  if (!r_.ExpectMap(node, "checks", {"disabled", "skipped"})) return;
+  if (const YamlNode* list = node.Find("disabled")) {
+    spec.checks_disabled = Strings(*list, "disabled", kCheckedProcess, "a process type or _all_");
+  }
+  if (const YamlNode* list = node.Find("skipped")) {
+    spec.checks_skipped = Strings(*list, "skipped", kCheckedProcess, "a process type or _all_");
+  }
+}
+
+std::vector<std::string> Parser::Strings(const YamlNode& node, std::string_view field,
+                                         const char* pattern, std::string_view expected) {
+  std::vector<std::string> out;
+  for (Located& item : r_.StringList(node, field, pattern, expected)) {
+    out.push_back(std::move(item.value));
+  }
+  return out;
 }
 
 void Parser::Source(const YamlNode& node, ServiceManifest& s) {
@@ -502,7 +535,7 @@ void Parser::Processes(const YamlNode& node, std::map<std::string, int>& out) {
   }
   for (const auto& [key, value] : node.entries) {
     auto type = r_.Pattern(key, "processes", kProcessType, "a process type such as web or worker");
-    auto count = r_.Int(value, type ? *type : "processes", 0, kMaxProcessCount);
+    auto count = r_.Int(value, "processes." + (type ? *type : key.scalar), 0, kMaxProcessCount);
     if (type && count) out[*type] = *count;
   }
 }
@@ -526,9 +559,9 @@ void Parser::Resources(const YamlNode& node, std::map<std::string, std::string>&
     if (flag == kFlags.end()) continue;
     auto text = r_.ScalarText(value, key.scalar);
     if (!text) continue;
-    if (value.Type() == ScalarType::kBool || !std::regex_match(*text, std::regex(kResourceValue))) {
-      r_.Error(value,
-               "'" + key.scalar + "' must be an amount such as 512m or 1.5, got '" + *text + "'");
+    if (value.Type() == ScalarType::kBool || !MatchesPattern(*text, kResourceValue)) {
+      r_.Error(value, "'" + key.scalar + "' must be an amount such as 512m or 1.5, got '" +
+                          Abbreviate(*text) + "'");
       continue;
     }
     out[flag->second] = *text;
@@ -549,7 +582,7 @@ void Parser::Database(const YamlNode& node, DatabaseManifest& db) {
   if (const YamlNode* a = node.Find("allowDestroy")) {
     db.allow_destroy = r_.Bool(*a, "allowDestroy").value_or(false);
   }
-  if (name && !db.engine.empty()) db.name = *name;
+  if (name) db.name = *name;  // recorded even with a bad engine: no "unknown database" cascade
 }
 
 void Parser::Theme(const YamlNode& doc) {
@@ -583,7 +616,7 @@ void Parser::Theme(const YamlNode& doc) {
                 r_.Required(*p, "name", "theme parameter", "add 'name: <camelCase>'")) {
           auto text = r_.Pattern(*n, "name", "[a-z][a-zA-Z0-9]*", "a camelCase name");
           if (text && !seen.insert(*text).second) {
-            r_.Error(*n, "duplicate parameter '" + *text + "'", "remove one");
+            r_.Error(*n, "duplicate parameter '" + Abbreviate(*text) + "'", "remove one");
           }
         }
         if (const YamlNode* t = r_.Required(*p, "type", "theme parameter", "add 'type: string'")) {

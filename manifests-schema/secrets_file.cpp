@@ -30,7 +30,7 @@ Status ReadLevel(const std::string& path, const YamlNode& map, const std::string
     if (value.IsMap()) {
       if (depth >= 2 || !IsValidManifestName(key.scalar)) {
         return Invalid(path, key,
-                       "'" + key.scalar + "' is not an " +
+                       "'" + Abbreviate(key.scalar) + "' is not an " +
                            (depth == 0 ? std::string("application") : std::string("service")) +
                            " name (only environment/application/service/KEY nesting is allowed)");
       }
@@ -38,9 +38,10 @@ Status ReadLevel(const std::string& path, const YamlNode& map, const std::string
       if (!status.ok()) return status;
       continue;
     }
-    if (!IsKey(key.scalar)) return Invalid(path, key, "invalid secret key '" + key.scalar + "'");
+    if (!IsKey(key.scalar))
+      return Invalid(path, key, "invalid secret key '" + Abbreviate(key.scalar) + "'");
     if (!value.IsScalar() || value.Type() == ScalarType::kNull) {
-      return Invalid(path, key, "the value of '" + key.scalar + "' must be a string");
+      return Invalid(path, key, "the value of '" + Abbreviate(key.scalar) + "' must be a string");
     }
     out[prefix + key.scalar] = value.scalar;
   }
@@ -65,7 +66,8 @@ Result<SecretValues> LoadSecretsFile(const std::string& path) {
                                               std::to_string(column) + ": not UTF-8 text");
   }
   std::vector<Diagnostic> diagnostics;
-  std::vector<YamlNode> docs = ParseYamlDocuments(path, content, diagnostics);
+  std::size_t node_budget = kMaxYamlNodes;
+  std::vector<YamlNode> docs = ParseYamlDocuments(path, content, diagnostics, node_budget);
   if (!diagnostics.empty()) {
     // Syntax errors quote no values: yaml-cpp messages name tokens, not scalars.
     return Status(Code::kInvalidArgument, diagnostics.front().ToString());
@@ -77,11 +79,12 @@ Result<SecretValues> LoadSecretsFile(const std::string& path) {
   if (!root.IsMap()) return Invalid(path, root, "expected a map of environment name to keys");
   for (const auto& [env, keys] : root.entries) {
     if (!IsValidManifestName(env.scalar)) {
-      return Invalid(path, env, "'" + env.scalar + "' is not an environment name");
+      return Invalid(path, env, "'" + Abbreviate(env.scalar) + "' is not an environment name");
     }
     if (keys.IsNull()) continue;
     if (!keys.IsMap())
-      return Invalid(path, env, "expected a map of KEY: value under '" + env.scalar + "'");
+      return Invalid(path, env,
+                     "expected a map of KEY: value under '" + Abbreviate(env.scalar) + "'");
     Status status = ReadLevel(path, keys, "", 0, secrets[env.scalar]);
     if (!status.ok()) return status;
   }

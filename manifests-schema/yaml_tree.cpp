@@ -16,7 +16,7 @@ constexpr int kMaxBracketDepth = 256;
 struct Converter {
   const std::string& path;
   std::vector<Diagnostic>& diagnostics;
-  std::size_t visited = 0;
+  std::size_t& budget;
   bool failed = false;
 
   void Error(int line, int column, std::string message, std::string hint = "") {
@@ -38,14 +38,15 @@ struct Converter {
                int parent_column) {
     if (failed) return false;
     SetMark(from, to, parent_line, parent_column);
-    if (++visited > kMaxYamlNodesPerFile) {
+    if (budget == 0) {
       Error(to.line, to.column,
-            "document too large: more than " + std::to_string(kMaxYamlNodesPerFile) +
-                " YAML nodes once aliases are expanded",
-            "split the file or avoid nested aliases");
+            "too many YAML nodes: more than " + std::to_string(kMaxYamlNodes) +
+                " in this revision once aliases are expanded",
+            "avoid nested aliases; keep manifests small");
       failed = true;
       return false;
     }
+    --budget;
     if (depth > kMaxYamlDepth) {
       Error(to.line, to.column, "nesting deeper than " + std::to_string(kMaxYamlDepth) + " levels",
             "flatten the document");
@@ -91,7 +92,7 @@ struct Converter {
       }
       auto [pos, inserted] = seen.emplace(key.scalar, key.line);
       if (!inserted) {
-        Error(key.line, key.column, "duplicate key '" + key.scalar + "'",
+        Error(key.line, key.column, "duplicate key '" + Abbreviate(key.scalar) + "'",
               "it is already set at line " + std::to_string(pos->second) + "; keep one");
       }
     }
@@ -144,6 +145,10 @@ const YamlNode* YamlNode::Find(const std::string& key) const {
   return found;
 }
 
+std::string Abbreviate(const std::string& text) {
+  return text.size() <= 80 ? text : text.substr(0, 77) + "...";
+}
+
 std::string DescribeYamlType(const YamlNode& node) {
   switch (node.kind) {
     case YamlNode::Kind::kMap:
@@ -171,7 +176,8 @@ std::string DescribeYamlType(const YamlNode& node) {
 }
 
 std::vector<YamlNode> ParseYamlDocuments(const std::string& path, const std::string& content,
-                                         std::vector<Diagnostic>& diagnostics) {
+                                         std::vector<Diagnostic>& diagnostics,
+                                         std::size_t& node_budget) {
   std::vector<YamlNode> documents;
   if (int line = FindDeepBrackets(content); line != 0) {
     diagnostics.push_back(
@@ -188,13 +194,13 @@ std::vector<YamlNode> ParseYamlDocuments(const std::string& path, const std::str
     int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
     int column = e.mark.column >= 0 ? e.mark.column + 1 : 0;
     diagnostics.push_back({path, line, column, "YAML syntax error: " + e.msg,
-                           "fix the YAML syntax (indentation, quotes, brackets)"});
+                           "check indentation, quotes and brackets"});
     return documents;
   } catch (const std::exception& e) {
     diagnostics.push_back({path, 0, 0, std::string("cannot parse YAML: ") + e.what(), ""});
     return documents;
   }
-  Converter converter{path, diagnostics};
+  Converter converter{path, diagnostics, node_budget};
   try {
     for (const YAML::Node& doc : parsed) {
       YamlNode node;

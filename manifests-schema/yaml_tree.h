@@ -36,18 +36,25 @@ struct YamlNode {
   const YamlNode* Find(const std::string& key) const;
 };
 
+// `text` for a message: cut to 80 bytes ("...") so a pasted blob cannot flood the output.
+std::string Abbreviate(const std::string& text);
+
 // "a string", "a number", "a list", ... for messages.
 std::string DescribeYamlType(const YamlNode& node);
 
-// Bounds on one file's tree; beyond them the file is rejected with one diagnostic.
-inline constexpr std::size_t kMaxYamlNodesPerFile = 1'000'000;  // alias expansion included
-inline constexpr int kMaxYamlDepth = 64;                        // nested maps/lists
+// Bounds on the trees of one revision; beyond them a file is rejected with one diagnostic.
+// The node budget is shared by all files of a load (alias expansion included), which bounds
+// memory (about 100 bytes a node) whatever the number of files.
+inline constexpr std::size_t kMaxYamlNodes = 1'000'000;
+inline constexpr int kMaxYamlDepth = 64;  // nested maps/lists
 
 // Parses every document of `content` (already known to be UTF-8) into plain trees. Null or
 // empty documents are dropped. Errors are appended to `diagnostics` (file = `path`); on a
 // syntax error no document of the file is returned. Duplicate map keys are reported here.
+// `node_budget` is decremented by the nodes copied; when it runs out the file is rejected.
 std::vector<YamlNode> ParseYamlDocuments(const std::string& path, const std::string& content,
-                                         std::vector<Diagnostic>& diagnostics);
+                                         std::vector<Diagnostic>& diagnostics,
+                                         std::size_t& node_budget);
 
 // True when `bytes` is well-formed UTF-8 (no overlongs, no surrogates). On failure `line` and
 // `column` (1-based) point at the first bad byte.
