@@ -1,6 +1,6 @@
 #include "manifests-schema/desired_state_json.h"
 
-#include <yaml-cpp/yaml.h>
+#include "manifests-schema/json_to_yaml.h"
 
 namespace dflow {
 namespace {
@@ -63,33 +63,6 @@ json NodeJson(const NodeDesiredState& n) {
           {"datastores", datastores}};
 }
 
-void Emit(const json& value, YAML::Emitter& out) {
-  if ((value.is_object() || value.is_array()) && value.empty()) {
-    out << YAML::Flow << (value.is_object() ? YAML::BeginMap : YAML::BeginSeq)
-        << (value.is_object() ? YAML::EndMap : YAML::EndSeq);  // "{}" / "[]" on the key's line
-  } else if (value.is_object()) {
-    out << YAML::BeginMap;
-    for (const auto& [key, item] : value.items()) {
-      out << YAML::Key << key << YAML::Value;
-      Emit(item, out);
-    }
-    out << YAML::EndMap;
-  } else if (value.is_array()) {
-    out << YAML::BeginSeq;
-    for (const json& item : value) Emit(item, out);
-    out << YAML::EndSeq;
-  } else if (value.is_boolean()) {
-    out << value.get<bool>();
-  } else if (value.is_number_integer()) {
-    out << value.get<long long>();
-  } else if (value.is_string()) {
-    // Quote strings so that "on", "080" or "" stay strings for every YAML reader.
-    out << YAML::DoubleQuoted << value.get<std::string>();
-  } else {
-    out << YAML::Null;
-  }
-}
-
 }  // namespace
 
 json DesiredStateToJson(const DesiredState& state) {
@@ -108,9 +81,7 @@ json DesiredStateToJson(const DesiredState& state) {
 }
 
 std::string DesiredStateToYaml(const DesiredState& state) {
-  YAML::Emitter out;
-  Emit(DesiredStateToJson(state), out);
-  return std::string(out.c_str()) + "\n";
+  return JsonToYaml(DesiredStateToJson(state));
 }
 
 }  // namespace dflow

@@ -4,6 +4,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "manifests-schema/diagnostic_format.h"
 #include "reconciler/cli.h"
 #include "reconciler/cli_load.h"
 
@@ -14,12 +15,6 @@ struct ValidateArgs {
   RepoArgs repo;
   std::string format = "text";
 };
-
-std::size_t CountErrors(const LoadResult& result) {
-  std::size_t errors = 0;
-  for (const auto& d : result.diagnostics) errors += d.severity == Diagnostic::Severity::kError;
-  return errors;
-}
 
 nlohmann::json DiagnosticsJson(const LoadedRepo& loaded) {
   nlohmann::json diagnostics = nlohmann::json::array();
@@ -58,10 +53,10 @@ int Run(const ValidateArgs& args) {
     std::cout << DiagnosticsJson(*loaded).dump(2) << "\n";
     return loaded->result.ok() ? kExitOk : kExitFailure;
   }
-  PrintDiagnostics(loaded->result, std::cerr);
+  std::cerr << FormatDiagnostics(loaded->result.diagnostics, loaded->snapshot);
   if (!loaded->result.ok()) {
-    std::cerr << loaded->snapshot.description << ": " << CountErrors(loaded->result)
-              << " error(s); nothing will be applied from this revision\n";
+    std::cerr << loaded->snapshot.description
+              << " does not validate; nothing will be applied from this revision\n";
     return kExitFailure;
   }
   PrintSummary(*loaded);

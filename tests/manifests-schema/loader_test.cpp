@@ -78,11 +78,12 @@ TEST_CASE("the revision of the snapshot is carried into the desired state") {
   CHECK(DesiredStateToJson(*result.desired)["revision"] == snapshot.revision);
 }
 
-TEST_CASE("YAML render quotes strings and keeps the JSON tree") {
+TEST_CASE("YAML render keeps plain strings plain and quotes look-alikes") {
   LoadResult result = LoadDesiredState(Fixture("minimal"));
   REQUIRE(result.ok());
   std::string yaml = DesiredStateToYaml(*result.desired);
-  CHECK(yaml.find("name: \"blog-web-production\"") != std::string::npos);
+  CHECK(yaml.find("name: blog-web-production") != std::string::npos);
+  CHECK(yaml.find("builder: \"\"") != std::string::npos);
   CHECK(yaml.find("selfHeal: true") != std::string::npos);
   CHECK(yaml.find("port: 22") != std::string::npos);
 }
@@ -105,8 +106,8 @@ TEST_CASE("warnings alone do not fail the load") {
 namespace dflow {
 namespace {
 
-// Reads the rendered YAML back; strings were emitted quoted, so plain scalars are numbers or
-// booleans.
+// Reads the rendered YAML back: quoted scalars are strings; plain ones are booleans, integers,
+// or else strings (strings that would read as anything else are emitted quoted).
 nlohmann::json YamlToJson(const YAML::Node& node) {
   if (node.IsMap()) {
     nlohmann::json out = nlohmann::json::object();
@@ -120,7 +121,9 @@ nlohmann::json YamlToJson(const YAML::Node& node) {
   }
   if (node.Tag() != "?") return node.as<std::string>();
   if (node.Scalar() == "true" || node.Scalar() == "false") return node.as<bool>();
-  return node.as<long long>();
+  long long number = 0;
+  if (YAML::convert<long long>::decode(node, number)) return number;
+  return node.Scalar();
 }
 
 TEST_CASE("the YAML render is the same tree as the JSON render") {
