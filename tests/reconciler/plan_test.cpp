@@ -462,6 +462,37 @@ TEST_CASE("several label changes share exactly one rebuild") {
   CHECK(plan.actions[4].settings == std::map<std::string, std::string>{{"memory", "clear"}});
 }
 
+TEST_CASE("checks, storage, networks and reservations converge to the repo") {
+  const PlanOptions options = Options();
+  AppSpec web = ShopWeb();
+  web.checks_disabled = {"worker"};
+  web.checks_skipped = {"web"};
+  web.storage = {"/data/shop:/app/data"};
+  web.networks = {"backend"};
+  web.resource_reservations = {{"memory", "256m"}};
+  const NodeDesiredState desired = DesiredNode({web}, {ShopDb()});
+  ObservedNode observed = ConvergedNode(desired, options);
+  ObservedApp& live = *FindLive(observed, "shop-web");
+  live.checks_disabled = {"web"};
+  live.checks_skipped = {"release"};
+  live.storage = {"/tmp/x:/x"};
+  live.networks = {};
+  live.resources = {{"_default_.reserve.memory", "128m"}, {"web.limit.cpu", "2"}};
+  const NodePlan plan = PlanNode(desired, observed, options);
+  CHECK(Lines(plan) ==
+        "enable-checks shop-web: checks enabled for release\n"
+        "disable-checks shop-web: checks disabled for worker\n"
+        "skip-checks shop-web: checks skipped for web\n"
+        "set-resource-reservations shop-web: resource reserve memory 256m\n"
+        "unmount-storage shop-web: storage /tmp/x:/x removed\n"
+        "mount-storage shop-web: storage /data/shop:/app/data added\n"
+        "set-networks shop-web: networks backend\n"
+        "rebuild shop-web: apply checks, resources, storage, networks\n");
+  CHECK(plan.actions[0].values == std::vector<std::string>{"release"});
+  CHECK(plan.actions[3].settings == std::map<std::string, std::string>{{"memory", "256m"}});
+  CHECK(plan.actions[6].values == std::vector<std::string>{"backend"});
+}
+
 TEST_CASE("self-heal off reports drift and runs nothing") {
   PlanOptions options = Options();
   options.environments["production"].self_heal = false;
