@@ -244,6 +244,25 @@ TEST_CASE("secret values reach the argv but not the results") {
   CHECK(result.Summary().find("s3cr3t") == std::string::npos);
 }
 
+TEST_CASE("an app with a secret that changed since the plan runs none of its actions") {
+  FakeTransport transport;
+  NodePlan plan = TwoAppPlan("n1");
+  Action config = AppAction("n1", "alpha", ActionKind::kSetConfig);
+  config.config = {{"API_TOKEN", "", true, Sha256Hex("old-value")}};
+  plan.actions.insert(plan.actions.begin() + 2, config);
+  ApplyOptions options;
+  options.secrets["production"]["API_TOKEN"] = "new-value";
+  const ApplyResult result = ApplyPlans({plan}, {{"n1", &transport}}, options);
+  CHECK(transport.Calls() == Words{"--quiet postgres:create db", "--quiet apps:create beta",
+                                   "--quiet domains:set beta beta.example.com",
+                                   "--quiet ps:rebuild beta"});
+  CHECK(Outcomes(result.nodes[0]) == std::vector<std::string>{"ran", "skipped", "failed", "skipped",
+                                                              "skipped", "ran", "ran", "ran"});
+  CHECK(result.nodes[0].actions[1].message == "skipped: action 3 of app alpha cannot be rendered");
+  CHECK(result.nodes[0].actions[2].message ==
+        "secret API_TOKEN changed since the plan was made; plan again");
+}
+
 TEST_CASE("nodes are applied in parallel") {
   // Node a's first command waits until node b has run one: with nodes applied one after
   // another this can never happen and the wait gives up.
