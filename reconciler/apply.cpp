@@ -19,6 +19,24 @@ std::string Trim(std::string text) {
   return text;
 }
 
+bool IsSlow(const Action& action) {
+  switch (action.kind) {
+    case ActionKind::kDeployGit:
+    case ActionKind::kDeployImage:
+    case ActionKind::kRebuild:
+    case ActionKind::kRestart:
+    case ActionKind::kCreateDatastore:
+    case ActionKind::kLinkDatastore:
+    case ActionKind::kStartTraefik:
+    case ActionKind::kDestroyApp:
+      return true;
+    case ActionKind::kScale:
+      return !action.skip_deploy;
+    default:
+      return false;
+  }
+}
+
 // Runs one node's plan in order and tracks what a failure stops.
 class NodeRunner {
  public:
@@ -95,7 +113,10 @@ class NodeRunner {
       Fail(result, "no transport for node " + plan_.node, true);
       return;
     }
-    Result<ExecResult> exec = transport_->RunDokku(command.argv, options_.exec);
+    ExecOptions exec_options = options_.exec;
+    if (IsSlow(result.action))
+      exec_options.timeout = std::max(exec_options.timeout, options_.slow_timeout);
+    Result<ExecResult> exec = transport_->RunDokku(command.argv, exec_options);
     if (!exec.ok()) {
       // The connection is gone or refused: the node's other actions would fail the same way.
       Fail(result, ScrubSensitive(exec.status().ToString(), command.sensitive), true);

@@ -4,6 +4,7 @@
 // the node. Dry run renders every action and runs nothing.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -64,6 +65,9 @@ struct ApplyOptions {
   std::size_t max_parallel_nodes = 8;
   SecretValues secrets;  // values for the secret config entries (checked against the plan)
   ExecOptions exec;      // per command
+  // Timeout for commands that build or start containers (deploy, rebuild, restart, scale,
+  // datastore create/link, traefik start), which take minutes, not seconds.
+  std::chrono::milliseconds slow_timeout{30 * 60 * 1000};
   // Called from worker threads, one call at a time (apply serializes them).
   std::function<void(const ActionEvent&)> on_progress;
 };

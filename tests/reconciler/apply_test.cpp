@@ -26,11 +26,12 @@ std::string JoinWords(const Words& words) {
 // Records every argv; answers from a script keyed by the joined argv (default: exit 0).
 class FakeTransport : public Transport {
  public:
-  Result<ExecResult> RunDokku(const Words& argv, const ExecOptions&) override {
+  Result<ExecResult> RunDokku(const Words& argv, const ExecOptions& options) override {
     std::function<void()> hook;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       calls_.push_back(JoinWords(argv));
+      timeouts_.push_back(options.timeout);
       hook = before_run_;
     }
     if (hook) hook();
@@ -46,6 +47,10 @@ class FakeTransport : public Transport {
   void Script(const std::string& argv, ExecResult result) { script_[argv] = std::move(result); }
   void Fail(const std::string& argv, Status status) { failures_.emplace(argv, std::move(status)); }
   void BeforeRun(std::function<void()> hook) { before_run_ = std::move(hook); }
+  std::vector<std::chrono::milliseconds> Timeouts() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return timeouts_;
+  }
   Words Calls() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return calls_;
@@ -54,6 +59,7 @@ class FakeTransport : public Transport {
  private:
   mutable std::mutex mutex_;
   Words calls_;
+  std::vector<std::chrono::milliseconds> timeouts_;
   std::map<std::string, ExecResult> script_;
   std::map<std::string, Status> failures_;
   std::function<void()> before_run_;
@@ -106,6 +112,11 @@ TEST_CASE("a successful apply runs every action in plan order") {
                                    "--quiet ps:rebuild beta"});
   CHECK(result.ok());
   CHECK(result.Summary() == "ran 7, failed 0, skipped 0");
+  using std::chrono::milliseconds;
+  const milliseconds quick{120'000};
+  const milliseconds slow{30 * 60 * 1000};
+  CHECK(transport.Timeouts() ==
+        std::vector<milliseconds>{slow, quick, quick, slow, quick, quick, slow});
 }
 
 TEST_CASE("a failed action skips the rest of that app only") {
