@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -18,6 +19,24 @@ std::string Trim(std::string text) {
   return text;
 }
 
+bool IsSlow(const Action& action) {
+  switch (action.kind) {
+    case ActionKind::kDeployGit:
+    case ActionKind::kDeployImage:
+    case ActionKind::kRebuild:
+    case ActionKind::kRestart:
+    case ActionKind::kCreateDatastore:
+    case ActionKind::kLinkDatastore:
+    case ActionKind::kStartTraefik:
+    case ActionKind::kDestroyApp:
+      return true;
+    case ActionKind::kScale:
+      return !action.skip_deploy;
+    default:
+      return false;
+  }
+}
+
 // Runs one node's plan in order and tracks what a failure stops.
 class NodeRunner {
  public:
@@ -29,33 +48,50 @@ class NodeRunner {
     NodeApplyResult result;
     result.node = plan_.node;
     result.actions.resize(plan_.actions.size());
+    FindUnrenderableApps();
     for (std::size_t i = 0; i < plan_.actions.size(); ++i) {
       ActionResult& action_result = result.actions[i];
       action_result.node = plan_.node;
       action_result.index = i;
       action_result.action = plan_.actions[i];
       action_result.display = DisplayDokkuCommand(plan_.actions[i]);
-      Step(action_result);
+      Step(i, action_result);
       Report(ActionEvent::Phase::kFinished, action_result);
     }
     return result;
   }
 
  private:
-  // Why the action must not run, or "".
-  std::string SkipReason(const Action& action) const {
+  // Validate before mutating: an app with an action that cannot be rendered (a secret that
+  // is missing or changed since the plan) runs none of its actions, so dflow never leaves a
+  // half-made app (say, created but without its ownership marker).
+  void FindUnrenderableApps() {
+    for (std::size_t i = 0; i < plan_.actions.size(); ++i) {
+      const Action& action = plan_.actions[i];
+      if (action.app.empty() || action.report_only || unrenderable_.contains(action.app)) continue;
+      if (!RenderDokkuCommand(action, options_.secrets).ok()) unrenderable_[action.app] = i;
+    }
+  }
+
+  // Why the action at `index` must not run, or "".
+  std::string SkipReason(std::size_t index, const Action& action) const {
     if (plan_.refused) return plan_.refusal;
     if (options_.should_stop && options_.should_stop()) return "skipped: dflow is stopping";
     if (action.report_only) return "report only: self-heal is off";
     if (!node_stop_.empty()) return "skipped: " + node_stop_;
     if (!action.app.empty() && failed_apps_.contains(action.app))
       return "skipped: an earlier action of app " + action.app + " failed";
+    auto bad = unrenderable_.find(action.app);
+    if (bad != unrenderable_.end() && bad->second != index) {
+      return "skipped: action " + std::to_string(bad->second + 1) + " of app " + action.app +
+             " cannot be rendered";
+    }
     return "";
   }
 
-  void Step(ActionResult& result) {
+  void Step(std::size_t index, ActionResult& result) {
     const Action& action = result.action;
-    if (std::string why = SkipReason(action); !why.empty()) {
+    if (std::string why = SkipReason(index, action); !why.empty()) {
       result.outcome = ActionOutcome::kSkipped;
       result.message = why;
       return;
@@ -78,7 +114,10 @@ class NodeRunner {
       Fail(result, "no transport for node " + plan_.node, true);
       return;
     }
-    Result<ExecResult> exec = transport_->RunDokku(command.argv, options_.exec);
+    ExecOptions exec_options = options_.exec;
+    if (IsSlow(result.action))
+      exec_options.timeout = std::max(exec_options.timeout, options_.slow_timeout);
+    Result<ExecResult> exec = transport_->RunDokku(command.argv, exec_options);
     if (!exec.ok()) {
       // The connection is gone or refused: the node's other actions would fail the same way.
       Fail(result, ScrubSensitive(exec.status().ToString(), command.sensitive), true);
@@ -119,6 +158,7 @@ class NodeRunner {
   const ApplyOptions& options_;
   std::mutex& progress_mutex_;
   std::set<std::string> failed_apps_;
+  std::map<std::string, std::size_t> unrenderable_;  // app -> first unrenderable action
   std::string node_stop_;
 };
 

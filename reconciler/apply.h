@@ -4,6 +4,7 @@
 // the node. Dry run renders every action and runs nothing.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -67,6 +68,9 @@ struct ApplyOptions {
   // Asked before each action; when it returns true the remaining actions are skipped (the
   // controller stopping on SIGTERM finishes the action in flight, then stops).
   std::function<bool()> should_stop;
+  // Timeout for commands that build or start containers (deploy, rebuild, restart, scale,
+  // datastore create/link, traefik start), which take minutes, not seconds.
+  std::chrono::milliseconds slow_timeout{30 * 60 * 1000};
   // Called from worker threads, one call at a time (apply serializes them).
   std::function<void(const ActionEvent&)> on_progress;
 };
