@@ -28,6 +28,7 @@ namespace fs = std::filesystem;
 const char* kPrintingDokku = R"sh(#!/bin/sh
 case "$1" in
   fail) echo "to stdout"; echo "to stderr" >&2; exit 3 ;;
+  env) printf '%s\0' "$DOKKU_SIM_STATE" "$(command -v dokku)" ;;
   cat) exec cat ;;
   big) head -c "$2" /dev/zero; exit 0 ;;
   mark-sleep) touch "$2"; exec sleep "$3" ;;
@@ -127,6 +128,15 @@ TEST_CASE("exit status, stdout and stderr come back apart") {
     CHECK(result.exit_code == 3);
     CHECK(result.out == "to stdout\n");
     CHECK(result.err == "to stderr\n");
+  }
+}
+
+TEST_CASE("both login styles run the node's dokku with the node's state dir") {
+  SshdNode node(PrintingNode());
+  for (LoginStyle style : {LoginStyle::kDokkuUser, LoginStyle::kShellUser}) {
+    auto transport = MakeSshTransport(node.MakeOptions(style));
+    CHECK(test::SplitNul(RunOk(*transport, {"env"}).out) ==
+          std::vector<std::string>{node.state_dir().string(), (node.bin_dir() / "dokku").string()});
   }
 }
 
@@ -399,6 +409,20 @@ TEST_CASE("many commands share one connection") {
           std::vector<std::string>{"echo", std::to_string(i)});
   CHECK(transport->Stats().connections_opened == 1);
   CHECK(transport->Stats().commands_run == 20);
+}
+
+TEST_CASE("keepalives sent while idle keep the connection usable") {
+  test::SshdNodeOptions node_options = PrintingNode();
+  node_options.extra_config = "LogLevel DEBUG1";  // sshd then logs each global request
+  SshdNode node(node_options);
+  SshOptions options = node.MakeOptions();
+  options.keepalive_interval = std::chrono::seconds(1);
+  auto transport = MakeSshTransport(options);
+  RunOk(*transport, {"apps:list"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(4500));  // idle over two intervals
+  CHECK(RunOk(*transport, {"apps:list"}).exit_code == 0);
+  CHECK(transport->Stats().connections_opened == 1);
+  CHECK(node.Log().find("keepalive@libssh2.org") != std::string::npos);
 }
 
 TEST_CASE("commands from several threads share one connection") {

@@ -76,17 +76,47 @@ void WriteExecutable(const fs::path& path, const std::string& content) {
                             fs::perms::others_read | fs::perms::others_exec);
 }
 
-// Parent pid of `pid` from /proc/<pid>/stat, -1 when gone.
-pid_t ParentOf(pid_t pid) {
+struct ProcStat {
+  char state = 'X';  // 'X' when the process is gone
+  pid_t ppid = -1;
+};
+
+// State and parent of `pid` from /proc/<pid>/stat.
+ProcStat ReadStat(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::size_t close_paren = stat.rfind(')');
-  if (close_paren == std::string::npos) return -1;
+  if (close_paren == std::string::npos) return {};
   std::istringstream fields(stat.substr(close_paren + 2));
-  std::string state;
-  pid_t ppid = -1;
-  fields >> state >> ppid;
-  return ppid;
+  ProcStat result;
+  fields >> result.state >> result.ppid;
+  return result;
+}
+
+pid_t ParentOf(pid_t pid) { return ReadStat(pid).ppid; }
+
+bool Gone(pid_t pid) {
+  char state = ReadStat(pid).state;
+  return state == 'X' || state == 'Z';
+}
+
+bool Stopped(pid_t pid) {
+  char state = ReadStat(pid).state;
+  return state == 'T' || Gone(pid);
+}
+
+// Signals are asynchronous: waits until every process has acted on one, so that a test never
+// races a server that is still half alive.
+template <typename Predicate>
+void WaitAll(const std::vector<pid_t>& pids, Predicate done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (pid_t pid : pids) {
+    while (!done(pid)) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw std::runtime_error("process " + std::to_string(pid) + " did not act on a signal");
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
 }
 
 // `root` and all its descendants (sshd children call setsid, so no process group covers
@@ -186,36 +216,40 @@ void SshdNode::WriteFiles() {
   host_key_pub_ = type + " " + blob;
 }
 
+std::string SshdNode::SshdConfig() const {
+  const std::string path = bin_dir().string() + ":/usr/local/bin:/usr/bin:/bin";
+  const std::vector<std::string> lines = {
+      // sshd keeps the first value it reads for a keyword: the extra lines go first to win.
+      options_.extra_config,
+      "Port " + std::to_string(port_),
+      "ListenAddress 127.0.0.1",
+      "HostKey " + (dir() / "ssh_host_ed25519_key").string(),
+      "PidFile " + (dir() / "sshd.pid").string(),
+      "AuthorizedKeysFile " + (dir() / "authorized_keys").string(),
+      "StrictModes no",
+      "UsePAM no",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "PermitRootLogin yes",
+      "PubkeyAuthentication yes",
+      // libssh2 1.10 signs with RSA keys only as ssh-rsa (SHA-1), which OpenSSH 8.8+ refuses
+      // by default.
+      "PubkeyAcceptedAlgorithms +ssh-rsa",
+      "UseDNS no",
+      "PrintMotd no",
+      "MaxSessions 32",
+      "MaxStartups 64",
+      "LogLevel VERBOSE",
+      "SetEnv PATH=" + path + " DOKKU_SIM_STATE=" + state_dir().string(),
+  };
+  std::string config;
+  for (const auto& line : lines) config += line + "\n";
+  return config;
+}
+
 void SshdNode::Start() {
   const fs::path config = dir() / "sshd_config";
-  WriteFile(config, "Port " + std::to_string(port_) +
-                        "\n"
-                        "ListenAddress 127.0.0.1\n"
-                        "HostKey " +
-                        (dir() / "ssh_host_ed25519_key").string() +
-                        "\n"
-                        "PidFile " +
-                        (dir() / "sshd.pid").string() +
-                        "\n"
-                        "AuthorizedKeysFile " +
-                        (dir() / "authorized_keys").string() +
-                        "\n"
-                        "StrictModes no\n"
-                        "UsePAM no\n"
-                        "PasswordAuthentication no\n"
-                        "KbdInteractiveAuthentication no\n"
-                        "PermitRootLogin yes\n"
-                        "PubkeyAuthentication yes\n"
-                        // libssh2 1.10 signs with RSA keys only as ssh-rsa (SHA-1).
-                        "PubkeyAcceptedAlgorithms +ssh-rsa\n"
-                        "UseDNS no\n"
-                        "PrintMotd no\n"
-                        "MaxSessions 32\n"
-                        "MaxStartups 64\n"
-                        "LogLevel VERBOSE\n"
-                        "SetEnv PATH=" +
-                        bin_dir().string() + ":/usr/local/bin:/usr/bin:/bin DOKKU_SIM_STATE=" +
-                        state_dir().string() + "\n" + options_.extra_config + "\n");
+  WriteFile(config, SshdConfig());
   if (getuid() == 0) fs::create_directories("/run/sshd");
   known_hosts_line_ = "[" + host_ + "]:" + std::to_string(port_) + " " + host_key_pub_;
   const std::string log = (dir() / "sshd.log").string();
@@ -261,10 +295,12 @@ SshOptions SshdNode::MakeOptions(LoginStyle style) const {
   return options;
 }
 
-void SshdNode::SignalTree(int signal) {
-  if (pid_ <= 0) return;
+std::vector<pid_t> SshdNode::SignalTree(int signal) {
+  if (pid_ <= 0) return {};
   // Collect first: once the listener dies its children move to another parent.
-  for (pid_t pid : ProcessTree(pid_)) kill(pid, signal);
+  std::vector<pid_t> tree = ProcessTree(pid_);
+  for (pid_t pid : tree) kill(pid, signal);
+  return tree;
 }
 
 void SshdNode::Reap() {
@@ -276,16 +312,18 @@ void SshdNode::Reap() {
 
 void SshdNode::Stop() {
   SignalTree(SIGCONT);  // a frozen process cannot act on SIGTERM
-  SignalTree(SIGTERM);
+  std::vector<pid_t> tree = SignalTree(SIGTERM);
   Reap();
+  WaitAll(tree, Gone);
 }
 
 void SshdNode::Kill() {
-  SignalTree(SIGKILL);
+  std::vector<pid_t> tree = SignalTree(SIGKILL);
   Reap();
+  WaitAll(tree, Gone);
 }
 
-void SshdNode::Freeze() { SignalTree(SIGSTOP); }
+void SshdNode::Freeze() { WaitAll(SignalTree(SIGSTOP), Stopped); }
 
 void SshdNode::Thaw() { SignalTree(SIGCONT); }
 

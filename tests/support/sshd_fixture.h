@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "providers/ssh_transport.h"
 #include "tests/support/process.h"
@@ -41,7 +42,7 @@ struct SshdNodeOptions {
   std::string forced_command_script;
   // Contents of bin/dokku, first on the PATH of every session. Empty: `exec <simulator> "$@"`.
   std::string dokku_script;
-  // Extra sshd_config lines.
+  // Extra sshd_config lines; they come first, so they override the fixture's own.
   std::string extra_config;
 };
 
@@ -69,17 +70,19 @@ class SshdNode {
   // host key, no agent, and the matching RemoteShell.
   SshOptions MakeOptions(LoginStyle style = LoginStyle::kDokkuUser) const;
 
-  // Faults. Each signals sshd and every process it started (sessions, commands).
-  void Stop();     // SIGTERM, waits for sshd to exit
-  void Kill();     // SIGKILL, waits for sshd to exit
+  // Faults. Each signals sshd and every process it started (sessions, commands), and waits
+  // until they all have acted on it.
+  void Stop();     // SIGTERM: all exit
+  void Kill();     // SIGKILL: all exit
   void Freeze();   // SIGSTOP: connections hang, nothing answers
   void Thaw();     // SIGCONT
   void Restart();  // Stop (if running) and start again: same port, same host key
 
  private:
   void WriteFiles();
+  std::string SshdConfig() const;
   void Start();
-  void SignalTree(int signal);
+  std::vector<pid_t> SignalTree(int signal);  // returns the processes signalled
   void Reap();
 
   SshdNodeOptions options_;
