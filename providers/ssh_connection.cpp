@@ -97,20 +97,71 @@ bool IsSessionFatal(int rc) {
 Result<std::unique_ptr<SshConnection>> SshConnection::Open(const SshOptions& options,
                                                            std::chrono::milliseconds budget) {
   InitLibssh2Once();
-  std::unique_ptr<SshConnection> conn(new SshConnection());
-  conn->budget_ = budget;
   const Clock::time_point deadline = Clock::now() + budget;
-  Status status = conn->ConnectSocket(options, deadline);
-  if (status.ok()) status = conn->Handshake(options, deadline);
-  if (status.ok()) status = VerifyHostKey(conn->session_, options);
-  if (!status.ok()) status = status.WithContext(DescribeSsh(options));
+  auto first = Handshaken(options, budget, deadline, kHostKeyPreference);
+  if (!first.ok()) return first.status().WithContext(DescribeSsh(options));
+  auto trusted = ChooseTrusted(std::move(first).value(), options, budget, deadline);
+  if (!trusted.ok()) return trusted.status().WithContext(DescribeSsh(options));
+  std::unique_ptr<SshConnection> conn = std::move(trusted).value();
   // The auth failure names user@host:port itself.
-  if (status.ok()) status = conn->Authenticate(options, deadline);
+  Status status = conn->Authenticate(options, deadline);
   if (!status.ok()) {
     conn->MarkBroken();  // nothing to say goodbye to
     return status;
   }
   return conn;
+}
+
+Result<std::unique_ptr<SshConnection>> SshConnection::Handshaken(const SshOptions& options,
+                                                                 std::chrono::milliseconds budget,
+                                                                 Clock::time_point deadline,
+                                                                 const char* host_key_algorithms) {
+  std::unique_ptr<SshConnection> conn(new SshConnection());
+  conn->budget_ = budget;
+  Status status = conn->ConnectSocket(options, deadline);
+  if (status.ok()) status = conn->Handshake(options, deadline, host_key_algorithms);
+  if (!status.ok()) {
+    conn->MarkBroken();
+    return status;
+  }
+  return conn;
+}
+
+// A server usually has several host keys (ed25519, ecdsa, rsa) and shows one per connection.
+// When the first one shown is not the trusted one, the others are asked for in turn: the
+// server proves it holds whichever key a handshake shows, so any trusted one will do. Only
+// when none is trusted, and none contradicts known_hosts, may an unknown key be recorded.
+Result<std::unique_ptr<SshConnection>> SshConnection::ChooseTrusted(
+    std::unique_ptr<SshConnection> first, const SshOptions& options,
+    std::chrono::milliseconds budget, Clock::time_point deadline) {
+  HostKeyCheck check = CheckHostKey(first->session_, options);
+  if (check.verdict == HostKeyVerdict::kTrusted) return first;
+  if (check.verdict == HostKeyVerdict::kRefused) return check.status;
+  const bool can_trust = !options.host_key_fingerprint.empty() || !options.known_hosts_file.empty();
+  const char* shown = libssh2_session_methods(first->session_, LIBSSH2_METHOD_HOSTKEY);
+  Status refusal = check.status;
+  bool mismatch = check.verdict == HostKeyVerdict::kMismatch;
+  for (const char* algorithm : kHostKeyAlgorithms) {
+    if (!can_trust || (shown && std::strcmp(shown, algorithm) == 0)) continue;
+    auto other = Handshaken(options, budget, deadline, algorithm);
+    if (!other.ok()) {
+      if (other.status().code() == Code::kTimeout) return other.status();
+      continue;  // the server has no key of this type
+    }
+    HostKeyCheck other_check = CheckHostKey((*other)->session_, options);
+    if (other_check.verdict == HostKeyVerdict::kTrusted) return std::move(other).value();
+    if (other_check.verdict == HostKeyVerdict::kRefused) return other_check.status;
+    if (other_check.verdict == HostKeyVerdict::kMismatch && !mismatch) {
+      mismatch = true;  // a changed key is the news to report, not an unknown one
+      refusal = other_check.status;
+    }
+  }
+  if (mismatch || !options.accept_new_host_key || !options.host_key_fingerprint.empty() ||
+      options.known_hosts_file.empty())
+    return refusal;
+  Status recorded = RecordHostKey(first->session_, options);
+  if (!recorded.ok()) return recorded;
+  return first;
 }
 
 SshConnection::~SshConnection() {
@@ -152,7 +203,8 @@ Status SshConnection::ConnectSocket(const SshOptions& options, Clock::time_point
   return Status(Code::kUnavailable, std::string("connect: ") + std::strerror(-last));
 }
 
-Status SshConnection::Handshake(const SshOptions& options, Clock::time_point deadline) {
+Status SshConnection::Handshake(const SshOptions& options, Clock::time_point deadline,
+                                const char* host_key_algorithms) {
   session_ = libssh2_session_init_ex(nullptr, nullptr, nullptr, this);
   if (!session_) return Status(Code::kInternal, "libssh2_session_init failed");
   libssh2_session_callback_set(session_, LIBSSH2_CALLBACK_SEND,
@@ -160,6 +212,9 @@ Status SshConnection::Handshake(const SshOptions& options, Clock::time_point dea
   libssh2_session_callback_set(session_, LIBSSH2_CALLBACK_RECV,
                                reinterpret_cast<void*>(&SshConnection::Recv));
   libssh2_session_set_blocking(session_, 0);
+  if (libssh2_session_method_pref(session_, LIBSSH2_METHOD_HOSTKEY, host_key_algorithms) != 0)
+    return Status(Code::kInternal,
+                  std::string("host key algorithms ") + host_key_algorithms + ": " + LastError());
   // No reply wanted: libssh2 never consumes keepalive replies, they would pile up.
   libssh2_keepalive_config(session_, 0, static_cast<unsigned>(options.keepalive_interval.count()));
   return DriveStatus(

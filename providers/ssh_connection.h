@@ -58,8 +58,21 @@ class SshConnection {
 
  private:
   SshConnection() = default;
+  // A connection after the handshake (host key not yet checked), asking the server for
+  // host keys of `host_key_algorithms` (comma-separated, in order of preference).
+  static Result<std::unique_ptr<SshConnection>> Handshaken(const SshOptions& options,
+                                                           std::chrono::milliseconds budget,
+                                                           Clock::time_point deadline,
+                                                           const char* host_key_algorithms);
+  // `first` when its host key is trusted, else a connection showing another, trusted, key
+  // of the server, else (accept_new_host_key) `first` with its key recorded.
+  static Result<std::unique_ptr<SshConnection>> ChooseTrusted(std::unique_ptr<SshConnection> first,
+                                                              const SshOptions& options,
+                                                              std::chrono::milliseconds budget,
+                                                              Clock::time_point deadline);
   Status ConnectSocket(const SshOptions& options, Clock::time_point deadline);
-  Status Handshake(const SshOptions& options, Clock::time_point deadline);
+  Status Handshake(const SshOptions& options, Clock::time_point deadline,
+                   const char* host_key_algorithms);
   Status Authenticate(const SshOptions& options, Clock::time_point deadline);
   Status DriveStatus(const char* what, const std::function<int()>& op, Clock::time_point deadline);
 

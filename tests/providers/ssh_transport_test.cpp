@@ -279,6 +279,57 @@ TEST_CASE("a host key marked @revoked is refused even when also listed") {
             node.host_key_fingerprint() + ") is marked @revoked in " + known_hosts);
 }
 
+test::SshdNodeOptions TwoHostKeys() {
+  test::SshdNodeOptions options = PrintingNode();
+  options.host_key_types = {"ed25519", "ecdsa"};
+  return options;
+}
+
+TEST_CASE("a node with several host keys is trusted through any of them") {
+  SshdNode node(TwoHostKeys());
+  for (const std::string type : {"ecdsa", "ed25519"}) {
+    CAPTURE(type);
+    SshOptions options = node.MakeOptions();
+    options.host_key_fingerprint = node.host_key_fingerprint(type);
+    auto transport = MakeSshTransport(options);
+    CHECK(RunOk(*transport, {"apps:list"}).exit_code == 0);
+    CHECK(transport->Stats().connections_opened == 1);
+  }
+  test::ScopedTempDir dir;
+  const std::string known_hosts = (dir.path() / "known_hosts").string();
+  test::WriteFile(known_hosts, node.known_hosts_line("ecdsa") + "\n");
+  SshOptions options = node.MakeOptions();
+  options.host_key_fingerprint.clear();
+  options.known_hosts_file = known_hosts;
+  options.accept_new_host_key = true;  // must not add the ed25519 key: the host is known
+  CHECK(RunOk(*MakeSshTransport(options), {"apps:list"}).exit_code == 0);
+  CHECK(test::ReadFile(known_hosts) == node.known_hosts_line("ecdsa") + "\n");
+}
+
+TEST_CASE("a changed key of another type is reported, not taken as a new host") {
+  SshdNode node(TwoHostKeys());
+  SshdNode other(TwoHostKeys());
+  test::ScopedTempDir dir;
+  const std::string known_hosts = (dir.path() / "known_hosts").string();
+  std::string line = other.known_hosts_line("ecdsa");
+  line = "[127.0.0.1]:" + std::to_string(node.port()) + line.substr(line.find(' '));
+  test::WriteFile(known_hosts, line + "\n");
+  SshOptions options = node.MakeOptions();
+  options.host_key_fingerprint.clear();
+  options.known_hosts_file = known_hosts;
+  options.accept_new_host_key = true;
+  Result<ExecResult> result = MakeSshTransport(options)->RunDokku({"apps:list"});
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.status().code() == Code::kPermissionDenied);
+  CHECK(result.status().message() ==
+        Prefix(node) + "host key for 127.0.0.1:" + std::to_string(node.port()) +
+            " has CHANGED: " + known_hosts + " expects " + other.host_key_fingerprint("ecdsa") +
+            " but the server presented " + node.host_key_fingerprint("ecdsa") +
+            "; someone may be intercepting the connection (man-in-the-middle), or the node "
+            "was reinstalled; check before trusting the new key");
+  CHECK(test::ReadFile(known_hosts) == line + "\n");
+}
+
 TEST_CASE("Sha256Fingerprint matches ssh-keygen") {
   SshdNode node(PrintingNode());
   std::string line = node.known_hosts_line();

@@ -198,15 +198,7 @@ SshdNode::~SshdNode() {
 }
 
 void SshdNode::WriteFiles() {
-  const fs::path host_key = dir() / "ssh_host_ed25519_key";
-  MakeKey(host_key, "ed25519", "");
-  std::string pub = FirstLine(ReadFile(host_key.string() + ".pub"));
-  Captured listed = RunCapture({kKeygen, "-lf", host_key.string() + ".pub"}, "");
-  std::istringstream fields(listed.out);
-  std::string bits;
-  fields >> bits >> fingerprint_;
-  if (fingerprint_.rfind("SHA256:", 0) != 0)
-    throw std::runtime_error("ssh-keygen -lf: " + listed.out + listed.err);
+  for (const std::string& type : options_.host_key_types) host_keys_.push_back(MakeHostKey(type));
   fs::create_directories(state_dir());
   WriteExecutable(dir() / "forced-command",
                   options_.forced_command_script.empty()
@@ -225,10 +217,37 @@ void SshdNode::WriteFiles() {
     authorized += forced + FirstLine(ReadFile(key + ".pub")) + "\n";
   authorized += FirstLine(ReadFile(keys.shell + ".pub")) + "\n";
   WriteFile(dir() / "authorized_keys", authorized);
-  std::istringstream pub_fields(pub);
-  std::string type, blob;
-  pub_fields >> type >> blob;
-  host_key_pub_ = type + " " + blob;
+}
+
+SshdNode::HostKey SshdNode::MakeHostKey(const std::string& type) const {
+  HostKey key;
+  key.path = dir() / ("ssh_host_" + type + "_key");
+  MakeKey(key.path, type, "");
+  std::istringstream pub(FirstLine(ReadFile(key.path.string() + ".pub")));
+  std::string algorithm, blob;
+  pub >> algorithm >> blob;
+  key.pub = algorithm + " " + blob;
+  Captured listed = RunCapture({kKeygen, "-lf", key.path.string() + ".pub"}, "");
+  std::istringstream fields(listed.out);
+  std::string bits;
+  fields >> bits >> key.fingerprint;
+  if (key.fingerprint.rfind("SHA256:", 0) != 0)
+    throw std::runtime_error("ssh-keygen -lf: " + listed.out + listed.err);
+  return key;
+}
+
+const SshdNode::HostKey& SshdNode::FindHostKey(const std::string& type) const {
+  for (const HostKey& key : host_keys_)
+    if (key.path.filename() == "ssh_host_" + type + "_key") return key;
+  throw std::runtime_error("the node has no " + type + " host key");
+}
+
+const std::string& SshdNode::host_key_fingerprint(const std::string& type) const {
+  return FindHostKey(type).fingerprint;
+}
+
+std::string SshdNode::known_hosts_line(const std::string& type) const {
+  return "[" + host_ + "]:" + std::to_string(port_) + " " + FindHostKey(type).pub;
 }
 
 std::string SshdNode::SshdConfig() const {
@@ -238,7 +257,6 @@ std::string SshdNode::SshdConfig() const {
       options_.extra_config,
       "Port " + std::to_string(port_),
       "ListenAddress 127.0.0.1",
-      "HostKey " + (dir() / "ssh_host_ed25519_key").string(),
       "PidFile " + (dir() / "sshd.pid").string(),
       "AuthorizedKeysFile " + (dir() / "authorized_keys").string(),
       "StrictModes no",
@@ -259,6 +277,7 @@ std::string SshdNode::SshdConfig() const {
   };
   std::string config;
   for (const auto& line : lines) config += line + "\n";
+  for (const HostKey& key : host_keys_) config += "HostKey " + key.path.string() + "\n";
   return config;
 }
 
@@ -266,7 +285,6 @@ void SshdNode::Start() {
   const fs::path config = dir() / "sshd_config";
   WriteFile(config, SshdConfig());
   if (getuid() == 0) fs::create_directories("/run/sshd");
-  known_hosts_line_ = "[" + host_ + "]:" + std::to_string(port_) + " " + host_key_pub_;
   const std::string log = (dir() / "sshd.log").string();
   pid_t pid = fork();
   if (pid == 0) {
@@ -304,7 +322,7 @@ SshOptions SshdNode::MakeOptions(LoginStyle style) const {
   const ClientKeys& keys = TestClientKeys();
   options.identity_files = {style == LoginStyle::kDokkuUser ? keys.ed25519 : keys.shell};
   options.use_agent = false;
-  options.host_key_fingerprint = fingerprint_;
+  options.host_key_fingerprint = host_key_fingerprint();
   options.shell =
       style == LoginStyle::kDokkuUser ? RemoteShell::kDokkuForcedCommand : RemoteShell::kPosixShell;
   return options;

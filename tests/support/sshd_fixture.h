@@ -42,6 +42,8 @@ struct SshdNodeOptions {
   std::string forced_command_script;
   // Contents of bin/dokku, first on the PATH of every session. Empty: `exec <simulator> "$@"`.
   std::string dokku_script;
+  // Host key types (ssh-keygen -t), made once: Restart() keeps them.
+  std::vector<std::string> host_key_types = {"ed25519"};
   // Extra sshd_config lines; they come first, so they override the fixture's own.
   std::string extra_config;
 };
@@ -57,9 +59,10 @@ class SshdNode {
   const std::string& host() const { return host_; }  // "127.0.0.1"
   int port() const { return port_; }
   const std::string& user() const { return user_; }  // the unix user that logs in
-  const std::string& host_key_fingerprint() const { return fingerprint_; }  // "SHA256:..."
+  // "SHA256:..." of the host key of `type` (one of SshdNodeOptions::host_key_types).
+  const std::string& host_key_fingerprint(const std::string& type = "ed25519") const;
   // "[127.0.0.1]:<port> ssh-ed25519 AAAA..." as OpenSSH writes it in known_hosts.
-  const std::string& known_hosts_line() const { return known_hosts_line_; }
+  std::string known_hosts_line(const std::string& type = "ed25519") const;
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::filesystem::path state_dir() const { return dir() / "state"; }
   std::filesystem::path bin_dir() const { return dir() / "bin"; }
@@ -90,9 +93,14 @@ class SshdNode {
   std::string host_ = "127.0.0.1";
   int port_ = 0;
   std::string user_;
-  std::string fingerprint_;
-  std::string host_key_pub_;  // "ssh-ed25519 AAAA..."
-  std::string known_hosts_line_;
+  struct HostKey {
+    std::filesystem::path path;
+    std::string fingerprint;
+    std::string pub;  // "ssh-ed25519 AAAA..."
+  };
+  HostKey MakeHostKey(const std::string& type) const;
+  const HostKey& FindHostKey(const std::string& type) const;
+  std::vector<HostKey> host_keys_;
   pid_t pid_ = -1;
 };
 
