@@ -460,6 +460,7 @@ TEST_CASE("many commands share one connection") {
           std::vector<std::string>{"echo", std::to_string(i)});
   CHECK(transport->Stats().connections_opened == 1);
   CHECK(transport->Stats().commands_run == 20);
+  CHECK(transport->Describe() == "ssh " + Where(node));
 }
 
 TEST_CASE("keepalives sent while idle keep the connection usable") {
@@ -545,6 +546,39 @@ TEST_CASE("output over max_output is an error, and the next command reconnects")
   CHECK(result.status().message() ==
         Prefix(node) + "dokku big: stdout went over the limit of 1000 bytes");
   CHECK(RunOk(*transport, {"big", "1000"}, options).out == std::string(1000, '\0'));
+  CHECK(transport->Stats().connections_opened == 2);
+}
+
+TEST_CASE("one command over its limits fails alone; the others of the batch complete") {
+  SshdNode node(PrintingNode());
+  auto transport = MakeSshTransport(node.MakeOptions());
+  ExecOptions options;
+  options.max_output = 1000;
+  auto results = transport->RunDokkuMany({{"big", "100000"}, {"echo", "a"}, {"fail"}}, options);
+  REQUIRE(results.size() == 3);
+  REQUIRE_FALSE(results[0].ok());
+  CHECK(results[0].status().message() ==
+        Prefix(node) + "dokku big: stdout went over the limit of 1000 bytes");
+  REQUIRE(results[1].ok());
+  CHECK(test::SplitNul(results[1]->out) == std::vector<std::string>{"echo", "a"});
+  REQUIRE(results[2].ok());
+  CHECK(results[2]->exit_code == 3);
+}
+
+TEST_CASE("a command running past its timeout fails, and the next one reconnects") {
+  SshdNode node(PrintingNode());
+  test::ScopedTempDir dir;
+  auto transport = MakeSshTransport(node.MakeOptions());
+  ExecOptions options;
+  options.timeout = std::chrono::milliseconds(1500);
+  auto start = std::chrono::steady_clock::now();
+  Result<ExecResult> result =
+      transport->RunDokku({"mark-sleep", (dir.path() / "m").string(), "60"}, options);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.status().code() == Code::kTimeout);
+  CHECK(result.status().message() == Prefix(node) + "dokku mark-sleep: timed out after 1500 ms");
+  CHECK(RunOk(*transport, {"apps:list"}).exit_code == 0);
   CHECK(transport->Stats().connections_opened == 2);
 }
 
