@@ -74,8 +74,13 @@ std::string ErrorName(int libssh2_rc) { return "libssh2 error " + std::to_string
 
 }  // namespace
 
+std::string SshHostPort(const SshOptions& options) {
+  const bool ipv6 = options.host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + options.host + "]" : options.host) + ":" + std::to_string(options.port);
+}
+
 std::string DescribeSsh(const SshOptions& options) {
-  return "ssh " + options.user + "@" + options.host + ":" + std::to_string(options.port);
+  return "ssh " + options.user + "@" + SshHostPort(options);
 }
 
 bool IsSessionFatal(int rc) {
@@ -250,10 +255,22 @@ std::string Join(const std::vector<std::string>& parts) {
 }  // namespace
 
 Status SshConnection::Authenticate(const SshOptions& options, Clock::time_point deadline) {
-  const std::string who = options.user + "@" + options.host + ":" + std::to_string(options.port);
+  std::vector<std::string> tried;  // for the message: paths and agent key comments, no secrets
+  int rc = AuthWithKeyFiles(options, deadline, tried);
+  if (rc == kNotAccepted) rc = AuthWithAgent(options, deadline, tried);
+  if (rc == 0) return Status::Ok();
+  if (rc != kNotAccepted) return ErrorStatus("auth", rc).WithContext(DescribeSsh(options));
+  return Status(Code::kPermissionDenied,
+                "ssh auth as " + options.user + "@" + SshHostPort(options) +
+                    " failed: no key was accepted (tried keys: " + Join(tried) + ")");
+}
+
+int SshConnection::AuthWithKeyFiles(const SshOptions& options, Clock::time_point deadline,
+                                    std::vector<std::string>& tried) {
   const char* passphrase = options.passphrase.empty() ? nullptr : options.passphrase.c_str();
-  std::vector<std::string> tried;
   for (const auto& path : options.identity_files) {
+    // No public key path: libssh2 derives it from the private key (checked with ed25519,
+    // ecdsa, rsa and encrypted OpenSSH-format keys on libssh2 1.10 with OpenSSL).
     int rc = Drive(
         [&] {
           return libssh2_userauth_publickey_fromfile_ex(session_, options.user.c_str(),
@@ -261,42 +278,42 @@ Status SshConnection::Authenticate(const SshOptions& options, Clock::time_point 
                                                         nullptr, path.c_str(), passphrase);
         },
         deadline);
-    if (rc == 0) return Status::Ok();
+    if (rc == 0) return 0;
     if (rc == LIBSSH2_ERROR_FILE) {
       tried.push_back(path + " (unusable: " + LastError() + ")");
     } else if (IsRefusal(rc)) {
       tried.push_back(path);
     } else {
-      return ErrorStatus("auth", rc).WithContext(DescribeSsh(options));
+      return rc;
     }
   }
+  return kNotAccepted;
+}
+
+int SshConnection::AuthWithAgent(const SshOptions& options, Clock::time_point deadline,
+                                 std::vector<std::string>& tried) {
   const char* agent_socket = std::getenv("SSH_AUTH_SOCK");
-  if (options.use_agent && agent_socket && *agent_socket) {
-    LIBSSH2_AGENT* agent = libssh2_agent_init(session_);
-    if (agent && libssh2_agent_connect(agent) == 0 && libssh2_agent_list_identities(agent) == 0) {
-      libssh2_agent_publickey* identity = nullptr;
-      libssh2_agent_publickey* previous = nullptr;
-      while (libssh2_agent_get_identity(agent, &identity, previous) == 0) {
-        previous = identity;
-        int rc =
-            Drive([&] { return libssh2_agent_userauth(agent, options.user.c_str(), identity); },
-                  deadline);
-        tried.push_back(std::string("ssh-agent key ") +
-                        (identity->comment && *identity->comment ? identity->comment : "?"));
-        if (rc == 0 || !IsRefusal(rc)) {
-          libssh2_agent_disconnect(agent);
-          libssh2_agent_free(agent);
-          if (rc == 0) return Status::Ok();
-          return ErrorStatus("auth", rc).WithContext(DescribeSsh(options));
-        }
-      }
-      libssh2_agent_disconnect(agent);
-    }
-    if (agent) libssh2_agent_free(agent);
+  if (!options.use_agent || !agent_socket || !*agent_socket) return kNotAccepted;
+  std::unique_ptr<LIBSSH2_AGENT, void (*)(LIBSSH2_AGENT*)> agent(libssh2_agent_init(session_),
+                                                                 [](LIBSSH2_AGENT* a) {
+                                                                   libssh2_agent_disconnect(a);
+                                                                   libssh2_agent_free(a);
+                                                                 });
+  if (!agent || libssh2_agent_connect(agent.get()) != 0 ||
+      libssh2_agent_list_identities(agent.get()) != 0)
+    return kNotAccepted;  // no usable agent: as if it held no key
+  libssh2_agent_publickey* identity = nullptr;
+  libssh2_agent_publickey* previous = nullptr;
+  while (libssh2_agent_get_identity(agent.get(), &identity, previous) == 0) {
+    previous = identity;
+    int rc =
+        Drive([&] { return libssh2_agent_userauth(agent.get(), options.user.c_str(), identity); },
+              deadline);
+    tried.push_back(std::string("ssh-agent key ") +
+                    (identity->comment && *identity->comment ? identity->comment : "?"));
+    if (rc == 0 || !IsRefusal(rc)) return rc;
   }
-  return Status(
-      Code::kPermissionDenied,
-      "ssh auth as " + who + " failed: no key was accepted (tried keys: " + Join(tried) + ")");
+  return kNotAccepted;
 }
 
 int SshConnection::Drive(const std::function<int()>& op, Clock::time_point deadline) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "providers/ssh_connection.h"
+
 namespace dflow {
 namespace {
 
@@ -70,9 +72,7 @@ std::string KnownHostName(const SshOptions& options) {
   return "[" + options.host + "]:" + std::to_string(options.port);
 }
 
-std::string HostPort(const SshOptions& options) {
-  return options.host + ":" + std::to_string(options.port);
-}
+std::string HostPort(const SshOptions& options) { return SshHostPort(options); }
 
 // Strips "=" padding so that a pin copied with or without it compares equal.
 std::string NormalizeFingerprint(std::string_view text) {
