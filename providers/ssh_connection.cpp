@@ -74,8 +74,13 @@ std::string ErrorName(int libssh2_rc) { return "libssh2 error " + std::to_string
 
 }  // namespace
 
+std::string SshHostPort(const SshOptions& options) {
+  const bool ipv6 = options.host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + options.host + "]" : options.host) + ":" + std::to_string(options.port);
+}
+
 std::string DescribeSsh(const SshOptions& options) {
-  return "ssh " + options.user + "@" + options.host + ":" + std::to_string(options.port);
+  return "ssh " + options.user + "@" + SshHostPort(options);
 }
 
 bool IsSessionFatal(int rc) {
@@ -97,20 +102,71 @@ bool IsSessionFatal(int rc) {
 Result<std::unique_ptr<SshConnection>> SshConnection::Open(const SshOptions& options,
                                                            std::chrono::milliseconds budget) {
   InitLibssh2Once();
-  std::unique_ptr<SshConnection> conn(new SshConnection());
-  conn->budget_ = budget;
   const Clock::time_point deadline = Clock::now() + budget;
-  Status status = conn->ConnectSocket(options, deadline);
-  if (status.ok()) status = conn->Handshake(options, deadline);
-  if (status.ok()) status = VerifyHostKey(conn->session_, options);
-  if (!status.ok()) status = status.WithContext(DescribeSsh(options));
+  auto first = Handshaken(options, budget, deadline, kHostKeyPreference);
+  if (!first.ok()) return first.status().WithContext(DescribeSsh(options));
+  auto trusted = ChooseTrusted(std::move(first).value(), options, budget, deadline);
+  if (!trusted.ok()) return trusted.status().WithContext(DescribeSsh(options));
+  std::unique_ptr<SshConnection> conn = std::move(trusted).value();
   // The auth failure names user@host:port itself.
-  if (status.ok()) status = conn->Authenticate(options, deadline);
+  Status status = conn->Authenticate(options, deadline);
   if (!status.ok()) {
     conn->MarkBroken();  // nothing to say goodbye to
     return status;
   }
   return conn;
+}
+
+Result<std::unique_ptr<SshConnection>> SshConnection::Handshaken(const SshOptions& options,
+                                                                 std::chrono::milliseconds budget,
+                                                                 Clock::time_point deadline,
+                                                                 const char* host_key_algorithms) {
+  std::unique_ptr<SshConnection> conn(new SshConnection());
+  conn->budget_ = budget;
+  Status status = conn->ConnectSocket(options, deadline);
+  if (status.ok()) status = conn->Handshake(options, deadline, host_key_algorithms);
+  if (!status.ok()) {
+    conn->MarkBroken();
+    return status;
+  }
+  return conn;
+}
+
+// A server usually has several host keys (ed25519, ecdsa, rsa) and shows one per connection.
+// When the first one shown is not the trusted one, the others are asked for in turn: the
+// server proves it holds whichever key a handshake shows, so any trusted one will do. Only
+// when none is trusted, and none contradicts known_hosts, may an unknown key be recorded.
+Result<std::unique_ptr<SshConnection>> SshConnection::ChooseTrusted(
+    std::unique_ptr<SshConnection> first, const SshOptions& options,
+    std::chrono::milliseconds budget, Clock::time_point deadline) {
+  HostKeyCheck check = CheckHostKey(first->session_, options);
+  if (check.verdict == HostKeyVerdict::kTrusted) return first;
+  if (check.verdict == HostKeyVerdict::kRefused) return check.status;
+  const bool can_trust = !options.host_key_fingerprint.empty() || !options.known_hosts_file.empty();
+  const char* shown = libssh2_session_methods(first->session_, LIBSSH2_METHOD_HOSTKEY);
+  Status refusal = check.status;
+  bool mismatch = check.verdict == HostKeyVerdict::kMismatch;
+  for (const char* algorithm : kHostKeyAlgorithms) {
+    if (!can_trust || (shown && std::strcmp(shown, algorithm) == 0)) continue;
+    auto other = Handshaken(options, budget, deadline, algorithm);
+    if (!other.ok()) {
+      if (other.status().code() == Code::kTimeout) return other.status();
+      continue;  // the server has no key of this type
+    }
+    HostKeyCheck other_check = CheckHostKey((*other)->session_, options);
+    if (other_check.verdict == HostKeyVerdict::kTrusted) return std::move(other).value();
+    if (other_check.verdict == HostKeyVerdict::kRefused) return other_check.status;
+    if (other_check.verdict == HostKeyVerdict::kMismatch && !mismatch) {
+      mismatch = true;  // a changed key is the news to report, not an unknown one
+      refusal = other_check.status;
+    }
+  }
+  if (mismatch || !options.accept_new_host_key || !options.host_key_fingerprint.empty() ||
+      options.known_hosts_file.empty())
+    return refusal;
+  Status recorded = RecordHostKey(first->session_, options);
+  if (!recorded.ok()) return recorded;
+  return first;
 }
 
 SshConnection::~SshConnection() {
@@ -152,7 +208,8 @@ Status SshConnection::ConnectSocket(const SshOptions& options, Clock::time_point
   return Status(Code::kUnavailable, std::string("connect: ") + std::strerror(-last));
 }
 
-Status SshConnection::Handshake(const SshOptions& options, Clock::time_point deadline) {
+Status SshConnection::Handshake(const SshOptions& options, Clock::time_point deadline,
+                                const char* host_key_algorithms) {
   session_ = libssh2_session_init_ex(nullptr, nullptr, nullptr, this);
   if (!session_) return Status(Code::kInternal, "libssh2_session_init failed");
   libssh2_session_callback_set(session_, LIBSSH2_CALLBACK_SEND,
@@ -160,6 +217,9 @@ Status SshConnection::Handshake(const SshOptions& options, Clock::time_point dea
   libssh2_session_callback_set(session_, LIBSSH2_CALLBACK_RECV,
                                reinterpret_cast<void*>(&SshConnection::Recv));
   libssh2_session_set_blocking(session_, 0);
+  if (libssh2_session_method_pref(session_, LIBSSH2_METHOD_HOSTKEY, host_key_algorithms) != 0)
+    return Status(Code::kInternal,
+                  std::string("host key algorithms ") + host_key_algorithms + ": " + LastError());
   // No reply wanted: libssh2 never consumes keepalive replies, they would pile up.
   libssh2_keepalive_config(session_, 0, static_cast<unsigned>(options.keepalive_interval.count()));
   return DriveStatus(
@@ -195,10 +255,22 @@ std::string Join(const std::vector<std::string>& parts) {
 }  // namespace
 
 Status SshConnection::Authenticate(const SshOptions& options, Clock::time_point deadline) {
-  const std::string who = options.user + "@" + options.host + ":" + std::to_string(options.port);
+  std::vector<std::string> tried;  // for the message: paths and agent key comments, no secrets
+  int rc = AuthWithKeyFiles(options, deadline, tried);
+  if (rc == kNotAccepted) rc = AuthWithAgent(options, deadline, tried);
+  if (rc == 0) return Status::Ok();
+  if (rc != kNotAccepted) return ErrorStatus("auth", rc).WithContext(DescribeSsh(options));
+  return Status(Code::kPermissionDenied,
+                "ssh auth as " + options.user + "@" + SshHostPort(options) +
+                    " failed: no key was accepted (tried keys: " + Join(tried) + ")");
+}
+
+int SshConnection::AuthWithKeyFiles(const SshOptions& options, Clock::time_point deadline,
+                                    std::vector<std::string>& tried) {
   const char* passphrase = options.passphrase.empty() ? nullptr : options.passphrase.c_str();
-  std::vector<std::string> tried;
   for (const auto& path : options.identity_files) {
+    // No public key path: libssh2 derives it from the private key (checked with ed25519,
+    // ecdsa, rsa and encrypted OpenSSH-format keys on libssh2 1.10 with OpenSSL).
     int rc = Drive(
         [&] {
           return libssh2_userauth_publickey_fromfile_ex(session_, options.user.c_str(),
@@ -206,42 +278,42 @@ Status SshConnection::Authenticate(const SshOptions& options, Clock::time_point 
                                                         nullptr, path.c_str(), passphrase);
         },
         deadline);
-    if (rc == 0) return Status::Ok();
+    if (rc == 0) return 0;
     if (rc == LIBSSH2_ERROR_FILE) {
       tried.push_back(path + " (unusable: " + LastError() + ")");
     } else if (IsRefusal(rc)) {
       tried.push_back(path);
     } else {
-      return ErrorStatus("auth", rc).WithContext(DescribeSsh(options));
+      return rc;
     }
   }
+  return kNotAccepted;
+}
+
+int SshConnection::AuthWithAgent(const SshOptions& options, Clock::time_point deadline,
+                                 std::vector<std::string>& tried) {
   const char* agent_socket = std::getenv("SSH_AUTH_SOCK");
-  if (options.use_agent && agent_socket && *agent_socket) {
-    LIBSSH2_AGENT* agent = libssh2_agent_init(session_);
-    if (agent && libssh2_agent_connect(agent) == 0 && libssh2_agent_list_identities(agent) == 0) {
-      libssh2_agent_publickey* identity = nullptr;
-      libssh2_agent_publickey* previous = nullptr;
-      while (libssh2_agent_get_identity(agent, &identity, previous) == 0) {
-        previous = identity;
-        int rc =
-            Drive([&] { return libssh2_agent_userauth(agent, options.user.c_str(), identity); },
-                  deadline);
-        tried.push_back(std::string("ssh-agent key ") +
-                        (identity->comment && *identity->comment ? identity->comment : "?"));
-        if (rc == 0 || !IsRefusal(rc)) {
-          libssh2_agent_disconnect(agent);
-          libssh2_agent_free(agent);
-          if (rc == 0) return Status::Ok();
-          return ErrorStatus("auth", rc).WithContext(DescribeSsh(options));
-        }
-      }
-      libssh2_agent_disconnect(agent);
-    }
-    if (agent) libssh2_agent_free(agent);
+  if (!options.use_agent || !agent_socket || !*agent_socket) return kNotAccepted;
+  std::unique_ptr<LIBSSH2_AGENT, void (*)(LIBSSH2_AGENT*)> agent(libssh2_agent_init(session_),
+                                                                 [](LIBSSH2_AGENT* a) {
+                                                                   libssh2_agent_disconnect(a);
+                                                                   libssh2_agent_free(a);
+                                                                 });
+  if (!agent || libssh2_agent_connect(agent.get()) != 0 ||
+      libssh2_agent_list_identities(agent.get()) != 0)
+    return kNotAccepted;  // no usable agent: as if it held no key
+  libssh2_agent_publickey* identity = nullptr;
+  libssh2_agent_publickey* previous = nullptr;
+  while (libssh2_agent_get_identity(agent.get(), &identity, previous) == 0) {
+    previous = identity;
+    int rc =
+        Drive([&] { return libssh2_agent_userauth(agent.get(), options.user.c_str(), identity); },
+              deadline);
+    tried.push_back(std::string("ssh-agent key ") +
+                    (identity->comment && *identity->comment ? identity->comment : "?"));
+    if (rc == 0 || !IsRefusal(rc)) return rc;
   }
-  return Status(
-      Code::kPermissionDenied,
-      "ssh auth as " + who + " failed: no key was accepted (tried keys: " + Join(tried) + ")");
+  return kNotAccepted;
 }
 
 int SshConnection::Drive(const std::function<int()>& op, Clock::time_point deadline) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "manifests-schema/status.h"
 #include "providers/ssh_transport.h"
@@ -58,9 +59,29 @@ class SshConnection {
 
  private:
   SshConnection() = default;
+  // A connection after the handshake (host key not yet checked), asking the server for
+  // host keys of `host_key_algorithms` (comma-separated, in order of preference).
+  static Result<std::unique_ptr<SshConnection>> Handshaken(const SshOptions& options,
+                                                           std::chrono::milliseconds budget,
+                                                           Clock::time_point deadline,
+                                                           const char* host_key_algorithms);
+  // `first` when its host key is trusted, else a connection showing another, trusted, key
+  // of the server, else (accept_new_host_key) `first` with its key recorded.
+  static Result<std::unique_ptr<SshConnection>> ChooseTrusted(std::unique_ptr<SshConnection> first,
+                                                              const SshOptions& options,
+                                                              std::chrono::milliseconds budget,
+                                                              Clock::time_point deadline);
   Status ConnectSocket(const SshOptions& options, Clock::time_point deadline);
-  Status Handshake(const SshOptions& options, Clock::time_point deadline);
+  Status Handshake(const SshOptions& options, Clock::time_point deadline,
+                   const char* host_key_algorithms);
   Status Authenticate(const SshOptions& options, Clock::time_point deadline);
+  // 0 when a key was accepted, kNotAccepted when none was, else a libssh2 error. Append what
+  // they tried to `tried`.
+  static constexpr int kNotAccepted = 1;
+  int AuthWithKeyFiles(const SshOptions& options, Clock::time_point deadline,
+                       std::vector<std::string>& tried);
+  int AuthWithAgent(const SshOptions& options, Clock::time_point deadline,
+                    std::vector<std::string>& tried);
   Status DriveStatus(const char* what, const std::function<int()>& op, Clock::time_point deadline);
 
   static ssize_t Send(libssh2_socket_t fd, const void* buffer, size_t length, int flags,
@@ -73,6 +94,9 @@ class SshConnection {
   std::uint64_t io_bytes_ = 0;
   std::chrono::milliseconds budget_{0};  // for "timed out after N ms" messages
 };
+
+// "host:port", "[::1]:port" for IPv6 addresses.
+std::string SshHostPort(const SshOptions& options);
 
 // "ssh user@host:port": the context of every error, never a secret.
 std::string DescribeSsh(const SshOptions& options);

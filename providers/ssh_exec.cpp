@@ -275,6 +275,8 @@ class Multiplexer {
     if (slot.eof_sent || slot.written == data.size()) return Step::kDone;
     std::size_t chunk = std::min<std::size_t>(data.size() - slot.written, 32u << 10);
     ssize_t n = libssh2_channel_write(slot.channel, data.data() + slot.written, chunk);
+    // 0: the server's window is full; its window adjust will wake the socket.
+    if (n == 0) return Step::kBlocked;
     if (n > 0) slot.written += static_cast<std::size_t>(n);
     return Check(slot, Op::kWrite, n > 0 ? 0 : static_cast<int>(n), "send stdin");
   }

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "providers/ssh_connection.h"
+
 namespace dflow {
 namespace {
 
@@ -70,9 +72,7 @@ std::string KnownHostName(const SshOptions& options) {
   return "[" + options.host + "]:" + std::to_string(options.port);
 }
 
-std::string HostPort(const SshOptions& options) {
-  return options.host + ":" + std::to_string(options.port);
-}
+std::string HostPort(const SshOptions& options) { return SshHostPort(options); }
 
 // Strips "=" padding so that a pin copied with or without it compares equal.
 std::string NormalizeFingerprint(std::string_view text) {
@@ -124,41 +124,46 @@ bool ReadKnownHosts(LIBSSH2_KNOWNHOSTS* hosts, const std::string& path, std::str
   return revoked;
 }
 
-Status RecordHostKey(const SshOptions& options, std::string_view blob) {
-  std::ofstream out(options.known_hosts_file, std::ios::app);
-  out << KnownHostName(options) << ' ' << KeyTypeName(blob) << ' ' << Base64(blob) << '\n';
-  out.flush();
-  if (!out)
-    return Status(Code::kPermissionDenied, "cannot record the host key of " + HostPort(options) +
-                                               " in " + options.known_hosts_file);
-  return Status::Ok();
+HostKeyCheck Refused(HostKeyVerdict verdict, Status status) {
+  return HostKeyCheck{verdict, std::move(status)};
 }
 
-Status CheckKnownHosts(LIBSSH2_SESSION* session, const SshOptions& options, std::string_view blob,
-                       int type, const std::string& presented) {
+HostKeyCheck CheckKnownHosts(LIBSSH2_SESSION* session, const SshOptions& options,
+                             std::string_view blob, int type, const std::string& presented) {
   if (options.known_hosts_file.empty())
-    return Untrusted(options, presented, "no hostKey pin and no known_hosts file; ");
+    return Refused(HostKeyVerdict::kUnknown,
+                   Untrusted(options, presented, "no hostKey pin and no known_hosts file; "));
   KnownHosts hosts(libssh2_knownhost_init(session), &libssh2_knownhost_free);
-  if (!hosts) return Status(Code::kInternal, "libssh2_knownhost_init failed");
+  if (!hosts)
+    return Refused(HostKeyVerdict::kRefused,
+                   Status(Code::kInternal, "libssh2_knownhost_init failed"));
   if (ReadKnownHosts(hosts.get(), options.known_hosts_file, blob))
-    return Status(Code::kPermissionDenied, "host key for " + HostPort(options) + " (" + presented +
-                                               ") is marked @revoked in " +
-                                               options.known_hosts_file);
+    return Refused(
+        HostKeyVerdict::kRefused,
+        Status(Code::kPermissionDenied, "host key for " + HostPort(options) + " (" + presented +
+                                            ") is marked @revoked in " + options.known_hosts_file));
   libssh2_knownhost* entry = nullptr;
   int rc = libssh2_knownhost_checkp(
       hosts.get(), options.host.c_str(), options.port, blob.data(), blob.size(),
       LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | KnownHostKeyType(type), &entry);
-  if (rc == LIBSSH2_KNOWNHOST_CHECK_MATCH) return Status::Ok();
+  if (rc == LIBSSH2_KNOWNHOST_CHECK_MATCH) return HostKeyCheck{};
   if (rc == LIBSSH2_KNOWNHOST_CHECK_MISMATCH) {
     std::string expected = entry ? Sha256Fingerprint(Unbase64(entry->key)) : "another key";
-    return Changed(options, expected, presented, options.known_hosts_file);
+    return Refused(HostKeyVerdict::kMismatch,
+                   Changed(options, expected, presented, options.known_hosts_file));
   }
   if (rc != LIBSSH2_KNOWNHOST_CHECK_NOTFOUND)
-    return Status(Code::kInternal, "known_hosts check failed for " + HostPort(options));
-  if (!options.accept_new_host_key)
-    return Untrusted(options, presented,
-                     "it is not in " + options.known_hosts_file + " (no hostKey pin); ");
-  return RecordHostKey(options, blob);
+    return Refused(HostKeyVerdict::kRefused,
+                   Status(Code::kInternal, "known_hosts check failed for " + HostPort(options)));
+  return Refused(HostKeyVerdict::kUnknown,
+                 Untrusted(options, presented,
+                           "it is not in " + options.known_hosts_file + " (no hostKey pin); "));
+}
+
+std::string_view SessionHostKey(LIBSSH2_SESSION* session, int* type) {
+  std::size_t length = 0;
+  const char* key = libssh2_session_hostkey(session, &length, type);
+  return key ? std::string_view(key, length) : std::string_view();
 }
 
 }  // namespace
@@ -172,18 +177,36 @@ std::string Sha256Fingerprint(std::string_view host_key_blob) {
   return "SHA256:" + encoded;
 }
 
-Status VerifyHostKey(LIBSSH2_SESSION* session, const SshOptions& options) {
-  std::size_t length = 0;
+HostKeyCheck CheckHostKey(LIBSSH2_SESSION* session, const SshOptions& options) {
   int type = LIBSSH2_HOSTKEY_TYPE_UNKNOWN;
-  const char* key = libssh2_session_hostkey(session, &length, &type);
-  if (!key || length == 0) return Status(Code::kInternal, "the server presented no host key");
-  std::string_view blob(key, length);
+  std::string_view blob = SessionHostKey(session, &type);
+  if (blob.empty())
+    return Refused(HostKeyVerdict::kRefused,
+                   Status(Code::kInternal, "the server presented no host key"));
   std::string presented = Sha256Fingerprint(blob);
   if (options.host_key_fingerprint.empty())
     return CheckKnownHosts(session, options, blob, type, presented);
   std::string pinned = NormalizeFingerprint(options.host_key_fingerprint);
-  if (pinned == presented) return Status::Ok();
-  return Changed(options, pinned, presented, "the pinned hostKey");
+  if (pinned == presented) return HostKeyCheck{};
+  return Refused(HostKeyVerdict::kMismatch,
+                 Changed(options, pinned, presented, "the pinned hostKey"));
 }
+
+Status RecordHostKey(LIBSSH2_SESSION* session, const SshOptions& options) {
+  int type = LIBSSH2_HOSTKEY_TYPE_UNKNOWN;
+  std::string_view blob = SessionHostKey(session, &type);
+  std::ofstream out(options.known_hosts_file, std::ios::app);
+  out << KnownHostName(options) << ' ' << KeyTypeName(blob) << ' ' << Base64(blob) << '\n';
+  out.flush();
+  if (!out)
+    return Status(Code::kPermissionDenied, "cannot record the host key of " + HostPort(options) +
+                                               " in " + options.known_hosts_file);
+  return Status::Ok();
+}
+
+const char* const kHostKeyAlgorithms[] = {"ssh-ed25519", "ecdsa-sha2-nistp256",
+                                          "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"};
+const char* const kHostKeyPreference =
+    "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,ssh-rsa";
 
 }  // namespace dflow

@@ -9,11 +9,30 @@
 
 namespace dflow {
 
-// Checks the key the server presented during the handshake of `session`.
-// With options.host_key_fingerprint set, the key must have that fingerprint. Otherwise it
-// must be listed for host:port in options.known_hosts_file (plain or hashed entries); an
-// unknown key is recorded there only with options.accept_new_host_key, a changed key never.
-// Fails with kPermissionDenied naming the presented (and the expected) fingerprints.
-Status VerifyHostKey(LIBSSH2_SESSION* session, const SshOptions& options);
+enum class HostKeyVerdict {
+  kTrusted,   // matches the pin or a known_hosts entry
+  kUnknown,   // no pin, and known_hosts lists no key of this type for host:port
+  kMismatch,  // differs from the pin or from the known_hosts entry of its type
+  kRefused,   // revoked, or the check itself failed
+};
+
+struct HostKeyCheck {
+  HostKeyVerdict verdict = HostKeyVerdict::kTrusted;
+  Status status;  // why it is not trusted (kPermissionDenied, naming the fingerprints)
+};
+
+// Checks the key the server presented during the handshake of `session` against
+// options.host_key_fingerprint when set, else against options.known_hosts_file (plain or
+// hashed entries, @revoked honoured). Never writes anything.
+HostKeyCheck CheckHostKey(LIBSSH2_SESSION* session, const SshOptions& options);
+
+// Appends the session's host key to options.known_hosts_file as OpenSSH writes it.
+Status RecordHostKey(LIBSSH2_SESSION* session, const SshOptions& options);
+
+// Host key algorithms libssh2 1.10 can verify, and the order to ask for them in (OpenSSH's:
+// ed25519 first; libssh2's own order would pick ECDSA on a typical Debian/Ubuntu node, and a
+// pin of its ed25519 key would then look like a changed key).
+extern const char* const kHostKeyAlgorithms[5];
+extern const char* const kHostKeyPreference;
 
 }  // namespace dflow

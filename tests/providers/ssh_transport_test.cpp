@@ -28,6 +28,7 @@ namespace fs = std::filesystem;
 const char* kPrintingDokku = R"sh(#!/bin/sh
 case "$1" in
   fail) echo "to stdout"; echo "to stderr" >&2; exit 3 ;;
+  env) printf '%s\0' "$DOKKU_SIM_STATE" "$(command -v dokku)" ;;
   cat) exec cat ;;
   big) head -c "$2" /dev/zero; exit 0 ;;
   mark-sleep) touch "$2"; exec sleep "$3" ;;
@@ -127,6 +128,15 @@ TEST_CASE("exit status, stdout and stderr come back apart") {
     CHECK(result.exit_code == 3);
     CHECK(result.out == "to stdout\n");
     CHECK(result.err == "to stderr\n");
+  }
+}
+
+TEST_CASE("both login styles run the node's dokku with the node's state dir") {
+  SshdNode node(PrintingNode());
+  for (LoginStyle style : {LoginStyle::kDokkuUser, LoginStyle::kShellUser}) {
+    auto transport = MakeSshTransport(node.MakeOptions(style));
+    CHECK(test::SplitNul(RunOk(*transport, {"env"}).out) ==
+          std::vector<std::string>{node.state_dir().string(), (node.bin_dir() / "dokku").string()});
   }
 }
 
@@ -269,6 +279,57 @@ TEST_CASE("a host key marked @revoked is refused even when also listed") {
             node.host_key_fingerprint() + ") is marked @revoked in " + known_hosts);
 }
 
+test::SshdNodeOptions TwoHostKeys() {
+  test::SshdNodeOptions options = PrintingNode();
+  options.host_key_types = {"ed25519", "ecdsa"};
+  return options;
+}
+
+TEST_CASE("a node with several host keys is trusted through any of them") {
+  SshdNode node(TwoHostKeys());
+  for (const std::string type : {"ecdsa", "ed25519"}) {
+    CAPTURE(type);
+    SshOptions options = node.MakeOptions();
+    options.host_key_fingerprint = node.host_key_fingerprint(type);
+    auto transport = MakeSshTransport(options);
+    CHECK(RunOk(*transport, {"apps:list"}).exit_code == 0);
+    CHECK(transport->Stats().connections_opened == 1);
+  }
+  test::ScopedTempDir dir;
+  const std::string known_hosts = (dir.path() / "known_hosts").string();
+  test::WriteFile(known_hosts, node.known_hosts_line("ecdsa") + "\n");
+  SshOptions options = node.MakeOptions();
+  options.host_key_fingerprint.clear();
+  options.known_hosts_file = known_hosts;
+  options.accept_new_host_key = true;  // must not add the ed25519 key: the host is known
+  CHECK(RunOk(*MakeSshTransport(options), {"apps:list"}).exit_code == 0);
+  CHECK(test::ReadFile(known_hosts) == node.known_hosts_line("ecdsa") + "\n");
+}
+
+TEST_CASE("a changed key of another type is reported, not taken as a new host") {
+  SshdNode node(TwoHostKeys());
+  SshdNode other(TwoHostKeys());
+  test::ScopedTempDir dir;
+  const std::string known_hosts = (dir.path() / "known_hosts").string();
+  std::string line = other.known_hosts_line("ecdsa");
+  line = "[127.0.0.1]:" + std::to_string(node.port()) + line.substr(line.find(' '));
+  test::WriteFile(known_hosts, line + "\n");
+  SshOptions options = node.MakeOptions();
+  options.host_key_fingerprint.clear();
+  options.known_hosts_file = known_hosts;
+  options.accept_new_host_key = true;
+  Result<ExecResult> result = MakeSshTransport(options)->RunDokku({"apps:list"});
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.status().code() == Code::kPermissionDenied);
+  CHECK(result.status().message() ==
+        Prefix(node) + "host key for 127.0.0.1:" + std::to_string(node.port()) +
+            " has CHANGED: " + known_hosts + " expects " + other.host_key_fingerprint("ecdsa") +
+            " but the server presented " + node.host_key_fingerprint("ecdsa") +
+            "; someone may be intercepting the connection (man-in-the-middle), or the node "
+            "was reinstalled; check before trusting the new key");
+  CHECK(test::ReadFile(known_hosts) == line + "\n");
+}
+
 TEST_CASE("Sha256Fingerprint matches ssh-keygen") {
   SshdNode node(PrintingNode());
   std::string line = node.known_hosts_line();
@@ -399,6 +460,21 @@ TEST_CASE("many commands share one connection") {
           std::vector<std::string>{"echo", std::to_string(i)});
   CHECK(transport->Stats().connections_opened == 1);
   CHECK(transport->Stats().commands_run == 20);
+  CHECK(transport->Describe() == "ssh " + Where(node));
+}
+
+TEST_CASE("keepalives sent while idle keep the connection usable") {
+  test::SshdNodeOptions node_options = PrintingNode();
+  node_options.extra_config = "LogLevel DEBUG1";  // sshd then logs each global request
+  SshdNode node(node_options);
+  SshOptions options = node.MakeOptions();
+  options.keepalive_interval = std::chrono::seconds(1);
+  auto transport = MakeSshTransport(options);
+  RunOk(*transport, {"apps:list"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(4500));  // idle over two intervals
+  CHECK(RunOk(*transport, {"apps:list"}).exit_code == 0);
+  CHECK(transport->Stats().connections_opened == 1);
+  CHECK(node.Log().find("keepalive@libssh2.org") != std::string::npos);
 }
 
 TEST_CASE("commands from several threads share one connection") {
@@ -470,6 +546,39 @@ TEST_CASE("output over max_output is an error, and the next command reconnects")
   CHECK(result.status().message() ==
         Prefix(node) + "dokku big: stdout went over the limit of 1000 bytes");
   CHECK(RunOk(*transport, {"big", "1000"}, options).out == std::string(1000, '\0'));
+  CHECK(transport->Stats().connections_opened == 2);
+}
+
+TEST_CASE("one command over its limits fails alone; the others of the batch complete") {
+  SshdNode node(PrintingNode());
+  auto transport = MakeSshTransport(node.MakeOptions());
+  ExecOptions options;
+  options.max_output = 1000;
+  auto results = transport->RunDokkuMany({{"big", "100000"}, {"echo", "a"}, {"fail"}}, options);
+  REQUIRE(results.size() == 3);
+  REQUIRE_FALSE(results[0].ok());
+  CHECK(results[0].status().message() ==
+        Prefix(node) + "dokku big: stdout went over the limit of 1000 bytes");
+  REQUIRE(results[1].ok());
+  CHECK(test::SplitNul(results[1]->out) == std::vector<std::string>{"echo", "a"});
+  REQUIRE(results[2].ok());
+  CHECK(results[2]->exit_code == 3);
+}
+
+TEST_CASE("a command running past its timeout fails, and the next one reconnects") {
+  SshdNode node(PrintingNode());
+  test::ScopedTempDir dir;
+  auto transport = MakeSshTransport(node.MakeOptions());
+  ExecOptions options;
+  options.timeout = std::chrono::milliseconds(1500);
+  auto start = std::chrono::steady_clock::now();
+  Result<ExecResult> result =
+      transport->RunDokku({"mark-sleep", (dir.path() / "m").string(), "60"}, options);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.status().code() == Code::kTimeout);
+  CHECK(result.status().message() == Prefix(node) + "dokku mark-sleep: timed out after 1500 ms");
+  CHECK(RunOk(*transport, {"apps:list"}).exit_code == 0);
   CHECK(transport->Stats().connections_opened == 2);
 }
 

@@ -18,6 +18,21 @@
 #include <thread>
 #include <vector>
 
+// Sanitizer build (DFLOW_SANITIZE) hooks, here because every user of real sshd logins links
+// this file (a separate object in the static support library would not be linked at all).
+// libssh2 1.10 (Debian 12) leaks the private exponent BIGNUM it makes while deriving the public
+// key of an OpenSSH-format ECDSA key file (gen_publickey_from_ecdsa_openssh_priv_data: BN_new,
+// BN_bin2bn, never BN_free), 24+32 bytes per ECDSA login. dflow allocates no BIGNUM itself.
+extern "C" const char* __lsan_default_suppressions();
+extern "C" const char* __lsan_default_suppressions() {
+  return "leak:BN_new\n"
+         "leak:BN_bin2bn\n";
+}
+// The suppressions need whole stacks: libcrypto has no frame pointers, so the fast unwinder
+// stops inside it.
+extern "C" const char* __asan_default_options();
+extern "C" const char* __asan_default_options() { return "fast_unwind_on_malloc=0"; }
+
 namespace dflow::test {
 namespace {
 
@@ -76,17 +91,47 @@ void WriteExecutable(const fs::path& path, const std::string& content) {
                             fs::perms::others_read | fs::perms::others_exec);
 }
 
-// Parent pid of `pid` from /proc/<pid>/stat, -1 when gone.
-pid_t ParentOf(pid_t pid) {
+struct ProcStat {
+  char state = 'X';  // 'X' when the process is gone
+  pid_t ppid = -1;
+};
+
+// State and parent of `pid` from /proc/<pid>/stat.
+ProcStat ReadStat(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::size_t close_paren = stat.rfind(')');
-  if (close_paren == std::string::npos) return -1;
+  if (close_paren == std::string::npos) return {};
   std::istringstream fields(stat.substr(close_paren + 2));
-  std::string state;
-  pid_t ppid = -1;
-  fields >> state >> ppid;
-  return ppid;
+  ProcStat result;
+  fields >> result.state >> result.ppid;
+  return result;
+}
+
+pid_t ParentOf(pid_t pid) { return ReadStat(pid).ppid; }
+
+bool Gone(pid_t pid) {
+  char state = ReadStat(pid).state;
+  return state == 'X' || state == 'Z';
+}
+
+bool Stopped(pid_t pid) {
+  char state = ReadStat(pid).state;
+  return state == 'T' || Gone(pid);
+}
+
+// Signals are asynchronous: waits until every process has acted on one, so that a test never
+// races a server that is still half alive.
+template <typename Predicate>
+void WaitAll(const std::vector<pid_t>& pids, Predicate done) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (pid_t pid : pids) {
+    while (!done(pid)) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw std::runtime_error("process " + std::to_string(pid) + " did not act on a signal");
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
 }
 
 // `root` and all its descendants (sshd children call setsid, so no process group covers
@@ -153,15 +198,7 @@ SshdNode::~SshdNode() {
 }
 
 void SshdNode::WriteFiles() {
-  const fs::path host_key = dir() / "ssh_host_ed25519_key";
-  MakeKey(host_key, "ed25519", "");
-  std::string pub = FirstLine(ReadFile(host_key.string() + ".pub"));
-  Captured listed = RunCapture({kKeygen, "-lf", host_key.string() + ".pub"}, "");
-  std::istringstream fields(listed.out);
-  std::string bits;
-  fields >> bits >> fingerprint_;
-  if (fingerprint_.rfind("SHA256:", 0) != 0)
-    throw std::runtime_error("ssh-keygen -lf: " + listed.out + listed.err);
+  for (const std::string& type : options_.host_key_types) host_keys_.push_back(MakeHostKey(type));
   fs::create_directories(state_dir());
   WriteExecutable(dir() / "forced-command",
                   options_.forced_command_script.empty()
@@ -180,44 +217,74 @@ void SshdNode::WriteFiles() {
     authorized += forced + FirstLine(ReadFile(key + ".pub")) + "\n";
   authorized += FirstLine(ReadFile(keys.shell + ".pub")) + "\n";
   WriteFile(dir() / "authorized_keys", authorized);
-  std::istringstream pub_fields(pub);
-  std::string type, blob;
-  pub_fields >> type >> blob;
-  host_key_pub_ = type + " " + blob;
+}
+
+SshdNode::HostKey SshdNode::MakeHostKey(const std::string& type) const {
+  HostKey key;
+  key.path = dir() / ("ssh_host_" + type + "_key");
+  MakeKey(key.path, type, "");
+  std::istringstream pub(FirstLine(ReadFile(key.path.string() + ".pub")));
+  std::string algorithm, blob;
+  pub >> algorithm >> blob;
+  key.pub = algorithm + " " + blob;
+  Captured listed = RunCapture({kKeygen, "-lf", key.path.string() + ".pub"}, "");
+  std::istringstream fields(listed.out);
+  std::string bits;
+  fields >> bits >> key.fingerprint;
+  if (key.fingerprint.rfind("SHA256:", 0) != 0)
+    throw std::runtime_error("ssh-keygen -lf: " + listed.out + listed.err);
+  return key;
+}
+
+const SshdNode::HostKey& SshdNode::FindHostKey(const std::string& type) const {
+  for (const HostKey& key : host_keys_)
+    if (key.path.filename() == "ssh_host_" + type + "_key") return key;
+  throw std::runtime_error("the node has no " + type + " host key");
+}
+
+const std::string& SshdNode::host_key_fingerprint(const std::string& type) const {
+  return FindHostKey(type).fingerprint;
+}
+
+std::string SshdNode::known_hosts_line(const std::string& type) const {
+  return "[" + host_ + "]:" + std::to_string(port_) + " " + FindHostKey(type).pub;
+}
+
+std::string SshdNode::SshdConfig() const {
+  const std::string path = bin_dir().string() + ":/usr/local/bin:/usr/bin:/bin";
+  const std::vector<std::string> lines = {
+      // sshd keeps the first value it reads for a keyword: the extra lines go first to win.
+      options_.extra_config,
+      "Port " + std::to_string(port_),
+      "ListenAddress 127.0.0.1",
+      "PidFile " + (dir() / "sshd.pid").string(),
+      "AuthorizedKeysFile " + (dir() / "authorized_keys").string(),
+      "StrictModes no",
+      "UsePAM no",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "PermitRootLogin yes",
+      "PubkeyAuthentication yes",
+      // libssh2 1.10 signs with RSA keys only as ssh-rsa (SHA-1), which OpenSSH 8.8+ refuses
+      // by default.
+      "PubkeyAcceptedAlgorithms +ssh-rsa",
+      "UseDNS no",
+      "PrintMotd no",
+      "MaxSessions 32",
+      "MaxStartups 64",
+      "LogLevel VERBOSE",
+      "SetEnv PATH=" + path + " DOKKU_SIM_STATE=" + state_dir().string(),
+  };
+  std::string config;
+  for (const auto& line : lines) config += line + "\n";
+  for (const HostKey& key : host_keys_) config += "HostKey " + key.path.string() + "\n";
+  return config;
 }
 
 void SshdNode::Start() {
   const fs::path config = dir() / "sshd_config";
-  WriteFile(config, "Port " + std::to_string(port_) +
-                        "\n"
-                        "ListenAddress 127.0.0.1\n"
-                        "HostKey " +
-                        (dir() / "ssh_host_ed25519_key").string() +
-                        "\n"
-                        "PidFile " +
-                        (dir() / "sshd.pid").string() +
-                        "\n"
-                        "AuthorizedKeysFile " +
-                        (dir() / "authorized_keys").string() +
-                        "\n"
-                        "StrictModes no\n"
-                        "UsePAM no\n"
-                        "PasswordAuthentication no\n"
-                        "KbdInteractiveAuthentication no\n"
-                        "PermitRootLogin yes\n"
-                        "PubkeyAuthentication yes\n"
-                        // libssh2 1.10 signs with RSA keys only as ssh-rsa (SHA-1).
-                        "PubkeyAcceptedAlgorithms +ssh-rsa\n"
-                        "UseDNS no\n"
-                        "PrintMotd no\n"
-                        "MaxSessions 32\n"
-                        "MaxStartups 64\n"
-                        "LogLevel VERBOSE\n"
-                        "SetEnv PATH=" +
-                        bin_dir().string() + ":/usr/local/bin:/usr/bin:/bin DOKKU_SIM_STATE=" +
-                        state_dir().string() + "\n" + options_.extra_config + "\n");
+  WriteFile(config, SshdConfig());
   if (getuid() == 0) fs::create_directories("/run/sshd");
-  known_hosts_line_ = "[" + host_ + "]:" + std::to_string(port_) + " " + host_key_pub_;
   const std::string log = (dir() / "sshd.log").string();
   pid_t pid = fork();
   if (pid == 0) {
@@ -255,16 +322,18 @@ SshOptions SshdNode::MakeOptions(LoginStyle style) const {
   const ClientKeys& keys = TestClientKeys();
   options.identity_files = {style == LoginStyle::kDokkuUser ? keys.ed25519 : keys.shell};
   options.use_agent = false;
-  options.host_key_fingerprint = fingerprint_;
+  options.host_key_fingerprint = host_key_fingerprint();
   options.shell =
       style == LoginStyle::kDokkuUser ? RemoteShell::kDokkuForcedCommand : RemoteShell::kPosixShell;
   return options;
 }
 
-void SshdNode::SignalTree(int signal) {
-  if (pid_ <= 0) return;
+std::vector<pid_t> SshdNode::SignalTree(int signal) {
+  if (pid_ <= 0) return {};
   // Collect first: once the listener dies its children move to another parent.
-  for (pid_t pid : ProcessTree(pid_)) kill(pid, signal);
+  std::vector<pid_t> tree = ProcessTree(pid_);
+  for (pid_t pid : tree) kill(pid, signal);
+  return tree;
 }
 
 void SshdNode::Reap() {
@@ -276,16 +345,18 @@ void SshdNode::Reap() {
 
 void SshdNode::Stop() {
   SignalTree(SIGCONT);  // a frozen process cannot act on SIGTERM
-  SignalTree(SIGTERM);
+  std::vector<pid_t> tree = SignalTree(SIGTERM);
   Reap();
+  WaitAll(tree, Gone);
 }
 
 void SshdNode::Kill() {
-  SignalTree(SIGKILL);
+  std::vector<pid_t> tree = SignalTree(SIGKILL);
   Reap();
+  WaitAll(tree, Gone);
 }
 
-void SshdNode::Freeze() { SignalTree(SIGSTOP); }
+void SshdNode::Freeze() { WaitAll(SignalTree(SIGSTOP), Stopped); }
 
 void SshdNode::Thaw() { SignalTree(SIGCONT); }
 

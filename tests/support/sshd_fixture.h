@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "providers/ssh_transport.h"
 #include "tests/support/process.h"
@@ -41,7 +42,9 @@ struct SshdNodeOptions {
   std::string forced_command_script;
   // Contents of bin/dokku, first on the PATH of every session. Empty: `exec <simulator> "$@"`.
   std::string dokku_script;
-  // Extra sshd_config lines.
+  // Host key types (ssh-keygen -t), made once: Restart() keeps them.
+  std::vector<std::string> host_key_types = {"ed25519"};
+  // Extra sshd_config lines; they come first, so they override the fixture's own.
   std::string extra_config;
 };
 
@@ -56,9 +59,10 @@ class SshdNode {
   const std::string& host() const { return host_; }  // "127.0.0.1"
   int port() const { return port_; }
   const std::string& user() const { return user_; }  // the unix user that logs in
-  const std::string& host_key_fingerprint() const { return fingerprint_; }  // "SHA256:..."
+  // "SHA256:..." of the host key of `type` (one of SshdNodeOptions::host_key_types).
+  const std::string& host_key_fingerprint(const std::string& type = "ed25519") const;
   // "[127.0.0.1]:<port> ssh-ed25519 AAAA..." as OpenSSH writes it in known_hosts.
-  const std::string& known_hosts_line() const { return known_hosts_line_; }
+  std::string known_hosts_line(const std::string& type = "ed25519") const;
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::filesystem::path state_dir() const { return dir() / "state"; }
   std::filesystem::path bin_dir() const { return dir() / "bin"; }
@@ -69,17 +73,19 @@ class SshdNode {
   // host key, no agent, and the matching RemoteShell.
   SshOptions MakeOptions(LoginStyle style = LoginStyle::kDokkuUser) const;
 
-  // Faults. Each signals sshd and every process it started (sessions, commands).
-  void Stop();     // SIGTERM, waits for sshd to exit
-  void Kill();     // SIGKILL, waits for sshd to exit
+  // Faults. Each signals sshd and every process it started (sessions, commands), and waits
+  // until they all have acted on it.
+  void Stop();     // SIGTERM: all exit
+  void Kill();     // SIGKILL: all exit
   void Freeze();   // SIGSTOP: connections hang, nothing answers
   void Thaw();     // SIGCONT
   void Restart();  // Stop (if running) and start again: same port, same host key
 
  private:
   void WriteFiles();
+  std::string SshdConfig() const;
   void Start();
-  void SignalTree(int signal);
+  std::vector<pid_t> SignalTree(int signal);  // returns the processes signalled
   void Reap();
 
   SshdNodeOptions options_;
@@ -87,9 +93,14 @@ class SshdNode {
   std::string host_ = "127.0.0.1";
   int port_ = 0;
   std::string user_;
-  std::string fingerprint_;
-  std::string host_key_pub_;  // "ssh-ed25519 AAAA..."
-  std::string known_hosts_line_;
+  struct HostKey {
+    std::filesystem::path path;
+    std::string fingerprint;
+    std::string pub;  // "ssh-ed25519 AAAA..."
+  };
+  HostKey MakeHostKey(const std::string& type) const;
+  const HostKey& FindHostKey(const std::string& type) const;
+  std::vector<HostKey> host_keys_;
   pid_t pid_ = -1;
 };
 
