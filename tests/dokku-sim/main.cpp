@@ -73,6 +73,7 @@ const std::vector<Command>& Registry() {
     RegisterMisc(c);
     RegisterNetworkStorage(c);
     RegisterDatastores(c);
+    RegisterDockerOptions(c);
     return c;
   }();
   return commands;

@@ -194,6 +194,10 @@ int Link(Ctx& ctx, const Engine& e, const Args& raw) {
     }
   }
   cfg[var] = url;
+  // The plugin also links the service container into every phase.
+  std::string container = "dokku." + e.name + "." + svc;
+  for (const char* phase : {"build", "deploy", "run"})
+    AddDockerOption(a, phase, "--link " + container + ":" + Host(e, svc));
   auto links = Links(ctx, e, svc);
   if (std::find(links.begin(), links.end(), app) == links.end()) links.push_back(app);
   ctx.store.Service(e.name, svc)["links"] = links;
@@ -226,6 +230,9 @@ int Unlink(Ctx& ctx, const Engine& e, const Args& raw) {
     ctx.Info1("Unsetting " + k);
     cfg.erase(k);
   }
+  for (const char* phase : {"build", "deploy", "run"})
+    RemoveDockerOption(ctx.store.App(app), phase,
+                       "--link dokku." + e.name + "." + svc + ":" + Host(e, svc));
   links.erase(std::remove(links.begin(), links.end(), app), links.end());
   ctx.store.Service(e.name, svc)["links"] = links;
   ctx.store.SaveService(e.name, svc);

@@ -212,32 +212,44 @@ int DoRebuild(Ctx& ctx, const std::string& app, Json& a) {
   return 0;
 }
 
-int DoStop(Ctx& ctx, const std::string& app, Json& a) {
+int DoRestart(Ctx& ctx, const std::string& app, Json& a) {
   if (!a.value("deployed", false)) {
     ctx.Warn("App " + app + " has not been deployed");
-    return 0;
-  }
-  ctx.Info1("Stopping " + app + " ...");
-  StopApp(a);
-  ctx.store.SaveApp(app);
-  return 0;
-}
-
-int DoStart(Ctx& ctx, const std::string& app, Json& a) {
-  if (!a.value("deployed", false) && !HasSource(a)) {
-    ctx.Warn("App " + app + " has not been deployed");
-    return 0;
-  }
-  if (RunningState(a) == "true") {
-    ctx.Info1("App " + app + " already running");
     return 0;
   }
   Deploy(ctx, app, a);
   return 0;
 }
 
+int DoStop(Ctx& ctx, const std::string& app, Json& a) {
+  if (!a.value("deployed", false)) {
+    ctx.Warn("App " + app + " has not been deployed");
+    return 0;
+  }
+  ctx.Info1Quiet("Stopping " + app);
+  StopApp(a);
+  ctx.store.SaveApp(app);
+  return 0;
+}
+
+int DoStart(Ctx& ctx, const std::string& app, Json& a) {
+  if (!a.value("deployed", false)) {
+    ctx.Warn("App " + app + " has not been deployed");
+    return 0;
+  }
+  std::string state = RunningState(a);
+  if (state == "true") {
+    ctx.Warn("App " + app + " already running");
+    return 0;
+  }
+  ctx.Warn(state == "mixed" ? "App is running in mixed mode, releasing"
+                            : "App has been detected as not running, releasing");
+  Deploy(ctx, app, a);
+  return 0;
+}
+
 int Rebuild(Ctx& ctx, const Args& a) { return ForApps(ctx, "ps:rebuild", a, DoRebuild); }
-int Restart(Ctx& ctx, const Args& a) { return ForApps(ctx, "ps:restart", a, DoRebuild); }
+int Restart(Ctx& ctx, const Args& a) { return ForApps(ctx, "ps:restart", a, DoRestart); }
 int Stop(Ctx& ctx, const Args& a) { return ForApps(ctx, "ps:stop", a, DoStop); }
 int Start(Ctx& ctx, const Args& a) { return ForApps(ctx, "ps:start", a, DoStart); }
 

@@ -370,3 +370,31 @@ TEST_CASE("behaviour: concurrent invocations do not tear state") {
 
 }  // namespace
 }  // namespace dflow::test
+
+namespace dflow::test {
+namespace {
+
+TEST_CASE("behaviour: docker-options report arrays and datastore --link options") {
+  Sim sim;
+  sim.Ok({"apps:create", "web"});
+  CHECK(sim.Run({"docker-options:report", "web", "--format", "json"}).out ==
+        "{\"build\":\"\",\"build-list\":[],\"deploy\":\"\",\"deploy-list\":[],"
+        "\"docker-options-build\":\"\",\"docker-options-deploy\":\"\",\"docker-options-run\":\"\","
+        "\"run\":\"\",\"run-list\":[]}\n");
+  sim.Ok({"redis:create", "cache"});
+  sim.Ok({"redis:link", "cache", "web", "--no-restart"});
+  sim.Ok({"docker-options:add", "web", "deploy", "--shm-size", "256m"});
+  CHECK(sim.Run({"docker-options:report", "web", "--docker-options-deploy"}).out ==
+        "--link dokku.redis.cache:dokku-redis-cache --shm-size 256m\n");
+  Captured two =
+      sim.Run({"docker-options:report", "web", "--docker-options-run", "--docker-options-build"});
+  CHECK(two.exit_code == 1);
+  CHECK(two.err == " !     docker-options:report command allows only a single flag\n");
+  sim.Ok({"redis:unlink", "cache", "web", "--no-restart"});
+  CHECK(sim.Run({"docker-options:report", "web", "--docker-options-deploy"}).out ==
+        "--shm-size 256m\n");
+  CHECK(sim.Run({"docker-options:report", "web", "--docker-options-build"}).out == "\n");
+}
+
+}  // namespace
+}  // namespace dflow::test
