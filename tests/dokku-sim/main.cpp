@@ -74,6 +74,7 @@ const std::vector<Command>& Registry() {
     RegisterNetworkStorage(c);
     RegisterDatastores(c);
     RegisterDockerOptions(c);
+    RegisterLetsencrypt(c);
     return c;
   }();
   return commands;

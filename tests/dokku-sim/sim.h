@@ -108,6 +108,7 @@ void RegisterMisc(std::vector<Command>& out);
 void RegisterNetworkStorage(std::vector<Command>& out);
 void RegisterDatastores(std::vector<Command>& out);
 void RegisterDockerOptions(std::vector<Command>& out);
+void RegisterLetsencrypt(std::vector<Command>& out);
 
 // ---- shared helpers (sim_util.cpp) ----
 

@@ -398,3 +398,30 @@ TEST_CASE("behaviour: docker-options report arrays and datastore --link options"
 
 }  // namespace
 }  // namespace dflow::test
+
+namespace dflow::test {
+namespace {
+
+TEST_CASE("behaviour: letsencrypt report (jq key order, global filter, bash quirks)") {
+  Sim sim;
+  Captured none = sim.Run({"letsencrypt:report", "--global", "--format", "json"});
+  CHECK(none.exit_code == 1);
+  CHECK(none.err == " !     You haven't deployed any applications yet\n");
+  sim.Ok({"apps:create", "web"});
+  CHECK(sim.Run({"letsencrypt:set", "--global", "email", "ops@example.com"}).out ==
+        "=====> Setting email to ops@example.com\n");
+  CHECK(sim.Run({"letsencrypt:report", "--global", "--format", "json"}).out ==
+        "{\"global-dns-provider\":\"\",\"global-email\":\"ops@example.com\",\"global-graceperiod\":"
+        "\"\",\"global-lego-args\":\"\",\"global-lego-docker-options\":\"\",\"global-server\":\"\"}"
+        "\n");
+  CHECK(sim.Run({"letsencrypt:report", "web", "--letsencrypt-computed-email"}).out ==
+        "ops@example.com\n");
+  Captured empty = sim.Run({"letsencrypt:report", "web", "--letsencrypt-email"});
+  CHECK(empty.exit_code == 1);
+  CHECK(empty.err == " !     not deployed\n");
+  sim.Ok({"letsencrypt:enable", "web"});
+  CHECK(sim.Run({"letsencrypt:active", "web"}).out == "true\n");
+}
+
+}  // namespace
+}  // namespace dflow::test
