@@ -164,16 +164,18 @@ int Scale(Ctx& ctx, const Args& args) {
     }
     return 0;
   }
+  ctx.Info1("Scaling " + app + " processes: " + Join(tuples, " "));
   std::map<std::string, long> updates;
   for (const auto& t : tuples) {
     size_t eq = t.find('=');
-    std::string qty = eq == std::string::npos ? "" : t.substr(eq + 1);
-    bool ok = eq != std::string::npos && eq > 0 && !qty.empty() &&
-              qty.find_first_not_of("0123456789") == std::string::npos;
-    if (!ok) return ctx.Fail("Invalid process tuple: " + t);
-    updates[t.substr(0, eq)] = std::atol(qty.c_str());
+    if (eq == std::string::npos) return ctx.Fail("Missing count for process type " + t);
+    std::string proc = t.substr(0, eq);
+    std::string qty = t.substr(eq + 1);
+    size_t digits = (!qty.empty() && (qty[0] == '-' || qty[0] == '+')) ? 1 : 0;
+    if (qty.size() <= digits || qty.find_first_not_of("0123456789", digits) != std::string::npos)
+      return ctx.Fail("Invalid count for process type " + proc);
+    updates.emplace(proc, std::atol(qty.c_str()));  // the first tuple of a type wins
   }
-  ctx.Info1("Scaling " + app + " processes: " + Join(tuples, " "));
   bool changed = false;
   for (const auto& [proc, qty] : updates) {
     auto it = existing.find(proc);
