@@ -425,3 +425,60 @@ TEST_CASE("behaviour: letsencrypt report (jq key order, global filter, bash quir
 
 }  // namespace
 }  // namespace dflow::test
+
+namespace dflow::test {
+namespace {
+
+TEST_CASE("behaviour: every report gives one JSON object per app with its documented keys") {
+  Sim sim;
+  sim.Ok({"apps:create", "a"});
+  sim.Ok({"apps:create", "b"});
+  sim.Ok({"git:sync", "--build", "b", "https://example.com/r.git", "main"});
+  sim.Ok({"builder:set", "b", "selected", "dockerfile"});
+  sim.Ok({"network:create", "backend"});
+  sim.Ok({"network:set", "b", "attach-post-deploy", "backend"});
+  sim.Ok({"storage:mount", "b", "/srv/data:/data"});
+  const std::map<std::string, std::vector<std::string>> expected = {
+      {"apps:report", {"created-at", "deploy-source", "deploy-source-metadata", "locked"}},
+      {"builder:report", {"selected", "computed-selected", "detected", "builder-selected"}},
+      {"builds:report", {"build-status", "build-id", "build-source", "build-exit-code"}},
+      {"checks:report", {"disabled-list", "skipped-list", "computed-wait-to-retire"}},
+      {"docker-options:report", {"build", "deploy-list", "run"}},
+      {"domains:report", {"app-vhosts", "app-enabled", "global-vhosts"}},
+      {"git:report", {"sha", "deploy-branch", "computed-deploy-branch", "source-image"}},
+      {"network:report", {"attach-post-deploy", "computed-tld", "web-listeners"}},
+      {"ports:report", {"map", "map-json", "map-detected"}},
+      {"proxy:report", {"type", "computed-type", "enabled"}},
+      {"ps:report", {"deployed", "running", "processes", "restart-policy"}},
+      {"storage:report", {"deploy-mounts", "run-mounts", "attachment.1.container-path"}},
+  };
+  for (const auto& [report, keys] : expected) {
+    INFO(report);
+    Captured c = sim.Run({report, "--format", "json"});
+    REQUIRE(c.exit_code == 0);
+    std::istringstream lines(c.out);
+    std::string first, second, extra;
+    REQUIRE(std::getline(lines, first));
+    REQUIRE(std::getline(lines, second));
+    CHECK(!std::getline(lines, extra));
+    auto b = nlohmann::json::parse(second);
+    for (const auto& key : keys) CHECK(b.contains(key));
+  }
+  auto b_net = nlohmann::json::parse(sim.Run({"network:report", "b", "--format", "json"}).out);
+  CHECK(b_net["attach-post-deploy"] == "backend");
+  CHECK(b_net["web-listeners"] == "172.17.0.2:5000");
+  CHECK(sim.Run({"builder:report", "b", "--builder-computed-selected"}).out == "dockerfile\n");
+  auto b_build = nlohmann::json::parse(sim.Run({"builds:report", "b", "--format", "json"}).out);
+  CHECK(b_build["build-status"] == "succeeded");
+  CHECK(b_build["build-source"] == "git-sync");
+  Captured bad_net = sim.Run({"network:set", "b", "attach-post-deploy", "nope"});
+  CHECK(bad_net.exit_code == 1);
+  CHECK(bad_net.err == " !     Invalid network name specified for attach: nope\n");
+  Captured bad_prop = sim.Run({"builder:set", "b", "nope", "x"});
+  CHECK(bad_prop.err ==
+        " !     Invalid property specified, valid properties include: build-dir, selected, "
+        "skip-cleanup\n");
+}
+
+}  // namespace
+}  // namespace dflow::test
