@@ -257,7 +257,7 @@ int ProxyReport(Ctx& ctx, const Args& args) {
 }
 
 int ProxySet(Ctx& ctx, const Args& args) {
-  return PropertySet(ctx, "proxy", args, {"type", "proxy-port", "proxy-ssl-port"},
+  return PropertySet(ctx, "proxy", args, {"disabled", "proxy-port", "proxy-ssl-port", "type"},
                      {"type", "proxy-port", "proxy-ssl-port"});
 }
 

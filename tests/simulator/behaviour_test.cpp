@@ -471,13 +471,15 @@ TEST_CASE("behaviour: every report gives one JSON object per app with its docume
   auto b_build = nlohmann::json::parse(sim.Run({"builds:report", "b", "--format", "json"}).out);
   CHECK(b_build["build-status"] == "succeeded");
   CHECK(b_build["build-source"] == "git-sync");
-  Captured bad_net = sim.Run({"network:set", "b", "attach-post-deploy", "nope"});
+  Captured bad_net = sim.Run({"network:set", "b", "attach-post-deploy", "host"});
   CHECK(bad_net.exit_code == 1);
-  CHECK(bad_net.err == " !     Invalid network name specified for attach: nope\n");
+  CHECK(bad_net.err == " !     Invalid network name specified for attach: host\n");
+  Captured twice = sim.Run({"network:set", "b", "attach-post-create", "backend"});
+  CHECK(twice.err == " !     Network name already associated with this app: backend\n");
   Captured bad_prop = sim.Run({"builder:set", "b", "nope", "x"});
   CHECK(bad_prop.err ==
-        " !     Invalid property specified, valid properties include: build-dir, selected, "
-        "skip-cleanup\n");
+        " !     Invalid property specified, valid properties include: build-dir, detected, "
+        "selected, skip-cleanup\n");
 }
 
 }  // namespace
