@@ -162,17 +162,17 @@ int ResourceSet(Ctx& ctx, const Args& raw, const std::string& kind) {
   Json& a = ctx.store.App(app);
   bool any = false;
   for (const char* r : kResources) any |= pf.Has(r);
+  const std::string noun = kind == "limit" ? "limits" : "reservation";
   if (!any) {
-    ctx.Info2Quiet("resource " + kind + "s " + app + " information [" +
-                   (proc.empty() ? "defaults" : proc) + "]");
-    for (const char* r : kResources) {
-      std::string v = Prop(a, "resource", key_proc + "." + kind + "." + r);
-      ctx.Verbose(std::string(r) + ":" + (v.empty() ? "" : " " + v));
-    }
+    // reportResourceType: "%v: %v", so an unset value leaves a trailing space.
+    ctx.Info2Quiet("resource " + noun + " " + app + " information" +
+                   (proc.empty() ? " [defaults]" : " (" + proc + ")"));
+    for (const char* r : kResources)
+      ctx.Verbose(std::string(r) + ": " + Prop(a, "resource", key_proc + "." + kind + "." + r));
     return 0;
   }
-  ctx.Info2Quiet(std::string("Setting resource ") + (kind == "limit" ? "limits" : "reservation") +
-                 " for " + app + (proc.empty() ? "" : " (" + proc + ")"));
+  ctx.Info2Quiet("Setting resource " + noun + " for " + app +
+                 (proc.empty() ? "" : " (" + proc + ")"));
   if (!a["props"]["resource"].is_object()) a["props"]["resource"] = Json::object();
   for (const char* r : kResources) {
     if (!pf.Has(r)) continue;
@@ -201,19 +201,17 @@ int ResourceClear(Ctx& ctx, const Args& raw, const std::string& kind) {
   std::string app = pf.positional.empty() ? "" : pf.positional[0];
   if (int rc = VerifyApp(ctx, app)) return rc;
   std::string proc = pf.Get("process-type");
-  ctx.Info2Quiet("Clearing resource " + kind + " for " + app +
-                 (proc.empty() ? "" : " (" + proc + ")"));
+  // clearByResourceType: without --process-type every resource property goes (limits and
+  // reservations alike); with one, that process type's keys of this kind.
+  ctx.Info2Quiet("clearing " + app + " " + (kind == "limit" ? "limits" : "reservation") +
+                 (proc.empty() || proc == "_default_" ? "" : " (" + proc + ")"));
   Json& a = ctx.store.App(app);
   if (a.contains("props") && a["props"].contains("resource")) {
     Json& bag = a["props"]["resource"];
-    std::vector<std::string> drop;
-    for (auto it = bag.begin(); it != bag.end(); ++it) {
-      const std::string& k = it.key();
-      bool kind_match = k.find("." + kind + ".") != std::string::npos;
-      bool proc_match = proc.empty() || k.rfind(proc + ".", 0) == 0;
-      if (kind_match && proc_match) drop.push_back(k);
+    for (const char* r : kResources) {
+      if (!proc.empty()) bag.erase(proc + "." + kind + "." + r);
     }
-    for (const auto& k : drop) bag.erase(k);
+    if (proc.empty()) bag = Json::object();
     ctx.store.SaveApp(app);
   }
   return 0;
