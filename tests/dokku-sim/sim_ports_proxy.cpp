@@ -195,6 +195,7 @@ int PortsClear(Ctx& ctx, const Args& raw) {
   Args args = WithAppArg(ctx, raw);
   std::string app = args.empty() ? "" : args[0];
   if (int rc = VerifyApp(ctx, app)) return rc;
+  ctx.store.App(app).erase("ports_detected");  // clearPorts drops map-detected too
   WriteMaps(ctx, app, {});
   return 0;
 }

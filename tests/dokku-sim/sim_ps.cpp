@@ -49,8 +49,8 @@ void Deploy(Ctx& ctx, const std::string& name, Json& app) {
     }
   }
   app["containers"] = containers;
+  // ports-set-detected: only map-detected is written; an unset map stays unset.
   app["ports_detected"] = {"http:80:5000"};
-  if (!app.contains("ports")) app["ports"] = {"http:80:5000"};
   ctx.Info1("Deploying " + name + " via the docker-local scheduler...");
   ctx.Info2("Application deployed:");
   if (app.value("vhost_enabled", true))
