@@ -484,3 +484,46 @@ TEST_CASE("behaviour: every report gives one JSON object per app with its docume
 
 }  // namespace
 }  // namespace dflow::test
+
+namespace dflow::test {
+namespace {
+
+TEST_CASE("behaviour: datastore link restarts like config:set; info layout") {
+  Sim sim;
+  sim.Ok({"apps:create", "web"});
+  sim.Ok({"git:sync", "--build", "web", "https://example.com/r.git"});
+  sim.Ok({"postgres:create", "db"});
+  CHECK(sim.Run({"postgres:info", "db", "--links"}).out == "-\n");
+  Captured link = sim.Run({"postgres:link", "db", "web"});
+  CHECK(link.out.rfind("-----> Setting config vars\n       DATABASE_URL:  postgres://", 0) == 0);
+  CHECK(link.out.find("-----> Restarting app web\n") != std::string::npos);
+  CHECK(DeployCount(sim, "web") == 2);
+  CHECK(sim.Run({"postgres:info", "db", "--links"}).out == "web \n");
+  Captured info = sim.Run({"postgres:info", "db"});
+  CHECK(info.out.find("=====> db postgres service information\n") == 0);
+  CHECK(info.out.find("\n       Status               running                  \n") !=
+        std::string::npos);
+  Captured bad = sim.Run({"postgres:info", "db", "--nope"});
+  CHECK(bad.err.rfind(" !     Invalid flag passed, valid flags: --config-dir --config-options",
+                      0) == 0);
+  Captured unlink = sim.Run({"--quiet", "postgres:unlink", "db", "web", "--no-restart"});
+  CHECK(unlink.out == "       Skipping restart of linked app\n");
+  CHECK(DeployCount(sim, "web") == 2);
+  Captured again = sim.Run({"postgres:unlink", "db", "web"});
+  CHECK(again.exit_code == 1);
+  CHECK(again.err == " !     Not linked to app web\n");
+  Captured prompt = sim.Run({"postgres:destroy", "db"}, "wrong\n");
+  CHECK(prompt.exit_code == 1);
+  CHECK(prompt.out == "\n");
+  CHECK(prompt.err ==
+        " !     WARNING: Potentially Destructive Action\n !     This command will destroy db "
+        "Postgres service.\n !     To proceed, type \"db\"\n !     Confirmation did not match db. "
+        "Aborted.\n");
+  Captured destroyed = sim.Run({"postgres:destroy", "db"}, "db\n");
+  CHECK(destroyed.exit_code == 0);
+  CHECK(destroyed.out ==
+        "\n=====> Deleting db\n       Removing data\n=====> Postgres container deleted: db\n");
+}
+
+}  // namespace
+}  // namespace dflow::test
