@@ -527,3 +527,26 @@ TEST_CASE("behaviour: datastore link restarts like config:set; info layout") {
 
 }  // namespace
 }  // namespace dflow::test
+
+namespace dflow::test {
+namespace {
+
+TEST_CASE("behaviour: global flags anywhere, --app, and destroy unlinking services") {
+  Sim sim;
+  sim.Ok({"--quiet", "apps:create", "web"});
+  CHECK(sim.Run({"--app", "web", "config:set", "A=1"}).out ==
+        "-----> Setting config vars\n       A:  1\n");
+  CHECK(sim.Run({"config:get", "--app", "web", "A"}).out == "1\n");
+  CHECK(sim.Run({"--quiet", "--app", "web", "ps:report", "--deployed"}).out == "false\n");
+  CHECK(sim.Run({"--quiet", "ps:report", "web"}).out.rfind("       Deployed:", 0) == 0);
+  sim.Ok({"redis:create", "cache"});
+  sim.Ok({"redis:link", "cache", "web"});
+  Captured destroy = sim.Run({"apps:destroy", "web", "--force"});
+  CHECK(destroy.exit_code == 0);
+  CHECK(destroy.out == "-----> Destroying web (including all add-ons)\n");
+  CHECK(sim.Run({"redis:links", "cache"}).out == "");
+  sim.Ok({"redis:destroy", "cache", "force"});
+}
+
+}  // namespace
+}  // namespace dflow::test
