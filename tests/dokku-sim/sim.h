@@ -124,7 +124,6 @@ std::string Columnize(const std::vector<std::string>& lines, const std::string& 
 std::string Sha256Hex(std::string_view data);
 std::string Sha1Hex(std::string_view data);
 long long NowUnix();
-bool RegexMatch(const std::string& s, const char* pattern);
 std::vector<std::string> SplitWs(std::string_view s);
 std::string Join(const std::vector<std::string>& v, std::string_view sep);
 

@@ -7,6 +7,10 @@ namespace dokku_sim {
 
 namespace {
 
+// is_valid_service_name: ^[A-Za-z0-9_-]+$
+constexpr char kServiceNameChars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+
 const char* kColors[] = {"AQUA",   "BLACK",  "BLUE",  "FUCHSIA", "GRAY",   "GREEN",
                          "LIME",   "MAROON", "NAVY",  "OLIVE",   "PURPLE", "RED",
                          "SILVER", "TEAL",   "WHITE", "YELLOW"};
@@ -84,7 +88,7 @@ int Create(Ctx& ctx, const Engine& e, const Args& args) {
     pos.push_back(args[i]);
   }
   std::string svc = pos.empty() ? "" : pos[0];
-  if (svc.empty() || !RegexMatch(svc, "^[A-Za-z0-9_-]+$"))
+  if (svc.empty() || svc.find_first_not_of(kServiceNameChars) != std::string::npos)
     return ctx.Fail(
         "Please specify a valid name for the service. Valid characters are: [A-Za-z0-9_]+");
   if (ctx.store.ServiceExists(e.name, svc))

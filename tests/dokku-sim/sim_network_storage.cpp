@@ -175,13 +175,22 @@ int NetworkReport(Ctx& ctx, const Args& args) {
 
 // ---- storage (legacy host:container mounts) ----
 
+// storage.VerifyPaths: `^/.*:/` for host paths, `^[a-zA-Z0-9][a-zA-Z0-9_.-]+:/` for volumes.
 bool VerifyPaths(const std::string& p, std::string* err) {
   if (!p.empty() && p[0] == '/') {
-    if (!RegexMatch(p, "^/.*:/.*")) {
+    if (p.find(":/") == std::string::npos) {
       *err = "Storage path must be two valid paths divided by colon.";
       return false;
     }
-  } else if (!RegexMatch(p, "^[a-zA-Z0-9][a-zA-Z0-9_.-]+:/.*")) {
+    return true;
+  }
+  auto alnum = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+  };
+  size_t i = 1;
+  while (i < p.size() && (alnum(p[i]) || p[i] == '_' || p[i] == '.' || p[i] == '-')) ++i;
+  bool ok = !p.empty() && alnum(p[0]) && i >= 2 && p.compare(i, 2, ":/") == 0;
+  if (!ok) {
     *err =
         "Volume name must be two characters or more. Volume name must not contain invalid "
         "characters. Storage path must be two valid paths divided by colon.";
