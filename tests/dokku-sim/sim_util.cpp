@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <regex>
 
 #include "tests/dokku-sim/sim.h"
 
@@ -235,10 +234,6 @@ long long NowUnix() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-bool RegexMatch(const std::string& s, const char* pattern) {
-  return std::regex_match(s, std::regex(pattern, std::regex::ECMAScript));
 }
 
 std::vector<std::string> SplitWs(std::string_view s) {
