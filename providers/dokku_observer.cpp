@@ -201,7 +201,7 @@ class Observation {
     std::size_t per_app = PerAppCommands("").size();
     for (std::size_t i = 0; i < names_.size(); ++i) {
       std::size_t first = 1 + i * per_app;
-      Status s = ReadAppQueries(node_.apps[i], &argvs[first], &(*out)[first]);
+      Status s = ReadAppQueries(node_.apps[i], &argvs[first], &(*out)[first], per_app);
       if (!s.ok()) return s;
     }
     std::size_t next = 1 + names_.size() * per_app;
@@ -222,8 +222,10 @@ class Observation {
     return Status::Ok();
   }
 
-  Status ReadAppQueries(ObservedApp& app, const Argv* argvs, const ExecResult* out) {
-    for (int i = 0; i < (options_.include_builds ? 4 : 3); ++i) {
+  // `argvs` and `out` hold the `count` PerAppCommands of `app` and their results.
+  Status ReadAppQueries(ObservedApp& app, const Argv* argvs, const ExecResult* out,
+                        std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) {
       if (Status s = Exit(argvs[i], out[i]); !s.ok()) return s;
     }
     Result<std::map<std::string, std::string>> config = ParseConfigExport(argvs[0], out[0].out);
