@@ -1,0 +1,344 @@
+// postgres:* and redis:* (dokku-postgres / dokku-redis, §3.18).
+#include <algorithm>
+
+#include "tests/dokku-sim/sim.h"
+
+namespace dokku_sim {
+
+namespace {
+
+const char* kColors[] = {"AQUA",   "BLACK",  "BLUE",  "FUCHSIA", "GRAY",   "GREEN",
+                         "LIME",   "MAROON", "NAVY",  "OLIVE",   "PURPLE", "RED",
+                         "SILVER", "TEAL",   "WHITE", "YELLOW"};
+
+struct Engine {
+  std::string name;   // "postgres"
+  std::string title;  // "Postgres"
+  std::string upper;  // "POSTGRES"
+  std::string primary_var;
+};
+
+const Engine kPostgres{"postgres", "Postgres", "POSTGRES", "DATABASE_URL"};
+const Engine kRedis{"redis", "Redis", "REDIS", "REDIS_URL"};
+
+std::string Host(const Engine& e, const std::string& svc) {
+  std::string h = "dokku-" + e.name + "-" + svc;
+  std::replace(h.begin(), h.end(), '_', '-');
+  std::replace(h.begin(), h.end(), '.', '-');
+  return h;
+}
+
+std::string Password(const Engine& e, const std::string& svc) {
+  std::string hex = Sha256Hex(e.name + "/password/" + svc);
+  return e.name == "postgres" ? hex.substr(0, 32) : hex;
+}
+
+std::string Url(Ctx& ctx, const Engine& e, const std::string& svc, const std::string& app) {
+  std::string scheme_var = e.upper + "_DATABASE_SCHEME";
+  std::string scheme = e.name;
+  if (!app.empty()) {
+    const Json& cfg = ctx.store.App(app)["config"];
+    if (cfg.contains(scheme_var)) scheme = cfg[scheme_var].get<std::string>();
+  }
+  if (e.name == "postgres")
+    return scheme + "://postgres:" + Password(e, svc) + "@" + Host(e, svc) + ":5432/" + svc;
+  return scheme + "://:" + Password(e, svc) + "@" + Host(e, svc) + ":6379";
+}
+
+std::vector<std::string> Links(Ctx& ctx, const Engine& e, const std::string& svc) {
+  Json& s = ctx.store.Service(e.name, svc);
+  if (!s.contains("links")) return {};
+  return s["links"].get<std::vector<std::string>>();
+}
+
+bool HasArg(const Args& args, const std::string& flag) {
+  return std::find(args.begin(), args.end(), flag) != args.end();
+}
+
+// Returns exit code when the service name is missing or unknown.
+int RequireService(Ctx& ctx, const Engine& e, const std::string& svc) {
+  if (svc.empty()) return ctx.Fail("Please specify a valid name for the service");
+  if (!ctx.store.ServiceExists(e.name, svc))
+    return ctx.Fail(e.title + " service " + svc + " does not exist");
+  return 0;
+}
+
+int Create(Ctx& ctx, const Engine& e, const Args& args) {
+  Args pos;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i].size() > 1 && args[i][0] == '-') {
+      if (i + 1 < args.size()) ++i;
+      continue;
+    }
+    pos.push_back(args[i]);
+  }
+  std::string svc = pos.empty() ? "" : pos[0];
+  if (svc.empty() || !RegexMatch(svc, "^[A-Za-z0-9_-]+$"))
+    return ctx.Fail(
+        "Please specify a valid name for the service. Valid characters are: [A-Za-z0-9_-]+");
+  if (ctx.store.ServiceExists(e.name, svc))
+    return ctx.Fail(e.title + " service " + svc + " already exists");
+  Json& s = ctx.store.Service(e.name, svc);
+  s = {{"created_at", std::to_string(NowUnix())}, {"links", Json::array()}};
+  ctx.store.SaveService(e.name, svc);
+  ctx.Verbose("Waiting for container to be ready");
+  ctx.Info2(e.title + " container created: " + svc);
+  return 0;
+}
+
+int List(Ctx& ctx, const Engine& e, const Args&) {
+  auto services = ctx.store.Services(e.name);
+  if (services.empty()) {
+    ctx.Warn("There are no " + e.title + " services");
+    return 0;
+  }
+  ctx.Info2Quiet(e.title + " services");
+  for (const auto& s : services) ctx.Line(s);
+  return 0;
+}
+
+int Exists(Ctx& ctx, const Engine& e, const Args& args) {
+  std::string svc = args.empty() ? "" : args[0];
+  if (int rc = RequireService(ctx, e, svc)) return rc;
+  ctx.Info1("Service " + svc + " exists");
+  return 0;
+}
+
+int Info(Ctx& ctx, const Engine& e, const Args& args) {
+  std::string svc = args.empty() ? "" : args[0];
+  if (int rc = RequireService(ctx, e, svc)) return rc;
+  std::string root = "/var/lib/dokku/services/" + e.name + "/" + svc;
+  std::vector<std::pair<std::string, std::string>> info = {
+      {"--config-dir", root + (e.name == "postgres" ? "/data" : "/config")},
+      {"--config-options", ""},
+      {"--data-dir", root + "/data"},
+      {"--dsn", Url(ctx, e, svc, "")},
+      {"--exposed-ports", "-"},
+      {"--id", Sha256Hex(e.name + "/container/" + svc)},
+      {"--internal-ip", "172.17.0.100"},
+      {"--initial-network", ""},
+      {"--links", Join(Links(ctx, e, svc), " ")},
+      {"--post-create-network", ""},
+      {"--post-start-network", ""},
+      {"--service-root", root},
+      {"--status", "running"},
+      {"--version", e.name == "postgres" ? "postgres:18.1" : "redis:8.4.0"},
+  };
+  if (args.size() > 1) {
+    for (const auto& [flag, value] : info) {
+      if (args[1] == flag) {
+        ctx.Line(value);
+        return 0;
+      }
+    }
+    std::vector<std::string> flags;
+    for (const auto& [flag, value] : info) flags.push_back(flag);
+    return ctx.Fail("Invalid flag passed, valid flags: " + Join(flags, ", "));
+  }
+  ctx.Info2(svc + " " + e.name + " service information");
+  for (const auto& [flag, value] : info) {
+    std::string key = flag.substr(2);
+    std::replace(key.begin(), key.end(), '-', ' ');
+    key[0] = static_cast<char>(std::toupper(key[0]));
+    key += ":";
+    if (key.size() < 20) key.append(20 - key.size(), ' ');
+    ctx.Verbose(key + " " + value);
+  }
+  return 0;
+}
+
+void RestartLinked(Ctx& ctx, const std::string& app, bool no_restart) {
+  if (no_restart) {
+    ctx.Info1("Skipping restart of linked app");
+    return;
+  }
+  Json& a = ctx.store.App(app);
+  if (a.value("deployed", false)) Deploy(ctx, app, a);
+}
+
+int Link(Ctx& ctx, const Engine& e, const Args& raw) {
+  Args pos;
+  std::string alias;
+  std::string query;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if ((raw[i] == "-a" || raw[i] == "--alias") && i + 1 < raw.size()) {
+      alias = raw[++i];
+    } else if ((raw[i] == "-q" || raw[i] == "--querystring") && i + 1 < raw.size()) {
+      query = raw[++i];
+    } else if (raw[i].rfind("--", 0) != 0) {
+      pos.push_back(raw[i]);
+    }
+  }
+  std::string svc = pos.size() > 0 ? pos[0] : "";
+  std::string app = pos.size() > 1 ? pos[1] : "";
+  if (int rc = RequireService(ctx, e, svc)) return rc;
+  if (int rc = VerifyAppBash(ctx, app)) return rc;
+  Json& a = ctx.store.App(app);
+  std::string url = Url(ctx, e, svc, app) + (query.empty() ? "" : "?" + query);
+  Json& cfg = a["config"];
+  for (auto it = cfg.begin(); it != cfg.end(); ++it)
+    if (it.value() == Url(ctx, e, svc, app) || it.value() == url)
+      return ctx.Fail("Already linked as " + it.key());
+  std::string var;
+  if (!alias.empty()) {
+    var = alias + "_URL";
+  } else if (!cfg.contains(e.primary_var)) {
+    var = e.primary_var;
+  } else {
+    for (const char* color : kColors) {
+      std::string candidate = "DOKKU_" + e.upper + "_" + color + "_URL";
+      if (!cfg.contains(candidate)) {
+        var = candidate;
+        break;
+      }
+    }
+  }
+  cfg[var] = url;
+  auto links = Links(ctx, e, svc);
+  if (std::find(links.begin(), links.end(), app) == links.end()) links.push_back(app);
+  ctx.store.Service(e.name, svc)["links"] = links;
+  ctx.store.SaveService(e.name, svc);
+  ctx.store.SaveApp(app);
+  ctx.Info1("Setting config vars");
+  ctx.Verbose(var + ":  " + url);
+  RestartLinked(ctx, app, HasArg(raw, "--no-restart") || HasArg(ctx.flags.all, "--no-restart"));
+  return 0;
+}
+
+int Unlink(Ctx& ctx, const Engine& e, const Args& raw) {
+  Args pos;
+  for (const auto& a : raw)
+    if (a.rfind("--", 0) != 0) pos.push_back(a);
+  std::string svc = pos.size() > 0 ? pos[0] : "";
+  std::string app = pos.size() > 1 ? pos[1] : "";
+  if (int rc = RequireService(ctx, e, svc)) return rc;
+  if (int rc = VerifyAppBash(ctx, app)) return rc;
+  auto links = Links(ctx, e, svc);
+  if (std::find(links.begin(), links.end(), app) == links.end())
+    return ctx.Fail("Not linked to app " + app);
+  Json& cfg = ctx.store.App(app)["config"];
+  std::string prefix = Url(ctx, e, svc, app);
+  std::vector<std::string> drop;
+  for (auto it = cfg.begin(); it != cfg.end(); ++it)
+    if (it.value().is_string() && it.value().get<std::string>().rfind(prefix, 0) == 0)
+      drop.push_back(it.key());
+  for (const auto& k : drop) {
+    ctx.Info1("Unsetting " + k);
+    cfg.erase(k);
+  }
+  links.erase(std::remove(links.begin(), links.end(), app), links.end());
+  ctx.store.Service(e.name, svc)["links"] = links;
+  ctx.store.SaveService(e.name, svc);
+  ctx.store.SaveApp(app);
+  RestartLinked(ctx, app, HasArg(raw, "--no-restart") || HasArg(ctx.flags.all, "--no-restart"));
+  return 0;
+}
+
+int Linked(Ctx& ctx, const Engine& e, const Args& args) {
+  std::string svc = args.size() > 0 ? args[0] : "";
+  std::string app = args.size() > 1 ? args[1] : "";
+  if (int rc = RequireService(ctx, e, svc)) return rc;
+  if (int rc = VerifyAppBash(ctx, app)) return rc;
+  auto links = Links(ctx, e, svc);
+  if (std::find(links.begin(), links.end(), app) == links.end())
+    return ctx.Fail("Service " + svc + " is not linked to " + app);
+  ctx.Info1("Service " + svc + " is linked to " + app);
+  return 0;
+}
+
+int LinksCmd(Ctx& ctx, const Engine& e, const Args& args) {
+  std::string svc = args.empty() ? "" : args[0];
+  if (int rc = RequireService(ctx, e, svc)) return rc;
+  auto links = Links(ctx, e, svc);
+  std::sort(links.begin(), links.end());
+  for (const auto& l : links) ctx.Line(l);
+  return 0;
+}
+
+int AppLinks(Ctx& ctx, const Engine& e, const Args& args) {
+  std::string app = args.empty() ? "" : args[0];
+  if (int rc = VerifyAppBash(ctx, app)) return rc;
+  for (const auto& svc : ctx.store.Services(e.name)) {
+    auto links = Links(ctx, e, svc);
+    if (std::find(links.begin(), links.end(), app) != links.end()) ctx.Line(svc);
+  }
+  return 0;
+}
+
+int Destroy(Ctx& ctx, const Engine& e, const Args& args) {
+  std::string svc = args.size() > 0 ? args[0] : "";
+  std::string force_word = args.size() > 1 ? args[1] : "";
+  if (int rc = RequireService(ctx, e, svc)) return rc;
+  if (!Links(ctx, e, svc).empty()) return ctx.Fail("Cannot delete linked service");
+  bool force =
+      force_word == "-f" || force_word == "--force" || force_word == "force" || ctx.flags.force;
+  if (!force) {
+    ctx.Warn("WARNING: Potentially Destructive Action");
+    ctx.Warn("This command will destroy " + svc + " " + e.title + " service.");
+    ctx.Warn("To proceed, type \"" + svc + "\"");
+    ctx.Line("");
+    ctx.Out("> ");
+    const std::string& in = ctx.Stdin();
+    std::string answer = in.substr(0, in.find('\n'));
+    if (answer != svc) return ctx.Fail("Confirmation did not match " + svc + ". Aborted.");
+  }
+  ctx.Info2("Deleting " + svc);
+  ctx.store.DeleteService(e.name, svc);
+  ctx.Info2(e.title + " container deleted: " + svc);
+  return 0;
+}
+
+#define DATASTORE_COMMANDS(E, prefix)                                       \
+  int prefix##Create(Ctx& c, const Args& a) { return Create(c, E, a); }     \
+  int prefix##List(Ctx& c, const Args& a) { return List(c, E, a); }         \
+  int prefix##Exists(Ctx& c, const Args& a) { return Exists(c, E, a); }     \
+  int prefix##Info(Ctx& c, const Args& a) { return Info(c, E, a); }         \
+  int prefix##Link(Ctx& c, const Args& a) { return Link(c, E, a); }         \
+  int prefix##Unlink(Ctx& c, const Args& a) { return Unlink(c, E, a); }     \
+  int prefix##Linked(Ctx& c, const Args& a) { return Linked(c, E, a); }     \
+  int prefix##Links(Ctx& c, const Args& a) { return LinksCmd(c, E, a); }    \
+  int prefix##AppLinks(Ctx& c, const Args& a) { return AppLinks(c, E, a); } \
+  int prefix##Destroy(Ctx& c, const Args& a) { return Destroy(c, E, a); }
+
+DATASTORE_COMMANDS(kPostgres, Pg)
+DATASTORE_COMMANDS(kRedis, Rd)
+
+}  // namespace
+
+void UnlinkAllServices(Ctx& ctx, const std::string& app) {
+  for (const Engine* e : {&kPostgres, &kRedis}) {
+    for (const auto& svc : ctx.store.Services(e->name)) {
+      auto links = Links(ctx, *e, svc);
+      auto it = std::find(links.begin(), links.end(), app);
+      if (it == links.end()) continue;
+      links.erase(it);
+      ctx.store.Service(e->name, svc)["links"] = links;
+      ctx.store.SaveService(e->name, svc);
+    }
+  }
+}
+
+void RegisterDatastores(std::vector<Command>& c) {
+  c.push_back({"postgres:create", PgCreate, true});
+  c.push_back({"postgres:list", PgList, false});
+  c.push_back({"postgres:exists", PgExists, false});
+  c.push_back({"postgres:info", PgInfo, false});
+  c.push_back({"postgres:link", PgLink, true});
+  c.push_back({"postgres:unlink", PgUnlink, true});
+  c.push_back({"postgres:linked", PgLinked, false});
+  c.push_back({"postgres:links", PgLinks, false});
+  c.push_back({"postgres:app-links", PgAppLinks, false});
+  c.push_back({"postgres:destroy", PgDestroy, true});
+  c.push_back({"redis:create", RdCreate, true});
+  c.push_back({"redis:list", RdList, false});
+  c.push_back({"redis:exists", RdExists, false});
+  c.push_back({"redis:info", RdInfo, false});
+  c.push_back({"redis:link", RdLink, true});
+  c.push_back({"redis:unlink", RdUnlink, true});
+  c.push_back({"redis:linked", RdLinked, false});
+  c.push_back({"redis:links", RdLinks, false});
+  c.push_back({"redis:app-links", RdAppLinks, false});
+  c.push_back({"redis:destroy", RdDestroy, true});
+}
+
+}  // namespace dokku_sim

@@ -1,0 +1,260 @@
+// git:* (§3.11), builds:report and builder:* (§3.10).
+#include <algorithm>
+
+#include "tests/dokku-sim/sim.h"
+
+namespace dokku_sim {
+
+namespace {
+
+std::string First(std::initializer_list<std::string> v) {
+  for (const auto& s : v)
+    if (!s.empty()) return s;
+  return "";
+}
+
+bool CollectGit(Ctx& ctx, const std::string& app, FlagValues& f) {
+  std::string gbranch = GlobalProp(ctx, "git", "deploy-branch");
+  std::string gkeep = GlobalProp(ctx, "git", "keep-git-dir");
+  std::string gfiles = GlobalProp(ctx, "git", "archive-max-files");
+  std::string gsize = GlobalProp(ctx, "git", "archive-max-size");
+  f["--git-global-deploy-branch"] = gbranch;
+  f["--git-global-keep-git-dir"] = gkeep;
+  f["--git-global-archive-max-files"] = gfiles;
+  f["--git-global-archive-max-size"] = gsize;
+  f["--git-computed-archive-max-files"] = First({gfiles, "10000"});
+  f["--git-computed-archive-max-size"] = First({gsize, "1073741824"});
+  if (app == "--global") {
+    f["--git-computed-deploy-branch"] = First({gbranch, "master"});
+    f["--git-computed-keep-git-dir"] = First({gkeep, "false"});
+    return true;
+  }
+  const Json& a = ctx.store.App(app);
+  std::string branch = Prop(a, "git", "deploy-branch");
+  std::string keep = Prop(a, "git", "keep-git-dir");
+  f["--git-deploy-branch"] = branch;
+  f["--git-computed-deploy-branch"] = First({branch, gbranch, "master"});
+  f["--git-keep-git-dir"] = keep;
+  f["--git-computed-keep-git-dir"] = First({keep, gkeep, "false"});
+  f["--git-rev-env-var"] = First({Prop(a, "git", "rev-env-var"), "GIT_REV"});
+  f["--git-sha"] = a.value("git_sha", "");
+  f["--git-source-image"] = First({Prop(a, "git", "source-image"), a.value("source_image", "")});
+  f["--git-last-updated-at"] = a.value("git_updated_at", "");
+  return true;
+}
+
+int GitReport(Ctx& ctx, const Args& args) {
+  return RunReport(ctx, args, {"git", false, true, true}, CollectGit);
+}
+
+void RecordDeploy(Ctx& ctx, const std::string& app, Json& a, const std::string& source,
+                  const std::string& metadata) {
+  a["has_source"] = true;
+  Deploy(ctx, app, a);
+  a["deploy_source"] = source;
+  a["deploy_source_metadata"] = metadata;
+  a["build"] = {
+      {"id",
+       Sha256Hex(app + "/build/" + std::to_string(a.value("deploy_count", 0L))).substr(0, 14)},
+      {"status", "succeeded"},
+      {"source", source},
+      {"exit_code", "0"},
+      {"started_at", std::to_string(NowUnix())},
+      {"finished_at", std::to_string(NowUnix())}};
+  ctx.store.SaveApp(app);
+}
+
+bool IsSha(const std::string& ref) {
+  return ref.size() == 40 && ref.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+int GitSync(Ctx& ctx, const Args& raw) {
+  std::string flag;
+  bool skip_branch = false;
+  Args args;
+  for (const auto& a : WithAppArg(ctx, raw)) {
+    if (a == "--build" || a == "--build-if-changes") {
+      flag = a;
+    } else if (a == "--skip-deploy-branch") {
+      skip_branch = true;
+    } else {
+      args.push_back(a);
+    }
+  }
+  std::string app = args.size() > 0 ? args[0] : "";
+  std::string remote = args.size() > 1 ? args[1] : "";
+  std::string ref = args.size() > 2 ? args[2] : "";
+  if (int rc = VerifyAppBash(ctx, app)) return rc;
+  if (remote.empty()) return ctx.Fail("Missing GIT_REMOTE parameter");
+  Json& a = ctx.store.App(app);
+  std::string current = a.value("git_sha", "");
+  if (current.empty())
+    ctx.Info1Quiet("Cloning " + app + " from " + remote + "#" + ref);
+  else
+    ctx.Verbose("Fetching remote code for " + app + " from " + remote + "#" + ref);
+  std::string updated = IsSha(ref) ? ref : Sha1Hex(remote + "#" + ref);
+  a["git_sha"] = updated;
+  a["git_updated_at"] = std::to_string(NowUnix());
+  a["has_source"] = true;
+  if (!ref.empty() && !IsSha(ref) && !skip_branch) SetProp(a, "git", "deploy-branch", ref);
+  ctx.store.SaveApp(app);
+  if (flag.empty()) return 0;
+  if (flag == "--build-if-changes" && current == updated) {
+    ctx.Verbose("Skipping build as no changes were detected");
+    return 0;
+  }
+  std::string rev = First({Prop(a, "git", "rev-env-var"), "GIT_REV"});
+  a["config"][rev] = updated;
+  RecordDeploy(ctx, app, a, "git-sync", remote + "#" + updated);
+  return 0;
+}
+
+int GitFromImage(Ctx& ctx, const Args& raw) {
+  Args args;
+  bool force = false;
+  Args in = WithAppArg(ctx, raw);
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == "--build-dir") {
+      ++i;
+    } else if (in[i] == "--force") {
+      force = true;
+    } else {
+      args.push_back(in[i]);
+    }
+  }
+  std::string app = args.size() > 0 ? args[0] : "";
+  std::string image = args.size() > 1 ? args[1] : "";
+  if (int rc = VerifyAppBash(ctx, app)) return rc;
+  if (image.empty()) return ctx.Fail("Please specify a docker image");
+  Json& a = ctx.store.App(app);
+  Json& pulled = ctx.store.Global()["pulled_images"];
+  bool have = pulled.is_array() && std::find(pulled.begin(), pulled.end(), image) != pulled.end();
+  ctx.Info1("Generating build context");
+  if (force) {
+    ctx.Info1("Force pulling image");
+  } else if (have) {
+    ctx.Info1("Image exists on host, skipping pull");
+  } else {
+    ctx.Info1("Pulling image");
+  }
+  if (!have) {
+    if (!pulled.is_array()) pulled = Json::array();
+    pulled.push_back(image);
+    ctx.store.SaveGlobal();
+  }
+  if (a.value("source_image", "") == image) {
+    ctx.Warn("No changes detected, skipping git commit");
+    ctx.Warn("Call 'ps:rebuild' on app to rebuild the app from existing source");
+    return 1;
+  }
+  a["source_image"] = image;
+  a["git_sha"] = Sha1Hex("image:" + image + "#" + a.value("git_sha", ""));
+  a["git_updated_at"] = std::to_string(NowUnix());
+  RecordDeploy(ctx, app, a, "docker-image", image);
+  return 0;
+}
+
+int GitSet(Ctx& ctx, const Args& raw) {
+  Args args = WithAppArg(ctx, raw);
+  std::string app = args.empty() ? "" : args[0];
+  if (app != "--global") {
+    if (int rc = VerifyAppBash(ctx, app)) return rc;
+  }
+  std::string key = args.size() > 1 ? args[1] : "";
+  static const std::vector<std::string> kKeys = {"archive-max-files", "archive-max-size",
+                                                 "deploy-branch",     "keep-git-dir",
+                                                 "rev-env-var",       "source-image"};
+  if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end())
+    return ctx.Fail(
+        "Invalid key specified, valid keys include: archive-max-files, archive-max-size, "
+        "deploy-branch, keep-git-dir, rev-env-var, source-image");
+  std::string value = args.size() > 2 ? args[2] : "";
+  if (value.empty())
+    ctx.Info2Quiet("Unsetting " + key);
+  else
+    ctx.Info2Quiet("Setting " + key + " to " + value);
+  Json& doc = app == "--global" ? ctx.store.Global() : ctx.store.App(app);
+  SetProp(doc, "git", key, value);
+  if (app == "--global")
+    ctx.store.SaveGlobal();
+  else
+    ctx.store.SaveApp(app);
+  return 0;
+}
+
+bool CollectBuilds(Ctx& ctx, const std::string& app, FlagValues& f) {
+  std::string gret = GlobalProp(ctx, "builds", "retention");
+  f["--builds-global-retention"] = gret;
+  if (app == "--global") return true;
+  const Json& a = ctx.store.App(app);
+  Json b = a.value("build", Json::object());
+  f["--build-id"] = b.value("id", "");
+  f["--build-kind"] = b.empty() ? "" : "build";
+  f["--build-status"] = b.value("status", "");
+  f["--build-pid"] = "";
+  f["--build-source"] = b.value("source", "");
+  f["--build-started-at"] = b.value("started_at", "");
+  f["--build-finished-at"] = b.value("finished_at", "");
+  f["--build-exit-code"] = b.value("exit_code", "");
+  std::string ret = Prop(a, "builds", "retention");
+  f["--builds-retention"] = ret;
+  f["--builds-computed-retention"] = First({ret, gret});
+  return true;
+}
+
+int BuildsReport(Ctx& ctx, const Args& args) {
+  return RunReport(ctx, args, {"builds", true, true, true}, CollectBuilds);
+}
+
+bool CollectBuilder(Ctx& ctx, const std::string& app, FlagValues& f) {
+  std::string gsel = GlobalProp(ctx, "builder", "selected");
+  std::string gdir = GlobalProp(ctx, "builder", "build-dir");
+  std::string gskip = GlobalProp(ctx, "builder", "skip-cleanup");
+  f["--builder-global-selected"] = gsel;
+  f["--builder-global-build-dir"] = gdir;
+  f["--builder-global-skip-cleanup"] = gskip;
+  if (app == "--global") {
+    f["--builder-computed-selected"] = gsel;
+    f["--builder-computed-build-dir"] = gdir;
+    f["--builder-computed-skip-cleanup"] = First({gskip, "false"});
+    return true;
+  }
+  const Json& a = ctx.store.App(app);
+  std::string sel = Prop(a, "builder", "selected");
+  std::string dir = Prop(a, "builder", "build-dir");
+  std::string skip = Prop(a, "builder", "skip-cleanup");
+  std::string detected;
+  if (a.value("deployed", false))
+    detected = a.value("deploy_source", "") == "docker-image" ? "dockerfile" : "herokuish";
+  f["--builder-selected"] = sel;
+  f["--builder-computed-selected"] = First({sel, gsel});
+  f["--builder-detected"] = detected;
+  f["--builder-build-dir"] = dir;
+  f["--builder-computed-build-dir"] = First({dir, gdir});
+  f["--builder-skip-cleanup"] = skip;
+  f["--builder-computed-skip-cleanup"] = First({skip, gskip, "false"});
+  return true;
+}
+
+int BuilderReport(Ctx& ctx, const Args& args) {
+  return RunReport(ctx, args, {"builder", true, true, true}, CollectBuilder);
+}
+
+int BuilderSet(Ctx& ctx, const Args& args) {
+  return PropertySet(ctx, "builder", args, {"build-dir", "selected", "skip-cleanup"},
+                     {"build-dir", "selected", "skip-cleanup"});
+}
+
+}  // namespace
+
+void RegisterGit(std::vector<Command>& c) {
+  c.push_back({"git:report", GitReport, false});
+  c.push_back({"git:sync", GitSync, true});
+  c.push_back({"git:from-image", GitFromImage, true});
+  c.push_back({"git:set", GitSet, true});
+  c.push_back({"builds:report", BuildsReport, false});
+  c.push_back({"builder:report", BuilderReport, false});
+  c.push_back({"builder:set", BuilderSet, true});
+}
+
+}  // namespace dokku_sim
