@@ -58,7 +58,7 @@ class Observation {
 
   Status Race(const std::string& why) {
     race_ = true;
-    return Status(Code::kUnavailable, "the app list changed during the observation: " + why);
+    return Status(Code::kUnavailable, "the node changed during the observation: " + why);
   }
 
   // A non-zero exit; exit 20 (an app vanished) means the app list changed.
@@ -248,7 +248,12 @@ class Observation {
   }
 
   Status ReadLinks(ObservedDatastore& store, const Argv& argv, const ExecResult& result) {
-    if (Status s = CheckExit(argv, result); !s.ok()) return s;
+    if (Status s = CheckExit(argv, result); !s.ok()) {
+      // "Postgres service <svc> does not exist": destroyed since <engine>:list.
+      bool vanished =
+          result.err.find(" service " + store.name + " does not exist") != std::string::npos;
+      return vanished ? Race(s.message()) : s;
+    }
     Result<std::vector<std::string>> apps = ParseServiceLinks(argv, result.out);
     if (!apps.ok()) return apps.status();
     store.linked_apps = std::move(apps).value();

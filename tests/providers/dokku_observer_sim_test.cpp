@@ -236,7 +236,7 @@ TEST_CASE("observe sim: an app that keeps vanishing gives up after three attempt
   Result<ObservedNode> node = sim.Observe();
   CHECK(node.status().code() == Code::kUnavailable);
   CHECK(node.status().message() ==
-        "local: gave up after 3 attempts: the app list changed during the observation: dokku "
+        "local: gave up after 3 attempts: the node changed during the observation: dokku "
         "--quiet config:export --format json web: app does not exist");
   CHECK(sim.LoggedInvocations().size() == 3 * (15 + 2 + 3));
 }
