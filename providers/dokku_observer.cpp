@@ -1,8 +1,11 @@
 #include "providers/dokku_observer.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <map>
+#include <string>
 #include <tuple>
+#include <vector>
 
 #include "providers/dokku_app_queries.h"
 #include "providers/dokku_app_reports.h"
