@@ -73,6 +73,8 @@ const std::vector<Command>& Registry() {
     RegisterMisc(c);
     RegisterNetworkStorage(c);
     RegisterDatastores(c);
+    RegisterDockerOptions(c);
+    RegisterLetsencrypt(c);
     return c;
   }();
   return commands;

@@ -107,6 +107,8 @@ void RegisterGit(std::vector<Command>& out);
 void RegisterMisc(std::vector<Command>& out);
 void RegisterNetworkStorage(std::vector<Command>& out);
 void RegisterDatastores(std::vector<Command>& out);
+void RegisterDockerOptions(std::vector<Command>& out);
+void RegisterLetsencrypt(std::vector<Command>& out);
 
 // ---- shared helpers (sim_util.cpp) ----
 
@@ -179,6 +181,9 @@ struct ReportOptions {
   bool drop_multi_flag_error = true;  // two info flags: print nothing, exit 0
 };
 using FlagValues = std::map<std::string, std::string>;
+// A FlagValues key starting with this marker is a JSON-only key whose value is raw JSON
+// (docker-options' `*-list` arrays): left out of stdout, info flags and legacy keys.
+inline constexpr char kRawJsonMarker[] = "\x01";
 // Collects the flag -> value map for one app (or "--global"). Returns false if the app
 // should print nothing (resource quirk).
 using Collector = bool (*)(Ctx&, const std::string& app, FlagValues& out);
@@ -187,6 +192,10 @@ int RunReport(Ctx& ctx, const Args& args, const ReportOptions& opt, Collector co
 // The node's global vhosts; "dokku.me" until domains:*-global changes it (sim_domains.cpp).
 std::vector<std::string> GlobalVhosts(Ctx& ctx);
 std::vector<std::string> AppVhosts(const Json& app);
+
+// docker-options of the default process scope (sim_docker_options.cpp).
+void AddDockerOption(Json& app, const std::string& phase, const std::string& option);
+void RemoveDockerOption(Json& app, const std::string& phase, const std::string& option);
 
 // Datastore hooks used by apps:destroy (sim_datastores.cpp).
 void UnlinkAllServices(Ctx& ctx, const std::string& app);

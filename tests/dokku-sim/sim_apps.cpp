@@ -118,23 +118,9 @@ int AppsReport(Ctx& ctx, const Args& args) {
 }
 
 int AppsSet(Ctx& ctx, const Args& args) {
-  Args a = WithAppArg(ctx, args);
-  if (a.size() < 2) return ctx.Fail("Please specify an app and a property");
-  std::string target = a[0], key = a[1], value = a.size() > 2 ? a[2] : "";
-  if (key != "disable-autocreation") return ctx.Fail("Invalid property specified");
-  if (target == "--global") {
-    SetProp(ctx.store.Global(), "apps", key, value);
-    ctx.store.SaveGlobal();
-  } else {
-    if (int rc = VerifyApp(ctx, target)) return rc;
-    SetProp(ctx.store.App(target), "apps", key, value);
-    ctx.store.SaveApp(target);
-  }
-  if (value.empty())
-    ctx.Info2Quiet("Unsetting " + key);
-  else
-    ctx.Info2Quiet("Setting " + key + " to " + value);
-  return 0;
+  return PropertySet(ctx, "apps", args,
+                     {"deploy-source", "deploy-source-metadata", "disable-autocreation"},
+                     {"disable-autocreation"});
 }
 
 int LockCommon(Ctx& ctx, const Args& args, bool lock) {

@@ -51,6 +51,15 @@ std::vector<std::string> Links(Ctx& ctx, const Engine& e, const std::string& svc
   return s["links"].get<std::vector<std::string>>();
 }
 
+// service_linked_apps: "-" when none, else the LINKS file joined by spaces (trailing one).
+std::string LinkedAppsText(Ctx& ctx, const Engine& e, const std::string& svc) {
+  auto links = Links(ctx, e, svc);
+  if (links.empty()) return "-";
+  std::string o;
+  for (const auto& l : links) o += l + " ";
+  return o;
+}
+
 bool HasArg(const Args& args, const std::string& flag) {
   return std::find(args.begin(), args.end(), flag) != args.end();
 }
@@ -62,6 +71,8 @@ int RequireService(Ctx& ctx, const Engine& e, const std::string& svc) {
     return ctx.Fail(e.title + " service " + svc + " does not exist");
   return 0;
 }
+
+int Info(Ctx& ctx, const Engine& e, const Args& args);
 
 int Create(Ctx& ctx, const Engine& e, const Args& args) {
   Args pos;
@@ -75,7 +86,7 @@ int Create(Ctx& ctx, const Engine& e, const Args& args) {
   std::string svc = pos.empty() ? "" : pos[0];
   if (svc.empty() || !RegexMatch(svc, "^[A-Za-z0-9_-]+$"))
     return ctx.Fail(
-        "Please specify a valid name for the service. Valid characters are: [A-Za-z0-9_-]+");
+        "Please specify a valid name for the service. Valid characters are: [A-Za-z0-9_]+");
   if (ctx.store.ServiceExists(e.name, svc))
     return ctx.Fail(e.title + " service " + svc + " already exists");
   Json& s = ctx.store.Service(e.name, svc);
@@ -83,7 +94,7 @@ int Create(Ctx& ctx, const Engine& e, const Args& args) {
   ctx.store.SaveService(e.name, svc);
   ctx.Verbose("Waiting for container to be ready");
   ctx.Info2(e.title + " container created: " + svc);
-  return 0;
+  return Info(ctx, e, {svc});
 }
 
 int List(Ctx& ctx, const Engine& e, const Args&) {
@@ -117,43 +128,52 @@ int Info(Ctx& ctx, const Engine& e, const Args& args) {
       {"--id", Sha256Hex(e.name + "/container/" + svc)},
       {"--internal-ip", "172.17.0.100"},
       {"--initial-network", ""},
-      {"--links", Join(Links(ctx, e, svc), " ")},
+      {"--links", LinkedAppsText(ctx, e, svc)},
       {"--post-create-network", ""},
       {"--post-start-network", ""},
       {"--service-root", root},
       {"--status", "running"},
       {"--version", e.name == "postgres" ? "postgres:18.1" : "redis:8.4.0"},
   };
+  // service_info: `printf "%-20s %-25s"` rows; an info flag echoes its value (even empty).
   if (args.size() > 1) {
+    std::string valid;
+    for (const auto& [flag, value] : info) valid += " " + flag;
     for (const auto& [flag, value] : info) {
       if (args[1] == flag) {
         ctx.Line(value);
         return 0;
       }
     }
-    std::vector<std::string> flags;
-    for (const auto& [flag, value] : info) flags.push_back(flag);
-    return ctx.Fail("Invalid flag passed, valid flags: " + Join(flags, ", "));
+    return ctx.Fail("Invalid flag passed, valid flags:" + valid);
   }
-  ctx.Info2(svc + " " + e.name + " service information");
+  ctx.Info2Quiet(svc + " " + e.name + " service information");
   for (const auto& [flag, value] : info) {
     std::string key = flag.substr(2);
     std::replace(key.begin(), key.end(), '-', ' ');
     key[0] = static_cast<char>(std::toupper(key[0]));
-    key += ":";
     if (key.size() < 20) key.append(20 - key.size(), ' ');
-    ctx.Verbose(key + " " + value);
+    std::string v = value;
+    if (v.size() < 25) v.append(25 - v.size(), ' ');
+    ctx.Verbose(key + " " + v);
   }
   return 0;
 }
 
-void RestartLinked(Ctx& ctx, const std::string& app, bool no_restart) {
+// The plugin sets/unsets the variable through config:set/unset, so the app restarts like
+// config:set would, unless --no-restart is anywhere on the command line.
+void ConfigChangeRestart(Ctx& ctx, const std::string& app, bool no_restart) {
   if (no_restart) {
-    ctx.Info1("Skipping restart of linked app");
+    ctx.Verbose("Skipping restart of linked app");
     return;
   }
   Json& a = ctx.store.App(app);
-  if (a.value("deployed", false)) Deploy(ctx, app, a);
+  if (Prop(a, "ps", "restore") == "false") return;
+  RestartIfDeployed(ctx, app, a);
+}
+
+bool NoRestart(Ctx& ctx, const Args& raw) {
+  return HasArg(raw, "--no-restart") || HasArg(ctx.flags.all, "--no-restart");
 }
 
 int Link(Ctx& ctx, const Engine& e, const Args& raw) {
@@ -174,34 +194,45 @@ int Link(Ctx& ctx, const Engine& e, const Args& raw) {
   if (int rc = RequireService(ctx, e, svc)) return rc;
   if (int rc = VerifyAppBash(ctx, app)) return rc;
   Json& a = ctx.store.App(app);
-  std::string url = Url(ctx, e, svc, app) + (query.empty() ? "" : "?" + query);
   Json& cfg = a["config"];
-  for (auto it = cfg.begin(); it != cfg.end(); ++it)
-    if (it.value() == Url(ctx, e, svc, app) || it.value() == url)
-      return ctx.Fail("Already linked as " + it.key());
+  std::string base_url = Url(ctx, e, svc, app);
+  auto key_in_use = [&](const std::string& var) {
+    for (auto it = cfg.begin(); it != cfg.end(); ++it)
+      if (it.key().find(var) != std::string::npos) return true;
+    return false;
+  };
   std::string var;
   if (!alias.empty()) {
+    if (key_in_use(alias + "_URL")) return ctx.Fail("Specified alias " + alias + " already in use");
     var = alias + "_URL";
-  } else if (!cfg.contains(e.primary_var)) {
+  } else if (!key_in_use(e.primary_var)) {
     var = e.primary_var;
   } else {
     for (const char* color : kColors) {
       std::string candidate = "DOKKU_" + e.upper + "_" + color + "_URL";
-      if (!cfg.contains(candidate)) {
+      if (!key_in_use(candidate)) {
         var = candidate;
         break;
       }
     }
+    if (var.empty()) return ctx.Fail("Unable to use default or generated URL alias");
   }
-  cfg[var] = url;
+  for (auto it = cfg.begin(); it != cfg.end(); ++it)
+    if (it.value().is_string() && it.value().get<std::string>().find(base_url) != std::string::npos)
+      return ctx.Fail("Already linked as " + it.key());
   auto links = Links(ctx, e, svc);
   if (std::find(links.begin(), links.end(), app) == links.end()) links.push_back(app);
   ctx.store.Service(e.name, svc)["links"] = links;
   ctx.store.SaveService(e.name, svc);
+  std::string container = "dokku." + e.name + "." + svc;
+  for (const char* phase : {"build", "deploy", "run"})
+    AddDockerOption(a, phase, "--link " + container + ":" + Host(e, svc));
+  std::string url = base_url + (query.empty() ? "" : "?" + query);
+  cfg[var] = url;
   ctx.store.SaveApp(app);
-  ctx.Info1("Setting config vars");
-  ctx.Verbose(var + ":  " + url);
-  RestartLinked(ctx, app, HasArg(raw, "--no-restart") || HasArg(ctx.flags.all, "--no-restart"));
+  ctx.Info1Quiet("Setting config vars");
+  if (!ctx.flags.quiet) ctx.Verbose(var + ":  " + url);
+  ConfigChangeRestart(ctx, app, NoRestart(ctx, raw));
   return 0;
 }
 
@@ -213,24 +244,28 @@ int Unlink(Ctx& ctx, const Engine& e, const Args& raw) {
   std::string app = pos.size() > 1 ? pos[1] : "";
   if (int rc = RequireService(ctx, e, svc)) return rc;
   if (int rc = VerifyAppBash(ctx, app)) return rc;
+  // As in service_unlink: the LINKS entry and the --link option go first, then the check.
   auto links = Links(ctx, e, svc);
-  if (std::find(links.begin(), links.end(), app) == links.end())
-    return ctx.Fail("Not linked to app " + app);
-  Json& cfg = ctx.store.App(app)["config"];
-  std::string prefix = Url(ctx, e, svc, app);
-  std::vector<std::string> drop;
-  for (auto it = cfg.begin(); it != cfg.end(); ++it)
-    if (it.value().is_string() && it.value().get<std::string>().rfind(prefix, 0) == 0)
-      drop.push_back(it.key());
-  for (const auto& k : drop) {
-    ctx.Info1("Unsetting " + k);
-    cfg.erase(k);
-  }
   links.erase(std::remove(links.begin(), links.end(), app), links.end());
   ctx.store.Service(e.name, svc)["links"] = links;
   ctx.store.SaveService(e.name, svc);
+  Json& a = ctx.store.App(app);
+  for (const char* phase : {"build", "deploy", "run"})
+    RemoveDockerOption(a, phase, "--link dokku." + e.name + "." + svc + ":" + Host(e, svc));
   ctx.store.SaveApp(app);
-  RestartLinked(ctx, app, HasArg(raw, "--no-restart") || HasArg(ctx.flags.all, "--no-restart"));
+  Json& cfg = a["config"];
+  std::string base_url = Url(ctx, e, svc, app);
+  std::vector<std::string> drop;
+  for (auto it = cfg.begin(); it != cfg.end(); ++it)
+    if (it.value().is_string() && it.value().get<std::string>().find(base_url) != std::string::npos)
+      drop.push_back(it.key());
+  if (drop.empty()) return ctx.Fail("Not linked to app " + app);
+  for (const auto& k : drop) {
+    ctx.Info1Quiet("Unsetting " + k);
+    cfg.erase(k);
+  }
+  ctx.store.SaveApp(app);
+  ConfigChangeRestart(ctx, app, NoRestart(ctx, raw));
   return 0;
 }
 
@@ -249,9 +284,7 @@ int Linked(Ctx& ctx, const Engine& e, const Args& args) {
 int LinksCmd(Ctx& ctx, const Engine& e, const Args& args) {
   std::string svc = args.empty() ? "" : args[0];
   if (int rc = RequireService(ctx, e, svc)) return rc;
-  auto links = Links(ctx, e, svc);
-  std::sort(links.begin(), links.end());
-  for (const auto& l : links) ctx.Line(l);
+  for (const auto& l : Links(ctx, e, svc)) ctx.Line(l);  // LINKS file order
   return 0;
 }
 
@@ -277,12 +310,13 @@ int Destroy(Ctx& ctx, const Engine& e, const Args& args) {
     ctx.Warn("This command will destroy " + svc + " " + e.title + " service.");
     ctx.Warn("To proceed, type \"" + svc + "\"");
     ctx.Line("");
-    ctx.Out("> ");
+    // `read -rp "> "` shows its prompt only when stdin is a terminal.
     const std::string& in = ctx.Stdin();
     std::string answer = in.substr(0, in.find('\n'));
     if (answer != svc) return ctx.Fail("Confirmation did not match " + svc + ". Aborted.");
   }
-  ctx.Info2("Deleting " + svc);
+  ctx.Info2Quiet("Deleting " + svc);
+  if (!ctx.flags.quiet) ctx.Verbose("Removing data");
   ctx.store.DeleteService(e.name, svc);
   ctx.Info2(e.title + " container deleted: " + svc);
   return 0;

@@ -45,33 +45,46 @@ int Report(Ctx& ctx, const Args& args) {
   return RunReport(ctx, args, {"domains", false, true, true}, CollectDomains);
 }
 
-// Checks app + domains; returns exit code or 0.
+// The bash subcommands check the domain argument first, then verify_app_name (exit 20).
 int Prepare(Ctx& ctx, const Args& raw, std::string* app, Args* domains, bool need_domains) {
   Args args = WithAppArg(ctx, raw);
   *app = args.empty() ? "" : args[0];
-  if (int rc = VerifyApp(ctx, *app)) return rc;
-  domains->assign(args.begin() + 1, args.end());
-  if (need_domains && domains->empty()) return ctx.Fail("Please specify a domain name");
-  for (const auto& d : *domains)
+  if (need_domains && (args.size() < 2 || args[1].empty()))
+    return ctx.Fail("Please specify a domain name. Usage: dokku " + *app + " " +
+                    (args.size() > 1 ? args[1] : "") + " <domain> [<domain> ...]");
+  if (int rc = VerifyAppBash(ctx, *app)) return rc;
+  domains->assign(args.begin() + std::min<size_t>(1, args.size()), args.end());
+  return 0;
+}
+
+int Validate(Ctx& ctx, const Args& domains) {
+  for (const auto& d : domains)
     if (!ValidHostname(d)) return ctx.Fail(d + " is invalid. exiting...");
   return 0;
 }
 
-void Store(Ctx& ctx, const std::string& app, const std::vector<std::string>& vhosts) {
-  Json& a = ctx.store.App(app);
-  a["vhosts"] = vhosts;
-  ctx.store.SaveApp(app);
+// domains_enable as called by add/set on an app whose vhost support is disabled: the VHOST
+// file is overwritten with the default vhosts when there are any, and NO_VHOST is unset.
+void EnableIfDisabled(Ctx& ctx, const std::string& app, Json& a) {
+  if (a.value("vhost_enabled", true)) return;
+  std::vector<std::string> defaults;
+  for (const auto& v : GlobalVhosts(ctx))
+    defaults.push_back(app.find('.') != std::string::npos ? app : app + "." + v);
+  if (!defaults.empty()) a["vhosts"] = defaults;
+  a["vhost_enabled"] = true;
+  if (a.contains("config")) a["config"].erase("NO_VHOST");
 }
 
 int SetDomains(Ctx& ctx, const Args& args) {
   std::string app;
   Args domains;
   if (int rc = Prepare(ctx, args, &app, &domains, true)) return rc;
-  std::vector<std::string> unique;
-  for (const auto& d : domains)
-    if (std::find(unique.begin(), unique.end(), d) == unique.end()) unique.push_back(d);
-  Store(ctx, app, unique);
+  if (int rc = Validate(ctx, domains)) return rc;
+  Json& a = ctx.store.App(app);
+  a["vhosts"] = domains;
   ctx.Info1("Set " + Join(domains, " ") + " for " + app);
+  EnableIfDisabled(ctx, app, a);
+  ctx.store.SaveApp(app);
   return 0;
 }
 
@@ -79,7 +92,9 @@ int Add(Ctx& ctx, const Args& args) {
   std::string app;
   Args domains;
   if (int rc = Prepare(ctx, args, &app, &domains, true)) return rc;
-  auto vhosts = AppVhosts(ctx.store.App(app));
+  if (int rc = Validate(ctx, domains)) return rc;
+  Json& a = ctx.store.App(app);
+  auto vhosts = AppVhosts(a);
   for (const auto& d : domains) {
     if (std::find(vhosts.begin(), vhosts.end(), d) != vhosts.end()) {
       ctx.Info1("Skipping: " + d + " already added to " + app);
@@ -88,7 +103,9 @@ int Add(Ctx& ctx, const Args& args) {
     vhosts.push_back(d);
     ctx.Info1("Added " + d + " to " + app);
   }
-  Store(ctx, app, vhosts);
+  a["vhosts"] = vhosts;
+  EnableIfDisabled(ctx, app, a);
+  ctx.store.SaveApp(app);
   return 0;
 }
 
@@ -96,12 +113,14 @@ int Remove(Ctx& ctx, const Args& args) {
   std::string app;
   Args domains;
   if (int rc = Prepare(ctx, args, &app, &domains, true)) return rc;
-  auto vhosts = AppVhosts(ctx.store.App(app));
+  Json& a = ctx.store.App(app);
+  auto vhosts = AppVhosts(a);
   for (const auto& d : domains) {
     vhosts.erase(std::remove(vhosts.begin(), vhosts.end(), d), vhosts.end());
     ctx.Info1("Removed " + d + " from " + app);
   }
-  Store(ctx, app, vhosts);
+  a["vhosts"] = vhosts;
+  ctx.store.SaveApp(app);
   return 0;
 }
 
@@ -109,7 +128,9 @@ int Clear(Ctx& ctx, const Args& args) {
   std::string app;
   Args domains;
   if (int rc = Prepare(ctx, args, &app, &domains, false)) return rc;
-  Store(ctx, app, {});
+  Json& a = ctx.store.App(app);
+  a.erase("vhosts");
+  ctx.store.SaveApp(app);
   ctx.Info1("Cleared domains in " + app);
   return 0;
 }
@@ -120,17 +141,17 @@ int Toggle(Ctx& ctx, const Args& args, bool enable) {
   if (int rc = Prepare(ctx, args, &app, &domains, false)) return rc;
   Json& a = ctx.store.App(app);
   if (a.value("vhost_enabled", true) == enable) {
-    ctx.Info1(std::string("Domains (VHOST) already ") + (enable ? "enabled" : "disabled") +
-              " for app");
+    ctx.Info1(std::string("Domains (VHOST) support is already ") +
+              (enable ? "enabled" : "disabled") + " for app (" + app + ")");
     return 0;
   }
-  a["vhost_enabled"] = enable;
   if (enable) {
-    a["config"].erase("NO_VHOST");
-    ctx.Info1("Enabling domains (VHOST) for app");
+    EnableIfDisabled(ctx, app, a);
   } else {
-    a["config"]["NO_VHOST"] = "1";
     ctx.Info1("App virtual host support disabled");
+    a["vhost_enabled"] = false;
+    a.erase("vhosts");
+    a["config"]["NO_VHOST"] = "1";
   }
   ctx.store.SaveApp(app);
   return 0;
@@ -139,16 +160,22 @@ int Enable(Ctx& ctx, const Args& args) { return Toggle(ctx, args, true); }
 int Disable(Ctx& ctx, const Args& args) { return Toggle(ctx, args, false); }
 
 int GlobalChange(Ctx& ctx, const Args& args, const std::string& op) {
-  if (op != "clear" && args.empty()) return ctx.Fail("Please specify a global domain name");
-  for (const auto& d : args)
-    if (!ValidHostname(d)) return ctx.Fail(d + " is invalid. exiting...");
+  if (op != "clear" && (args.empty() || args[0].empty()))
+    return ctx.Fail("Please specify a domain name. Usage: dokku  <domain> [<domain> ...]");
+  if (op == "set" || op == "add") {
+    if (int rc = Validate(ctx, args)) return rc;
+  }
   auto vhosts = GlobalVhosts(ctx);
   if (op == "set") {
     vhosts = args;
     ctx.Info1("Set " + Join(args, " "));
   } else if (op == "add") {
     for (const auto& d : args) {
-      if (std::find(vhosts.begin(), vhosts.end(), d) == vhosts.end()) vhosts.push_back(d);
+      if (std::find(vhosts.begin(), vhosts.end(), d) != vhosts.end()) {
+        ctx.Info1("Skipping " + d + ": already added");
+        continue;
+      }
+      vhosts.push_back(d);
       ctx.Info1("Added " + d);
     }
   } else if (op == "remove") {
@@ -157,8 +184,8 @@ int GlobalChange(Ctx& ctx, const Args& args, const std::string& op) {
       ctx.Info1("Removed " + d);
     }
   } else {
+    ctx.Info1Quiet("Clearing global domains");
     vhosts.clear();
-    ctx.Info1("Cleared global domains");
   }
   ctx.store.Global()["vhosts"] = vhosts;
   ctx.store.SaveGlobal();

@@ -150,7 +150,7 @@ std::vector<std::string> ForcedCommandArgs(const std::string& command, std::stri
   XargsTokens(command, tokens, err);
   std::string echoed;
   if (tokens.empty()) {
-    echoed = "\n";  // xargs still runs echo once, with no arguments
+    echoed.push_back('\n');  // xargs still runs echo once, with no arguments
   } else {
     for (const auto& t : tokens) echoed += EchoOne(t);
   }

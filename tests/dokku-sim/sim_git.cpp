@@ -198,7 +198,7 @@ bool CollectBuilds(Ctx& ctx, const std::string& app, FlagValues& f) {
   f["--build-exit-code"] = b.value("exit_code", "");
   std::string ret = Prop(a, "builds", "retention");
   f["--builds-retention"] = ret;
-  f["--builds-computed-retention"] = First({ret, gret});
+  f["--builds-computed-retention"] = First({ret, gret, "20"});
   return true;
 }
 
@@ -241,7 +241,7 @@ int BuilderReport(Ctx& ctx, const Args& args) {
 }
 
 int BuilderSet(Ctx& ctx, const Args& args) {
-  return PropertySet(ctx, "builder", args, {"build-dir", "selected", "skip-cleanup"},
+  return PropertySet(ctx, "builder", args, {"build-dir", "detected", "selected", "skip-cleanup"},
                      {"build-dir", "selected", "skip-cleanup"});
 }
 

@@ -55,7 +55,7 @@ void Add(std::vector<std::string>& list, const std::vector<std::string>& procs) 
 int ChecksChange(Ctx& ctx, const Args& raw, const std::string& mode) {
   Args args = WithAppArg(ctx, raw);
   std::string app = args.empty() ? "" : args[0];
-  if (int rc = VerifyApp(ctx, app)) return rc;
+  if (int rc = VerifyAppBash(ctx, app)) return rc;
   std::string procs_arg = args.size() > 1 ? args[1] : "_all_";
   std::vector<std::string> procs;
   size_t start = 0;
@@ -70,27 +70,32 @@ int ChecksChange(Ctx& ctx, const Args& raw, const std::string& mode) {
   auto disabled = List(a, "checks_disabled");
   auto skipped = List(a, "checks_skipped");
   bool all = procs_arg == "_all_";
-  const char* verb = mode == "enable" ? "Enabling" : mode == "disable" ? "Disabling" : "Skipping";
-  if (all)
-    ctx.Info1(std::string(verb) + " zero downtime for app (" + app + ")");
-  else
-    ctx.Info1(std::string(verb) + " zero downtime for app's (" + app + ") proctypes (" + procs_arg +
-              ")");
+  // Texts and list handling of plugins/checks/subcommands/{enable,disable,skip}.
   if (mode == "enable") {
     if (all) {
+      ctx.Info1("Enabling zero downtime for app's (" + app + ")");
       disabled.clear();
       skipped.clear();
+    } else {
+      ctx.Info1("Enabling zero downtime for app's (" + app + ") proctypes (" + procs_arg + ")");
+      Remove(disabled, procs);
+      Remove(skipped, procs);
     }
-    Remove(disabled, procs);
-    Remove(skipped, procs);
-  } else if (mode == "disable") {
-    if (all) disabled.clear();
-    Remove(skipped, all ? skipped : procs);
-    Add(disabled, procs);
   } else {
-    if (all) skipped.clear();
-    Remove(disabled, all ? disabled : procs);
-    Add(skipped, procs);
+    auto& target = mode == "disable" ? disabled : skipped;
+    auto& other = mode == "disable" ? skipped : disabled;
+    const char* verb = mode == "disable" ? "Disabling" : "Skipping";
+    if (all) {
+      ctx.Info1(std::string(verb) + " zero downtime for app (" + app + ")");
+      target = {"_all_"};
+      other.clear();
+    } else {
+      ctx.Info1(std::string(verb) + " zero downtime for app's (" + app + ") proctypes (" +
+                procs_arg + ")");
+      Add(target, procs);
+      Remove(other, procs);
+      Remove(target, {"_all_"});
+    }
   }
   a["checks_disabled"] = disabled;
   a["checks_skipped"] = skipped;
@@ -101,9 +106,28 @@ int ChecksEnable(Ctx& ctx, const Args& a) { return ChecksChange(ctx, a, "enable"
 int ChecksDisable(Ctx& ctx, const Args& a) { return ChecksChange(ctx, a, "disable"); }
 int ChecksSkip(Ctx& ctx, const Args& a) { return ChecksChange(ctx, a, "skip"); }
 
-int ChecksSet(Ctx& ctx, const Args& args) {
-  return PropertySet(ctx, "checks", args, {"attempts", "timeout", "wait", "wait-to-retire"},
-                     {"default-wait", "wait-to-retire"});
+int ChecksSet(Ctx& ctx, const Args& raw) {
+  Args args = WithAppArg(ctx, raw);
+  std::string app = args.size() > 0 ? args[0] : "";
+  std::string key = args.size() > 1 ? args[1] : "";
+  std::string value = args.size() > 2 ? args[2] : "";
+  if (app != "--global") {
+    if (int rc = VerifyAppBash(ctx, app)) return rc;
+  }
+  if (key.empty()) return ctx.Fail("No key specified");
+  if (key != "wait-to-retire")
+    return ctx.Fail("Invalid key specified, valid keys include: wait-to-retire");
+  if (value.empty())
+    ctx.Info2Quiet("Unsetting " + key);
+  else
+    ctx.Info2Quiet("Setting " + key + " to " + value);
+  Json& doc = app == "--global" ? ctx.store.Global() : ctx.store.App(app);
+  SetProp(doc, "checks", key, value);
+  if (app == "--global")
+    ctx.store.SaveGlobal();
+  else
+    ctx.store.SaveApp(app);
+  return 0;
 }
 
 // ---- resource ----
@@ -138,17 +162,17 @@ int ResourceSet(Ctx& ctx, const Args& raw, const std::string& kind) {
   Json& a = ctx.store.App(app);
   bool any = false;
   for (const char* r : kResources) any |= pf.Has(r);
+  const std::string noun = kind == "limit" ? "limits" : "reservation";
   if (!any) {
-    ctx.Info2Quiet("resource " + kind + "s " + app + " information [" +
-                   (proc.empty() ? "defaults" : proc) + "]");
-    for (const char* r : kResources) {
-      std::string v = Prop(a, "resource", key_proc + "." + kind + "." + r);
-      ctx.Verbose(std::string(r) + ":" + (v.empty() ? "" : " " + v));
-    }
+    // reportResourceType: "%v: %v", so an unset value leaves a trailing space.
+    ctx.Info2Quiet("resource " + noun + " " + app + " information" +
+                   (proc.empty() ? " [defaults]" : " (" + proc + ")"));
+    for (const char* r : kResources)
+      ctx.Verbose(std::string(r) + ": " + Prop(a, "resource", key_proc + "." + kind + "." + r));
     return 0;
   }
-  ctx.Info2Quiet(std::string("Setting resource ") + (kind == "limit" ? "limits" : "reservation") +
-                 " for " + app + (proc.empty() ? "" : " (" + proc + ")"));
+  ctx.Info2Quiet("Setting resource " + noun + " for " + app +
+                 (proc.empty() ? "" : " (" + proc + ")"));
   if (!a["props"]["resource"].is_object()) a["props"]["resource"] = Json::object();
   for (const char* r : kResources) {
     if (!pf.Has(r)) continue;
@@ -177,19 +201,17 @@ int ResourceClear(Ctx& ctx, const Args& raw, const std::string& kind) {
   std::string app = pf.positional.empty() ? "" : pf.positional[0];
   if (int rc = VerifyApp(ctx, app)) return rc;
   std::string proc = pf.Get("process-type");
-  ctx.Info2Quiet("Clearing resource " + kind + " for " + app +
-                 (proc.empty() ? "" : " (" + proc + ")"));
+  // clearByResourceType: without --process-type every resource property goes (limits and
+  // reservations alike); with one, that process type's keys of this kind.
+  ctx.Info2Quiet("clearing " + app + " " + (kind == "limit" ? "limits" : "reservation") +
+                 (proc.empty() || proc == "_default_" ? "" : " (" + proc + ")"));
   Json& a = ctx.store.App(app);
   if (a.contains("props") && a["props"].contains("resource")) {
     Json& bag = a["props"]["resource"];
-    std::vector<std::string> drop;
-    for (auto it = bag.begin(); it != bag.end(); ++it) {
-      const std::string& k = it.key();
-      bool kind_match = k.find("." + kind + ".") != std::string::npos;
-      bool proc_match = proc.empty() || k.rfind(proc + ".", 0) == 0;
-      if (kind_match && proc_match) drop.push_back(k);
+    for (const char* r : kResources) {
+      if (!proc.empty()) bag.erase(proc + "." + kind + "." + r);
     }
-    for (const auto& k : drop) bag.erase(k);
+    if (proc.empty()) bag = Json::object();
     ctx.store.SaveApp(app);
   }
   return 0;

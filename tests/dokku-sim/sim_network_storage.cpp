@@ -112,18 +112,30 @@ const std::vector<std::string> kNetworkProps = {"attach-post-create",  "attach-p
 
 int NetworkSet(Ctx& ctx, const Args& raw) {
   Args args = WithAppArg(ctx, raw);
+  std::string app = args.size() > 0 ? args[0] : "";
   std::string prop = args.size() > 1 ? args[1] : "";
-  if (prop == "attach-post-create" || prop == "attach-post-deploy" || prop == "initial-network") {
-    for (size_t i = 2; i < args.size(); ++i) {
-      if (!NetworkExists(ctx, args[i]))
-        return ctx.Fail("Invalid network name specified for attach: " + args[i]);
-    }
+  if (app != "--global") {
+    if (int rc = VerifyApp(ctx, app)) return rc;
   }
-  // Several network names are stored comma-joined.
-  Args joined(args.begin(), args.begin() + std::min<size_t>(2, args.size()));
-  if (args.size() > 2) joined.push_back(Join(Args(args.begin() + 2, args.end()), ","));
+  Args set_args(args.begin(), args.begin() + std::min<size_t>(2, args.size()));
+  if (prop == "attach-post-create" || prop == "attach-post-deploy") {
+    // network/subcommands.go CommandSet: host/bridge refused, a network may only be in one of
+    // the two attach lists, several names are stored comma-joined.
+    std::string other = prop == "attach-post-create" ? "attach-post-deploy" : "attach-post-create";
+    Json& doc = app == "--global" ? ctx.store.Global() : ctx.store.App(app);
+    std::string other_value = "," + Prop(doc, "network", other) + ",";
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (args[i] == "host" || args[i] == "bridge")
+        return ctx.Fail("Invalid network name specified for attach: " + args[i]);
+      if (other_value.find("," + args[i] + ",") != std::string::npos)
+        return ctx.Fail("Network name already associated with this app: " + args[i]);
+    }
+    if (args.size() > 2) set_args.push_back(Join(Args(args.begin() + 2, args.end()), ","));
+  } else if (args.size() > 2) {
+    set_args.push_back(args[2]);
+  }
   ctx.flags.has_app = false;  // WithAppArg already applied
-  return PropertySet(ctx, "network", joined, kNetworkProps,
+  return PropertySet(ctx, "network", set_args, kNetworkProps,
                      {"attach-post-create", "attach-post-deploy", "bind-all-interfaces",
                       "initial-network", "tld"});
 }

@@ -195,6 +195,7 @@ int PortsClear(Ctx& ctx, const Args& raw) {
   Args args = WithAppArg(ctx, raw);
   std::string app = args.empty() ? "" : args[0];
   if (int rc = VerifyApp(ctx, app)) return rc;
+  ctx.store.App(app).erase("ports_detected");  // clearPorts drops map-detected too
   WriteMaps(ctx, app, {});
   return 0;
 }
@@ -257,7 +258,7 @@ int ProxyReport(Ctx& ctx, const Args& args) {
 }
 
 int ProxySet(Ctx& ctx, const Args& args) {
-  return PropertySet(ctx, "proxy", args, {"type", "proxy-port", "proxy-ssl-port"},
+  return PropertySet(ctx, "proxy", args, {"disabled", "proxy-port", "proxy-ssl-port", "type"},
                      {"type", "proxy-port", "proxy-ssl-port"});
 }
 

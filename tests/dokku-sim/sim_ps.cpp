@@ -49,8 +49,8 @@ void Deploy(Ctx& ctx, const std::string& name, Json& app) {
     }
   }
   app["containers"] = containers;
+  // ports-set-detected: only map-detected is written; an unset map stays unset.
   app["ports_detected"] = {"http:80:5000"};
-  if (!app.contains("ports")) app["ports"] = {"http:80:5000"};
   ctx.Info1("Deploying " + name + " via the docker-local scheduler...");
   ctx.Info2("Application deployed:");
   if (app.value("vhost_enabled", true))
@@ -164,16 +164,18 @@ int Scale(Ctx& ctx, const Args& args) {
     }
     return 0;
   }
+  ctx.Info1("Scaling " + app + " processes: " + Join(tuples, " "));
   std::map<std::string, long> updates;
   for (const auto& t : tuples) {
     size_t eq = t.find('=');
-    std::string qty = eq == std::string::npos ? "" : t.substr(eq + 1);
-    bool ok = eq != std::string::npos && eq > 0 && !qty.empty() &&
-              qty.find_first_not_of("0123456789") == std::string::npos;
-    if (!ok) return ctx.Fail("Invalid process tuple: " + t);
-    updates[t.substr(0, eq)] = std::atol(qty.c_str());
+    if (eq == std::string::npos) return ctx.Fail("Missing count for process type " + t);
+    std::string proc = t.substr(0, eq);
+    std::string qty = t.substr(eq + 1);
+    size_t digits = (!qty.empty() && (qty[0] == '-' || qty[0] == '+')) ? 1 : 0;
+    if (qty.size() <= digits || qty.find_first_not_of("0123456789", digits) != std::string::npos)
+      return ctx.Fail("Invalid count for process type " + proc);
+    updates.emplace(proc, std::atol(qty.c_str()));  // the first tuple of a type wins
   }
-  ctx.Info1("Scaling " + app + " processes: " + Join(tuples, " "));
   bool changed = false;
   for (const auto& [proc, qty] : updates) {
     auto it = existing.find(proc);
@@ -212,32 +214,44 @@ int DoRebuild(Ctx& ctx, const std::string& app, Json& a) {
   return 0;
 }
 
-int DoStop(Ctx& ctx, const std::string& app, Json& a) {
+int DoRestart(Ctx& ctx, const std::string& app, Json& a) {
   if (!a.value("deployed", false)) {
     ctx.Warn("App " + app + " has not been deployed");
-    return 0;
-  }
-  ctx.Info1("Stopping " + app + " ...");
-  StopApp(a);
-  ctx.store.SaveApp(app);
-  return 0;
-}
-
-int DoStart(Ctx& ctx, const std::string& app, Json& a) {
-  if (!a.value("deployed", false) && !HasSource(a)) {
-    ctx.Warn("App " + app + " has not been deployed");
-    return 0;
-  }
-  if (RunningState(a) == "true") {
-    ctx.Info1("App " + app + " already running");
     return 0;
   }
   Deploy(ctx, app, a);
   return 0;
 }
 
+int DoStop(Ctx& ctx, const std::string& app, Json& a) {
+  if (!a.value("deployed", false)) {
+    ctx.Warn("App " + app + " has not been deployed");
+    return 0;
+  }
+  ctx.Info1Quiet("Stopping " + app);
+  StopApp(a);
+  ctx.store.SaveApp(app);
+  return 0;
+}
+
+int DoStart(Ctx& ctx, const std::string& app, Json& a) {
+  if (!a.value("deployed", false)) {
+    ctx.Warn("App " + app + " has not been deployed");
+    return 0;
+  }
+  std::string state = RunningState(a);
+  if (state == "true") {
+    ctx.Warn("App " + app + " already running");
+    return 0;
+  }
+  ctx.Warn(state == "mixed" ? "App is running in mixed mode, releasing"
+                            : "App has been detected as not running, releasing");
+  Deploy(ctx, app, a);
+  return 0;
+}
+
 int Rebuild(Ctx& ctx, const Args& a) { return ForApps(ctx, "ps:rebuild", a, DoRebuild); }
-int Restart(Ctx& ctx, const Args& a) { return ForApps(ctx, "ps:restart", a, DoRebuild); }
+int Restart(Ctx& ctx, const Args& a) { return ForApps(ctx, "ps:restart", a, DoRestart); }
 int Stop(Ctx& ctx, const Args& a) { return ForApps(ctx, "ps:stop", a, DoStop); }
 int Start(Ctx& ctx, const Args& a) { return ForApps(ctx, "ps:start", a, DoStart); }
 

@@ -56,19 +56,31 @@ int ReportOne(Ctx& ctx, const std::string& app, const std::string& format,
     return ctx.Fail("--format flag cannot be specified when specifying an info flag");
 
   if (format == "json") {
-    std::map<std::string, std::string> data;
+    std::map<std::string, std::string> data;  // values are JSON text
     const std::string prefix = "--" + opt.type + "-";
     for (const auto& [k, v] : values) {
+      if (k.rfind(kRawJsonMarker, 0) == 0) {
+        data[k.substr(1)] = v;
+        continue;
+      }
       std::string legacy = k.substr(2);
       if (k.rfind(prefix, 0) == 0) {
-        data[k.substr(prefix.size())] = v;
-        if (opt.legacy) data[legacy] = v;
+        data[k.substr(prefix.size())] = GoJsonString(v);
+        if (opt.legacy) data[legacy] = GoJsonString(v);
       } else {
-        data[legacy] = v;
+        data[legacy] = GoJsonString(v);
       }
     }
-    ctx.Line(GoJsonObject(data));
+    std::string o = "{";
+    for (const auto& [k, v] : data) o += (o.size() > 1 ? "," : "") + GoJsonString(k) + ":" + v;
+    ctx.Line(o + "}");
     return 0;
+  }
+  for (auto it = values.begin(); it != values.end();) {
+    if (it->first.rfind(kRawJsonMarker, 0) == 0)
+      it = values.erase(it);
+    else
+      ++it;
   }
 
   size_t width = 31;

@@ -370,3 +370,160 @@ TEST_CASE("behaviour: concurrent invocations do not tear state") {
 
 }  // namespace
 }  // namespace dflow::test
+
+namespace dflow::test {
+namespace {
+
+TEST_CASE("behaviour: docker-options report arrays and datastore --link options") {
+  Sim sim;
+  sim.Ok({"apps:create", "web"});
+  CHECK(sim.Run({"docker-options:report", "web", "--format", "json"}).out ==
+        "{\"build\":\"\",\"build-list\":[],\"deploy\":\"\",\"deploy-list\":[],"
+        "\"docker-options-build\":\"\",\"docker-options-deploy\":\"\",\"docker-options-run\":\"\","
+        "\"run\":\"\",\"run-list\":[]}\n");
+  sim.Ok({"redis:create", "cache"});
+  sim.Ok({"redis:link", "cache", "web", "--no-restart"});
+  sim.Ok({"docker-options:add", "web", "deploy", "--shm-size", "256m"});
+  CHECK(sim.Run({"docker-options:report", "web", "--docker-options-deploy"}).out ==
+        "--link dokku.redis.cache:dokku-redis-cache --shm-size 256m\n");
+  Captured two =
+      sim.Run({"docker-options:report", "web", "--docker-options-run", "--docker-options-build"});
+  CHECK(two.exit_code == 1);
+  CHECK(two.err == " !     docker-options:report command allows only a single flag\n");
+  sim.Ok({"redis:unlink", "cache", "web", "--no-restart"});
+  CHECK(sim.Run({"docker-options:report", "web", "--docker-options-deploy"}).out ==
+        "--shm-size 256m\n");
+  CHECK(sim.Run({"docker-options:report", "web", "--docker-options-build"}).out == "\n");
+}
+
+}  // namespace
+}  // namespace dflow::test
+
+namespace dflow::test {
+namespace {
+
+TEST_CASE("behaviour: letsencrypt report (jq key order, global filter, bash quirks)") {
+  Sim sim;
+  Captured none = sim.Run({"letsencrypt:report", "--global", "--format", "json"});
+  CHECK(none.exit_code == 1);
+  CHECK(none.err == " !     You haven't deployed any applications yet\n");
+  sim.Ok({"apps:create", "web"});
+  CHECK(sim.Run({"letsencrypt:set", "--global", "email", "ops@example.com"}).out ==
+        "=====> Setting email to ops@example.com\n");
+  CHECK(sim.Run({"letsencrypt:report", "--global", "--format", "json"}).out ==
+        "{\"global-dns-provider\":\"\",\"global-email\":\"ops@example.com\",\"global-graceperiod\":"
+        "\"\",\"global-lego-args\":\"\",\"global-lego-docker-options\":\"\",\"global-server\":\"\"}"
+        "\n");
+  CHECK(sim.Run({"letsencrypt:report", "web", "--letsencrypt-computed-email"}).out ==
+        "ops@example.com\n");
+  Captured empty = sim.Run({"letsencrypt:report", "web", "--letsencrypt-email"});
+  CHECK(empty.exit_code == 1);
+  CHECK(empty.err == " !     not deployed\n");
+  sim.Ok({"letsencrypt:enable", "web"});
+  CHECK(sim.Run({"letsencrypt:active", "web"}).out == "true\n");
+}
+
+}  // namespace
+}  // namespace dflow::test
+
+namespace dflow::test {
+namespace {
+
+TEST_CASE("behaviour: every report gives one JSON object per app with its documented keys") {
+  Sim sim;
+  sim.Ok({"apps:create", "a"});
+  sim.Ok({"apps:create", "b"});
+  sim.Ok({"git:sync", "--build", "b", "https://example.com/r.git", "main"});
+  sim.Ok({"builder:set", "b", "selected", "dockerfile"});
+  sim.Ok({"network:create", "backend"});
+  sim.Ok({"network:set", "b", "attach-post-deploy", "backend"});
+  sim.Ok({"storage:mount", "b", "/srv/data:/data"});
+  const std::map<std::string, std::vector<std::string>> expected = {
+      {"apps:report", {"created-at", "deploy-source", "deploy-source-metadata", "locked"}},
+      {"builder:report", {"selected", "computed-selected", "detected", "builder-selected"}},
+      {"builds:report", {"build-status", "build-id", "build-source", "build-exit-code"}},
+      {"checks:report", {"disabled-list", "skipped-list", "computed-wait-to-retire"}},
+      {"docker-options:report", {"build", "deploy-list", "run"}},
+      {"domains:report", {"app-vhosts", "app-enabled", "global-vhosts"}},
+      {"git:report", {"sha", "deploy-branch", "computed-deploy-branch", "source-image"}},
+      {"network:report", {"attach-post-deploy", "computed-tld", "web-listeners"}},
+      {"ports:report", {"map", "map-json", "map-detected"}},
+      {"proxy:report", {"type", "computed-type", "enabled"}},
+      {"ps:report", {"deployed", "running", "processes", "restart-policy"}},
+      {"storage:report", {"deploy-mounts", "run-mounts", "attachment.1.container-path"}},
+  };
+  for (const auto& [report, keys] : expected) {
+    INFO(report);
+    Captured c = sim.Run({report, "--format", "json"});
+    REQUIRE(c.exit_code == 0);
+    std::istringstream lines(c.out);
+    std::string first, second, extra;
+    REQUIRE(std::getline(lines, first));
+    REQUIRE(std::getline(lines, second));
+    CHECK(!std::getline(lines, extra));
+    auto b = nlohmann::json::parse(second);
+    for (const auto& key : keys) CHECK(b.contains(key));
+  }
+  auto b_net = nlohmann::json::parse(sim.Run({"network:report", "b", "--format", "json"}).out);
+  CHECK(b_net["attach-post-deploy"] == "backend");
+  CHECK(b_net["web-listeners"] == "172.17.0.2:5000");
+  CHECK(sim.Run({"builder:report", "b", "--builder-computed-selected"}).out == "dockerfile\n");
+  auto b_build = nlohmann::json::parse(sim.Run({"builds:report", "b", "--format", "json"}).out);
+  CHECK(b_build["build-status"] == "succeeded");
+  CHECK(b_build["build-source"] == "git-sync");
+  Captured bad_net = sim.Run({"network:set", "b", "attach-post-deploy", "host"});
+  CHECK(bad_net.exit_code == 1);
+  CHECK(bad_net.err == " !     Invalid network name specified for attach: host\n");
+  Captured twice = sim.Run({"network:set", "b", "attach-post-create", "backend"});
+  CHECK(twice.err == " !     Network name already associated with this app: backend\n");
+  Captured bad_prop = sim.Run({"builder:set", "b", "nope", "x"});
+  CHECK(bad_prop.err ==
+        " !     Invalid property specified, valid properties include: build-dir, detected, "
+        "selected, skip-cleanup\n");
+}
+
+}  // namespace
+}  // namespace dflow::test
+
+namespace dflow::test {
+namespace {
+
+TEST_CASE("behaviour: datastore link restarts like config:set; info layout") {
+  Sim sim;
+  sim.Ok({"apps:create", "web"});
+  sim.Ok({"git:sync", "--build", "web", "https://example.com/r.git"});
+  sim.Ok({"postgres:create", "db"});
+  CHECK(sim.Run({"postgres:info", "db", "--links"}).out == "-\n");
+  Captured link = sim.Run({"postgres:link", "db", "web"});
+  CHECK(link.out.rfind("-----> Setting config vars\n       DATABASE_URL:  postgres://", 0) == 0);
+  CHECK(link.out.find("-----> Restarting app web\n") != std::string::npos);
+  CHECK(DeployCount(sim, "web") == 2);
+  CHECK(sim.Run({"postgres:info", "db", "--links"}).out == "web \n");
+  Captured info = sim.Run({"postgres:info", "db"});
+  CHECK(info.out.find("=====> db postgres service information\n") == 0);
+  CHECK(info.out.find("\n       Status               running                  \n") !=
+        std::string::npos);
+  Captured bad = sim.Run({"postgres:info", "db", "--nope"});
+  CHECK(bad.err.rfind(" !     Invalid flag passed, valid flags: --config-dir --config-options",
+                      0) == 0);
+  Captured unlink = sim.Run({"--quiet", "postgres:unlink", "db", "web", "--no-restart"});
+  CHECK(unlink.out == "       Skipping restart of linked app\n");
+  CHECK(DeployCount(sim, "web") == 2);
+  Captured again = sim.Run({"postgres:unlink", "db", "web"});
+  CHECK(again.exit_code == 1);
+  CHECK(again.err == " !     Not linked to app web\n");
+  Captured prompt = sim.Run({"postgres:destroy", "db"}, "wrong\n");
+  CHECK(prompt.exit_code == 1);
+  CHECK(prompt.out == "\n");
+  CHECK(prompt.err ==
+        " !     WARNING: Potentially Destructive Action\n !     This command will destroy db "
+        "Postgres service.\n !     To proceed, type \"db\"\n !     Confirmation did not match db. "
+        "Aborted.\n");
+  Captured destroyed = sim.Run({"postgres:destroy", "db"}, "db\n");
+  CHECK(destroyed.exit_code == 0);
+  CHECK(destroyed.out ==
+        "\n=====> Deleting db\n       Removing data\n=====> Postgres container deleted: db\n");
+}
+
+}  // namespace
+}  // namespace dflow::test

@@ -214,7 +214,19 @@ TEST_CASE("samples: resource limit set, clear and show") {
   sim.Ok({"resource:limit", "--cpu", "100", "node-js-app"});
   ExpectStdout(sim, "resource-limit-clear-one");
   sim.Ok({"resource:limit", "--memory-swap", "100", "--network", "100", "node-js-app"});
-  ExpectStdout(sim, "resource-limit-show");
+  // The docs sample lost the trailing space that reportResourceType prints after "key:" for
+  // an unset value ("%v: %v"); compare with trailing spaces stripped, and check them apart.
+  Sample s = LoadSample("resource-limit-show");
+  Captured c = sim.Run(SampleArgs(s));
+  CHECK(c.exit_code == 0);
+  std::string stripped;
+  std::istringstream lines(c.out);
+  for (std::string line; std::getline(lines, line);) {
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    stripped += line + "\n";
+  }
+  CHECK(stripped == s.body);
+  CHECK(c.out.find("       cpu: \n") != std::string::npos);
 }
 
 TEST_CASE("samples: storage list and unmount error") {
