@@ -32,23 +32,23 @@ struct ObservedApp {
   std::string source_image;            // git:report source-image
 
   bool deployed = false;
-  std::string running;               // "true" | "false" | "mixed" | ""
-  int process_count = 0;             // containers, -1 when Dokku could not tell
-  std::map<std::string, int> scale;  // ps:scale: process type -> desired count
+  std::string running;                                // "true" | "false" | "mixed" | ""
+  int process_count = 0;                              // containers, -1 when Dokku could not tell
+  std::map<std::string, int> scale;                   // ps:scale: process type -> desired count
   std::map<std::string, std::string> process_status;  // "web.1" -> "running", "exited", ...
 
   std::vector<std::string> checks_disabled;  // process types, "_all_", sorted
   std::vector<std::string> checks_skipped;
   std::map<std::string, std::string> resources;  // "_default_.limit.memory" -> "512m"
-  std::vector<std::string> storage;   // "host:container" bind mounts, sorted
-  std::vector<std::string> networks;  // attach-post-deploy networks, sorted
-  std::vector<std::string> linked_datastores;  // "postgres/<svc>", "redis/<svc>", sorted
-  std::string last_build_status;  // builds:report build-status, "" if none
+  std::vector<std::string> storage;              // "host:container" bind mounts, sorted
+  std::vector<std::string> networks;             // attach-post-deploy networks, sorted
+  std::vector<std::string> linked_datastores;    // "postgres/<svc>", "redis/<svc>", sorted
+  std::string last_build_status;                 // builds:report build-status, "" if none
 };
 
 struct ObservedDatastore {
   std::string name;
-  std::string engine;  // postgres | redis
+  std::string engine;                    // postgres | redis
   std::vector<std::string> linked_apps;  // sorted
 };
 
@@ -65,8 +65,8 @@ struct ObservedNode {
   // traefik:report --global: each raw global-<prop> key with "global-" removed
   // ("letsencrypt-email" -> "ops@example.com"); empty when traefik-vhosts is not enabled.
   std::map<std::string, std::string> traefik_global;
-  std::vector<ObservedApp> apps;                      // sorted by name
-  std::vector<ObservedDatastore> datastores;          // sorted by engine, name
+  std::vector<ObservedApp> apps;              // sorted by name
+  std::vector<ObservedDatastore> datastores;  // sorted by engine, name
 
   // How the observation went (not node state; diff ignores them).
   int invocations = 0;  // dokku commands run, over all attempts
