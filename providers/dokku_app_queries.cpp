@@ -1,7 +1,6 @@
 #include "providers/dokku_app_queries.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "providers/dokku_report.h"

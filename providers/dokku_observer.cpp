@@ -1,8 +1,11 @@
 #include "providers/dokku_observer.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <map>
+#include <string>
 #include <tuple>
+#include <vector>
 
 #include "providers/dokku_app_queries.h"
 #include "providers/dokku_app_reports.h"
@@ -58,7 +61,7 @@ class Observation {
 
   Status Race(const std::string& why) {
     race_ = true;
-    return Status(Code::kUnavailable, "the app list changed during the observation: " + why);
+    return Status(Code::kUnavailable, "the node changed during the observation: " + why);
   }
 
   // A non-zero exit; exit 20 (an app vanished) means the app list changed.
@@ -201,7 +204,7 @@ class Observation {
     std::size_t per_app = PerAppCommands("").size();
     for (std::size_t i = 0; i < names_.size(); ++i) {
       std::size_t first = 1 + i * per_app;
-      Status s = ReadAppQueries(node_.apps[i], &argvs[first], &(*out)[first]);
+      Status s = ReadAppQueries(node_.apps[i], &argvs[first], &(*out)[first], per_app);
       if (!s.ok()) return s;
     }
     std::size_t next = 1 + names_.size() * per_app;
@@ -222,8 +225,10 @@ class Observation {
     return Status::Ok();
   }
 
-  Status ReadAppQueries(ObservedApp& app, const Argv* argvs, const ExecResult* out) {
-    for (int i = 0; i < (options_.include_builds ? 4 : 3); ++i) {
+  // `argvs` and `out` hold the `count` PerAppCommands of `app` and their results.
+  Status ReadAppQueries(ObservedApp& app, const Argv* argvs, const ExecResult* out,
+                        std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) {
       if (Status s = Exit(argvs[i], out[i]); !s.ok()) return s;
     }
     Result<std::map<std::string, std::string>> config = ParseConfigExport(argvs[0], out[0].out);
@@ -246,7 +251,12 @@ class Observation {
   }
 
   Status ReadLinks(ObservedDatastore& store, const Argv& argv, const ExecResult& result) {
-    if (Status s = CheckExit(argv, result); !s.ok()) return s;
+    if (Status s = CheckExit(argv, result); !s.ok()) {
+      // "Postgres service <svc> does not exist": destroyed since <engine>:list.
+      bool vanished =
+          result.err.find(" service " + store.name + " does not exist") != std::string::npos;
+      return vanished ? Race(s.message()) : s;
+    }
     Result<std::vector<std::string>> apps = ParseServiceLinks(argv, result.out);
     if (!apps.ok()) return apps.status();
     store.linked_apps = std::move(apps).value();

@@ -26,8 +26,10 @@ struct ObserveOptions {
   std::string node;  // copied into ObservedNode::node
   ExecOptions exec;  // for every invocation
   // All-app reports carry no app name and are paired by position with apps:list. When the
-  // app list changes during an observation (an app created or destroyed meanwhile), the
-  // observation starts again, at most this many times in all.
+  // app list changes during an observation (an app created or destroyed meanwhile, seen as
+  // a report count that differs, a second apps:list that differs, or exit 20) or a
+  // datastore service vanishes, the observation starts again, at most this many times in
+  // all.
   int max_attempts = 3;
   bool include_builds = false;  // fills ObservedApp::last_build_status (one call per app)
 };
@@ -38,7 +40,8 @@ struct ObserveOptions {
 //   newer";
 // - a command that exits non-zero, or output of a shape Dokku does not print: kFailed naming
 //   the command and quoting the offending line (never a config value);
-// - the app list still changing after max_attempts: kUnavailable.
+// - the node still changing after max_attempts: kUnavailable "gave up after <n> attempts:
+//   the node changed during the observation: <what>".
 // Every error message starts with "<transport.Describe()>: ". Thread-safe as the transport.
 Result<ObservedNode> ObserveNode(Transport& transport, const ObserveOptions& options);
 

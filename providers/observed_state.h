@@ -65,8 +65,8 @@ struct ObservedNode {
   // traefik:report --global: each raw global-<prop> key with "global-" removed
   // ("letsencrypt-email" -> "ops@example.com"); empty when traefik-vhosts is not enabled.
   std::map<std::string, std::string> traefik_global;
-  std::vector<ObservedApp> apps;                      // sorted by name
-  std::vector<ObservedDatastore> datastores;          // sorted by engine, name
+  std::vector<ObservedApp> apps;              // sorted by name
+  std::vector<ObservedDatastore> datastores;  // sorted by engine, name
 
   // How the observation went (not node state; diff ignores them).
   int invocations = 0;  // dokku commands run, over all attempts

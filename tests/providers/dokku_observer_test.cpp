@@ -291,6 +291,28 @@ TEST_CASE("observe: an app destroyed before its config is read restarts the obse
   CheckSameState(*node, ExpectedTwoAppNode());
 }
 
+TEST_CASE("observe: a datastore destroyed meanwhile restarts the observation") {
+  FakeDokku dokku;
+  TwoAppNode(dokku);
+  dokku.Set(kLinks, "", 1, " !     Postgres service courses_db does not exist\n");
+  dokku.On(kLinks, "node-js-app \n");
+  Result<ObservedNode> node = ObserveNode(dokku, Options());
+  REQUIRE_MESSAGE(node.ok(), node.status().ToString());
+  CHECK(node->attempts == 2);
+  CheckSameState(*node, ExpectedTwoAppNode());
+}
+
+TEST_CASE("observe: another datastore info failure is an error") {
+  FakeDokku dokku;
+  TwoAppNode(dokku);
+  dokku.Set(kLinks, "", 1, " !     Service container does not exist\n");
+  Result<ObservedNode> node = ObserveNode(dokku, Options());
+  CHECK(node.status().code() == Code::kFailed);
+  CHECK(node.status().message() ==
+        "fake: dokku --quiet postgres:info courses_db --links: exit 1:  !     Service container "
+        "does not exist");
+}
+
 TEST_CASE("observe: an app list that keeps changing gives up after max_attempts") {
   FakeDokku dokku;
   TwoAppNode(dokku);
@@ -299,7 +321,7 @@ TEST_CASE("observe: an app list that keeps changing gives up after max_attempts"
   Result<ObservedNode> node = ObserveNode(dokku, Options());
   CHECK(node.status().code() == Code::kUnavailable);
   CHECK(node.status().message() ==
-        "fake: gave up after 3 attempts: the app list changed during the observation: dokku "
+        "fake: gave up after 3 attempts: the node changed during the observation: dokku "
         "--quiet ps:report --format json gave 1 reports for 2 apps");
   CHECK(dokku.batches() == std::vector<std::size_t>{3, 12, 3, 12, 3, 12});
 }

@@ -21,6 +21,7 @@ TEST_CASE("dokku version: a source install prints git describe output") {
 
 TEST_CASE("dokku version: an epoch prefix is skipped") {
   CHECK(Parse("dokku version 1700000000:0.38.22\n") == DokkuVersion{0, 38, 22});
+  CHECK(Parse("dokku version 1:v0.38.23") == DokkuVersion{0, 38, 23});
 }
 
 TEST_CASE("dokku version: other output is refused, quoting the first line") {
@@ -32,6 +33,9 @@ TEST_CASE("dokku version: other output is refused, quoting the first line") {
   CHECK_FALSE(ParseDokkuVersion("").ok());
   CHECK_FALSE(ParseDokkuVersion("dokku version 0.38\n").ok());
   CHECK_FALSE(ParseDokkuVersion("Dokku version 0.38.27\n").ok());
+  CHECK_FALSE(ParseDokkuVersion("dokku version -1.38.27\n").ok());
+  CHECK_FALSE(ParseDokkuVersion("dokku version 0.-38.27\n").ok());
+  CHECK_FALSE(ParseDokkuVersion("dokku version 0.38.99999999999\n").ok());
   CHECK_FALSE(ParseDokkuVersion("dokku version 0.38.27\nsomething else\n").ok());
 }
 
