@@ -6,6 +6,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "reconciler/http_server.h"
@@ -354,6 +355,23 @@ TEST_CASE("an unreachable forge is unavailable") {
   CHECK(status.code() == Code::kUnavailable);
   CHECK(status.message() == std::string("github: POST /repos/acme/shop/statuses/") + kSha +
                                 ": Couldn't connect to server");
+}
+
+TEST_CASE("a forge that does not answer in time gives kTimeout") {
+  auto server = HttpServer::Start({}, [](const HttpRequest&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    return HttpResponse{};
+  });
+  REQUIRE(server.ok());
+  ForgeOptions options;
+  options.api_base_url = "http://127.0.0.1:" + std::to_string((*server)->port());
+  options.repo = "acme/shop";
+  options.token = kToken;
+  options.timeout = std::chrono::seconds(1);
+  Status status = SetCommitStatus(options, kSha, "dflow", CommitState::kSuccess, "", "");
+  CHECK(status.code() == Code::kTimeout);
+  CHECK(status.message() == std::string("github: POST /repos/acme/shop/statuses/") + kSha +
+                                ": no complete answer within 1s");
 }
 
 TEST_CASE("bad options are refused before any request") {

@@ -45,7 +45,9 @@ std::vector<std::string> ChromiumArgs(const std::filesystem::path& profile) {
           "--user-data-dir=" + profile.string()};
 }
 
-test::Image Screenshot(const std::string& svg, int width, int height) {
+// Renders `svg` in a width x height window; with `save_as` set, keeps a copy of the PNG there.
+test::Image Screenshot(const std::string& svg, int width, int height,
+                       const std::filesystem::path& save_as = {}) {
   test::ScopedTempDir dir;
   test::WriteFile(dir.path() / "badge.svg", svg);
   test::WriteFile(dir.path() / "page.html",
@@ -60,9 +62,9 @@ test::Image Screenshot(const std::string& svg, int width, int height) {
   std::string error;
   test::Image image = test::DecodePng(test::ReadFile(dir.path() / "shot.png"), &error);
   REQUIRE_MESSAGE(image.width > 0, error);
-  if (const char* docs = std::getenv("DFLOW_BADGE_DOCS_DIR")) {
-    std::filesystem::create_directories(docs);
-    std::filesystem::copy_file(dir.path() / "shot.png", std::filesystem::path(docs) / "current.png",
+  if (!save_as.empty()) {
+    std::filesystem::create_directories(save_as.parent_path());
+    std::filesystem::copy_file(dir.path() / "shot.png", save_as,
                                std::filesystem::copy_options::overwrite_existing);
   }
   return image;
@@ -154,12 +156,28 @@ TEST_CASE("chromium renders each state's badge at its declared size with the tex
     CHECK(HasInk(image, 3, label_width - 3, label));
     if (const char* docs = std::getenv("DFLOW_BADGE_DOCS_DIR")) {
       // Keep the badge only, without the white margin.
-      test::Image badge_only = Screenshot(svg, width, 20);
-      CHECK(badge_only.width == width);
-      std::filesystem::rename(std::filesystem::path(docs) / "current.png",
-                              std::filesystem::path(docs) / (c.file + ".png"));
+      auto file = std::filesystem::path(docs) / (c.file + ".png");
+      CHECK(Screenshot(svg, width, 20, file).width == width);
     }
   }
+}
+
+TEST_CASE("the pixel checks catch text that overflows its box" * doctest::skip(NoChromium())) {
+  BadgeSpec spec;
+  spec.label = "web";
+  spec.message = "out of sync";
+  spec.color = "yellow";
+  std::string svg = RenderBadgeSvg(spec);
+  int width = SvgWidth(svg);
+  // Stretch the message text 30px wider than its box: it now spills into the padding.
+  int text = static_cast<int>(std::ceil(BadgeTextWidth(spec.message))) | 1;
+  std::string fitted = "textLength=\"" + std::to_string(text * 10) + "\"";
+  std::string stretched = "textLength=\"" + std::to_string(text * 10 + 300) + "\"";
+  REQUIRE(svg.find(fitted) != std::string::npos);
+  std::string broken = std::regex_replace(svg, std::regex(fitted), stretched);
+  test::Image image = Screenshot(broken, width + 10, 20);
+  test::Rgb background = Hex(ResolveBadgeColor(spec.color));
+  CHECK_FALSE(ColumnsAreBackground(image, width - 3, width, background));
 }
 
 // Measures text in Chromium (no textLength) and returns the widths in pixels, in order.
