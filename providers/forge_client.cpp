@@ -329,6 +329,12 @@ std::string WithPage(const std::string& url, const std::string& page) {
   return url.substr(0, at + 5) + page + (end == std::string::npos ? "" : url.substr(end));
 }
 
+bool IsPageNumber(const std::string& text) {
+  return !text.empty() && text.size() <= 9 && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  });
+}
+
 struct Comment {
   long long id = 0;
   std::string body;
@@ -356,7 +362,7 @@ Result<std::optional<Comment>> FindMarkedComment(const Client& client, const For
       }
     }
     std::string next = NextLink(reply.link);
-    if (next.empty() && !reply.next_page.empty()) next = WithPage(url, reply.next_page);
+    if (next.empty() && IsPageNumber(reply.next_page)) next = WithPage(url, reply.next_page);
     if (next.empty()) return std::optional<Comment>();
     if (next.rfind(client.Root() + "/", 0) != 0) {
       return Status(Code::kFailed, std::string(ForgeKindName(options.kind)) +
