@@ -104,4 +104,19 @@ const std::string* ResolveSecretValue(const SecretValues& secrets, const std::st
   return nullptr;
 }
 
+SecretValues ResolveAppSecrets(const DesiredState& desired, const SecretValues& file_values) {
+  SecretValues resolved;
+  for (const NodeDesiredState& node : desired.nodes) {
+    for (const AppSpec& app : node.apps) {
+      auto& values = resolved[app.name];
+      for (const std::string& key : app.secret_keys) {
+        const std::string* value =
+            ResolveSecretValue(file_values, app.environment, app.application, app.service, key);
+        if (value != nullptr) values[key] = *value;
+      }
+    }
+  }
+  return resolved;
+}
+
 }  // namespace dflow

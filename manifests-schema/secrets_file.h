@@ -31,4 +31,8 @@ const std::string* ResolveSecretValue(const SecretValues& secrets, const std::st
                                       const std::string& application, const std::string& service,
                                       const std::string& key);
 
+// The secret values each Dokku app of `desired` gets, keyed by app name then key: the form
+// planning and applying use. Keys without a value are left out (validation reports them).
+SecretValues ResolveAppSecrets(const DesiredState& desired, const SecretValues& file_values);
+
 }  // namespace dflow

@@ -95,7 +95,7 @@ Status AddConfigPair(const Action& action, const ConfigEntry& entry, const Secre
     out.words.push_back(entry.key + "=***");
     return Status::Ok();
   }
-  auto env = secrets.find(action.environment);
+  auto env = secrets.find(action.app);
   const std::string* value = nullptr;
   if (env != secrets.end()) {
     auto it = env->second.find(entry.key);
@@ -103,7 +103,8 @@ Status AddConfigPair(const Action& action, const ConfigEntry& entry, const Secre
   }
   if (value == nullptr) {
     return Status(Code::kNotFound,
-                  "secret " + entry.key + " has no value for environment " + action.environment);
+                  "secret " + entry.key + " has no value for app " + action.app + " (environment " +
+                      action.environment + ")");
   }
   if (Sha256Hex(*value) != entry.value_sha256) {
     return Status(Code::kFailed,

@@ -27,6 +27,7 @@ struct RenderedCommand {
 // (`apps:destroy <app> --force`, `<engine>:destroy <svc> -f`), lists with the replacing
 // forms (domains:set, ports:set, network:set), and a cleared property leaves its value out
 // instead of sending an empty word.
+// `secrets` is keyed by Dokku app name (ResolveAppSecrets() in secrets_file.h).
 // Errors: kNotFound when a secret has no value in `secrets` (looked up by the action's
 // environment), kFailed when a secret's value no longer matches the hash the plan was made
 // with, kInvalidArgument when the payload cannot form a valid command (bad config key,

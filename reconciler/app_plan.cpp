@@ -136,7 +136,7 @@ class AppPlanner {
 
   void PlanSecrets(std::map<std::string, ConfigEntry>& sets, Strings& reasons) {
     if (spec_.secret_keys.empty()) return;
-    const auto& values = context_.options->secrets.at(spec_.environment);
+    const auto& values = context_.options->secrets.at(spec_.name);
     for (const auto& key : spec_.secret_keys) {
       const std::string hash = Sha256Hex(values.at(key));
       if (HasConfig(live_, key) && Sha256Hex(ConfigValue(live_, key)) == hash) continue;

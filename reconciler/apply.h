@@ -63,7 +63,9 @@ struct ActionEvent {
 struct ApplyOptions {
   bool dry_run = false;
   std::size_t max_parallel_nodes = 8;
-  SecretValues secrets;  // values for the secret config entries (checked against the plan)
+  // Values for the secret config entries, per Dokku app name (ResolveAppSecrets()); checked
+  // against the hashes in the plan.
+  SecretValues secrets;
   ExecOptions exec;      // per command
   // Asked before each action; when it returns true the remaining actions are skipped (the
   // controller stopping on SIGTERM finishes the action in flight, then stops).

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <iostream>
 
+#include "manifests-schema/secrets_file.h"
+
 namespace dflow::cli {
 namespace {
 
@@ -46,7 +48,7 @@ std::optional<PlannedFleet> PlanFleet(const PlanArgs& args) {
 
   PlannedFleet planned;
   planned.options = PlanOptionsFor(desired);
-  if (loaded->secrets) planned.options.secrets = *loaded->secrets;
+  if (loaded->secrets) planned.options.secrets = ResolveAppSecrets(desired, *loaded->secrets);
   planned.options.allow_mass_delete = args.allow_mass_delete;
   planned.options.allow_datastore_destroy = args.allow_datastore_destroy;
   SshCredentials credentials = args.credentials;

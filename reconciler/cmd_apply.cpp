@@ -69,7 +69,7 @@ int Run(const ApplyCommandArgs& args) {
   ApplyOptions options;
   options.dry_run = args.dry_run;
   options.max_parallel_nodes = static_cast<std::size_t>(args.plan.parallel);
-  if (planned->repo.secrets) options.secrets = *planned->repo.secrets;
+  options.secrets = planned->options.secrets;
   options.on_progress = PrintProgress;
   ApplyResult result = ApplyPlans(plans, transports, options);
   std::cout << result.Summary() << "\n";

@@ -372,7 +372,7 @@ class ControllerImpl final : public Controller {
     input.plan_options = PlanOptionsFor(*applied.desired);
     input.plan_options.allow_mass_delete = c.allow_mass_delete;
     input.plan_options.max_delete_share = c.max_delete_share;
-    input.secrets = Secrets();
+    input.secrets = ResolveAppSecrets(*applied.desired, Secrets());
     input.plan_options.secrets = input.secrets;
     input.exec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.command_timeout);
     input.should_stop = [this] { return stopping_.load(); };

@@ -110,7 +110,7 @@ void PlanDatastoreCreates(const NodeDesiredState& desired, const ObservedNode& o
 }
 
 std::string MissingSecret(const AppSpec& app, const PlanOptions& options) {
-  auto env = options.secrets.find(app.environment);
+  auto env = options.secrets.find(app.name);
   for (const auto& key : app.secret_keys) {
     if (env == options.secrets.end() || !env->second.contains(key)) return key;
   }
@@ -334,7 +334,7 @@ std::string AppSpecDigest(const AppSpec& app, const SecretValues& secrets) {
   j["owner"] = app.environment + "/" + app.application + "/" + app.service;
   j["config"] = app.config;
   nlohmann::json secret_hashes = nlohmann::json::object();
-  auto env = secrets.find(app.environment);
+  auto env = secrets.find(app.name);
   for (const auto& key : app.secret_keys) {
     const bool known = env != secrets.end() && env->second.contains(key);
     secret_hashes[key] = known ? Sha256Hex(env->second.at(key)) : "";

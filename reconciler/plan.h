@@ -24,7 +24,9 @@ struct PlanOptions {
   // Per environment name; an environment not listed gets the defaults above (so an app of an
   // environment removed from the repo is never pruned).
   std::map<std::string, EnvironmentPolicy> environments;
-  SecretValues secrets;  // environment -> key -> value; only hashes reach the plan
+  // Dokku app name -> key -> value, as ResolveAppSecrets() (secrets_file.h) makes it; only
+  // hashes reach the plan.
+  SecretValues secrets;
   // "<git url>#<ref>" -> full commit sha the ref resolves to now (e.g. from ls-remote).
   // With it a moved branch is redeployed; without it see docs/plan.md "Deploys".
   std::map<std::string, std::string> resolved_refs;

@@ -313,6 +313,18 @@ int TraefikSet(Ctx& ctx, const Args& raw) {
   return 0;
 }
 
+// traefik:start / traefik:stop run `docker compose up/down` on a real host. The running state
+// is the internal property proxy-status (started|stopped), not shown by traefik:report (§3.7).
+int TraefikStartStop(Ctx& ctx, bool start) {
+  ctx.Info1Quiet(start ? "Starting traefik" : "Stopping traefik");
+  ctx.store.Global()["traefik_proxy_status"] = start ? "started" : "stopped";
+  ctx.store.SaveGlobal();
+  return 0;
+}
+
+int TraefikStart(Ctx& ctx, const Args&) { return TraefikStartStop(ctx, true); }
+int TraefikStop(Ctx& ctx, const Args&) { return TraefikStartStop(ctx, false); }
+
 }  // namespace
 
 void RegisterMisc(std::vector<Command>& c) {
@@ -328,6 +340,8 @@ void RegisterMisc(std::vector<Command>& c) {
   c.push_back({"resource:reserve-clear", ResourceReserveClear, true});
   c.push_back({"traefik:report", TraefikReport, false});
   c.push_back({"traefik:set", TraefikSet, true});
+  c.push_back({"traefik:start", TraefikStart, true});
+  c.push_back({"traefik:stop", TraefikStop, true});
 }
 
 }  // namespace dokku_sim

@@ -62,7 +62,7 @@ TEST_CASE("a secret is looked up at render time, checked against the plan, and m
   Action action = AppAction(ActionKind::kSetConfig);
   action.config = {{"API_TOKEN", "", true, Sha256Hex("s3cr3t-token")}, {"MODE", "on", false, ""}};
   SecretValues secrets;
-  secrets["production"]["API_TOKEN"] = "s3cr3t-token";
+  secrets["shop-web"]["API_TOKEN"] = "s3cr3t-token";
   Result<RenderedCommand> rendered = RenderDokkuCommand(action, secrets);
   REQUIRE(rendered.ok());
   CHECK(rendered->argv == Words{"--quiet", "config:set", "--encoded", "--no-restart", "shop-web",
@@ -71,12 +71,12 @@ TEST_CASE("a secret is looked up at render time, checked against the plan, and m
   CHECK(DisplayDokkuCommand(action) ==
         "dokku config:set --no-restart shop-web API_TOKEN=*** MODE=on");
 
-  secrets["production"]["API_TOKEN"] = "changed";
+  secrets["shop-web"]["API_TOKEN"] = "changed";
   CHECK(Error(action, secrets) ==
         "Failed: secret API_TOKEN changed since the plan was made; plan again");
-  secrets["production"].clear();
+  secrets["shop-web"].clear();
   CHECK(Error(action, secrets) ==
-        "NotFound: secret API_TOKEN has no value for environment production");
+        "NotFound: secret API_TOKEN has no value for app shop-web (environment production)");
 }
 
 TEST_CASE("an invalid config key is refused") {

@@ -244,7 +244,7 @@ TEST_CASE("secret values reach the argv but not the results") {
   config.config = {{"API_TOKEN", "", true, Sha256Hex("s3cr3t-token")}};
   plan.actions = {config};
   ApplyOptions options;
-  options.secrets["production"]["API_TOKEN"] = "s3cr3t-token";
+  options.secrets["alpha"]["API_TOKEN"] = "s3cr3t-token";
   transport.Script("--quiet config:set --encoded --no-restart alpha API_TOKEN=czNjcjN0LXRva2Vu",
                    ExecResult{1, "", "bad pair API_TOKEN=czNjcjN0LXRva2Vu (s3cr3t-token)"});
   const ApplyResult result = ApplyPlans({plan}, {{"n1", &transport}}, options);
@@ -262,7 +262,7 @@ TEST_CASE("an app with a secret that changed since the plan runs none of its act
   config.config = {{"API_TOKEN", "", true, Sha256Hex("old-value")}};
   plan.actions.insert(plan.actions.begin() + 2, config);
   ApplyOptions options;
-  options.secrets["production"]["API_TOKEN"] = "new-value";
+  options.secrets["alpha"]["API_TOKEN"] = "new-value";
   const ApplyResult result = ApplyPlans({plan}, {{"n1", &transport}}, options);
   CHECK(transport.Calls() == Words{"--quiet postgres:create db", "--quiet apps:create beta",
                                    "--quiet domains:set beta beta.example.com",

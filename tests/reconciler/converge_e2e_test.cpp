@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "manifests-schema/secrets_file.h"
 #include "providers/dokku_observer.h"
 #include "reconciler/apply.h"
 #include "reconciler/fleet.h"
@@ -33,7 +34,7 @@ int Changes(const std::vector<NodeOutcome>& outcomes) {
 std::vector<NodeOutcome> Plan(const DesiredState& desired, Fleet& fleet,
                               const test::FleetRig& rig) {
   PlanOptions options = PlanOptionsFor(desired);
-  options.secrets = rig.secrets();
+  options.secrets = ResolveAppSecrets(desired, rig.secrets());
   return ObserveAndPlan(desired, fleet, options, {}, 8);
 }
 
@@ -158,7 +159,7 @@ TEST_CASE("a node that is down fails alone while the others converge") {
   auto fleet = rig.MakeFleet();
   rig.node("prod-2").Kill();
   PlanOptions options = PlanOptionsFor(desired);
-  options.secrets = rig.secrets();
+  options.secrets = ResolveAppSecrets(desired, rig.secrets());
   auto outcomes = ObserveAndPlan(desired, *fleet, options, {}, 8);
   for (const auto& o : outcomes) {
     CAPTURE(o.node);

@@ -67,7 +67,7 @@ inline PlanOptions Options() {
   PlanOptions options;
   options.environments["production"] = EnvironmentPolicy{false, true};
   options.environments["staging"] = EnvironmentPolicy{true, true};
-  options.secrets["production"]["API_TOKEN"] = "s3cr3t-token";
+  options.secrets["shop-web"]["API_TOKEN"] = "s3cr3t-token";
   return options;
 }
 
@@ -78,7 +78,7 @@ inline ObservedApp ConvergedApp(const AppSpec& app, const PlanOptions& options) 
   live.managed = true;
   live.config = app.config;
   for (const auto& key : app.secret_keys)
-    live.config[key] = options.secrets.at(app.environment).at(key);
+    live.config[key] = options.secrets.at(app.name).at(key);
   live.config[kManagedMarkerKey] = app.environment + "/" + app.application + "/" + app.service;
   std::string keys;
   for (const auto& [key, value] : live.config)

@@ -247,7 +247,7 @@ TEST_CASE("a changed secret is shown by key, never by value") {
   PlanOptions options = Options();
   const NodeDesiredState desired = DesiredNode({ShopWeb()}, {ShopDb()});
   const ObservedNode observed = ConvergedNode(desired, options);
-  options.secrets["production"]["API_TOKEN"] = "n3w-v4lue-token";
+  options.secrets["shop-web"]["API_TOKEN"] = "n3w-v4lue-token";
   const NodePlan plan = PlanNode(desired, observed, options);
   CHECK(Lines(plan) ==
         "set-config shop-web: secret API_TOKEN changed; record spec digest\n"

@@ -81,7 +81,7 @@ int FleetRig::ChangingInvocations(const std::string& node) const {
 
 ApplyResult ConvergeOnce(const DesiredState& desired, Fleet& fleet, const SecretValues& secrets,
                          PlanOptions options) {
-  options.secrets = secrets;
+  options.secrets = ResolveAppSecrets(desired, secrets);
   std::vector<NodeOutcome> outcomes = ObserveAndPlan(desired, fleet, options, {}, 8);
   std::vector<NodePlan> plans;
   std::map<std::string, Transport*> transports;
@@ -92,7 +92,7 @@ ApplyResult ConvergeOnce(const DesiredState& desired, Fleet& fleet, const Secret
       if (node.node.name == outcome.node) transports[outcome.node] = *fleet.TransportFor(node.node);
   }
   ApplyOptions apply;
-  apply.secrets = secrets;
+  apply.secrets = options.secrets;
   return ApplyPlans(plans, transports, apply);
 }
 

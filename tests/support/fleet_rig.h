@@ -53,6 +53,7 @@ class FleetRig {
 };
 
 // Observes, plans and applies every node of `desired` once; returns the apply result.
+// `secrets` are the secrets file's values (resolved per app here).
 ApplyResult ConvergeOnce(const DesiredState& desired, Fleet& fleet, const SecretValues& secrets,
                          PlanOptions options);
 

@@ -273,7 +273,10 @@ std::string SshdNode::SshdConfig() const {
       "MaxSessions 32",
       "MaxStartups 64",
       "LogLevel VERBOSE",
-      "SetEnv PATH=" + path + " DOKKU_SIM_STATE=" + state_dir().string(),
+      // HOME is the node's folder, so the login shell never sources the real user's
+      // ~/.bashrc (on developer machines that can cost more than Dokku itself).
+      "SetEnv PATH=" + path + " DOKKU_SIM_STATE=" + state_dir().string() +
+          " HOME=" + dir().string(),
   };
   std::string config;
   for (const auto& line : lines) config += line + "\n";
