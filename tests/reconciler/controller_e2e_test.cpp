@@ -158,7 +158,7 @@ TEST_CASE("SIGKILL in the middle of an apply, then a restart, converges with his
   test::SshdNodeOptions slow;  // every Dokku call takes a while, so the kill lands mid-apply
   slow.dokku_script =
       std::string("#!/bin/sh\nDOKKU_SIM_DELAY_MS=150 exec ") + DFLOW_DOKKU_SIM_EXE + " \"$@\"\n";
-  test::FleetRig rig({"staging-1"}, test::LoginStyle::kShellUser, slow);
+  test::FleetRig rig(kNodes, test::LoginStyle::kShellUser, slow);
   rig.repo().CommitAll("initial");
   test::ControllerProcess controller(OptionsFor(rig));
   controller.Start();
@@ -168,7 +168,9 @@ TEST_CASE("SIGKILL in the middle of an apply, then a restart, converges with his
     if (history.is_discarded() || history["reconciles"].empty()) return 0;
     return static_cast<int>(history["reconciles"][0]["actions"].size());
   };
-  REQUIRE(test::ControllerProcess::WaitFor([&] { return actions_recorded() >= 3; }));
+  const bool mid_apply = test::ControllerProcess::WaitFor([&] { return actions_recorded() >= 3; });
+  INFO(controller.Log(), test::HttpGet(controller.url("/api/v1/history")).body);
+  REQUIRE(mid_apply);
   controller.Kill();
   controller.Start();
   REQUIRE(test::ControllerProcess::WaitFor([&] { return test::AllSynced(controller.Status()); }));
