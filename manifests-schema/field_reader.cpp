@@ -230,6 +230,16 @@ std::map<std::string, std::string> FieldReader::Config(const YamlNode& node,
             value.IsNull() ? "write \"\" for an empty value" : "");
       continue;
     }
+    // Values travel base64-encoded inside one SSH exec request, which libssh2 caps at about
+    // 35,000 bytes: refuse here what could never reach the node whole.
+    constexpr std::size_t kMaxConfigValueBytes = 16 * 1024;
+    if (value.scalar.size() > kMaxConfigValueBytes) {
+      Error(value,
+            "value of '" + Abbreviate(key.scalar) + "' in " + Quote(field) + " is " +
+                std::to_string(value.scalar.size()) + " bytes, more than the 16384 dflow can send",
+            "keep large content in a file or storage mount and put its path in the config");
+      continue;
+    }
     out[key.scalar] = value.scalar;
   }
   return out;

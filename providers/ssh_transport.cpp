@@ -123,6 +123,16 @@ std::vector<Result<ExecResult>> SshTransport::RunDokkuMany(
       results[i] = line.status().WithContext(describe_);
       continue;
     }
+    // libssh2 cannot send an exec request much over 32 KiB (its packets stop at 35,000 bytes);
+    // refuse it here rather than lose the connection mid-request.
+    constexpr std::size_t kMaxCommandBytes = 32000;
+    if (line->size() > kMaxCommandBytes) {
+      results[i] = Status(Code::kInvalidArgument,
+                          describe_ + ": dokku " + argvs[i].front() + ": the command is " +
+                              std::to_string(line->size()) + " bytes, over the " +
+                              std::to_string(kMaxCommandBytes) + " one SSH request can carry");
+      continue;
+    }
     commands[i] = {std::move(line).value(), "dokku " + argvs[i].front()};
     todo.push_back(i);
   }

@@ -135,3 +135,23 @@ TEST_CASE("the YAML render is the same tree as the JSON render") {
 
 }  // namespace
 }  // namespace dflow
+
+namespace dflow {
+namespace {
+
+TEST_CASE("a config value too large to send over SSH is refused at validation") {
+  SourceSnapshot snapshot = Fixture("minimal");
+  snapshot.files[0].content +=
+      "---\napiVersion: dflow/v1\nkind: Application\nmetadata: {name: big}\n"
+      "spec:\n  services: [{name: web, source: {image: x}, config: {BLOB: " +
+      std::string(32 * 1024, 'x') + "}}]\n  environments: {production: {}}\n";
+  LoadResult result = LoadDesiredState(snapshot);
+  CHECK_FALSE(result.ok());
+  const std::string text = test::DiagnosticsText(result.diagnostics);
+  CHECK(text.find("value of 'BLOB' in 'config' is 32768 bytes, more than the 16384 dflow can "
+                  "send (keep large content in a file or storage mount and put its path in the "
+                  "config)") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace dflow

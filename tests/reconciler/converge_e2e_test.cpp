@@ -180,3 +180,56 @@ TEST_CASE("a node that is down fails alone while the others converge") {
 
 }  // namespace
 }  // namespace dflow
+
+namespace dflow {
+namespace {
+
+// One node, one app whose config holds every kind of hostile value: set by apply, observed
+// back byte for byte, through both login styles (the forced command re-splits with xargs).
+// The largest value validation lets through (field_reader.cpp: libssh2's request size).
+constexpr std::size_t kBigValueBytes = 16 * 1024;
+TEST_CASE("hostile config values round-trip exactly through apply and observe") {
+  const std::map<std::string, std::string> hostile = {
+      {"SINGLE", "it's"},
+      {"DOUBLE", "say \"hi\""},
+      {"SUBSHELL", "$(touch /tmp/dflow-pwned)"},
+      {"BACKTICK", "`id`"},
+      {"SEMI", "a; rm -rf / && echo | cat > x"},
+      {"NEWLINES", "line1\nline2\n"},
+      {"TABS", "a\tb"},
+      {"UNICODE", "caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x9a\x80"},
+      {"DOLLAR", "$HOME ${PATH}"},
+      {"OPTIONLIKE", "-n"},
+      {"BIG", std::string(kBigValueBytes, 'x')},
+  };
+  for (auto style : {test::LoginStyle::kShellUser, test::LoginStyle::kDokkuUser}) {
+    CAPTURE(static_cast<int>(style));
+    test::FleetRig rig({"prod-1", "prod-2", "staging-1"}, style);
+    DesiredState desired = rig.Load();
+    auto& node = *std::find_if(desired.nodes.begin(), desired.nodes.end(),
+                               [](const auto& n) { return n.node.name == "staging-1"; });
+    AppSpec& app = node.apps.front();
+    for (const auto& [key, value] : hostile) app.config[key] = value;
+    auto fleet = rig.MakeFleet();
+    ApplyResult result =
+        test::ConvergeOnce(desired, *fleet, rig.secrets(), PlanOptionsFor(desired));
+    INFO(result.Summary());
+    REQUIRE(result.ok());
+    PlanOptions options = PlanOptionsFor(desired);
+    options.secrets = ResolveAppSecrets(desired, rig.secrets());
+    auto outcomes = ObserveAndPlan(desired, *fleet, options, {"staging-1"}, 1);
+    REQUIRE(outcomes.size() == 1);
+    REQUIRE(outcomes[0].observed);
+    const ObservedApp* live = FindApp(outcomes, "staging-1", app.name);
+    REQUIRE(live != nullptr);
+    for (const auto& [key, value] : hostile) {
+      CAPTURE(key);
+      REQUIRE(live->config.contains(key));
+      CHECK(live->config.at(key) == value);
+    }
+    CHECK(outcomes[0].plan.ExecutableCount() == 0);
+  }
+}
+
+}  // namespace
+}  // namespace dflow
