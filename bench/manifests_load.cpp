@@ -1,7 +1,7 @@
 // bench/manifests_load: how long dflow takes to read and validate a big config repo.
 // Generates a Git repository with 1,000 services across 50 nodes (200 applications of 5
-// services, each with a postgres and a redis, 2 environments), commits it, then reads it
-// straight from the commit and validates it. Prints wall time per phase and peak RSS.
+// services, each with a postgres and a redis, alternately in staging and production), commits it,
+// then reads it straight from the commit and validates it. Prints wall time per phase and peak RSS.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -63,11 +63,11 @@ std::string ApplicationYaml(int a) {
             "      ports: [\"http:80:5000\"]\n      processes: {web: 2, worker: 1}\n";
     if (s == 0) yaml += "      databases: [db, cache]\n";
   }
-  yaml +=
-      "  databases:\n    - {name: db, engine: postgres}\n    - {name: cache, engine: redis}\n"
-      "  environments:\n    staging: {placement: {nodes: [node-" +
-      std::to_string(a % 10) + "]}}\n    production: {placement: {nodes: [node-" +
-      std::to_string(10 + a % 40) + "]}}\n";
+  yaml += "  databases:\n    - {name: db, engine: postgres}\n    - {name: cache, engine: redis}\n";
+  yaml += (a % 2 ? "  environments:\n    staging: {placement: {nodes: [node-" +
+                       std::to_string(a % 10) + "]}}\n"
+                 : "  environments:\n    production: {placement: {nodes: [node-" +
+                       std::to_string(10 + a % 40) + "]}}\n");
   return yaml;
 }
 
