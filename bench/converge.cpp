@@ -103,7 +103,7 @@ int main() {
               delay.c_str());
   std::printf(
       "| nodes | first converge (s) | Dokku calls/node | no-op loop (s) | Dokku calls/node "
-      "(no-op) | changing calls (no-op) | peak RSS (MiB) |\n|---|---|---|---|---|---|---|\n");
+      "(no-op) | actions run (no-op) | peak RSS (MiB) |\n|---|---|---|---|---|---|---|\n");
   for (int count : {1, 10, 30}) {
     dflow::test::SshdNodeOptions options;
     options.dokku_script = "#!/bin/sh\nDOKKU_SIM_DELAY_MS=" + delay + " exec " +
