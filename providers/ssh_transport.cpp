@@ -125,7 +125,7 @@ std::vector<Result<ExecResult>> SshTransport::RunDokkuMany(
     }
     // libssh2 cannot send an exec request much over 32 KiB (its packets stop at 35,000 bytes);
     // refuse it here rather than lose the connection mid-request.
-    constexpr std::size_t kMaxCommandBytes = 32000;
+    constexpr std::size_t kMaxCommandBytes = 34000;
     if (line->size() > kMaxCommandBytes) {
       results[i] = Status(Code::kInvalidArgument,
                           describe_ + ": dokku " + argvs[i].front() + ": the command is " +

@@ -17,6 +17,13 @@ const std::vector<std::string> kNodes = {"prod-1", "prod-2", "staging-1"};
 const std::string kWebhookSecret = "webhook-secret-for-tests";
 const std::string kApp = "course-management-web-staging";
 
+// How many Dokku apps the rig's repo declares (the status lists each once it was seen).
+std::size_t AppCount(const test::FleetRig& rig) {
+  std::size_t apps = 0;
+  for (const auto& node : rig.Load().nodes) apps += node.apps.size();
+  return apps;
+}
+
 test::ControllerProcessOptions OptionsFor(const test::FleetRig& rig) {
   test::ControllerProcessOptions options;
   options.repo_url = "file://" + rig.repo().path().string();
@@ -55,11 +62,12 @@ test::HttpReply PushWebhook(const test::ControllerProcess& controller, const std
 
 TEST_CASE("dflow run converges a commit, applies a pushed change, and puts drift back") {
   test::FleetRig rig(kNodes);
+  const std::size_t app_count = AppCount(rig);
   rig.repo().CommitAll("initial sample repo");
   test::ControllerProcess controller(OptionsFor(rig));
   controller.Start();
-  const bool converged =
-      test::ControllerProcess::WaitFor([&] { return test::AllSynced(controller.Status()); });
+  const bool converged = test::ControllerProcess::WaitFor(
+      [&] { return test::AllSynced(controller.Status(), app_count); });
   INFO(controller.Status().dump(2), controller.Log());
   REQUIRE(converged);
   CHECK(ConfigValue(rig, "staging-1", kApp, "UPLOAD_LIMIT_MB") == "50");
@@ -72,7 +80,8 @@ TEST_CASE("dflow run converges a commit, applies a pushed change, and puts drift
       [&] { return ConfigValue(rig, "staging-1", kApp, "UPLOAD_LIMIT_MB") == "75"; }));
   CHECK(test::ControllerProcess::WaitFor([&] {
     auto status = controller.Status();
-    return status["source"].value("appliedRevision", "") == commit && test::AllSynced(status);
+    return status["source"].value("appliedRevision", "") == commit &&
+           test::AllSynced(status, app_count);
   }));
   auto repeat = PushWebhook(controller, commit, kWebhookSecret, "delivery-1");
   CHECK(repeat.status == 200);
@@ -107,10 +116,12 @@ TEST_CASE("a bad webhook signature gets 401 and changes nothing") {
 
 TEST_CASE("an invalid commit changes no node and its errors show in the status") {
   test::FleetRig rig(kNodes);
+  const std::size_t app_count = AppCount(rig);
   const std::string good = rig.repo().CommitAll("initial");
   test::ControllerProcess controller(OptionsFor(rig));
   controller.Start();
-  REQUIRE(test::ControllerProcess::WaitFor([&] { return test::AllSynced(controller.Status()); }));
+  REQUIRE(test::ControllerProcess::WaitFor(
+      [&] { return test::AllSynced(controller.Status(), app_count); }));
   std::map<std::string, int> changing;
   for (const auto& n : kNodes) changing[n] = rig.ChangingInvocations(n);
 
@@ -132,6 +143,7 @@ TEST_CASE("an invalid commit changes no node and its errors show in the status")
 
 TEST_CASE("a dead node does not hold the others back and converges when it returns") {
   test::FleetRig rig(kNodes);
+  const std::size_t app_count = AppCount(rig);
   rig.repo().CommitAll("initial");
   rig.node("prod-2").Kill();
   test::ControllerProcess controller(OptionsFor(rig));
@@ -151,7 +163,8 @@ TEST_CASE("a dead node does not hold the others back and converges when it retur
   for (const auto& app : controller.Status()["apps"])
     if (app["node"] == "prod-2") CHECK(app["sync"] == "Unknown");
   rig.node("prod-2").Restart();
-  CHECK(test::ControllerProcess::WaitFor([&] { return test::AllSynced(controller.Status()); }));
+  CHECK(test::ControllerProcess::WaitFor(
+      [&] { return test::AllSynced(controller.Status(), app_count); }));
 }
 
 TEST_CASE("SIGKILL in the middle of an apply, then a restart, converges with history intact") {
@@ -159,6 +172,7 @@ TEST_CASE("SIGKILL in the middle of an apply, then a restart, converges with his
   slow.dokku_script =
       std::string("#!/bin/sh\nDOKKU_SIM_DELAY_MS=150 exec ") + DFLOW_DOKKU_SIM_EXE + " \"$@\"\n";
   test::FleetRig rig(kNodes, test::LoginStyle::kShellUser, slow);
+  const std::size_t app_count = AppCount(rig);
   rig.repo().CommitAll("initial");
   test::ControllerProcess controller(OptionsFor(rig));
   controller.Start();
@@ -173,7 +187,8 @@ TEST_CASE("SIGKILL in the middle of an apply, then a restart, converges with his
   REQUIRE(mid_apply);
   controller.Kill();
   controller.Start();
-  REQUIRE(test::ControllerProcess::WaitFor([&] { return test::AllSynced(controller.Status()); }));
+  REQUIRE(test::ControllerProcess::WaitFor(
+      [&] { return test::AllSynced(controller.Status(), app_count); }));
   auto history =
       nlohmann::json::parse(test::HttpGet(controller.url("/api/v1/history?limit=500")).body);
   const auto& reconciles = history["reconciles"];

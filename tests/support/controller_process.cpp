@@ -103,8 +103,8 @@ bool ControllerProcess::WaitFor(const std::function<bool()>& done, std::chrono::
   return done();
 }
 
-bool AllSynced(const nlohmann::json& status) {
-  if (!status.contains("apps") || status["apps"].empty()) return false;
+bool AllSynced(const nlohmann::json& status, std::size_t apps) {
+  if (!status.contains("apps") || status["apps"].size() != apps) return false;
   for (const auto& app : status["apps"])
     if (app.value("sync", "") != "Synced") return false;
   return true;

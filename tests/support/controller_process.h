@@ -52,7 +52,7 @@ class ControllerProcess {
   int exit_code_ = -1;
 };
 
-// Every app in the status is Synced (and there is at least one).
-bool AllSynced(const nlohmann::json& status);
+// The status lists exactly `apps` apps and every one is Synced.
+bool AllSynced(const nlohmann::json& status, std::size_t apps);
 
 }  // namespace dflow::test
