@@ -57,7 +57,8 @@ void ControllerProcess::Start() {
     int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(log_fd, 1);
     dup2(log_fd, 2);
-    execl(DFLOW_EXE, DFLOW_EXE, "run", "--config", config_path_.c_str(), nullptr);
+    execl(DFLOW_EXE, DFLOW_EXE, "--log-level", options_.log_level.c_str(), "run", "--config",
+          config_path_.c_str(), nullptr);
     _exit(127);
   }
   const bool up =

@@ -19,6 +19,7 @@ struct ControllerProcessOptions {
   std::string secrets_file;
   std::string webhook_secret;  // written to a file the config names
   std::string interval = "2s";
+  std::string log_level = "info";
 };
 
 class ControllerProcess {
@@ -36,6 +37,7 @@ class ControllerProcess {
   nlohmann::json Status() const;  // GET /api/v1/status
   std::string Log() const;
   const std::string& state_dir() const { return state_dir_; }
+  pid_t pid() const { return pid_; }
 
   // Polls `done` every 200 ms until it is true or `limit` passes; returns whether it became
   // true. The limit is generous: tests assert outcomes, not speed.
