@@ -102,9 +102,8 @@ Status AddConfigPair(const Action& action, const ConfigEntry& entry, const Secre
     if (it != env->second.end()) value = &it->second;
   }
   if (value == nullptr) {
-    return Status(Code::kNotFound,
-                  "secret " + entry.key + " has no value for app " + action.app + " (environment " +
-                      action.environment + ")");
+    return Status(Code::kNotFound, "secret " + entry.key + " has no value for app " + action.app +
+                                       " (environment " + action.environment + ")");
   }
   if (Sha256Hex(*value) != entry.value_sha256) {
     return Status(Code::kFailed,

@@ -66,7 +66,7 @@ struct ApplyOptions {
   // Values for the secret config entries, per Dokku app name (ResolveAppSecrets()); checked
   // against the hashes in the plan.
   SecretValues secrets;
-  ExecOptions exec;      // per command
+  ExecOptions exec;  // per command
   // Asked before each action; when it returns true the remaining actions are skipped (the
   // controller stopping on SIGTERM finishes the action in flight, then stops).
   std::function<bool()> should_stop;

@@ -77,8 +77,7 @@ inline ObservedApp ConvergedApp(const AppSpec& app, const PlanOptions& options) 
   live.name = app.name;
   live.managed = true;
   live.config = app.config;
-  for (const auto& key : app.secret_keys)
-    live.config[key] = options.secrets.at(app.name).at(key);
+  for (const auto& key : app.secret_keys) live.config[key] = options.secrets.at(app.name).at(key);
   live.config[kManagedMarkerKey] = app.environment + "/" + app.application + "/" + app.service;
   std::string keys;
   for (const auto& [key, value] : live.config)
