@@ -160,7 +160,8 @@ TEST_CASE("a dead node does not hold the others back and converges when it retur
     return synced > 0;
   };
   REQUIRE(test::ControllerProcess::WaitFor(others_synced));
-  for (const auto& app : controller.Status()["apps"])
+  const nlohmann::json status = controller.Status();  // keep it alive for the loop
+  for (const auto& app : status["apps"])
     if (app["node"] == "prod-2") CHECK(app["sync"] == "Unknown");
   rig.node("prod-2").Restart();
   CHECK(test::ControllerProcess::WaitFor(
