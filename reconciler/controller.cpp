@@ -338,6 +338,7 @@ class ControllerImpl final : public Controller {
     std::map<std::string, AppBackoff> backoff;
     int node_failures = 0;
     std::string reason = "start";
+    std::string last_revision;  // of this node's previous pass
     bool verify = false;
     do {
       AppliedState applied = Applied();
@@ -350,7 +351,9 @@ class ControllerImpl final : public Controller {
         worker.done = true;
         return;
       }
-      NodePassOutcome outcome = Pass(*node, applied, verify ? "verify" : reason, backoff);
+      NodePassOutcome outcome = Pass(*node, applied, verify ? "verify" : reason,
+                                     applied.commit.id == last_revision, backoff);
+      last_revision = applied.commit.id;
       node_failures = outcome.reachable ? 0 : node_failures + 1;
       verify = outcome.applied;  // look again at once to confirm the node converged
       if (verify) worker.wakeup.Trigger("verify");
@@ -358,7 +361,8 @@ class ControllerImpl final : public Controller {
   }
 
   NodePassOutcome Pass(const NodeDesiredState& node, const AppliedState& applied,
-                       const std::string& trigger, std::map<std::string, AppBackoff>& backoff) {
+                       const std::string& trigger, bool same_revision,
+                       std::map<std::string, AppBackoff>& backoff) {
     const ControllerConfig c = Config();
     auto transport = fleet_.TransportFor(node.node);
     if (!transport.ok()) {
@@ -369,6 +373,7 @@ class ControllerImpl final : public Controller {
     input.node = &node;
     input.revision = applied.commit.id;
     input.trigger = trigger;
+    input.same_revision_as_last_pass = same_revision;
     input.plan_options = PlanOptionsFor(*applied.desired);
     input.plan_options.allow_mass_delete = c.allow_mass_delete;
     input.plan_options.max_delete_share = c.max_delete_share;

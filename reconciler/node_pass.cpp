@@ -246,7 +246,7 @@ NodePassOutcome RunNodePass(const NodePassInput& input, Transport& transport, St
     if (reconcile.ok())
       (void)store.FinishReconcile(*reconcile, applied->ok() ? "ok" : "failed", applied->Summary(),
                                   input.now());
-    if (input.trigger == "interval" && outcome.applied)
+    if (input.same_revision_as_last_pass && outcome.applied)
       metrics.Add("dflow_drift_corrections_total", {{"node", name}});
   }
   auto outcomes = OutcomesByApp(plan, applied ? &*applied : nullptr);

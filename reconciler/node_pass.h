@@ -28,6 +28,9 @@ struct NodePassInput {
   const NodeDesiredState* node = nullptr;
   std::string revision;  // commit of the desired state
   std::string trigger;   // "interval", "webhook", "revision", "verify", ...
+  // The node's previous pass worked on this same revision: whatever this pass changes is
+  // drift made on the node, not a change from the repo.
+  bool same_revision_as_last_pass = false;
   PlanOptions plan_options;
   SecretValues secrets;
   ExecOptions exec;
