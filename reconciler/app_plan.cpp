@@ -331,7 +331,8 @@ class AppPlanner {
       const DatastoreSpec* store = FindDatastore(name);
       if (store == nullptr) {
         plan_.notes.push_back({NoteKind::kBlocked, spec_.name,
-                               "datastore " + name + " is not declared on this node; not linked"});
+                               "datastore " + name + " is not declared on this node; not linked",
+                               spec_.environment});
         continue;
       }
       wanted.push_back(store->engine + "/" + name);
@@ -427,7 +428,8 @@ class AppPlanner {
     const DeploySource& source = spec_.source;
     if (reason.empty()) {
       if (source.image.empty() && source.git_url.empty() && !live_.deployed)
-        plan_.notes.push_back({NoteKind::kInfo, spec_.name, "no source: app is not deployed"});
+        plan_.notes.push_back(
+            {NoteKind::kInfo, spec_.name, "no source: app is not deployed", spec_.environment});
       return;
     }
     if (!source.image.empty()) {
@@ -488,9 +490,10 @@ class AppPlanner {
       ++drifted;
     }
     if (drifted > 0) {
-      plan_.notes.push_back({NoteKind::kDrift, spec_.name,
-                             std::to_string(drifted) +
-                                 " drifted setting(s) reported, not corrected (self-heal off)"});
+      plan_.notes.push_back(
+          {NoteKind::kDrift, spec_.name,
+           std::to_string(drifted) + " drifted setting(s) reported, not corrected (self-heal off)",
+           spec_.environment});
     }
   }
 

@@ -7,17 +7,13 @@
 #include "manifests-schema/secrets_file.h"
 
 namespace dflow::cli {
-namespace {
 
-// Keeps the actions of one environment (node-level actions stay: they serve every
-// environment on the node). Planning itself always sees the whole node, so that apps of
-// other environments are never mistaken for orphans.
+// Planning itself always sees the whole node, so that apps of other environments are never
+// mistaken for orphans; only the output is cut to one environment.
 void KeepEnvironment(const std::string& environment, NodePlan& plan) {
   std::erase_if(plan.actions,
                 [&](const Action& a) { return !a.app.empty() && a.environment != environment; });
 }
-
-}  // namespace
 
 void AddPlanArgs(CLI::App& sub, PlanArgs& args) {
   AddRepoArgs(sub, args.repo);
@@ -42,6 +38,11 @@ std::optional<PlannedFleet> PlanFleet(const PlanArgs& args) {
               << ": the config repo does not validate; nothing is planned\n";
     return std::nullopt;
   }
+  return PlanLoadedFleet(args, std::move(*loaded));
+}
+
+std::optional<PlannedFleet> PlanLoadedFleet(const PlanArgs& args, LoadedRepo loaded_repo) {
+  std::optional<LoadedRepo> loaded = std::move(loaded_repo);
   const DesiredState& desired = *loaded->result.desired;
   std::vector<std::string> nodes;
   if (!SelectNodes(desired, args.environment, args.node, nodes, std::cerr)) return std::nullopt;

@@ -42,4 +42,11 @@ struct PlannedFleet {
 // be planned at all (invalid repo, unknown --env/--node).
 std::optional<PlannedFleet> PlanFleet(const PlanArgs& args);
 
+// The same for a repo already loaded and validated (loaded.result.ok()).
+std::optional<PlannedFleet> PlanLoadedFleet(const PlanArgs& args, LoadedRepo loaded);
+
+// Keeps the actions of one environment (node-level actions stay: they serve every
+// environment on the node).
+void KeepEnvironment(const std::string& environment, NodePlan& plan);
+
 }  // namespace dflow::cli

@@ -138,14 +138,15 @@ void PlanDesiredApps(const NodeDesiredState& desired, const ObservedNode& observ
     if (live != nullptr) {
       std::string conflict = OwnershipConflict(app, *live);
       if (!conflict.empty()) {
-        plan.notes.push_back({NoteKind::kConflict, app.name, conflict});
+        plan.notes.push_back({NoteKind::kConflict, app.name, conflict, app.environment});
         continue;
       }
     }
     if (std::string key = MissingSecret(app, options); !key.empty()) {
       plan.notes.push_back({NoteKind::kBlocked, app.name,
                             "secret " + key + " has no value for environment " + app.environment +
-                                "; app not planned"});
+                                "; app not planned",
+                            app.environment});
       continue;
     }
     AppPlan app_plan = PlanApp({&app, live, &desired, &options, traefik_changed});
@@ -169,12 +170,14 @@ void PlanOrphans(const NodeDesiredState& desired, const ObservedNode& observed,
     auto protect = live.config.find(kProtectKey);
     if (protect != live.config.end() && protect->second == "true") {
       plan.notes.push_back({NoteKind::kOrphan, live.name,
-                            "orphaned: " + owner + " is no longer in the repo; kept (protected)"});
+                            "orphaned: " + owner + " is no longer in the repo; kept (protected)",
+                            marker ? marker->environment : ""});
       continue;
     }
     if (!marker || !PolicyFor(options, marker->environment).prune) {
       plan.notes.push_back({NoteKind::kOrphan, live.name,
-                            "orphaned: " + owner + " is no longer in the repo (pruning off)"});
+                            "orphaned: " + owner + " is no longer in the repo (pruning off)",
+                            marker ? marker->environment : ""});
       continue;
     }
     Action action = NodeAction(plan.node, ActionKind::kDestroyApp,
@@ -228,7 +231,8 @@ void PlanDatastoreDestroys(const NodeDesiredState& desired, const ObservedNode& 
     const std::string label = store.engine + " datastore " + store.name;
     std::string keep = KeepDatastoreReason(observed, store, options, plan);
     if (!keep.empty()) {
-      plan.notes.push_back({NoteKind::kOrphan, store.name, label + " is not in the repo; " + keep});
+      plan.notes.push_back(
+          {NoteKind::kOrphan, store.name, label + " is not in the repo; " + keep, ""});
       continue;
     }
     Action action = NodeAction(plan.node, ActionKind::kDestroyDatastore,

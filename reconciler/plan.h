@@ -57,6 +57,7 @@ struct PlanNote {
   NoteKind kind = NoteKind::kInfo;
   std::string subject;  // app or datastore name, "" for the node
   std::string message;
+  std::string environment;  // the app's environment when known, else ""
   bool operator==(const PlanNote&) const = default;
 };
 

@@ -32,7 +32,8 @@ NodePlan SamplePlan() {
                         "production/old/web is no longer in the repo (pruning on)");
   destroy.destructive = true;
   plan.actions.push_back(destroy);
-  plan.notes.push_back({NoteKind::kConflict, "legacy", "app exists but is not managed by dflow"});
+  plan.notes.push_back(
+      {NoteKind::kConflict, "legacy", "app exists but is not managed by dflow", ""});
   return plan;
 }
 
