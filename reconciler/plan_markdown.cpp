@@ -10,9 +10,10 @@
 namespace dflow {
 namespace {
 
-// What can start inline markup mid-line (emphasis, code, links, images, tables, strike,
-// math, HTML entities are handled apart); a name is never at the start of a line.
-constexpr std::string_view kMarkdownPunctuation = "\\`*_[]()#!|~$";
+// What can start inline markup mid-line: emphasis, code, links and images (a '(' is harmless
+// once '[' and ']' are escaped), tables, strike, math; HTML is entity-escaped apart. A name is
+// never at the start of a line, so list and heading markers need no escape there.
+constexpr std::string_view kMarkdownPunctuation = "\\`*_[]#!|~$";
 
 std::string Code(std::string_view text) { return "<code>" + EscapeMarkdown(text) + "</code>"; }
 
