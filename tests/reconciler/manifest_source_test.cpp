@@ -83,6 +83,19 @@ TEST_CASE("hidden directories and non-YAML files are not manifests") {
   CHECK(Paths(*from_dir) == std::vector<std::string>{"apps/a.yaml"});
 }
 
+TEST_CASE("sample-repo's CI workflows (.github/, .gitea/) are not read as manifests") {
+  const std::filesystem::path sample = std::filesystem::path(DFLOW_SOURCE_DIR) / "sample-repo";
+  REQUIRE(std::filesystem::exists(sample / ".github/workflows/dflow-plan.yml"));
+  REQUIRE(std::filesystem::exists(sample / ".gitea/workflows/dflow-plan.yml"));
+  auto snapshot = ReadManifestsFromDirectory(sample.string());
+  REQUIRE(snapshot.ok());
+  for (const auto& path : Paths(*snapshot)) {
+    CAPTURE(path);
+    CHECK(path.find("workflows") == std::string::npos);
+  }
+  CHECK(snapshot->files.size() == 7);
+}
+
 TEST_CASE("a symlink pointing out of the repo is reported, one inside is followed") {
   test::ScopedTempDir dir;
   test::WriteFile(dir.path() / "outside.yaml", "secret: outside the repo\n");
