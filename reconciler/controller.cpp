@@ -10,7 +10,6 @@
 #include <map>
 #include <mutex>
 #include <random>
-#include <set>
 #include <thread>
 
 #include "manifests-schema/desired_state_loader.h"
@@ -406,11 +405,8 @@ class ControllerImpl final : public Controller {
     input.now = UnixNow;
     NodePassOutcome outcome = RunNodePass(input, **transport, *store_, metrics_, backoff);
     UpdateReachable(node.node.name, outcome.reachable);
-    if (sync_reporter_ && outcome.reachable) {
-      std::set<std::string> environments;
-      for (const auto& app : node.apps) environments.insert(app.environment);
-      sync_reporter_->AfterPass(*store_, applied.commit.id, environments);
-    }
+    if (sync_reporter_ && outcome.reachable)
+      sync_reporter_->AfterPass(*store_, *applied.desired, node.node.name, applied.commit.id);
     if (!outcome.reachable)
       spdlog::warn("node={} unreachable: {} (retrying)", node.node.name, outcome.error);
     else if (outcome.failed)

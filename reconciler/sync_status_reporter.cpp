@@ -17,17 +17,17 @@ std::string Apps(std::size_t count) {
 }  // namespace
 
 EnvironmentCommitStatus EnvironmentStatusOn(const std::vector<AppStatusRecord>& apps,
-                                            const std::string& environment,
+                                            const std::set<std::string>& desired,
                                             const std::string& revision) {
-  std::size_t total = 0, synced = 0;
+  std::size_t synced = 0;
   std::vector<std::string> failed;
   for (const auto& app : apps) {
-    if (app.environment != environment) continue;
-    ++total;
+    if (!desired.contains(app.node + "/" + app.app)) continue;
     if (ParseSyncState(app.sync) == SyncState::kFailed) failed.push_back(app.app);
     // An app still on an older revision: its node has not had a pass on this one yet.
     if (ParseSyncState(app.sync) == SyncState::kSynced && app.revision == revision) ++synced;
   }
+  const std::size_t total = desired.size();
   if (!failed.empty()) {
     std::string names;
     for (const auto& name : failed) names += (names.empty() ? "" : ", ") + name;
@@ -42,16 +42,28 @@ EnvironmentCommitStatus EnvironmentStatusOn(const std::vector<AppStatusRecord>& 
 SyncStatusReporter::SyncStatusReporter(ForgeOptions options, std::string target_url)
     : options_(std::move(options)), target_url_(std::move(target_url)) {}
 
-void SyncStatusReporter::AfterPass(StatusStore& store, const std::string& revision,
-                                   const std::set<std::string>& environments) {
+void SyncStatusReporter::AfterPass(StatusStore& store, const DesiredState& desired,
+                                   const std::string& node, const std::string& revision) {
+  // The environments this node runs, each with all its apps on every node.
+  std::map<std::string, std::set<std::string>> environments;
+  for (const auto& n : desired.nodes)
+    for (const auto& app : n.apps)
+      if (n.node.name == node) environments[app.environment];
+  for (const auto& n : desired.nodes)
+    for (const auto& app : n.apps)
+      if (environments.contains(app.environment))
+        environments[app.environment].insert(n.node.name + "/" + app.name);
   auto apps = store.AppStatuses();
   if (!apps.ok() || revision.empty()) return;
-  for (const auto& environment : environments) {
-    const Posted next{revision, EnvironmentStatusOn(*apps, environment, revision)};
+  for (const auto& [environment, keys] : environments) {
+    const Posted next{revision, EnvironmentStatusOn(*apps, keys, revision)};
     {
       std::lock_guard lock(mutex_);
       auto it = posted_.find(environment);
-      if (it != posted_.end() && it->second == next) continue;
+      // The description (counts) may change while the state stays: not worth a request.
+      if (it != posted_.end() && it->second.first == revision &&
+          it->second.second.state == next.second.state)
+        continue;
       posted_[environment] = next;  // claimed now, so a concurrent pass does not post it too
     }
     const std::string context = "dflow/sync/" + environment;

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "manifests-schema/desired_state.h"
 #include "providers/forge_client.h"
 #include "reconciler/controller_config.h"
 #include "reconciler/status_store.h"
@@ -23,11 +24,12 @@ struct EnvironmentCommitStatus {
   bool operator==(const EnvironmentCommitStatus&) const = default;
 };
 
-// The status of `environment` on `revision` from the apps' statuses: failure when any app
-// failed, success when every app is Synced on `revision`, else pending (a node has not yet
-// caught up, or changes are being applied). Pure.
+// The status of an environment on `revision`: failure when any of its apps failed, success
+// when every app of `desired` ("node/app" keys: the environment's apps in the desired state)
+// is Synced on `revision`, else pending (a node has not caught up yet, or changes are being
+// applied). Store records outside `desired` are left out. Pure.
 EnvironmentCommitStatus EnvironmentStatusOn(const std::vector<AppStatusRecord>& apps,
-                                            const std::string& environment,
+                                            const std::set<std::string>& desired,
                                             const std::string& revision);
 
 class SyncStatusReporter {
@@ -36,12 +38,13 @@ class SyncStatusReporter {
   // the status.
   SyncStatusReporter(ForgeOptions options, std::string target_url);
 
-  // After a node pass on `revision`: for each of `environments` (those the node runs), reads
-  // the store and posts the environment's status if it differs from the last one posted for
-  // it. A failed post is logged (never with the token) and retried after the next pass; it
-  // never affects reconciling. Thread-safe; the HTTP request runs outside the lock.
-  void AfterPass(StatusStore& store, const std::string& revision,
-                 const std::set<std::string>& environments);
+  // After a pass of `node` on `revision` (the commit `desired` was read from): for each
+  // environment the node runs, reads the store and posts the environment's status if its
+  // revision or state differs from the last one posted for it (a new description alone is not
+  // posted). A failed post is logged (never with the token) and retried after the next pass;
+  // it never affects reconciling. Thread-safe; the HTTP request runs outside the lock.
+  void AfterPass(StatusStore& store, const DesiredState& desired, const std::string& node,
+                 const std::string& revision);
 
  private:
   using Posted = std::pair<std::string, EnvironmentCommitStatus>;  // revision, status
