@@ -2,6 +2,7 @@
 // HTTP server; the commit status goes to a fake forge on loopback once the nodes converged.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/controller_process.h"
