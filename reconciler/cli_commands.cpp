@@ -10,11 +10,12 @@ Command MakePlanCommand();
 Command MakeApplyCommand();
 Command MakeRunCommand();
 Command MakeStatusCommand();
+Command MakeNodeCommand();
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
       MakeValidateCommand(), MakeRenderCommand(), MakeObserveCommand(), MakePlanCommand(),
-      MakeApplyCommand(),    MakeRunCommand(),    MakeStatusCommand(),
+      MakeApplyCommand(),    MakeRunCommand(),    MakeStatusCommand(),  MakeNodeCommand(),
   };
   return commands;
 }
