@@ -104,7 +104,7 @@ TEST_CASE("a node with Dokku and every needed plugin is ready") {
   CHECK(FormatNodeCheckText(report).find("web-1 is ready\n") != std::string::npos);
 }
 
-TEST_CASE("a missing plugin fails with the command that installs it; a disabled one with enable") {
+TEST_CASE("a missing plugin fails with its install command and a disabled one with plugin:enable") {
   SshdNode sshd;
   NodeDesiredState desired = DesiredFor(sshd);
   desired.datastores.push_back(Datastore("shop-cache-production", "redis"));
