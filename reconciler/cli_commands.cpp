@@ -10,11 +10,14 @@ Command MakePlanCommand();
 Command MakeApplyCommand();
 Command MakeRunCommand();
 Command MakeStatusCommand();
+Command MakeNodeCommand();
+Command MakeBadgeTokenCommand();
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      MakeValidateCommand(), MakeRenderCommand(), MakeObserveCommand(), MakePlanCommand(),
-      MakeApplyCommand(),    MakeRunCommand(),    MakeStatusCommand(),
+      MakeValidateCommand(), MakeRenderCommand(), MakeObserveCommand(),
+      MakePlanCommand(),     MakeApplyCommand(),  MakeRunCommand(),
+      MakeStatusCommand(),   MakeNodeCommand(),   MakeBadgeTokenCommand(),
   };
   return commands;
 }

@@ -19,6 +19,7 @@
 #include "reconciler/http_server.h"
 #include "reconciler/manifest_source.h"
 #include "reconciler/node_pass.h"
+#include "reconciler/sync_status_reporter.h"
 #include "reconciler/wakeup.h"
 
 namespace dflow {
@@ -57,6 +58,18 @@ Result<std::pair<std::string, std::string>> HostPort(const std::string& listen) 
   }
 }
 
+// A configured but unreadable or empty token secret turns badges off rather than open.
+BadgeSettings BadgeSettingsOf(const ControllerConfig& c) {
+  BadgeSettings settings;
+  settings.enabled = c.badges_enabled;
+  settings.environments = c.badge_environments;
+  if (c.badge_token_secret_file.empty() && c.badge_token_secret_env.empty()) return settings;
+  auto secret = ReadSecret(c.badge_token_secret_file, c.badge_token_secret_env, "badge secret");
+  if (!secret.ok() || secret->empty()) settings.enabled = false;
+  settings.token_secret = secret.ok() ? *secret : "";
+  return settings;
+}
+
 // The desired state in force and where it came from.
 struct AppliedState {
   std::shared_ptr<const DesiredState> desired;
@@ -85,6 +98,9 @@ class ControllerImpl final : public Controller {
     (void)store_->MarkInterrupted(UnixNow());
     DeclareControllerMetrics(metrics_);
     if (Status s = LoadSecrets(config_); !s.ok()) return s;
+    auto reporter = MakeSyncStatusReporter(config_);
+    if (!reporter.ok()) return reporter.status();
+    sync_reporter_ = std::move(reporter).value();
     RestoreLastApplied();
     if (!config_.listen.empty()) {
       if (Status s = StartHttp(); !s.ok()) return s;
@@ -123,6 +139,10 @@ class ControllerImpl final : public Controller {
       config_.allow_mass_delete = config.allow_mass_delete;
       config_.max_delete_share = config.max_delete_share;
       config_.history_keep = config.history_keep;
+      config_.badges_enabled = config.badges_enabled;
+      config_.badge_environments = config.badge_environments;
+      config_.badge_token_secret_file = config.badge_token_secret_file;
+      config_.badge_token_secret_env = config.badge_token_secret_env;
     }
     force_reload_ = true;  // secrets may change the desired state's validity
     TriggerSync("config reloaded");
@@ -181,6 +201,7 @@ class ControllerImpl final : public Controller {
       return secret.ok() ? *secret : std::string();
     };
     api_.trigger = [this](const std::string& reason) { TriggerSync(reason); };
+    api_.badges = [this] { return BadgeSettingsOf(Config()); };
     auto server = HttpServer::Start(options, [this](const HttpRequest& request) {
       return HandleControllerRequest(api_, request);
     });
@@ -384,6 +405,8 @@ class ControllerImpl final : public Controller {
     input.now = UnixNow;
     NodePassOutcome outcome = RunNodePass(input, **transport, *store_, metrics_, backoff);
     UpdateReachable(node.node.name, outcome.reachable);
+    if (sync_reporter_ && outcome.reachable)
+      sync_reporter_->AfterPass(*store_, *applied.desired, node.node.name, applied.commit.id);
     if (!outcome.reachable)
       spdlog::warn("node={} unreachable: {} (retrying)", node.node.name, outcome.error);
     else if (outcome.failed)
@@ -404,6 +427,7 @@ class ControllerImpl final : public Controller {
     metrics_.Set("dflow_nodes_reachable", {}, count);
   }
 
+  std::unique_ptr<SyncStatusReporter> sync_reporter_;  // null when no forge is configured
   mutable std::mutex config_mutex_;
   ControllerConfig config_;  // GUARDED_BY(config_mutex_) after Init
   Fleet fleet_;

@@ -1,5 +1,6 @@
 #include "reconciler/controller_api.h"
 
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -94,6 +95,15 @@ HttpResponse Webhook(const ControllerApi& api, const HttpRequest& request) {
   return Json(202, {{"queued", true}});
 }
 
+HttpResponse Badge(const ControllerApi& api, const HttpRequest& request) {
+  const BadgeSettings settings = api.badges ? api.badges() : BadgeSettings{};
+  const std::int64_t now = api.now ? api.now()
+                                   : std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count();
+  return HandleBadgeRequest(*api.store, settings, now, request);
+}
+
 }  // namespace
 
 std::string StatusJson(StatusStore& store) {
@@ -163,6 +173,7 @@ HttpResponse HandleControllerRequest(const ControllerApi& api, const HttpRequest
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return response;
   }
+  if (IsBadgePath(request.path) && get) return Badge(api, request);
   if (request.path == "/api/v1/webhook") {
     if (request.method != "POST") return Text(405, "use POST\n");
     return Webhook(api, request);

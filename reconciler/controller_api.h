@@ -2,9 +2,11 @@
 // and tested on its own: routes, JSON shapes, the webhook's checks.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
+#include "reconciler/badge_routes.h"
 #include "reconciler/http_server.h"
 #include "reconciler/metrics.h"
 #include "reconciler/status_store.h"
@@ -20,12 +22,15 @@ struct ControllerApi {
   std::function<std::string()> webhook_secret;      // "" = webhook disabled
   std::string branch;                               // pushes to other branches are ignored
   std::function<void(const std::string&)> trigger;  // reconcile now, with a reason
+  std::function<BadgeSettings()> badges;            // null: badges on, for all, no token
+  std::function<std::int64_t()> now;                // unix seconds; null: the system clock
 };
 
 // GET  /healthz             200 "ok" while the process serves
 // GET  /readyz              200 once a valid desired state is in force, else 503
 // GET  /api/v1/status       JSON: source, environments, applications, apps (docs/api.md)
 // GET  /api/v1/history      JSON: newest reconciles with their actions (?limit=N, max 500)
+// GET  /badge/...          status badges, SVG or JSON (reconciler/badge_routes.h)
 // GET  /metrics             Prometheus text
 // POST /api/v1/webhook      push webhooks (GitHub, Gitea/Forgejo, GitLab); 401 when the
 //                           signature is wrong or missing, 202 when a reconcile was queued

@@ -7,6 +7,8 @@
 #include <map>
 #include <sstream>
 
+#include "providers/forge_client.h"
+
 namespace dflow {
 namespace {
 
@@ -50,6 +52,81 @@ void SetInt(Context& ctx, const YAML::Node& node, int& out, const char* name, in
   } catch (const YAML::Exception&) {
     ctx.Error(node, std::string(name) + " must be a whole number from " + std::to_string(min) +
                         " to " + std::to_string(max));
+  }
+}
+
+void SetBool(Context& ctx, const YAML::Node& node, bool& out, const char* name) {
+  try {
+    out = node.as<bool>();
+  } catch (const YAML::Exception&) {
+    ctx.Error(node, std::string(name) + " must be true or false");
+  }
+}
+
+void ReadBadges(Context& ctx, const YAML::Node& n, ControllerConfig& c) {
+  if (!n.IsMap()) return ctx.Error(n, "badges must be a map (enabled, environments, ...)");
+  for (const auto& item : n) {
+    const std::string key = item.first.Scalar();
+    const YAML::Node& v = item.second;
+    if (key == "enabled") {
+      SetBool(ctx, v, c.badges_enabled, "badges.enabled");
+    } else if (key == "environments") {
+      c.badge_environments.clear();
+      if (!v.IsSequence()) {
+        ctx.Error(v, "badges.environments must be a list of environment names");
+        continue;
+      }
+      for (const auto& e : v) {
+        if (!e.IsScalar() || e.Scalar().empty())
+          ctx.Error(e, "badges.environments must list environment names");
+        else
+          c.badge_environments.push_back(e.Scalar());
+      }
+    } else if (key == "tokenSecretFile") {
+      SetString(ctx, v, c.badge_token_secret_file, "badges.tokenSecretFile");
+    } else if (key == "tokenSecretEnv") {
+      SetString(ctx, v, c.badge_token_secret_env, "badges.tokenSecretEnv");
+    } else if (key == "tokenSecret") {
+      ctx.Error(item.first, "badges.tokenSecret must not be written in the config file",
+                "put it in a file (badges.tokenSecretFile) or an env var (badges.tokenSecretEnv)");
+    } else {
+      ctx.Error(item.first, "unknown field 'badges." + key + "'",
+                "known: enabled, environments, tokenSecretFile, tokenSecretEnv");
+    }
+  }
+}
+
+void ReadForge(Context& ctx, const YAML::Node& n, ControllerConfig& c) {
+  if (!n.IsMap()) return ctx.Error(n, "forge must be a map (kind, apiUrl, repo, tokenFile, ...)");
+  static const std::map<std::string, std::string ControllerConfig::*> keys = {
+      {"kind", &ControllerConfig::forge_kind},
+      {"apiUrl", &ControllerConfig::forge_api_url},
+      {"repo", &ControllerConfig::forge_repo},
+      {"tokenFile", &ControllerConfig::forge_token_file},
+      {"tokenEnv", &ControllerConfig::forge_token_env},
+      {"targetUrl", &ControllerConfig::forge_target_url}};
+  for (const auto& item : n) {
+    const std::string key = item.first.Scalar();
+    auto it = keys.find(key);
+    if (key == "token") {
+      ctx.Error(item.first, "forge.token must not be written in the config file",
+                "put it in a file (forge.tokenFile) or an env var (forge.tokenEnv)");
+    } else if (it == keys.end()) {
+      ctx.Error(item.first, "unknown field 'forge." + key + "'",
+                "known: kind, apiUrl, repo, tokenFile, tokenEnv, targetUrl");
+    } else {
+      SetString(ctx, item.second, c.*(it->second), ("forge." + key).c_str());
+    }
+  }
+  if (!ParseForgeKind(c.forge_kind).ok())
+    ctx.Error(n, "forge.kind must be github, gitea, forgejo or gitlab");
+  if (c.forge_repo.empty())
+    ctx.Error(n, "forge.repo is required", "owner/name (GitLab: group/project or a project id)");
+  if (c.forge_token_file.empty() && c.forge_token_env.empty())
+    ctx.Error(n, "forge needs tokenFile or tokenEnv", "a token allowed to set commit statuses");
+  if (c.forge_kind == "gitea" || c.forge_kind == "forgejo") {
+    if (c.forge_api_url.empty())
+      ctx.Error(n, "forge.apiUrl is required for Gitea/Forgejo", "e.g. https://git.example.com");
   }
 }
 
@@ -139,6 +216,8 @@ const std::map<std::string, FieldSetter>& Fields() {
                        "known: secretFile, secretEnv");
          }
        }},
+      {"badges", ReadBadges},
+      {"forge", ReadForge},
       {"historyKeep",
        [](Context& ctx, const YAML::Node& n, ControllerConfig& c) {
          SetInt(ctx, n, c.history_keep, "historyKeep", 10, 1000000);

@@ -40,6 +40,20 @@ struct ControllerConfig {
   bool allow_mass_delete = false;
   double max_delete_share = 0.5;
 
+  // Badges (/badge/...): unauthenticated unless a token secret is set.
+  bool badges_enabled = true;
+  std::vector<std::string> badge_environments;  // empty: all environments
+  std::string badge_token_secret_file;          // HMAC secret for ?token=, from this file ...
+  std::string badge_token_secret_env;           // ... or this environment variable
+
+  // Forge: where the controller posts commit statuses (dflow/sync/<environment>).
+  std::string forge_kind;  // "" = no forge; else github, gitea (forgejo) or gitlab
+  std::string forge_api_url;
+  std::string forge_repo;
+  std::string forge_token_file;
+  std::string forge_token_env;
+  std::string forge_target_url;  // optional link shown with the status
+
   std::string source_path;  // the file it was read from, for messages
 };
 

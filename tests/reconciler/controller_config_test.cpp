@@ -76,6 +76,62 @@ TEST_CASE("missing repo url, invalid YAML and a missing file are refused") {
   CHECK(missing.errors[0].message == "cannot read the controller config");
 }
 
+TEST_CASE("badges and the forge are read from their sections") {
+  auto result = ParseControllerConfig(R"(repo: {url: file:///srv/fleet.git}
+badges:
+  enabled: false
+  environments: [production]
+  tokenSecretEnv: BADGE_SECRET
+forge:
+  kind: forgejo
+  apiUrl: https://git.example.com
+  repo: acme/fleet
+  tokenFile: /etc/dflow/forge-token
+)",
+                                      "dflow.yaml");
+  REQUIRE(result.ok());
+  const auto& c = result.config;
+  CHECK_FALSE(c.badges_enabled);
+  CHECK(c.badge_environments == std::vector<std::string>{"production"});
+  CHECK(c.badge_token_secret_env == "BADGE_SECRET");
+  CHECK(c.forge_kind == "forgejo");
+  CHECK(c.forge_api_url == "https://git.example.com");
+  CHECK(c.forge_repo == "acme/fleet");
+  CHECK(c.forge_token_file == "/etc/dflow/forge-token");
+  auto defaults = ParseControllerConfig("repo: {url: x}\n", "dflow.yaml");
+  CHECK(defaults.config.badges_enabled);
+  CHECK(defaults.config.badge_environments.empty());
+  CHECK(defaults.config.forge_kind.empty());
+}
+
+TEST_CASE("bad badges and forge sections are refused with their place") {
+  auto result = ParseControllerConfig(R"(repo: {url: x}
+badges:
+  enabled: maybe
+  environments: production
+  tokenSecret: hunter2
+forge:
+  kind: bitbucket
+  token: hunter3
+)",
+                                      "dflow.yaml");
+  std::vector<std::string> errors;
+  for (const auto& e : result.errors) errors.push_back(e.ToString());
+  CHECK(errors == std::vector<std::string>{
+                      "dflow.yaml:3:12: badges.enabled must be true or false",
+                      "dflow.yaml:4:17: badges.environments must be a list of environment names",
+                      "dflow.yaml:5:3: badges.tokenSecret must not be written in the config file "
+                      "(put it in a file (badges.tokenSecretFile) or an env var "
+                      "(badges.tokenSecretEnv))",
+                      "dflow.yaml:8:3: forge.token must not be written in the config file (put it "
+                      "in a file (forge.tokenFile) or an env var (forge.tokenEnv))",
+                      "dflow.yaml:7:3: forge.kind must be github, gitea, forgejo or gitlab",
+                      "dflow.yaml:7:3: forge.repo is required (owner/name (GitLab: group/project "
+                      "or a project id))",
+                      "dflow.yaml:7:3: forge needs tokenFile or tokenEnv (a token allowed to set "
+                      "commit statuses)"});
+}
+
 TEST_CASE("durations") {
   CHECK(*ParseDuration("45") == std::chrono::seconds(45));
   CHECK(*ParseDuration("45s") == std::chrono::seconds(45));

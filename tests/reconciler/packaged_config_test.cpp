@@ -53,6 +53,14 @@ TEST_CASE("the packaged config with every key uncommented is valid and documents
   CHECK(c.secrets_file == "/etc/dflow/secrets.yaml");
   CHECK(c.webhook_secret_file == "/etc/dflow/webhook-secret");
   CHECK(c.webhook_secret_env == "DFLOW_WEBHOOK_SECRET");
+  CHECK(c.badge_environments == std::vector<std::string>{"production", "staging"});
+  CHECK(c.badge_token_secret_file == "/etc/dflow/badge-secret");
+  CHECK(c.badge_token_secret_env == "DFLOW_BADGE_SECRET");
+  CHECK(c.forge_kind == "github");
+  CHECK(c.forge_api_url == "https://api.github.com");
+  CHECK(c.forge_repo == "acme/dokku-config");
+  CHECK(c.forge_token_file == "/etc/dflow/forge-token");
+  CHECK(c.forge_token_env == "DFLOW_FORGE_TOKEN");
   // The values the file shows as defaults are the ones the parser uses without them.
   CHECK(c.branch == defaults.branch);
   CHECK(c.connect_timeout == defaults.connect_timeout);
@@ -63,6 +71,7 @@ TEST_CASE("the packaged config with every key uncommented is valid and documents
   CHECK(c.concurrency == defaults.concurrency);
   CHECK(c.history_keep == defaults.history_keep);
   CHECK(c.allow_mass_delete == defaults.allow_mass_delete);
+  CHECK(c.badges_enabled == defaults.badges_enabled);
   CHECK(c.max_delete_share == doctest::Approx(defaults.max_delete_share));
 }
 

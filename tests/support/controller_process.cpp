@@ -43,7 +43,7 @@ ControllerProcess::ControllerProcess(ControllerProcessOptions options)
     WriteFile(dir_.path() / "webhook-secret", options_.webhook_secret + "\n");
     config += "webhook: {secretFile: \"" + (dir_.path() / "webhook-secret").string() + "\"}\n";
   }
-  WriteFile(config_path_, config);
+  WriteFile(config_path_, config + options_.extra_config);
 }
 
 ControllerProcess::~ControllerProcess() {

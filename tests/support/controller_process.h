@@ -20,6 +20,7 @@ struct ControllerProcessOptions {
   std::string webhook_secret;  // written to a file the config names
   std::string interval = "2s";
   std::string log_level = "info";
+  std::string extra_config;  // YAML appended to the generated config (badges:, forge:, ...)
 };
 
 class ControllerProcess {
