@@ -85,7 +85,7 @@ bool FilterStatic(const PlanArgs& args, const DesiredState& base, const DesiredS
 }
 
 // Base is read without secrets: a static plan never needs their values.
-std::optional<DesiredState> LoadBase(const PlanCommandArgs& args) {
+std::optional<DesiredState> LoadBase(const PlanCommandArgs& args, PlanReport& report) {
   Result<SourceSnapshot> snapshot = ReadManifests(args.plan.repo.path, args.base);
   if (!snapshot.ok()) {
     std::cerr << "dflow: base: " << snapshot.status().message() << "\n";
@@ -93,8 +93,9 @@ std::optional<DesiredState> LoadBase(const PlanCommandArgs& args) {
   }
   LoadResult result = LoadDesiredState(snapshot.value());
   if (!result.ok()) {
-    std::cerr << "dflow: warning: base " << snapshot.value().description
-              << " does not validate; planning the head against empty nodes\n";
+    report.warnings.push_back("base " + snapshot.value().description +
+                              " does not validate; the head is planned against empty nodes");
+    std::cerr << "dflow: warning: " << report.warnings.back() << "\n";
     return DesiredState{};
   }
   DesiredState base = *result.desired;
@@ -103,7 +104,7 @@ std::optional<DesiredState> LoadBase(const PlanCommandArgs& args) {
 }
 
 bool PlanStatic(const PlanCommandArgs& args, const DesiredState& head, PlanReport& report) {
-  std::optional<DesiredState> base = LoadBase(args);
+  std::optional<DesiredState> base = LoadBase(args, report);
   if (!base) return false;
   PlanOptions options = PlanOptionsFor(head);
   options.allow_mass_delete = args.plan.allow_mass_delete;

@@ -122,6 +122,8 @@ std::string FleetSection(const PlanReport& report) {
   add(report.environments_removed, "environments removed");
   add(report.nodes_added, "nodes added");
   add(report.nodes_removed, "nodes removed");
+  for (const auto& warning : report.warnings)
+    text += "- :warning: " + EscapeMarkdown(warning) + "\n";
   for (const auto& error : report.node_errors)
     text += "- :x: could not observe node " + EscapeMarkdown(error) + "\n";
   return text.empty() ? "" : text + "\n";

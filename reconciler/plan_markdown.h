@@ -25,6 +25,7 @@ struct PlanReport {
   std::vector<std::string> environments_added, environments_removed;
   std::vector<std::string> nodes_added, nodes_removed;
   std::vector<std::string> node_errors;  // "node: message" for nodes that could not be observed
+  std::vector<std::string> warnings;     // plain text, e.g. "base X does not validate; ..."
 };
 
 // Sections with more lines than this are collapsed in <details>.

@@ -233,6 +233,21 @@ TEST_CASE("a forge API error is a clear message and exit 1, without the token") 
   CHECK(quiet.Requests().empty());
 }
 
+TEST_CASE("a base that does not validate: the head is planned against empty nodes, said") {
+  ConfigRepo repo;
+  const std::string broken = repo.CommitBroken();
+  const std::string head = repo.Commit("applications/broken.yaml", "# emptied\n");
+  test::Captured run =
+      Dflow({"plan", repo.path(), "--base", broken, "--head", head, "--format", "markdown"});
+  CHECK(run.exit_code == 0);
+  CHECK(Contains(run.err, "dflow: warning: base "));
+  CHECK(Contains(run.out, "- :warning: base "));
+  CHECK(Contains(run.out, "does not validate; the head is planned against empty nodes\n"));
+  CHECK(Contains(run.out,
+                 "- nodes added: <code>prod-1</code>, <code>prod-2</code>, "
+                 "<code>staging-1</code>\n"));
+}
+
 TEST_CASE("plan flags that contradict each other are usage errors") {
   ConfigRepo repo;
   CHECK(Dflow({"plan", repo.path(), "--live", "--base", "HEAD"}).exit_code == 64);
