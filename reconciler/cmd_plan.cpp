@@ -66,15 +66,16 @@ std::vector<std::string> EnvironmentNames(const DesiredState& desired) {
   return names;
 }
 
-// Keeps the nodes and actions --node/--env select, from base or head.
+// Keeps the nodes and actions --node/--env select, in head or (removed since) in base.
 bool FilterStatic(const PlanArgs& args, const DesiredState& base, const DesiredState& head,
                   std::vector<NodePlan>& plans) {
-  std::vector<std::string> nodes, base_nodes;
-  const bool in_head = SelectNodes(head, args.environment, args.node, nodes, std::cerr);
-  std::ostringstream ignored;
-  if (!in_head && !SelectNodes(base, args.environment, args.node, base_nodes, ignored))
+  std::vector<std::string> nodes;
+  std::ostringstream head_error, base_error;
+  if (!SelectNodes(head, args.environment, args.node, nodes, head_error) &&
+      !SelectNodes(base, args.environment, args.node, nodes, base_error)) {
+    std::cerr << head_error.str();
     return false;
-  if (!in_head) nodes = base_nodes;
+  }
   if (nodes.empty()) return true;  // no filter
   std::erase_if(plans, [&](const NodePlan& p) {
     return std::find(nodes.begin(), nodes.end(), p.node) == nodes.end();
