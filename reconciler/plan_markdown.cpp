@@ -91,18 +91,28 @@ std::string DestroyText(const Action& a) {
   return "destroy " + what + " on node " + Code(a.node) + env + ": " + EscapeMarkdown(a.reason);
 }
 
+// A GitHub/Gitea alert block; other renderers show it as a plain quote, still on top.
 std::string WarningsSection(const PlanReport& report) {
   std::vector<std::string> lines;
+  int destroys = 0, refused = 0;
   for (const auto& plan : report.plans) {
-    if (plan.refused) lines.push_back("**refused**: " + EscapeMarkdown(plan.refusal));
-    for (const auto& a : plan.actions)
-      if (a.destructive) lines.push_back(DestroyText(a));
+    if (plan.refused) {
+      ++refused;
+      lines.push_back("**refused**: " + EscapeMarkdown(plan.refusal));
+    }
+    for (const auto& a : plan.actions) {
+      if (!a.destructive) continue;
+      ++destroys;
+      lines.push_back(DestroyText(a));
+    }
   }
   if (lines.empty()) return "";
-  std::string text = "> [!WARNING]\n> **:warning: " +
-                     Plural(static_cast<int>(lines.size()), "destructive change or refusal",
-                            "destructive changes or refusals") +
-                     "**\n>\n";
+  std::vector<std::string> heads;
+  if (destroys > 0) heads.push_back(Plural(destroys, "destructive change", "destructive changes"));
+  if (refused > 0) heads.push_back(Plural(refused, "plan refused", "plans refused"));
+  std::string text = "> [!WARNING]\n> **:warning: " + heads[0];
+  if (heads.size() > 1) text += ", " + heads[1];
+  text += "**\n>\n";
   for (const auto& line : lines) text += "> - " + line + "\n";
   return text + "\n";
 }

@@ -64,6 +64,7 @@ TEST_CASE("destructive actions are called out at the top, before the sections") 
   REQUIRE(warning != std::string::npos);
   REQUIRE(section != std::string::npos);
   CHECK(warning < section);
+  CHECK(Contains(md, "> [!WARNING]\n> **:warning: 2 destructive changes**\n>\n"));
   CHECK(Contains(md,
                  "> - destroy app <code>old</code> on node <code>web-1</code> (production): "
                  "no longer in the repo\n"));
@@ -80,6 +81,8 @@ TEST_CASE("a refused plan is called out; a plan without destruction has no warni
   report.plans[0].refusal = "plan refused on node web-1: would destroy 1 of 1";
   CHECK(Contains(FormatPlanMarkdown(report),
                  "> - **refused**: plan refused on node web-1: would destroy 1 of 1\n"));
+  CHECK(
+      Contains(FormatPlanMarkdown(report), "**:warning: 2 destructive changes, 1 plan refused**"));
   report.plans[0].refused = false;
   std::erase_if(report.plans[0].actions, [](const Action& a) { return a.destructive; });
   CHECK_FALSE(Contains(FormatPlanMarkdown(report), "WARNING"));
