@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/fake_forge.h"
+#include "tests/support/fleet_rig.h"
 #include "tests/support/git_repo.h"
 #include "tests/support/process.h"
 
@@ -246,6 +247,24 @@ TEST_CASE("a base that does not validate: the head is planned against empty node
   CHECK(Contains(run.out,
                  "- nodes added: <code>prod-1</code>, <code>prod-2</code>, "
                  "<code>staging-1</code>\n"));
+}
+
+TEST_CASE("--live --head REV plans a commit against the real nodes, in markdown too") {
+  test::FleetRig rig({"prod-1", "prod-2", "staging-1"});
+  const std::string head = rig.repo().CommitAll("fleet");
+  rig.repo().Write("applications/wiki.yaml", kNewApp);  // uncommitted: not part of the head
+  test::Captured run =
+      Dflow({"plan", rig.repo().path().string(), "--live", "--head", head, "--secrets",
+             rig.secrets_file(), "-i", rig.identity(), "--format", "markdown"},
+            {"HOME=" + rig.repo().path().string()});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(Contains(run.out, "### dflow plan: head " + head.substr(0, 12) + " against the nodes\n"));
+  CHECK(Contains(run.out,
+                 "**Summary:** production: 7 apps created; staging: 7 apps created; "
+                 "24 node-level changes\n"));
+  CHECK_FALSE(Contains(run.out, "wiki"));
+  CHECK_FALSE(Contains(run.out, "WARNING"));
 }
 
 TEST_CASE("plan flags that contradict each other are usage errors") {
