@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "manifests-schema/diagnostic_format.h"
@@ -152,6 +153,13 @@ void Print(const PlanCommandArgs& args, const PlanReport& report) {
     std::cout << FormatPlanMarkdown(report);
   } else if (!report.valid) {
     return;  // the diagnostics went to stderr
+  } else if (args.format == "json" && !args.base.empty()) {
+    nlohmann::json json = nlohmann::json::parse(FormatPlansJson(report.plans));
+    json["environments_added"] = report.environments_added;
+    json["environments_removed"] = report.environments_removed;
+    json["nodes_added"] = report.nodes_added;
+    json["nodes_removed"] = report.nodes_removed;
+    std::cout << json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else if (args.format == "json") {
     std::cout << FormatPlansJson(report.plans);
   } else {

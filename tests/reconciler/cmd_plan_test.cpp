@@ -139,6 +139,16 @@ TEST_CASE("a static plan between two commits shows apps created, changed and del
                  "staging: 1 app changed, 2 deleted\n"));
   CHECK(Contains(md.out, "> - destroy app <code>assessment-engine-web-staging</code>"));
 
+  // JSON adds what came and went to the node plans.
+  test::Captured json =
+      Dflow({"plan", repo.path(), "--base", repo.base(), "--head", head, "--format", "json"});
+  REQUIRE(json.exit_code == 0);
+  nlohmann::json parsed = nlohmann::json::parse(json.out);
+  CHECK(parsed["nodes"].size() == 3);
+  CHECK(parsed["destructive"] == 2);
+  CHECK(parsed["nodes_added"] == nlohmann::json::array());
+  CHECK(parsed["environments_removed"] == nlohmann::json::array());
+
   // Same revision twice: nothing to do.
   test::Captured same =
       Dflow({"plan", repo.path(), "--base", head, "--head", head, "--detailed-exitcode"});
