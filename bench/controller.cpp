@@ -1,7 +1,8 @@
 // bench/controller: `dflow run` as a process against simulated nodes (real sshd, the Dokku
 // simulator with BENCH_DOKKU_MS per call, default 100). Prints the time from a signed push
 // webhook to the one-key config change being on every node (1 and 10 nodes), the controller's
-// peak RSS with 30 nodes x 10 apps once converged, and its CPU use while idle.
+// peak RSS with 30 nodes x 10 apps once converged, its CPU use while idle, and whether its
+// RSS grows over many one-second loops.
 #include <unistd.h>
 
 #include <chrono>
@@ -162,5 +163,22 @@ int main() {
   std::printf("| controller peak RSS | %.1f MiB |\n", StatusKib(pid, "VmHWM") / 1024.0);
   std::printf("| controller CPU while idle (20 s, interval 60 s) | %.2f %% of one core |\n",
               idle_cpu);
+
+  // Memory over time: every loop fetches the repo and re-observes the node. RSS must not
+  // grow with the number of loops (libgit2's per-fetch leak stays in the fetch child).
+  Fleet busy(1, "0", "1s");
+  if (!busy.Converged()) return 1;
+  const pid_t busy_pid = busy.controller->pid();
+  std::this_thread::sleep_for(std::chrono::seconds(5));
+  const long rss_start = StatusKib(busy_pid, "VmRSS");
+  constexpr int kLoops = 120;
+  std::this_thread::sleep_for(std::chrono::seconds(kLoops));
+  const long rss_end = StatusKib(busy_pid, "VmRSS");
+  std::printf("\n| 1 node, interval 1 s | value |\n|---|---|\n");
+  std::printf("| RSS once converged | %.1f MiB |\n", rss_start / 1024.0);
+  std::printf("| RSS after %d more loops (fetch + observe each) | %.1f MiB |\n", kLoops,
+              rss_end / 1024.0);
+  std::printf("| growth per loop | %.1f KiB |\n",
+              static_cast<double>(rss_end - rss_start) / kLoops);
   return 0;
 }

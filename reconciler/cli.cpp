@@ -47,6 +47,7 @@ int Main(int argc, char** argv) {
     std::function<int()> run;
     for (const Command& command : Commands()) {
       CLI::App* sub = app.add_subcommand(command.name, command.summary);
+      if (command.hidden) sub->group("");
       auto handler = command.attach(*sub);
       sub->callback([&run, handler] { run = handler; });
     }

@@ -23,6 +23,7 @@ struct Command {
   const char* name;
   const char* summary;
   std::function<std::function<int()>(CLI::App& sub)> attach;
+  bool hidden = false;  // internal: not listed by --help
 };
 
 // The table of every subcommand, in the order --help lists them.

@@ -12,12 +12,13 @@ Command MakeRunCommand();
 Command MakeStatusCommand();
 Command MakeNodeCommand();
 Command MakeBadgeTokenCommand();
+Command MakeFetchMirrorCommand();
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      MakeValidateCommand(), MakeRenderCommand(), MakeObserveCommand(),
-      MakePlanCommand(),     MakeApplyCommand(),  MakeRunCommand(),
-      MakeStatusCommand(),   MakeNodeCommand(),   MakeBadgeTokenCommand(),
+      MakeValidateCommand(),   MakeRenderCommand(),      MakeObserveCommand(), MakePlanCommand(),
+      MakeApplyCommand(),      MakeRunCommand(),         MakeStatusCommand(),  MakeNodeCommand(),
+      MakeBadgeTokenCommand(), MakeFetchMirrorCommand(),
   };
   return commands;
 }
