@@ -98,8 +98,16 @@ struct ProcStat {
 
 // State and parent of `pid` from /proc/<pid>/stat.
 ProcStat ReadStat(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Plain read(2): a process that exits between open and read makes read fail with ESRCH,
+  // which std::ifstream turns into an exception (a flaky test crash seen under load).
+  std::string stat;
+  int fd = ::open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char buffer[1024];
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n > 0) stat.assign(buffer, static_cast<std::size_t>(n));
+    ::close(fd);
+  }
   std::size_t close_paren = stat.rfind(')');
   if (close_paren == std::string::npos) return {};
   std::istringstream fields(stat.substr(close_paren + 2));
