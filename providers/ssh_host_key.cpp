@@ -81,11 +81,14 @@ std::string NormalizeFingerprint(std::string_view text) {
   return std::string(text);
 }
 
-Status Untrusted(const SshOptions& options, const std::string& presented, std::string_view why) {
+// `pin_where` names where a pin goes: the Node manifest for nodes, the controller config for
+// the config repo.
+Status Untrusted(const SshOptions& options, const std::string& presented, std::string_view why,
+                 std::string_view pin_where) {
   return Status(Code::kPermissionDenied,
                 "host key for " + HostPort(options) + " is not trusted: " + std::string(why) +
                     "the server presented " + presented + "; pin it with hostKey: \"" + presented +
-                    "\" in the Node manifest or add it to known_hosts");
+                    "\" in " + std::string(pin_where) + " or add it to known_hosts");
 }
 
 Status Changed(const SshOptions& options, const std::string& expected, const std::string& presented,
@@ -129,10 +132,12 @@ HostKeyCheck Refused(HostKeyVerdict verdict, Status status) {
 }
 
 HostKeyCheck CheckKnownHosts(LIBSSH2_SESSION* session, const SshOptions& options,
-                             std::string_view blob, int type, const std::string& presented) {
+                             std::string_view blob, int type, const std::string& presented,
+                             std::string_view pin_where = "the Node manifest") {
   if (options.known_hosts_file.empty())
-    return Refused(HostKeyVerdict::kUnknown,
-                   Untrusted(options, presented, "no hostKey pin and no known_hosts file; "));
+    return Refused(
+        HostKeyVerdict::kUnknown,
+        Untrusted(options, presented, "no hostKey pin and no known_hosts file; ", pin_where));
   KnownHosts hosts(libssh2_knownhost_init(session), &libssh2_knownhost_free);
   if (!hosts)
     return Refused(HostKeyVerdict::kRefused,
@@ -155,9 +160,10 @@ HostKeyCheck CheckKnownHosts(LIBSSH2_SESSION* session, const SshOptions& options
   if (rc != LIBSSH2_KNOWNHOST_CHECK_NOTFOUND)
     return Refused(HostKeyVerdict::kRefused,
                    Status(Code::kInternal, "known_hosts check failed for " + HostPort(options)));
-  return Refused(HostKeyVerdict::kUnknown,
-                 Untrusted(options, presented,
-                           "it is not in " + options.known_hosts_file + " (no hostKey pin); "));
+  return Refused(
+      HostKeyVerdict::kUnknown,
+      Untrusted(options, presented,
+                "it is not in " + options.known_hosts_file + " (no hostKey pin); ", pin_where));
 }
 
 std::string_view SessionHostKey(LIBSSH2_SESSION* session, int* type) {
@@ -190,6 +196,40 @@ HostKeyCheck CheckHostKey(LIBSSH2_SESSION* session, const SshOptions& options) {
   if (pinned == presented) return HostKeyCheck{};
   return Refused(HostKeyVerdict::kMismatch,
                  Changed(options, pinned, presented, "the pinned hostKey"));
+}
+
+namespace {
+
+// The libssh2 host key type of a key blob, from the type name it starts with.
+int HostKeyTypeOfBlob(std::string_view blob) {
+  const std::string name = KeyTypeName(blob);
+  if (name == "ssh-ed25519") return LIBSSH2_HOSTKEY_TYPE_ED25519;
+  if (name == "ecdsa-sha2-nistp256") return LIBSSH2_HOSTKEY_TYPE_ECDSA_256;
+  if (name == "ecdsa-sha2-nistp384") return LIBSSH2_HOSTKEY_TYPE_ECDSA_384;
+  if (name == "ecdsa-sha2-nistp521") return LIBSSH2_HOSTKEY_TYPE_ECDSA_521;
+  if (name == "ssh-rsa") return LIBSSH2_HOSTKEY_TYPE_RSA;
+  if (name == "ssh-dss") return LIBSSH2_HOSTKEY_TYPE_DSS;
+  return LIBSSH2_HOSTKEY_TYPE_UNKNOWN;
+}
+
+}  // namespace
+
+Status VerifyHostKeyBlob(std::string_view blob, const SshOptions& options,
+                         std::string_view pin_where) {
+  if (blob.empty()) return Status(Code::kPermissionDenied, "the server presented no host key");
+  const std::string presented = Sha256Fingerprint(blob);
+  if (!options.host_key_fingerprint.empty()) {
+    std::string pinned = NormalizeFingerprint(options.host_key_fingerprint);
+    if (pinned == presented) return Status::Ok();
+    return Changed(options, pinned, presented, "the pinned hostKey");
+  }
+  // libssh2's known_hosts functions want a session only for its allocator.
+  std::unique_ptr<LIBSSH2_SESSION, int (*)(LIBSSH2_SESSION*)> session(libssh2_session_init(),
+                                                                      &libssh2_session_free);
+  if (!session) return Status(Code::kInternal, "libssh2_session_init failed");
+  return CheckKnownHosts(session.get(), options, blob, HostKeyTypeOfBlob(blob), presented,
+                         pin_where)
+      .status;
 }
 
 Status RecordHostKey(LIBSSH2_SESSION* session, const SshOptions& options) {

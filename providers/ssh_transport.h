@@ -48,6 +48,13 @@ std::unique_ptr<Transport> MakeSshTransport(SshOptions options);
 // "SHA256:<base64 without padding>" of a raw host key blob, as ssh-keygen -lf prints it.
 std::string Sha256Fingerprint(std::string_view host_key_blob);
 
+// Checks a host key presented outside our own SSH sessions (libgit2's ssh transport) the way
+// the transport checks its own: against options.host_key_fingerprint when set, else
+// options.known_hosts_file for options.host:options.port. kPermissionDenied says why and how to
+// fix it; `pin_where` names where a pin goes in that message.
+Status VerifyHostKeyBlob(std::string_view host_key_blob, const SshOptions& options,
+                         std::string_view pin_where);
+
 // Reads the passphrase for SshOptions::identity_files, for the CLI: the environment variable
 // DFLOW_SSH_PASSPHRASE when set, else the first line of `passphrase_file` when one is given,
 // else "". Fails with kNotFound/kPermissionDenied when the file cannot be read. The result is

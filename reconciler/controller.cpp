@@ -250,6 +250,8 @@ class ControllerImpl final : public Controller {
     remote.url = c.repo_url;
     remote.branch = c.branch;
     remote.ssh_key = c.repo_ssh_key;
+    remote.host_key = c.repo_host_key;
+    remote.known_hosts_file = c.known_hosts_file;
     auto token = ReadSecret(c.repo_token_file, c.repo_token_env, "repo token");
     if (token.ok()) remote.token = *token;
     return remote;

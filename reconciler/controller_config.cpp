@@ -141,12 +141,13 @@ const std::map<std::string, FieldSetter>& Fields() {
              {"branch", &ControllerConfig::branch},
              {"tokenFile", &ControllerConfig::repo_token_file},
              {"tokenEnv", &ControllerConfig::repo_token_env},
-             {"sshKey", &ControllerConfig::repo_ssh_key}};
+             {"sshKey", &ControllerConfig::repo_ssh_key},
+             {"hostKey", &ControllerConfig::repo_host_key}};
          for (const auto& item : n) {
            auto it = keys.find(item.first.Scalar());
            if (it == keys.end()) {
              ctx.Error(item.first, "unknown field 'repo." + item.first.Scalar() + "'",
-                       "known: url, branch, tokenFile, tokenEnv, sshKey");
+                       "known: url, branch, tokenFile, tokenEnv, sshKey, hostKey");
              continue;
            }
            SetString(ctx, item.second, c.*(it->second), it->first.c_str());

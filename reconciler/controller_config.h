@@ -20,6 +20,7 @@ struct ControllerConfig {
   std::string repo_token_file;  // https token, read from this file ...
   std::string repo_token_env;   // ... or this environment variable
   std::string repo_ssh_key;     // private key for ssh:// remotes
+  std::string repo_host_key;    // ssh:// remotes: "SHA256:..." pin, else ssh.knownHosts
 
   // Nodes.
   std::vector<std::string> ssh_identities;  // private keys for the nodes

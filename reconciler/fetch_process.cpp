@@ -46,6 +46,8 @@ json Request(const GitRemoteOptions& options, const std::string& mirror_dir) {
           {"token", options.token},
           {"sshKey", options.ssh_key},
           {"sshPassphrase", options.ssh_passphrase},
+          {"hostKey", options.host_key},
+          {"knownHosts", options.known_hosts_file},
           {"mirrorDir", mirror_dir}};
 }
 
@@ -200,6 +202,8 @@ int ServeFetchRequest(std::istream& in, std::ostream& out) {
   options.token = request.value("token", "");
   options.ssh_key = request.value("sshKey", "");
   options.ssh_passphrase = request.value("sshPassphrase", "");
+  options.host_key = request.value("hostKey", "");
+  options.known_hosts_file = request.value("knownHosts", "");
   const std::string mirror_dir = request.value("mirrorDir", "");
   if (options.url.empty() || mirror_dir.empty()) return 1;
   // Commit messages need not be UTF-8; replace what is not rather than fail.

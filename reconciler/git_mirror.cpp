@@ -2,9 +2,12 @@
 
 #include <git2.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <mutex>
+
+#include "providers/ssh_transport.h"
 
 namespace dflow {
 namespace {
@@ -34,7 +37,29 @@ std::string Scrub(std::string text, const GitRemoteOptions& options) {
 struct CredentialState {
   const GitRemoteOptions* options;
   int attempts = 0;
+  Status host_key;  // why the ssh host key was refused
 };
+
+// libgit2 hands over the ssh server's key; it is checked like a node's (pin, else known_hosts).
+int CheckCertificate(git_cert* cert, int /*valid*/, const char* /*host*/, void* payload) {
+  auto& state = *static_cast<CredentialState*>(payload);
+  const GitRemoteOptions& options = *state.options;
+  if (cert->cert_type != GIT_CERT_HOSTKEY_LIBSSH2) return GIT_PASSTHROUGH;  // TLS: libgit2's
+  if (options.host_key.empty() && options.known_hosts_file.empty()) return GIT_PASSTHROUGH;
+  const auto* key = reinterpret_cast<const git_cert_hostkey*>(cert);
+  SshRemoteHost remote = SshRemoteHostOf(options.url);
+  SshOptions ssh;
+  ssh.host = remote.host;
+  ssh.port = remote.port;
+  ssh.host_key_fingerprint = options.host_key;
+  ssh.known_hosts_file = options.known_hosts_file;
+  std::string_view blob;
+  if (key->type & GIT_CERT_SSH_RAW) blob = std::string_view(key->hostkey, key->hostkey_len);
+  state.host_key = VerifyHostKeyBlob(blob, ssh, "the controller config (repo.hostKey)");
+  if (state.host_key.ok()) return 0;
+  git_error_set_str(GIT_ERROR_SSH, state.host_key.message().c_str());
+  return GIT_ECERTIFICATE;
+}
 
 int ProvideCredentials(git_credential** out, const char* /*url*/, const char* username_from_url,
                        unsigned int allowed, void* payload) {
@@ -94,6 +119,36 @@ std::string ScrubUrl(const std::string& url) {
   return url.substr(0, scheme + 3) + "***@" + url.substr(at + 1);
 }
 
+SshRemoteHost SshRemoteHostOf(const std::string& url) {
+  std::string rest;
+  int port = 22;
+  if (url.rfind("ssh://", 0) == 0 || url.rfind("git+ssh://", 0) == 0) {
+    rest = url.substr(url.find("://") + 3);
+    rest = rest.substr(0, rest.find('/'));
+    if (std::size_t at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
+    if (!rest.empty() && rest[0] == '[') {  // [::1]:2222
+      std::size_t close = rest.find(']');
+      if (close == std::string::npos) return {};
+      std::string host = rest.substr(1, close - 1);
+      if (close + 1 < rest.size() && rest[close + 1] == ':')
+        port = std::atoi(rest.c_str() + close + 2);
+      return {host, port};
+    }
+    if (std::size_t colon = rest.find(':'); colon != std::string::npos) {
+      port = std::atoi(rest.c_str() + colon + 1);
+      rest = rest.substr(0, colon);
+    }
+    return {rest, port};
+  }
+  // scp-like: [user@]host:path, and no "://" anywhere before the colon.
+  if (url.find("://") != std::string::npos || url.empty() || url[0] == '/') return {};
+  std::size_t colon = url.find(':');
+  if (colon == std::string::npos) return {};
+  rest = url.substr(0, colon);
+  if (std::size_t at = rest.rfind('@'); at != std::string::npos) rest = rest.substr(at + 1);
+  return {rest, port};
+}
+
 Result<FetchedCommit> FetchIntoMirror(const GitRemoteOptions& options,
                                       const std::string& mirror_dir) {
   static std::once_flag once;
@@ -106,16 +161,19 @@ Result<FetchedCommit> FetchIntoMirror(const GitRemoteOptions& options,
   git_remote* raw_remote = nullptr;
   git_remote_lookup(&raw_remote, repo->get(), "origin");
   RemotePtr remote(raw_remote);
-  CredentialState credentials{&options};
+  CredentialState credentials{&options, 0, Status::Ok()};
   git_fetch_options fetch = GIT_FETCH_OPTIONS_INIT;
   fetch.callbacks.credentials = ProvideCredentials;
+  fetch.callbacks.certificate_check = CheckCertificate;
   fetch.callbacks.payload = &credentials;
   fetch.prune = GIT_FETCH_PRUNE;
   std::string spec = "+refs/heads/" + options.branch + ":refs/heads/" + options.branch;
   char* specs[] = {spec.data()};
   git_strarray refspecs = {specs, 1};
-  if (git_remote_fetch(remote.get(), &refspecs, &fetch, "dflow fetch") != 0)
+  if (git_remote_fetch(remote.get(), &refspecs, &fetch, "dflow fetch") != 0) {
+    if (!credentials.host_key.ok()) return credentials.host_key.WithContext(where);
     return Status(Code::kUnavailable, where + ": " + Scrub(LastGitError(), options));
+  }
 
   FetchedCommit result;
   result.id = BranchHead(repo->get(), options.branch);

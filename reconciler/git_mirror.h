@@ -15,7 +15,19 @@ struct GitRemoteOptions {
   std::string token;    // https: sent as the password (user "x-access-token"); a secret
   std::string ssh_key;  // ssh: private key path (public key beside it as <path>.pub if present)
   std::string ssh_passphrase;
+  // ssh: the server's host key, "SHA256:..." as ssh-keygen -lf prints it; else it must be in
+  // known_hosts_file. With neither, libgit2's own check (~/.ssh/known_hosts) applies.
+  std::string host_key;
+  std::string known_hosts_file;
 };
+
+// host and port of an ssh remote URL (ssh://[user@]host[:port]/path, or scp-like
+// [user@]host:path with port 22); port 0 when `url` is not an ssh URL.
+struct SshRemoteHost {
+  std::string host;
+  int port = 0;
+};
+SshRemoteHost SshRemoteHostOf(const std::string& url);
 
 struct FetchedCommit {
   std::string id;        // full commit id of the branch head
@@ -26,7 +38,8 @@ struct FetchedCommit {
 
 // Fetches `options.branch` into the bare repository at `mirror_dir` (created on first use) and
 // returns its head. Errors: kUnavailable for network or auth trouble (message scrubbed of
-// tokens), kNotFound when the branch does not exist on the remote.
+// tokens), kNotFound when the branch does not exist on the remote, kPermissionDenied when an
+// ssh server's host key is not the pinned or known one.
 Result<FetchedCommit> FetchIntoMirror(const GitRemoteOptions& options,
                                       const std::string& mirror_dir);
 

@@ -52,7 +52,7 @@ colour: blue
   REQUIRE(result.errors.size() == 5);
   CHECK(result.errors[0].ToString() ==
         "/etc/dflow/dflow.yaml:3:3: unknown field 'repo.brnch' (known: url, branch, tokenFile, "
-        "tokenEnv, sshKey)");
+        "tokenEnv, sshKey, hostKey)");
   CHECK(result.errors[1].ToString() ==
         "/etc/dflow/dflow.yaml:4:11: interval must be a positive duration (write it like 30s, "
         "5m or 1h)");

@@ -96,6 +96,8 @@ TEST_CASE("credentials reach the child on stdin only, never in its argv or envir
   options.url = "https://git.example.com/team/config.git";
   options.token = "tok-SECRET-1234";
   options.ssh_passphrase = "pass-SECRET-5678";
+  options.host_key = "SHA256:pinned-key";
+  options.known_hosts_file = "/etc/dflow/known_hosts";
 
   auto fetched = FetchIntoMirrorInChild(options, (dir.path() / "m").string(), process);
   REQUIRE_MESSAGE(fetched.ok(), fetched.status().ToString());
@@ -108,6 +110,8 @@ TEST_CASE("credentials reach the child on stdin only, never in its argv or envir
   const std::string request = ReadAll(dir.path() / "stdin");
   CHECK(request.find("tok-SECRET-1234") != std::string::npos);
   CHECK(request.find("pass-SECRET-5678") != std::string::npos);
+  CHECK(request.find("SHA256:pinned-key") != std::string::npos);
+  CHECK(request.find("/etc/dflow/known_hosts") != std::string::npos);
 }
 
 TEST_CASE("a child that hangs is killed at the timeout; one that answers nonsense is an error") {
