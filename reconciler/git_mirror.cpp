@@ -38,6 +38,7 @@ struct CredentialState {
   const GitRemoteOptions* options;
   int attempts = 0;
   Status host_key;  // why the ssh host key was refused
+  Status auth;      // why authentication failed
 };
 
 // libgit2 hands over the ssh server's key; it is checked like a node's (pin, else known_hosts).
@@ -64,8 +65,15 @@ int CheckCertificate(git_cert* cert, int /*valid*/, const char* /*host*/, void* 
 int ProvideCredentials(git_credential** out, const char* /*url*/, const char* username_from_url,
                        unsigned int allowed, void* payload) {
   auto& state = *static_cast<CredentialState*>(payload);
-  if (++state.attempts > 3) return GIT_EAUTH;  // libgit2 would otherwise ask forever
   const GitRemoteOptions& options = *state.options;
+  // libgit2 asks again after each refusal, forever; and it sets no message of its own then.
+  if (++state.attempts > 3) {
+    state.auth = Status(Code::kPermissionDenied,
+                        "the remote refused the credentials (check the token in repo.tokenFile "
+                        "or repo.tokenEnv, or the key in repo.sshKey, and its access rights)");
+    git_error_set_str(GIT_ERROR_NET, state.auth.message().c_str());
+    return GIT_EAUTH;
+  }
   if ((allowed & GIT_CREDENTIAL_SSH_KEY) && !options.ssh_key.empty()) {
     std::string pub = options.ssh_key + ".pub";
     return git_credential_ssh_key_new(out, username_from_url ? username_from_url : "git",
@@ -76,7 +84,11 @@ int ProvideCredentials(git_credential** out, const char* /*url*/, const char* us
     return git_credential_userpass_plaintext_new(
         out, username_from_url ? username_from_url : "x-access-token", options.token.c_str());
   }
-  return GIT_PASSTHROUGH;
+  state.auth = Status(Code::kPermissionDenied,
+                      "the remote asks for credentials and none are configured (set "
+                      "repo.tokenFile or repo.tokenEnv for https, repo.sshKey for ssh)");
+  git_error_set_str(GIT_ERROR_NET, state.auth.message().c_str());
+  return GIT_EAUTH;
 }
 
 Result<RepoPtr> OpenOrInitMirror(const std::string& dir, const std::string& url) {
@@ -161,7 +173,7 @@ Result<FetchedCommit> FetchIntoMirror(const GitRemoteOptions& options,
   git_remote* raw_remote = nullptr;
   git_remote_lookup(&raw_remote, repo->get(), "origin");
   RemotePtr remote(raw_remote);
-  CredentialState credentials{&options, 0, Status::Ok()};
+  CredentialState credentials{&options, 0, Status::Ok(), Status::Ok()};
   git_fetch_options fetch = GIT_FETCH_OPTIONS_INIT;
   fetch.callbacks.credentials = ProvideCredentials;
   fetch.callbacks.certificate_check = CheckCertificate;
@@ -172,6 +184,7 @@ Result<FetchedCommit> FetchIntoMirror(const GitRemoteOptions& options,
   git_strarray refspecs = {specs, 1};
   if (git_remote_fetch(remote.get(), &refspecs, &fetch, "dflow fetch") != 0) {
     if (!credentials.host_key.ok()) return credentials.host_key.WithContext(where);
+    if (!credentials.auth.ok()) return credentials.auth.WithContext(where);
     return Status(Code::kUnavailable, where + ": " + Scrub(LastGitError(), options));
   }
 

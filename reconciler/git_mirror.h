@@ -37,9 +37,10 @@ struct FetchedCommit {
 };
 
 // Fetches `options.branch` into the bare repository at `mirror_dir` (created on first use) and
-// returns its head. Errors: kUnavailable for network or auth trouble (message scrubbed of
-// tokens), kNotFound when the branch does not exist on the remote, kPermissionDenied when an
-// ssh server's host key is not the pinned or known one.
+// returns its head. Errors (messages scrubbed of tokens): kUnavailable for network trouble,
+// kNotFound when the branch does not exist on the remote, kPermissionDenied when the remote
+// refuses the credentials or wants some and none are configured, or when an ssh server's host
+// key is not the pinned or known one.
 Result<FetchedCommit> FetchIntoMirror(const GitRemoteOptions& options,
                                       const std::string& mirror_dir);
 
