@@ -4,14 +4,14 @@
 // pagination links are only followed when they stay under the configured API root.
 #include "providers/forge_client.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
+
+#include "providers/http_call.h"
 
 namespace dflow {
 namespace {
@@ -26,41 +26,11 @@ struct Reply {
   std::string next_page;  // X-Next-Page header (GitLab)
 };
 
-struct Collector {
-  Reply* reply;
-  std::size_t limit;
-  bool overflow = false;
-};
-
-std::size_t WriteBody(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* collector = static_cast<Collector*>(user);
-  std::size_t bytes = size * count;
-  if (collector->reply->body.size() + bytes > collector->limit) {
-    collector->overflow = true;
-    return 0;  // makes curl stop with CURLE_WRITE_ERROR
-  }
-  collector->reply->body.append(data, bytes);
-  return bytes;
-}
-
 std::string Trim(std::string text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
   std::size_t start = 0;
   while (start < text.size() && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
   return text.substr(start);
-}
-
-std::size_t WriteHeader(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* reply = static_cast<Reply*>(user);
-  std::string line(data, size * count);
-  auto colon = line.find(':');
-  if (colon == std::string::npos) return size * count;
-  std::string name = line.substr(0, colon);
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  if (name == "link") reply->link = Trim(line.substr(colon + 1));
-  if (name == "x-next-page") reply->next_page = Trim(line.substr(colon + 1));
-  return size * count;
 }
 
 void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
@@ -125,20 +95,19 @@ class Client {
                      const nlohmann::json* body) const {
     std::string what = std::string(ForgeKindName(options_.kind)) + ": " + method + " " +
                        url.substr(std::min(url.size(), RootPathOffset()));
-    Reply reply;
-    Collector collector{&reply, options_.max_response_bytes};
-    CURLcode rc = Perform(method, url, body, collector);
-    if (collector.overflow) {
-      return Status(Code::kFailed, what + ": response larger than " +
-                                       std::to_string(options_.max_response_bytes) + " bytes");
+    HttpCall call;
+    call.method = method;
+    call.url = url;
+    call.headers = Headers();
+    if (body) call.body = body->dump();
+    call.timeout = options_.timeout;
+    call.max_response_bytes = options_.max_response_bytes;
+    auto performed = PerformHttp(call);
+    if (!performed.ok()) {
+      return Status(performed.status().code(), Scrub(what + ": " + performed.status().message()));
     }
-    if (rc == CURLE_OPERATION_TIMEDOUT) {
-      return Status(Code::kTimeout, what + ": no complete answer within " +
-                                        std::to_string(options_.timeout.count()) + "s");
-    }
-    if (rc != CURLE_OK) {
-      return Status(Code::kUnavailable, Scrub(what + ": " + curl_easy_strerror(rc)));
-    }
+    Reply reply{performed->status, std::move(performed->body), performed->headers["link"],
+                performed->headers["x-next-page"]};
     if (reply.status >= 300) {
       return Status(
           CodeForHttp(reply.status),
@@ -193,39 +162,6 @@ class Client {
         break;
     }
     return headers;
-  }
-
-  CURLcode Perform(const std::string& method, const std::string& url, const nlohmann::json* body,
-                   Collector& collector) const {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    CURL* curl = curl_easy_init();
-    if (!curl) return CURLE_FAILED_INIT;
-    curl_slist* list = nullptr;
-    for (const auto& header : Headers()) list = curl_slist_append(list, header.c_str());
-    std::string payload = body ? body->dump() : std::string();
-    long timeout_ms = static_cast<long>(options_.timeout.count()) * 1000;
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &collector);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, collector.reply);
-    if (body) {
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, payload.data());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
-    }
-    CURLcode rc = curl_easy_perform(curl);
-    if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &collector.reply->status);
-    curl_slist_free_all(list);
-    curl_easy_cleanup(curl);
-    return rc;
   }
 
   const ForgeOptions& options_;

@@ -1,5 +1,4 @@
 // dflow status: the fleet at a glance, from a running controller's API or its state directory.
-#include <curl/curl.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -9,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "providers/http_call.h"
 #include "reconciler/cli.h"
 #include "reconciler/controller_api.h"
 #include "reconciler/status_store.h"
@@ -22,33 +22,18 @@ struct StatusArgs {
   std::string format = "table";
 };
 
-size_t Append(char* data, size_t size, size_t count, void* out) {
-  auto* body = static_cast<std::string*>(out);
-  if (body->size() + size * count > (8u << 20)) return 0;  // bounded: refuse huge replies
-  body->append(data, size * count);
-  return size * count;
-}
-
 Result<std::string> FetchStatus(const std::string& server) {
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return Status(Code::kInternal, "curl init failed");
-  std::string body;
-  const std::string url = server + "/api/v1/status";
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 15L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 5L);
-  CURLcode rc = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(curl);
-  if (rc != CURLE_OK)
-    return Status(Code::kUnavailable, "cannot reach " + url + ": " + curl_easy_strerror(rc) +
-                                          " (is `dflow run` running? or use --state-dir)");
-  if (status != 200)
-    return Status(Code::kUnavailable, url + " answered HTTP " + std::to_string(status));
-  return body;
+  HttpCall call;
+  call.url = server + "/api/v1/status";
+  call.headers = {"Accept: application/json", "User-Agent: dflow"};
+  auto reply = PerformHttp(call);
+  if (!reply.ok())
+    return Status(reply.status().code(), "cannot reach " + call.url + ": " +
+                                             reply.status().message() +
+                                             " (is `dflow run` running? or use --state-dir)");
+  if (reply->status != 200)
+    return Status(Code::kUnavailable, call.url + " answered HTTP " + std::to_string(reply->status));
+  return std::move(reply->body);
 }
 
 std::string Age(std::int64_t at) {
