@@ -50,7 +50,9 @@ HttpResponse History(const ControllerApi& api, const HttpRequest& request) {
       return Json(400, {{"error", "limit must be a number from 1 to 500"}});
     }
   }
-  auto history = api.store->History(limit);
+  auto changes = request.query.find("changes");
+  const bool changes_only = changes != request.query.end() && changes->second != "0";
+  auto history = api.store->History(limit, changes_only);
   if (!history.ok()) return Json(503, {{"error", history.status().message()}});
   json reconciles = json::array();
   for (const auto& [r, actions] : *history) {
@@ -63,6 +65,8 @@ HttpResponse History(const ControllerApi& api, const HttpRequest& request) {
                        {"error", a.error},
                        {"at", a.at}});
     reconciles.push_back({{"id", r.id},
+                          {"node", r.node},
+                          {"passes", r.passes},
                           {"revision", r.revision},
                           {"trigger", r.trigger},
                           {"startedAt", r.started_at},

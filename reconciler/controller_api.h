@@ -29,7 +29,8 @@ struct ControllerApi {
 // GET  /healthz             200 "ok" while the process serves
 // GET  /readyz              200 once a valid desired state is in force, else 503
 // GET  /api/v1/status       JSON: source, environments, applications, apps (docs/api.md)
-// GET  /api/v1/history      JSON: newest reconciles with their actions (?limit=N, max 500)
+// GET  /api/v1/history      JSON: newest node passes with their actions (?limit=N, max 500;
+//                           ?changes=1 leaves out the passes that ran nothing)
 // GET  /badge/...          status badges, SVG or JSON (reconciler/badge_routes.h)
 // GET  /metrics             Prometheus text
 // POST /api/v1/webhook      push webhooks (GitHub, Gitea/Forgejo, GitLab); 401 when the

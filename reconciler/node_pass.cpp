@@ -192,6 +192,13 @@ void DeclareControllerMetrics(Metrics& metrics) {
   metrics.DeclareGauge("dflow_source_valid", "1 when the newest commit validated.");
 }
 
+// A pass that ran nothing, for the history (StatusStore::RecordQuietPass folds repeats).
+ReconcileRecord QuietPass(const NodePassInput& input, const std::string& result,
+                          const std::string& message) {
+  const std::int64_t now = input.now();
+  return {0, input.revision, input.trigger, now, now, result, message, input.node->node.name, 1};
+}
+
 NodePassOutcome RunNodePass(const NodePassInput& input, Transport& transport, StatusStore& store,
                             Metrics& metrics, std::map<std::string, AppBackoff>& backoff) {
   const auto started = std::chrono::steady_clock::now();
@@ -207,6 +214,7 @@ NodePassOutcome RunNodePass(const NodePassInput& input, Transport& transport, St
     outcome.failed = true;
     outcome.error = observed.status().message();
     RecordStatuses(input, nullptr, {}, {}, outcome.error, backoff, store);
+    (void)store.RecordQuietPass(QuietPass(input, "unreachable", outcome.error));
     return outcome;
   }
   outcome.reachable = true;
@@ -218,9 +226,12 @@ NodePassOutcome RunNodePass(const NodePassInput& input, Transport& transport, St
   if (plan.refused) {
     outcome.failed = true;
     outcome.error = plan.refusal;
-  } else if (plan.HasChanges()) {
+    (void)store.RecordQuietPass(QuietPass(input, "refused", plan.refusal));
+  } else if (!plan.HasChanges()) {
+    (void)store.RecordQuietPass(QuietPass(input, "converged", ""));
+  } else {
     auto reconcile =
-        store.BeginReconcile({0, input.revision, input.trigger, input.now(), 0, "", ""});
+        store.BeginReconcile({0, input.revision, input.trigger, input.now(), 0, "", "", name, 1});
     for (const Action& a : plan.actions) {
       if (a.kind != ActionKind::kCreateApp) continue;
       for (const AppSpec& app : input.node->apps)

@@ -65,6 +65,26 @@ class Statement {
   int index_ = 0;
 };
 
+bool HasColumn(sqlite3* db, const std::string& table, const std::string& column) {
+  Statement s(db, ("PRAGMA table_info(" + table + ")").c_str());
+  while (s.Step() == SQLITE_ROW)
+    if (s.Text(1) == column) return true;
+  return false;
+}
+
+// Stores written by an older dflow gain the columns added since (SQLite has no
+// "ADD COLUMN IF NOT EXISTS").
+bool AddMissingColumns(sqlite3* db, char** error) {
+  const std::pair<const char*, const char*> columns[] = {
+      {"node", "ALTER TABLE reconciles ADD COLUMN node TEXT NOT NULL DEFAULT ''"},
+      {"passes", "ALTER TABLE reconciles ADD COLUMN passes INTEGER NOT NULL DEFAULT 1"}};
+  for (const auto& [name, sql] : columns)
+    if (!HasColumn(db, "reconciles", name) &&
+        sqlite3_exec(db, sql, nullptr, nullptr, error) != SQLITE_OK)
+      return false;
+  return true;
+}
+
 class SqliteStatusStore final : public StatusStore {
  public:
   explicit SqliteStatusStore(sqlite3* db) : db_(db) {}
@@ -72,10 +92,30 @@ class SqliteStatusStore final : public StatusStore {
 
   Result<std::int64_t> BeginReconcile(const ReconcileRecord& r) override {
     std::lock_guard lock(mutex_);
-    Statement s(db_, "INSERT INTO reconciles(revision, trigger, started_at) VALUES(?,?,?)");
-    s.Bind(r.revision).Bind(r.trigger).Bind(r.started_at);
+    Statement s(db_, "INSERT INTO reconciles(revision, trigger, started_at, node) VALUES(?,?,?,?)");
+    s.Bind(r.revision).Bind(r.trigger).Bind(r.started_at).Bind(r.node);
     if (s.Step() != SQLITE_DONE) return Error("begin reconcile");
     return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
+  }
+
+  Status RecordQuietPass(const ReconcileRecord& r) override {
+    std::lock_guard lock(mutex_);
+    Statement newest(db_,
+                     "SELECT id, revision, result, message FROM reconciles WHERE node=? "
+                     "ORDER BY id DESC LIMIT 1");
+    newest.Bind(r.node);
+    if (newest.Step() == SQLITE_ROW && newest.Text(1) == r.revision && newest.Text(2) == r.result &&
+        newest.Text(3) == r.message) {
+      Statement fold(db_, "UPDATE reconciles SET passes=passes+1, finished_at=? WHERE id=?");
+      fold.Bind(r.finished_at).Bind(newest.Int(0));
+      return Done(fold, "record quiet pass");
+    }
+    Statement insert(db_,
+                     "INSERT INTO reconciles(revision, trigger, started_at, finished_at, result, "
+                     "message, node) VALUES(?,?,?,?,?,?,?)");
+    insert.Bind(r.revision).Bind(r.trigger).Bind(r.started_at).Bind(r.finished_at);
+    insert.Bind(r.result).Bind(r.message).Bind(r.node);
+    return Done(insert, "record quiet pass");
   }
 
   Status FinishReconcile(std::int64_t id, const std::string& result, const std::string& message,
@@ -157,15 +197,19 @@ class SqliteStatusStore final : public StatusStore {
   }
 
   Result<std::vector<std::pair<ReconcileRecord, std::vector<ActionRecord>>>> History(
-      int limit) override {
+      int limit, bool changes_only) override {
     std::lock_guard lock(mutex_);
     std::vector<std::pair<ReconcileRecord, std::vector<ActionRecord>>> history;
-    Statement s(db_,
-                "SELECT id, revision, trigger, started_at, finished_at, result, message "
-                "FROM reconciles ORDER BY id DESC LIMIT ?");
+    Statement s(db_, changes_only
+                         ? "SELECT id, revision, trigger, started_at, finished_at, result, "
+                           "message, node, passes FROM reconciles WHERE result NOT IN "
+                           "('converged', 'unreachable', 'refused') ORDER BY id DESC LIMIT ?"
+                         : "SELECT id, revision, trigger, started_at, finished_at, result, "
+                           "message, node, passes FROM reconciles ORDER BY id DESC LIMIT ?");
     s.Bind(static_cast<std::int64_t>(limit));
     while (s.Step() == SQLITE_ROW) {
-      ReconcileRecord r{s.Int(0), s.Text(1), s.Text(2), s.Int(3), s.Int(4), s.Text(5), s.Text(6)};
+      ReconcileRecord r{s.Int(0),  s.Text(1), s.Text(2), s.Int(3), s.Int(4),
+                        s.Text(5), s.Text(6), s.Text(7), s.Int(8)};
       history.emplace_back(r, std::vector<ActionRecord>{});
     }
     for (auto& [reconcile, actions] : history) {
@@ -248,7 +292,8 @@ Result<std::unique_ptr<StatusStore>> StatusStore::Open(const std::string& path) 
   sqlite3_busy_timeout(db, 5000);
   char* error = nullptr;
   if (sqlite3_exec(db, "PRAGMA foreign_keys=ON;", nullptr, nullptr, nullptr) != SQLITE_OK ||
-      sqlite3_exec(db, kSchema, nullptr, nullptr, &error) != SQLITE_OK) {
+      sqlite3_exec(db, kSchema, nullptr, nullptr, &error) != SQLITE_OK ||
+      !AddMissingColumns(db, &error)) {
     std::string message = error ? error : sqlite3_errmsg(db);
     sqlite3_free(error);
     sqlite3_close(db);

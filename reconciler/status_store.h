@@ -41,8 +41,12 @@ struct ReconcileRecord {
   std::string trigger;  // "interval", "webhook", "start", "cli"
   std::int64_t started_at = 0;
   std::int64_t finished_at = 0;  // 0 while running (or when the controller died)
-  std::string result;            // "ok", "failed", "invalid", "" while running
+  // "ok", "failed", "interrupted", "" while running; passes that ran nothing:
+  // "converged", "unreachable", "refused" (RecordQuietPass).
+  std::string result;
   std::string message;
+  std::string node;         // the node of this pass ("" in records from before v0.1)
+  std::int64_t passes = 1;  // quiet passes folded into this record
 };
 
 struct ActionRecord {
@@ -81,9 +85,16 @@ class StatusStore {
 
   virtual Result<std::vector<AppStatusRecord>> AppStatuses() = 0;  // sorted by env, app, node
   virtual Result<SourceStatusRecord> SourceStatus() = 0;
-  // Newest first, at most `limit`, each with its actions in order.
+  // A pass that ran no action ("converged", "unreachable", "refused"): every pass is in the
+  // history, but a run of identical quiet passes (same node, revision, result and message) is
+  // one record whose `passes` counts them and whose finished_at is the latest, so that an idle
+  // fleet does not push the passes that changed something out of the bounded history.
+  virtual Status RecordQuietPass(const ReconcileRecord& record) = 0;
+
+  // Newest first, at most `limit`, each with its actions in order. `changes_only` leaves out
+  // the quiet passes.
   virtual Result<std::vector<std::pair<ReconcileRecord, std::vector<ActionRecord>>>> History(
-      int limit) = 0;
+      int limit, bool changes_only = false) = 0;
 
   virtual Status PutIntent(const CreateIntent& intent) = 0;
   virtual Status RemoveIntent(const std::string& node, const std::string& app) = 0;

@@ -2,6 +2,7 @@
 // nodes (real sshd) converged. Waits are generous bounds on outcomes, never timings.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 
@@ -178,10 +179,13 @@ TEST_CASE("SIGKILL in the middle of an apply, then a restart, converges with his
   test::ControllerProcess controller(OptionsFor(rig));
   controller.Start();
   auto actions_recorded = [&] {
-    auto history = nlohmann::json::parse(test::HttpGet(controller.url("/api/v1/history")).body,
-                                         nullptr, false);
-    if (history.is_discarded() || history["reconciles"].empty()) return 0;
-    return static_cast<int>(history["reconciles"][0]["actions"].size());
+    auto history = nlohmann::json::parse(
+        test::HttpGet(controller.url("/api/v1/history?changes=1")).body, nullptr, false);
+    if (history.is_discarded()) return 0;
+    int actions = 0;
+    for (const auto& reconcile : history["reconciles"])
+      actions = std::max(actions, static_cast<int>(reconcile["actions"].size()));
+    return actions;
   };
   const bool mid_apply = test::ControllerProcess::WaitFor([&] { return actions_recorded() >= 3; });
   INFO(controller.Log(), test::HttpGet(controller.url("/api/v1/history")).body);
@@ -197,6 +201,21 @@ TEST_CASE("SIGKILL in the middle of an apply, then a restart, converges with his
   const auto& first = reconciles.back();  // oldest
   CHECK(first["result"] == "interrupted");
   CHECK(first["actions"].size() >= 3);
+  // Every pass is in the history: once converged, the passes that ran nothing are there too,
+  // folded per node (each record counts its passes).
+  REQUIRE(test::ControllerProcess::WaitFor([&] {
+    auto now = nlohmann::json::parse(
+        test::HttpGet(controller.url("/api/v1/history?limit=500")).body, nullptr, false);
+    for (const auto& reconcile : now["reconciles"])
+      if (reconcile["result"] == "converged" && reconcile["node"] == "staging-1" &&
+          reconcile["passes"].get<int>() >= 1)
+        return true;
+    return false;
+  }));
+  auto changes_only = nlohmann::json::parse(
+      test::HttpGet(controller.url("/api/v1/history?limit=500&changes=1")).body);
+  for (const auto& reconcile : changes_only["reconciles"])
+    CHECK(reconcile["result"] != "converged");
   // No app was created twice: every apps:create on the node succeeded.
   std::ifstream log(rig.node("staging-1").state_dir() / "invocations.log");
   for (std::string line; std::getline(log, line);) {
