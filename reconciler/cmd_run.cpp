@@ -30,7 +30,7 @@ std::string DefaultConfigPath() {
 }
 
 // The config file, then flags on top. Prints the errors and returns nullopt when invalid.
-std::optional<ControllerConfig> ReadConfig(const RunArgs& args) {
+std::optional<ControllerConfig> ReadConfig(const RunArgs& args, bool at_start) {
   ConfigLoadResult loaded = LoadControllerConfig(args.config_path);
   ControllerConfig config = loaded.config;
   // A missing repo.url may be given by flag; every other error stands.
@@ -39,7 +39,7 @@ std::optional<ControllerConfig> ReadConfig(const RunArgs& args) {
   });
   for (const auto& error : loaded.errors) std::cerr << error.ToString() << "\n";
   if (!loaded.ok()) {
-    std::cerr << "dflow: invalid controller configuration; not starting\n";
+    if (at_start) std::cerr << "dflow: invalid controller configuration; not starting\n";
     return std::nullopt;
   }
   if (!args.repo.empty()) config.repo_url = args.repo;
@@ -67,7 +67,7 @@ TransportFactory SshFactory(const ControllerConfig& config) {
 }
 
 int Run(const RunArgs& args) {
-  std::optional<ControllerConfig> config = ReadConfig(args);
+  std::optional<ControllerConfig> config = ReadConfig(args, /*at_start=*/true);
   if (!config) return kExitFailure;
   // Signals are taken by this thread with sigwait; every other thread has them blocked.
   sigset_t signals;
@@ -88,7 +88,7 @@ int Run(const RunArgs& args) {
     int signal = 0;
     sigwait(&signals, &signal);
     if (signal == SIGHUP) {
-      std::optional<ControllerConfig> reloaded = ReadConfig(args);
+      std::optional<ControllerConfig> reloaded = ReadConfig(args, /*at_start=*/false);
       if (!reloaded) {
         spdlog::error("SIGHUP: the new configuration is invalid; keeping the running one");
         continue;

@@ -38,6 +38,7 @@ class ControllerProcess {
   nlohmann::json Status() const;  // GET /api/v1/status
   std::string Log() const;
   const std::string& state_dir() const { return state_dir_; }
+  const std::string& config_path() const { return config_path_; }  // rewrite, then SIGHUP
   pid_t pid() const { return pid_; }
 
   // Polls `done` every 200 ms until it is true or `limit` passes; returns whether it became

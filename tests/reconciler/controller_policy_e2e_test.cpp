@@ -1,0 +1,123 @@
+// `dflow run` as a real process: SIGHUP reloads the controller config (and refuses a broken
+// one without stopping), and an environment with self-heal off reports hand-made drift
+// instead of putting it back, while the others still put it back.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <string>
+
+#include "tests/support/controller_process.h"
+#include "tests/support/fleet_rig.h"
+#include "tests/support/http_client.h"
+
+namespace dflow {
+namespace {
+
+const std::vector<std::string> kNodes = {"prod-1", "prod-2", "staging-1"};
+
+std::size_t AppCount(const test::FleetRig& rig) {
+  std::size_t apps = 0;
+  for (const auto& node : rig.Load().nodes) apps += node.apps.size();
+  return apps;
+}
+
+test::ControllerProcessOptions OptionsFor(const test::FleetRig& rig) {
+  test::ControllerProcessOptions options;
+  options.repo_url = "file://" + rig.repo().path().string();
+  options.identity = rig.identity();
+  options.secrets_file = rig.secrets_file();
+  return options;
+}
+
+std::string ConfigValue(const test::FleetRig& rig, const std::string& node, const std::string& app,
+                        const std::string& key) {
+  auto got = rig.Dokku(node, {"config:get", app, key});
+  std::string value = got.out;
+  if (!value.empty() && value.back() == '\n') value.pop_back();
+  return got.exit_code == 0 ? value : "<unset>";
+}
+
+std::string SyncOf(const nlohmann::json& status, const std::string& app) {
+  for (const auto& entry : status["apps"])
+    if (entry["app"] == app) return entry["sync"];
+  return "<absent>";
+}
+
+void Replace(const std::filesystem::path& file, const std::string& from, const std::string& to) {
+  std::string text = test::ReadFile(file);
+  const auto at = text.find(from);
+  REQUIRE_MESSAGE(at != std::string::npos, from);
+  text.replace(at, from.size(), to);
+  test::WriteFile(file, text);
+}
+
+TEST_CASE("SIGHUP reloads the controller config; a broken one is refused and the old one kept") {
+  test::FleetRig rig(kNodes);
+  rig.repo().CommitAll("initial");
+  auto options = OptionsFor(rig);
+  options.extra_config = "badges: {enabled: false}\n";
+  test::ControllerProcess controller(options);
+  controller.Start();
+  REQUIRE(test::ControllerProcess::WaitFor(
+      [&] { return test::AllSynced(controller.Status(), AppCount(rig)); }));
+  const std::string badge = controller.url("/badge/staging.svg");
+  CHECK(test::HttpGet(badge).status == 404);  // badges are off
+
+  Replace(controller.config_path(), "badges: {enabled: false}", "badges: {enabled: true}");
+  REQUIRE(::kill(controller.pid(), SIGHUP) == 0);
+  CHECK(test::ControllerProcess::WaitFor([&] { return test::HttpGet(badge).status == 200; }));
+
+  const std::string good = test::ReadFile(controller.config_path());
+  test::WriteFile(controller.config_path(), good + "concurrency: lots\n");
+  REQUIRE(::kill(controller.pid(), SIGHUP) == 0);
+  CHECK(test::ControllerProcess::WaitFor([&] {
+    return controller.Log().find("the new configuration is invalid; keeping the running one") !=
+           std::string::npos;
+  }));
+  INFO(controller.Log());
+  CHECK(controller.Log().find("concurrency") != std::string::npos);  // says what is wrong
+  CHECK(controller.Log().find("not starting") == std::string::npos);
+  CHECK(test::HttpGet(controller.url("/healthz")).status == 200);
+  CHECK(test::HttpGet(badge).status == 200);  // still the reloaded config
+  controller.Stop();
+  CHECK(controller.exit_code() == 0);
+}
+
+TEST_CASE("self-heal off: hand-made drift is reported, not put back; other environments heal") {
+  test::FleetRig rig(kNodes);
+  Replace(rig.repo().path() / "environments/staging.yaml", "  prune: true",
+          "  selfHeal: false\n  prune: true");
+  const std::size_t app_count = AppCount(rig);
+  rig.repo().CommitAll("staging does not self-heal");
+  test::ControllerProcess controller(OptionsFor(rig));
+  controller.Start();
+  REQUIRE(test::ControllerProcess::WaitFor(
+      [&] { return test::AllSynced(controller.Status(), app_count); }));
+
+  const std::string staging_app = "course-management-web-staging";
+  const std::string production_app = "course-management-web-production";
+  const std::string production_node = "prod-1";
+  const std::string kept = ConfigValue(rig, production_node, production_app, "UPLOAD_LIMIT_MB");
+  REQUIRE(kept != "<unset>");
+  REQUIRE(rig.Dokku("staging-1", {"config:set", "--no-restart", staging_app, "UPLOAD_LIMIT_MB=1"})
+              .exit_code == 0);
+  REQUIRE(rig.Dokku(production_node,
+                    {"config:set", "--no-restart", production_app, "UPLOAD_LIMIT_MB=1"})
+              .exit_code == 0);
+
+  // Production heals within an interval; staging's next pass reports the drift instead.
+  CHECK(test::ControllerProcess::WaitFor([&] {
+    return ConfigValue(rig, production_node, production_app, "UPLOAD_LIMIT_MB") == kept;
+  }));
+  const bool reported = test::ControllerProcess::WaitFor(
+      [&] { return SyncOf(controller.Status(), staging_app) == "OutOfSync"; });
+  INFO(controller.Status().dump(2));
+  CHECK(reported);
+  CHECK(ConfigValue(rig, "staging-1", staging_app, "UPLOAD_LIMIT_MB") == "1");
+  CHECK(test::ControllerProcess::WaitFor(
+      [&] { return SyncOf(controller.Status(), production_app) == "Synced"; }));
+  CHECK(ConfigValue(rig, "staging-1", staging_app, "UPLOAD_LIMIT_MB") == "1");  // still
+}
+
+}  // namespace
+}  // namespace dflow
