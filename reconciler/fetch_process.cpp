@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <istream>
@@ -92,15 +93,19 @@ bool WriteAll(int fd, const std::string& data) {
   return true;
 }
 
-// Reads the child's stdout until EOF, the deadline or the size bound.
-Status ReadReply(int fd, std::chrono::steady_clock::time_point deadline, std::string& out) {
+// Reads the child's stdout until EOF, the deadline, cancellation or the size bound.
+Status ReadReply(int fd, std::chrono::steady_clock::time_point deadline,
+                 const std::function<bool()>& cancelled, std::string& out) {
   char buffer[4096];
   for (;;) {
+    if (cancelled && cancelled())
+      return Status(Code::kTimeout, "cancelled: the controller is stopping");
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return Status(Code::kTimeout, "the fetch did not finish in time");
     pollfd p{fd, POLLIN, 0};
-    int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    // Wakes up now and then to look at `cancelled`.
+    int ready = ::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 200)));
     if (ready < 0 && errno == EINTR) continue;
     if (ready < 0) return Status(Code::kInternal, SystemError("poll"));
     if (ready == 0) continue;  // the deadline check above ends the loop
@@ -175,7 +180,7 @@ Result<FetchedCommit> FetchIntoMirrorInChild(const GitRemoteOptions& options,
                Request(options, mirror_dir).dump(-1, ' ', false, json::error_handler_t::replace));
   request_end.Close();
   std::string reply;
-  Status read = sent ? ReadReply(reply_end.get(), deadline, reply)
+  Status read = sent ? ReadReply(reply_end.get(), deadline, process.cancelled, reply)
                      : Status(Code::kInternal, "the fetch process did not take its request");
   if (!read.ok()) ::kill(pid, SIGKILL);
   int status = WaitFor(pid);

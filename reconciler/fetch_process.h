@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -18,13 +19,16 @@ namespace dflow {
 struct FetchProcessOptions {
   std::string executable = "/proc/self/exe";  // a dflow binary (tests point at one)
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};  // then the child is killed
+  // Polled while the child runs; true kills it at once (the controller is stopping: SIGTERM
+  // must not wait for a hung remote until the timeout).
+  std::function<bool()> cancelled;
 };
 
 // The child's argv: never carries the token, the passphrase or the URL's password.
 std::vector<std::string> FetchProcessArgv(const FetchProcessOptions& process);
 
 // Same contract as FetchIntoMirror. Extra errors: kTimeout when the child runs past
-// `process.timeout`, kInternal when it cannot be started or answers nonsense.
+// `process.timeout` or is cancelled, kInternal when it cannot be started or answers nonsense.
 Result<FetchedCommit> FetchIntoMirrorInChild(const GitRemoteOptions& options,
                                              const std::string& mirror_dir,
                                              const FetchProcessOptions& process = {});

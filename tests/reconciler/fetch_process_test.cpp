@@ -148,6 +148,22 @@ TEST_CASE("a child that hangs is killed at the timeout; one that answers nonsens
   CHECK(not_started.status().code() == Code::kInternal);
 }
 
+TEST_CASE("a cancelled fetch kills its child at once, whatever the timeout") {
+  test::ScopedTempDir dir;
+  GitRemoteOptions options;
+  options.url = "https://git.example.com/config.git";
+  FetchProcessOptions process;
+  process.executable = Script(dir.path(), "exec sleep 600\n");
+  process.timeout = std::chrono::hours(1);  // were cancelling broken, the test would time out
+  int polls = 0;
+  process.cancelled = [&polls] { return ++polls > 2; };  // the controller's Stop(), mid-fetch
+  auto cancelled = FetchIntoMirrorInChild(options, (dir.path() / "m").string(), process);
+  REQUIRE_FALSE(cancelled.ok());
+  CHECK(cancelled.status().code() == Code::kTimeout);
+  CHECK(cancelled.status().message() ==
+        "fetch https://git.example.com/config.git: cancelled: the controller is stopping");
+}
+
 TEST_CASE("ServeFetchRequest refuses a request that is not a fetch request") {
   std::istringstream garbage("not json");
   std::ostringstream out;
