@@ -40,7 +40,23 @@ EnvironmentCommitStatus EnvironmentStatusOn(const std::vector<AppStatusRecord>& 
 }
 
 SyncStatusReporter::SyncStatusReporter(ForgeOptions options, std::string target_url)
-    : options_(std::move(options)), target_url_(std::move(target_url)) {}
+    : options_(std::move(options)),
+      target_url_(std::move(target_url)),
+      worker_([this] { SendQueued(); }) {}
+
+SyncStatusReporter::~SyncStatusReporter() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    if (!queue_.empty())
+      spdlog::info(
+          "forge: stopping with {} commit status(es) not sent; they are sent after a "
+          "restart",
+          queue_.size());
+  }
+  changed_.notify_all();
+  worker_.join();
+}
 
 void SyncStatusReporter::AfterPass(StatusStore& store, const DesiredState& desired,
                                    const std::string& node, const std::string& revision) {
@@ -55,30 +71,62 @@ void SyncStatusReporter::AfterPass(StatusStore& store, const DesiredState& desir
         environments[app.environment].insert(n.node.name + "/" + app.name);
   auto apps = store.AppStatuses();
   if (!apps.ok() || revision.empty()) return;
-  for (const auto& [environment, keys] : environments) {
-    const Posted next{revision, EnvironmentStatusOn(*apps, keys, revision)};
-    {
-      std::lock_guard lock(mutex_);
+  bool queued = false;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [environment, keys] : environments) {
+      const Posted next{revision, EnvironmentStatusOn(*apps, keys, revision)};
       auto it = posted_.find(environment);
       // The description (counts) may change while the state stays: not worth a request.
       if (it != posted_.end() && it->second.first == revision &&
           it->second.second.state == next.second.state)
         continue;
-      posted_[environment] = next;  // claimed now, so a concurrent pass does not post it too
+      posted_[environment] = next;  // claimed now, so a concurrent pass does not queue it too
+      queue_[environment] = next;
+      queued = true;
     }
-    const std::string context = "dflow/sync/" + environment;
-    Status sent = SetCommitStatus(options_, revision, context, next.second.state,
-                                  next.second.description, target_url_);
-    if (sent.ok()) {
-      spdlog::info("forge: {} on {}: {}", context, revision.substr(0, 12), next.second.description);
-      continue;
-    }
-    spdlog::warn("forge: setting {} on {}: {} (will retry after the next pass)", context,
-                 revision.substr(0, 12), sent.message());
-    std::lock_guard lock(mutex_);
-    auto it = posted_.find(environment);
-    if (it != posted_.end() && it->second == next) posted_.erase(it);
   }
+  if (queued) changed_.notify_all();
+}
+
+void SyncStatusReporter::WaitIdle() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return stopping_ || (queue_.empty() && !sending_); });
+}
+
+void SyncStatusReporter::SendQueued() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) break;
+    auto entry = queue_.extract(queue_.begin());
+    sending_ = true;
+    lock.unlock();
+    const bool sent = Send(entry.key(), entry.mapped());
+    lock.lock();
+    sending_ = false;
+    if (!sent) {  // forget it, so that the next pass queues it again
+      auto it = posted_.find(entry.key());
+      if (it != posted_.end() && it->second == entry.mapped()) posted_.erase(it);
+    }
+    changed_.notify_all();
+  }
+  sending_ = false;
+  changed_.notify_all();
+}
+
+bool SyncStatusReporter::Send(const std::string& environment, const Posted& status) const {
+  const auto& [revision, next] = status;
+  const std::string context = "dflow/sync/" + environment;
+  Status sent =
+      SetCommitStatus(options_, revision, context, next.state, next.description, target_url_);
+  if (sent.ok()) {
+    spdlog::info("forge: {} on {}: {}", context, revision.substr(0, 12), next.description);
+    return true;
+  }
+  spdlog::warn("forge: setting {} on {}: {} (will retry after the next pass)", context,
+               revision.substr(0, 12), sent.message());
+  return false;
 }
 
 Result<std::unique_ptr<SyncStatusReporter>> MakeSyncStatusReporter(const ControllerConfig& config) {

@@ -1,13 +1,16 @@
 // Tells the config repo's forge how each environment's sync went: the commit status
 // "dflow/sync/<environment>" on the applied commit, after node passes. Posts only when an
-// environment's state changed, so an idle controller sends nothing every interval.
+// environment's state changed, so an idle controller sends nothing every interval. Requests run
+// on the reporter's own thread: a forge that is slow or down never holds up a node's loop.
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -37,22 +40,39 @@ class SyncStatusReporter {
   // `options` carries the forge, repo and token; `target_url` ("" for none) is linked from
   // the status.
   SyncStatusReporter(ForgeOptions options, std::string target_url);
+  // Lets the request in flight finish (bounded by the forge timeout); statuses still queued
+  // are dropped, and a restarted controller posts every environment's status once more.
+  ~SyncStatusReporter();
+  SyncStatusReporter(const SyncStatusReporter&) = delete;
+  SyncStatusReporter& operator=(const SyncStatusReporter&) = delete;
 
   // After a pass of `node` on `revision` (the commit `desired` was read from): for each
-  // environment the node runs, reads the store and posts the environment's status if its
+  // environment the node runs, reads the store and queues the environment's status if its
   // revision or state differs from the last one posted for it (a new description alone is not
-  // posted). A failed post is logged (never with the token) and retried after the next pass;
-  // it never affects reconciling. Thread-safe; the HTTP request runs outside the lock.
+  // posted). Returns without waiting for the forge; a newer status for an environment replaces
+  // one still queued. A failed post is logged (never with the token) and retried after the
+  // next pass; it never affects reconciling. Thread-safe.
   void AfterPass(StatusStore& store, const DesiredState& desired, const std::string& node,
                  const std::string& revision);
+
+  // Blocks until every queued status has been sent or has failed.
+  void WaitIdle();
 
  private:
   using Posted = std::pair<std::string, EnvironmentCommitStatus>;  // revision, status
 
+  void SendQueued();  // the worker thread
+  bool Send(const std::string& environment, const Posted& status) const;
+
   const ForgeOptions options_;
   const std::string target_url_;
   std::mutex mutex_;
-  std::map<std::string, Posted> posted_;  // GUARDED_BY(mutex_); by environment
+  std::condition_variable changed_;
+  std::map<std::string, Posted> posted_;  // GUARDED_BY(mutex_); by environment, sent or queued
+  std::map<std::string, Posted> queue_;   // GUARDED_BY(mutex_); by environment, not sent yet
+  bool sending_ = false;                  // GUARDED_BY(mutex_)
+  bool stopping_ = false;                 // GUARDED_BY(mutex_)
+  std::thread worker_;                    // last: starts once the members above exist
 };
 
 // The reporter for the config's `forge:` section: null when no forge is configured;

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <tuple>
 
 #include "tests/support/fake_forge.h"
@@ -68,7 +69,10 @@ class ReporterFixture {
     store_ = std::move(store).value();
   }
   void Put(const AppStatusRecord& record) { REQUIRE(store_->PutAppStatus(record).ok()); }
-  void Pass(const std::string& node) { reporter.AfterPass(*store_, Desired(), node, kRev); }
+  void Pass(const std::string& node) {
+    reporter.AfterPass(*store_, Desired(), node, kRev);
+    reporter.WaitIdle();
+  }
   // The statuses posted so far: "<context> <state> <description>".
   std::vector<std::string> Posted() {
     std::vector<std::string> posted;
@@ -85,8 +89,6 @@ class ReporterFixture {
 
   test::FakeForge forge;
   SyncStatusReporter reporter;
-
- private:
   test::ScopedTempDir dir_;
   std::unique_ptr<StatusStore> store_;
 };
@@ -129,6 +131,43 @@ TEST_CASE("a failed post is retried after the next pass and never throws") {
   auto requests = f.forge.Requests();
   REQUIRE(requests.size() == 2);
   CHECK(requests[0].body == requests[1].body);  // the same status, this time accepted
+}
+
+TEST_CASE("a forge that does not answer never holds up the pass that reports to it") {
+  ReporterFixture f;
+  f.Put(App("s1", "c", "staging", "Synced", kRev));
+  f.forge.Hold();
+  // Long enough that, were AfterPass to wait for the forge, it would return only after the
+  // fake forge gave up holding (and had answered).
+  ForgeOptions patient = f.forge.Options();
+  patient.timeout = std::chrono::minutes(5);
+  SyncStatusReporter reporter(patient, "https://dflow/x");
+  reporter.AfterPass(*f.store_, Desired(), "s1", kRev);
+  CHECK(f.forge.Answered() == 0);
+  f.forge.Release();
+  reporter.WaitIdle();
+  CHECK(f.forge.Answered() == 1);
+  CHECK(f.Posted() == std::vector<std::string>{"dflow/sync/staging success 1 app synced"});
+}
+
+TEST_CASE("a newer status replaces one still queued for the same environment") {
+  ReporterFixture f;
+  f.Put(App("p1", "a", "production", "Progressing", kRev));
+  f.Put(App("s1", "c", "staging", "Progressing", kRev));
+  f.forge.Hold();
+  f.reporter.AfterPass(*f.store_, Desired(), "s1", kRev);  // staging pending: in flight, held
+  for (int i = 0; i < 1000 && f.forge.Requests().empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(f.forge.Requests().size() == 1);
+  f.reporter.AfterPass(*f.store_, Desired(), "p1", kRev);  // production pending: queued
+  f.Put(App("p1", "a", "production", "Failed", kRev));
+  f.reporter.AfterPass(*f.store_, Desired(), "p1", kRev);  // production failure replaces it
+  f.forge.Release();
+  f.reporter.WaitIdle();
+  auto posted = f.Posted();
+  REQUIRE(posted.size() == 2);
+  CHECK(posted[0] == "dflow/sync/staging pending converging: 0 of 1 app synced");
+  CHECK(posted[1] == "dflow/sync/production failure 1 of 2 apps failed: a");
 }
 
 }  // namespace

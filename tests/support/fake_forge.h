@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -59,6 +61,23 @@ class FakeForge {
   void Recover() {  // answers normally again after FailWith
     std::lock_guard lock(mutex_);
     failure_.reset();
+  }
+  // Until Release(), each request is recorded and then left unanswered (for at most a minute),
+  // like a forge that hangs.
+  void Hold() {
+    std::lock_guard lock(mutex_);
+    held_ = true;
+  }
+  void Release() {
+    {
+      std::lock_guard lock(mutex_);
+      held_ = false;
+    }
+    released_.notify_all();
+  }
+  int Answered() {
+    std::lock_guard lock(mutex_);
+    return answered_;
   }
   void SetLinkOverride(std::string link) {
     std::lock_guard lock(mutex_);
@@ -120,9 +139,15 @@ class FakeForge {
   }
 
   HttpResponse Handle(const HttpRequest& r) {
-    std::lock_guard lock(mutex_);
-    std::string path = r.target.substr(0, r.target.find('?'));
+    std::unique_lock lock(mutex_);
     requests_.push_back({r.method, r.target, r.Header(AuthHeaderName()), r.body});
+    released_.wait_for(lock, std::chrono::minutes(1), [this] { return !held_; });
+    ++answered_;
+    return Respond(r);
+  }
+
+  HttpResponse Respond(const HttpRequest& r) {  // under mutex_
+    std::string path = r.target.substr(0, r.target.find('?'));
     if (r.Header(AuthHeaderName()) != ExpectedAuth()) {
       return Json(401, {{"message", "Bad credentials"}});
     }
@@ -177,6 +202,9 @@ class FakeForge {
   ForgeKind kind_;
   std::unique_ptr<HttpServer> server_;
   std::mutex mutex_;
+  std::condition_variable released_;
+  bool held_ = false;
+  int answered_ = 0;
   std::vector<Recorded> requests_;
   std::vector<StoredComment> comments_;
   long long next_id_ = 1000;
