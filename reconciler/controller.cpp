@@ -99,9 +99,9 @@ class ControllerImpl final : public Controller {
     (void)store_->MarkInterrupted(UnixNow());
     DeclareControllerMetrics(metrics_);
     if (Status s = LoadSecrets(config_); !s.ok()) return s;
-    auto reporter = MakeSyncStatusReporter(config_);
-    if (!reporter.ok()) return reporter.status();
-    sync_reporter_ = std::move(reporter).value();
+    auto forge = SyncStatusTargetFor(config_);
+    if (!forge.ok()) return forge.status();
+    sync_reporter_.SetTarget(std::move(forge).value());
     RestoreLastApplied();
     if (!config_.listen.empty()) {
       if (Status s = StartHttp(); !s.ok()) return s;
@@ -130,7 +130,10 @@ class ControllerImpl final : public Controller {
   }
 
   Status Reload(const ControllerConfig& config) override {
+    auto forge = SyncStatusTargetFor(config);
+    if (!forge.ok()) return forge.status();
     if (Status s = LoadSecrets(config); !s.ok()) return s;
+    sync_reporter_.SetTarget(std::move(forge).value());
     {
       std::lock_guard lock(config_mutex_);
       config_.interval = config.interval;
@@ -144,6 +147,12 @@ class ControllerImpl final : public Controller {
       config_.badge_environments = config.badge_environments;
       config_.badge_token_secret_file = config.badge_token_secret_file;
       config_.badge_token_secret_env = config.badge_token_secret_env;
+      config_.forge_kind = config.forge_kind;
+      config_.forge_api_url = config.forge_api_url;
+      config_.forge_repo = config.forge_repo;
+      config_.forge_token_file = config.forge_token_file;
+      config_.forge_token_env = config.forge_token_env;
+      config_.forge_target_url = config.forge_target_url;
     }
     force_reload_ = true;  // secrets may change the desired state's validity
     TriggerSync("config reloaded");
@@ -414,8 +423,8 @@ class ControllerImpl final : public Controller {
     input.now = UnixNow;
     NodePassOutcome outcome = RunNodePass(input, **transport, *store_, metrics_, backoff);
     UpdateReachable(node.node.name, outcome.reachable);
-    if (sync_reporter_ && outcome.reachable)
-      sync_reporter_->AfterPass(*store_, *applied.desired, node.node.name, applied.commit.id);
+    if (outcome.reachable)
+      sync_reporter_.AfterPass(*store_, *applied.desired, node.node.name, applied.commit.id);
     if (!outcome.reachable)
       spdlog::warn("node={} unreachable: {} (retrying)", node.node.name, outcome.error);
     else if (outcome.failed)
@@ -436,7 +445,7 @@ class ControllerImpl final : public Controller {
     metrics_.Set("dflow_nodes_reachable", {}, count);
   }
 
-  std::unique_ptr<SyncStatusReporter> sync_reporter_;  // null when no forge is configured
+  SyncStatusReporter sync_reporter_;  // posts nothing when no forge is configured
   mutable std::mutex config_mutex_;
   ControllerConfig config_;  // GUARDED_BY(config_mutex_) after Init
   Fleet fleet_;

@@ -27,7 +27,8 @@ class Controller {
   virtual void Stop() = 0;
   // Blocks until Stop() was called and every loop has ended.
   virtual void Wait() = 0;
-  // SIGHUP: applies a new configuration (interval, concurrency, secrets, webhook secret).
+  // SIGHUP: applies a new configuration (interval, concurrency, secrets, webhook secret,
+  // badges, forge).
   // Changes of the repo URL, state directory or listen address need a restart.
   virtual Status Reload(const ControllerConfig& config) = 0;
   // Reconcile now (fetch the repo, then every node), as a webhook does.

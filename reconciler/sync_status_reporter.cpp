@@ -10,6 +10,14 @@
 namespace dflow {
 namespace {
 
+bool SameTarget(const std::optional<SyncStatusTarget>& a,
+                const std::optional<SyncStatusTarget>& b) {
+  if (!a || !b) return !a && !b;
+  return a->forge.kind == b->forge.kind && a->forge.api_base_url == b->forge.api_base_url &&
+         a->forge.repo == b->forge.repo && a->forge.token == b->forge.token &&
+         a->target_url == b->target_url;
+}
+
 std::string Apps(std::size_t count) {
   return std::to_string(count) + (count == 1 ? " app" : " apps");
 }
@@ -39,10 +47,8 @@ EnvironmentCommitStatus EnvironmentStatusOn(const std::vector<AppStatusRecord>& 
           "converging: " + std::to_string(synced) + " of " + Apps(total) + " synced"};
 }
 
-SyncStatusReporter::SyncStatusReporter(ForgeOptions options, std::string target_url)
-    : options_(std::move(options)),
-      target_url_(std::move(target_url)),
-      worker_([this] { SendQueued(); }) {}
+SyncStatusReporter::SyncStatusReporter(std::optional<SyncStatusTarget> target)
+    : target_(std::move(target)), worker_([this] { SendQueued(); }) {}
 
 SyncStatusReporter::~SyncStatusReporter() {
   {
@@ -69,11 +75,16 @@ void SyncStatusReporter::AfterPass(StatusStore& store, const DesiredState& desir
     for (const auto& app : n.apps)
       if (environments.contains(app.environment))
         environments[app.environment].insert(n.node.name + "/" + app.name);
+  {
+    std::lock_guard lock(mutex_);
+    if (!target_) return;
+  }
   auto apps = store.AppStatuses();
   if (!apps.ok() || revision.empty()) return;
   bool queued = false;
   {
     std::lock_guard lock(mutex_);
+    if (!target_) return;  // turned off meanwhile
     for (const auto& [environment, keys] : environments) {
       const Posted next{revision, EnvironmentStatusOn(*apps, keys, revision)};
       auto it = posted_.find(environment);
@@ -89,6 +100,14 @@ void SyncStatusReporter::AfterPass(StatusStore& store, const DesiredState& desir
   if (queued) changed_.notify_all();
 }
 
+void SyncStatusReporter::SetTarget(std::optional<SyncStatusTarget> target) {
+  std::lock_guard lock(mutex_);
+  if (SameTarget(target_, target)) return;  // a reload that left the forge alone
+  target_ = std::move(target);
+  queue_.clear();
+  posted_.clear();
+}
+
 void SyncStatusReporter::WaitIdle() {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [this] { return stopping_ || (queue_.empty() && !sending_); });
@@ -100,9 +119,11 @@ void SyncStatusReporter::SendQueued() {
     changed_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (stopping_) break;
     auto entry = queue_.extract(queue_.begin());
+    if (!target_) continue;
+    const SyncStatusTarget target = *target_;
     sending_ = true;
     lock.unlock();
-    const bool sent = Send(entry.key(), entry.mapped());
+    const bool sent = Send(target, entry.key(), entry.mapped());
     lock.lock();
     sending_ = false;
     if (!sent) {  // forget it, so that the next pass queues it again
@@ -115,11 +136,12 @@ void SyncStatusReporter::SendQueued() {
   changed_.notify_all();
 }
 
-bool SyncStatusReporter::Send(const std::string& environment, const Posted& status) const {
+bool SyncStatusReporter::Send(const SyncStatusTarget& target, const std::string& environment,
+                              const Posted& status) {
   const auto& [revision, next] = status;
   const std::string context = "dflow/sync/" + environment;
-  Status sent =
-      SetCommitStatus(options_, revision, context, next.state, next.description, target_url_);
+  Status sent = SetCommitStatus(target.forge, revision, context, next.state, next.description,
+                                target.target_url);
   if (sent.ok()) {
     spdlog::info("forge: {} on {}: {}", context, revision.substr(0, 12), next.description);
     return true;
@@ -129,8 +151,8 @@ bool SyncStatusReporter::Send(const std::string& environment, const Posted& stat
   return false;
 }
 
-Result<std::unique_ptr<SyncStatusReporter>> MakeSyncStatusReporter(const ControllerConfig& config) {
-  if (config.forge_kind.empty()) return std::unique_ptr<SyncStatusReporter>();
+Result<std::optional<SyncStatusTarget>> SyncStatusTargetFor(const ControllerConfig& config) {
+  if (config.forge_kind.empty()) return std::optional<SyncStatusTarget>();
   auto kind = ParseForgeKind(config.forge_kind);
   if (!kind.ok()) return kind.status();
   ForgeOptions options;
@@ -149,7 +171,8 @@ Result<std::unique_ptr<SyncStatusReporter>> MakeSyncStatusReporter(const Control
     return Status(
         Code::kInvalidArgument,
         "forge token is empty (forge.tokenFile or forge.tokenEnv in " + config.source_path + ")");
-  return std::make_unique<SyncStatusReporter>(std::move(options), config.forge_target_url);
+  return std::optional<SyncStatusTarget>(
+      SyncStatusTarget{std::move(options), config.forge_target_url});
 }
 
 }  // namespace dflow

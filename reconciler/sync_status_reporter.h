@@ -6,8 +6,8 @@
 
 #include <condition_variable>
 #include <map>
-#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -35,11 +35,16 @@ EnvironmentCommitStatus EnvironmentStatusOn(const std::vector<AppStatusRecord>& 
                                             const std::set<std::string>& desired,
                                             const std::string& revision);
 
+// Where commit statuses go: the forge, repo and token, and the link shown with each status.
+struct SyncStatusTarget {
+  ForgeOptions forge;
+  std::string target_url;  // "" for none
+};
+
 class SyncStatusReporter {
  public:
-  // `options` carries the forge, repo and token; `target_url` ("" for none) is linked from
-  // the status.
-  SyncStatusReporter(ForgeOptions options, std::string target_url);
+  // Posts nothing until it has a target.
+  explicit SyncStatusReporter(std::optional<SyncStatusTarget> target = std::nullopt);
   // Lets the request in flight finish (bounded by the forge timeout); statuses still queued
   // are dropped, and a restarted controller posts every environment's status once more.
   ~SyncStatusReporter();
@@ -55,6 +60,12 @@ class SyncStatusReporter {
   void AfterPass(StatusStore& store, const DesiredState& desired, const std::string& node,
                  const std::string& revision);
 
+  // A new target (a SIGHUP reload), or none to stop posting; the same target changes nothing.
+  // Otherwise statuses still queued are
+  // dropped and every environment's status is posted again after its next pass, so the new
+  // forge or repo learns the current state; a request in flight finishes to the old target.
+  void SetTarget(std::optional<SyncStatusTarget> target);
+
   // Blocks until every queued status has been sent or has failed.
   void WaitIdle();
 
@@ -62,11 +73,11 @@ class SyncStatusReporter {
   using Posted = std::pair<std::string, EnvironmentCommitStatus>;  // revision, status
 
   void SendQueued();  // the worker thread
-  bool Send(const std::string& environment, const Posted& status) const;
+  static bool Send(const SyncStatusTarget& target, const std::string& environment,
+                   const Posted& status);
 
-  const ForgeOptions options_;
-  const std::string target_url_;
   std::mutex mutex_;
+  std::optional<SyncStatusTarget> target_;  // GUARDED_BY(mutex_)
   std::condition_variable changed_;
   std::map<std::string, Posted> posted_;  // GUARDED_BY(mutex_); by environment, sent or queued
   std::map<std::string, Posted> queue_;   // GUARDED_BY(mutex_); by environment, not sent yet
@@ -75,8 +86,9 @@ class SyncStatusReporter {
   std::thread worker_;                    // last: starts once the members above exist
 };
 
-// The reporter for the config's `forge:` section: null when no forge is configured;
-// kNotFound when the token file cannot be read, kInvalidArgument when the token is empty.
-Result<std::unique_ptr<SyncStatusReporter>> MakeSyncStatusReporter(const ControllerConfig& config);
+// The target of the config's `forge:` section, its token read: nullopt when no forge is
+// configured; kNotFound when the token file cannot be read, kInvalidArgument when the token is
+// empty.
+Result<std::optional<SyncStatusTarget>> SyncStatusTargetFor(const ControllerConfig& config);
 
 }  // namespace dflow

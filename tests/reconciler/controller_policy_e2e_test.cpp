@@ -1,12 +1,13 @@
-// `dflow run` as a real process: SIGHUP reloads the controller config (and refuses a broken
-// one without stopping), and an environment with self-heal off reports hand-made drift
-// instead of putting it back, while the others still put it back.
+// `dflow run` as a real process: SIGHUP reloads the controller config, badges and forge
+// included (and refuses a broken one without stopping), and an environment with self-heal off
+// reports hand-made drift instead of putting it back, while the others still put it back.
 #include <doctest/doctest.h>
 #include <signal.h>
 
 #include <string>
 
 #include "tests/support/controller_process.h"
+#include "tests/support/fake_forge.h"
 #include "tests/support/fleet_rig.h"
 #include "tests/support/http_client.h"
 
@@ -53,7 +54,10 @@ void Replace(const std::filesystem::path& file, const std::string& from, const s
 
 TEST_CASE("SIGHUP reloads the controller config; a broken one is refused and the old one kept") {
   test::FleetRig rig(kNodes);
-  rig.repo().CommitAll("initial");
+  const std::string commit = rig.repo().CommitAll("initial");
+  test::FakeForge forge(ForgeKind::kGitHub);
+  test::ScopedTempDir secrets;
+  test::WriteFile(secrets.path() / "forge-token", std::string(test::kFakeForgeToken) + "\n");
   auto options = OptionsFor(rig);
   options.extra_config = "badges: {enabled: false}\n";
   test::ControllerProcess controller(options);
@@ -63,9 +67,22 @@ TEST_CASE("SIGHUP reloads the controller config; a broken one is refused and the
   const std::string badge = controller.url("/badge/staging.svg");
   CHECK(test::HttpGet(badge).status == 404);  // badges are off
 
-  Replace(controller.config_path(), "badges: {enabled: false}", "badges: {enabled: true}");
+  CHECK(forge.Requests().empty());  // no forge configured yet
+
+  // Badges on and a forge added, in one reload: the forge learns each environment's status.
+  Replace(controller.config_path(), "badges: {enabled: false}",
+          "badges: {enabled: true}\nforge: {kind: github, apiUrl: \"" + forge.Base() +
+              "\", repo: acme/shop, tokenFile: \"" + (secrets.path() / "forge-token").string() +
+              "\"}");
   REQUIRE(::kill(controller.pid(), SIGHUP) == 0);
   CHECK(test::ControllerProcess::WaitFor([&] { return test::HttpGet(badge).status == 200; }));
+  CHECK(test::ControllerProcess::WaitFor([&] {
+    int successes = 0;
+    for (const auto& r : forge.Requests())
+      successes += r.target == "/repos/acme/shop/statuses/" + commit &&
+                   r.body.find("\"success\"") != std::string::npos;
+    return successes == 2;  // staging and production
+  }));
 
   const std::string good = test::ReadFile(controller.config_path());
   test::WriteFile(controller.config_path(), good + "concurrency: lots\n");

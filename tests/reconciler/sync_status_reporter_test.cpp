@@ -63,7 +63,8 @@ DesiredState Desired() {
 
 class ReporterFixture {
  public:
-  ReporterFixture() : forge(ForgeKind::kGitHub), reporter(forge.Options(), "https://dflow/x") {
+  ReporterFixture()
+      : forge(ForgeKind::kGitHub), reporter(SyncStatusTarget{forge.Options(), "https://dflow/x"}) {
     auto store = StatusStore::Open((dir_.path() / "state.db").string());
     REQUIRE(store.ok());
     store_ = std::move(store).value();
@@ -141,7 +142,7 @@ TEST_CASE("a forge that does not answer never holds up the pass that reports to 
   // fake forge gave up holding (and had answered).
   ForgeOptions patient = f.forge.Options();
   patient.timeout = std::chrono::minutes(5);
-  SyncStatusReporter reporter(patient, "https://dflow/x");
+  SyncStatusReporter reporter(SyncStatusTarget{patient, "https://dflow/x"});
   reporter.AfterPass(*f.store_, Desired(), "s1", kRev);
   CHECK(f.forge.Answered() == 0);
   f.forge.Release();
@@ -168,6 +169,47 @@ TEST_CASE("a newer status replaces one still queued for the same environment") {
   REQUIRE(posted.size() == 2);
   CHECK(posted[0] == "dflow/sync/staging pending converging: 0 of 1 app synced");
   CHECK(posted[1] == "dflow/sync/production failure 1 of 2 apps failed: a");
+}
+
+TEST_CASE("a new target gets every environment's status again; the same target changes nothing") {
+  ReporterFixture f;
+  f.Put(App("s1", "c", "staging", "Synced", kRev));
+  f.Pass("s1");
+  REQUIRE(f.Posted().size() == 1);
+
+  f.reporter.SetTarget(SyncStatusTarget{f.forge.Options(), "https://dflow/x"});  // a reload
+  f.Pass("s1");
+  CHECK(f.Posted().size() == 1);
+
+  test::FakeForge other(ForgeKind::kGitea);
+  f.reporter.SetTarget(SyncStatusTarget{other.Options(), ""});
+  f.Pass("s1");
+  CHECK(f.Posted().size() == 1);  // nothing more to the old forge
+  auto requests = other.Requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].target == "/api/v1/repos/acme/shop/statuses/" + kRev);
+  CHECK(nlohmann::json::parse(requests[0].body)["context"] == "dflow/sync/staging");
+
+  f.reporter.SetTarget(std::nullopt);  // forge removed from the config
+  f.Put(App("s1", "c", "staging", "Failed", kRev));
+  f.Pass("s1");
+  CHECK(f.Posted().size() == 1);
+  CHECK(other.Requests().size() == 1);
+}
+
+TEST_CASE("a reporter without a target posts nothing") {
+  test::FakeForge forge(ForgeKind::kGitHub);
+  test::ScopedTempDir dir;
+  auto store = StatusStore::Open((dir.path() / "state.db").string());
+  REQUIRE(store.ok());
+  REQUIRE((*store)->PutAppStatus(App("s1", "c", "staging", "Synced", kRev)).ok());
+  SyncStatusReporter reporter;
+  reporter.AfterPass(**store, Desired(), "s1", kRev);
+  reporter.WaitIdle();
+  reporter.SetTarget(SyncStatusTarget{forge.Options(), ""});  // a reload adds a forge
+  reporter.AfterPass(**store, Desired(), "s1", kRev);
+  reporter.WaitIdle();
+  CHECK(forge.Requests().size() == 1);
 }
 
 }  // namespace
