@@ -19,17 +19,8 @@ const std::string kWebhookSecret = "webhook-secret-for-tests";
 const std::string kApp = "course-management-web-staging";
 
 // How many Dokku apps the rig's repo declares (the status lists each once it was seen).
-std::size_t AppCount(const test::FleetRig& rig) {
-  std::size_t apps = 0;
-  for (const auto& node : rig.Load().nodes) apps += node.apps.size();
-  return apps;
-}
-
 test::ControllerProcessOptions OptionsFor(const test::FleetRig& rig) {
-  test::ControllerProcessOptions options;
-  options.repo_url = "file://" + rig.repo().path().string();
-  options.identity = rig.identity();
-  options.secrets_file = rig.secrets_file();
+  test::ControllerProcessOptions options = rig.ControllerOptions();
   options.webhook_secret = kWebhookSecret;
   return options;
 }
@@ -63,7 +54,7 @@ test::HttpReply PushWebhook(const test::ControllerProcess& controller, const std
 
 TEST_CASE("dflow run converges a commit, applies a pushed change, and puts drift back") {
   test::FleetRig rig(kNodes);
-  const std::size_t app_count = AppCount(rig);
+  const std::size_t app_count = rig.AppCount();
   rig.repo().CommitAll("initial sample repo");
   test::ControllerProcess controller(OptionsFor(rig));
   controller.Start();
@@ -117,7 +108,7 @@ TEST_CASE("a bad webhook signature gets 401 and changes nothing") {
 
 TEST_CASE("an invalid commit changes no node and its errors show in the status") {
   test::FleetRig rig(kNodes);
-  const std::size_t app_count = AppCount(rig);
+  const std::size_t app_count = rig.AppCount();
   const std::string good = rig.repo().CommitAll("initial");
   test::ControllerProcess controller(OptionsFor(rig));
   controller.Start();
@@ -144,7 +135,7 @@ TEST_CASE("an invalid commit changes no node and its errors show in the status")
 
 TEST_CASE("a dead node does not hold the others back and converges when it returns") {
   test::FleetRig rig(kNodes);
-  const std::size_t app_count = AppCount(rig);
+  const std::size_t app_count = rig.AppCount();
   rig.repo().CommitAll("initial");
   rig.node("prod-2").Kill();
   test::ControllerProcess controller(OptionsFor(rig));
@@ -174,7 +165,7 @@ TEST_CASE("SIGKILL in the middle of an apply, then a restart, converges with his
   slow.dokku_script =
       std::string("#!/bin/sh\nDOKKU_SIM_DELAY_MS=150 exec ") + DFLOW_DOKKU_SIM_EXE + " \"$@\"\n";
   test::FleetRig rig(kNodes, test::LoginStyle::kShellUser, slow);
-  const std::size_t app_count = AppCount(rig);
+  const std::size_t app_count = rig.AppCount();
   rig.repo().CommitAll("initial");
   test::ControllerProcess controller(OptionsFor(rig));
   controller.Start();

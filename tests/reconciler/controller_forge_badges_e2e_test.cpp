@@ -15,12 +15,6 @@ namespace {
 
 const std::vector<std::string> kNodes = {"prod-1", "prod-2", "staging-1"};
 
-std::size_t AppCount(const test::FleetRig& rig) {
-  std::size_t apps = 0;
-  for (const auto& node : rig.Load().nodes) apps += node.apps.size();
-  return apps;
-}
-
 // The statuses the forge got: "<context> <state>" for commit `sha`.
 std::vector<std::string> StatusesFor(test::FakeForge& forge, const std::string& sha) {
   std::vector<std::string> statuses;
@@ -39,15 +33,12 @@ bool Contains(const std::vector<std::string>& items, const std::string& item) {
 TEST_CASE("dflow run serves badges and sets each environment's commit status on the forge") {
   test::FakeForge forge(ForgeKind::kGitHub);
   test::FleetRig rig(kNodes);
-  const std::size_t app_count = AppCount(rig);
+  const std::size_t app_count = rig.AppCount();
   const std::string commit = rig.repo().CommitAll("initial sample repo");
   test::ScopedTempDir secrets;
   test::WriteFile(secrets.path() / "forge-token", std::string(test::kFakeForgeToken) + "\n");
 
-  test::ControllerProcessOptions options;
-  options.repo_url = "file://" + rig.repo().path().string();
-  options.identity = rig.identity();
-  options.secrets_file = rig.secrets_file();
+  test::ControllerProcessOptions options = rig.ControllerOptions();
   options.extra_config = "badges: {environments: [staging]}\nforge: {kind: github, apiUrl: \"" +
                          forge.Base() + "\", repo: acme/shop, tokenFile: \"" +
                          (secrets.path() / "forge-token").string() + "\"}\n";

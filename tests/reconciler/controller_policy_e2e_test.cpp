@@ -16,20 +16,6 @@ namespace {
 
 const std::vector<std::string> kNodes = {"prod-1", "prod-2", "staging-1"};
 
-std::size_t AppCount(const test::FleetRig& rig) {
-  std::size_t apps = 0;
-  for (const auto& node : rig.Load().nodes) apps += node.apps.size();
-  return apps;
-}
-
-test::ControllerProcessOptions OptionsFor(const test::FleetRig& rig) {
-  test::ControllerProcessOptions options;
-  options.repo_url = "file://" + rig.repo().path().string();
-  options.identity = rig.identity();
-  options.secrets_file = rig.secrets_file();
-  return options;
-}
-
 std::string ConfigValue(const test::FleetRig& rig, const std::string& node, const std::string& app,
                         const std::string& key) {
   auto got = rig.Dokku(node, {"config:get", app, key});
@@ -58,12 +44,12 @@ TEST_CASE("SIGHUP reloads the controller config; a broken one is refused and the
   test::FakeForge forge(ForgeKind::kGitHub);
   test::ScopedTempDir secrets;
   test::WriteFile(secrets.path() / "forge-token", std::string(test::kFakeForgeToken) + "\n");
-  auto options = OptionsFor(rig);
+  auto options = rig.ControllerOptions();
   options.extra_config = "badges: {enabled: false}\n";
   test::ControllerProcess controller(options);
   controller.Start();
   REQUIRE(test::ControllerProcess::WaitFor(
-      [&] { return test::AllSynced(controller.Status(), AppCount(rig)); }));
+      [&] { return test::AllSynced(controller.Status(), rig.AppCount()); }));
   const std::string badge = controller.url("/badge/staging.svg");
   CHECK(test::HttpGet(badge).status == 404);  // badges are off
 
@@ -104,9 +90,9 @@ TEST_CASE("self-heal off: hand-made drift is reported, not put back; other envir
   test::FleetRig rig(kNodes);
   Replace(rig.repo().path() / "environments/staging.yaml", "  prune: true",
           "  selfHeal: false\n  prune: true");
-  const std::size_t app_count = AppCount(rig);
+  const std::size_t app_count = rig.AppCount();
   rig.repo().CommitAll("staging does not self-heal");
-  test::ControllerProcess controller(OptionsFor(rig));
+  test::ControllerProcess controller(rig.ControllerOptions());
   controller.Start();
   REQUIRE(test::ControllerProcess::WaitFor(
       [&] { return test::AllSynced(controller.Status(), app_count); }));

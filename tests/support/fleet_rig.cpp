@@ -49,6 +49,20 @@ DesiredState FleetRig::Load() const {
   return *result.desired;
 }
 
+std::size_t FleetRig::AppCount() const {
+  std::size_t apps = 0;
+  for (const auto& node : Load().nodes) apps += node.apps.size();
+  return apps;
+}
+
+ControllerProcessOptions FleetRig::ControllerOptions() const {
+  ControllerProcessOptions options;
+  options.repo_url = "file://" + repo().path().string();
+  options.identity = identity();
+  options.secrets_file = secrets_file();
+  return options;
+}
+
 std::unique_ptr<Fleet> FleetRig::MakeFleet() const {
   return std::make_unique<Fleet>(
       [this](const NodeSpec& spec) -> Result<std::unique_ptr<Transport>> {

@@ -11,6 +11,7 @@
 #include "manifests-schema/desired_state_loader.h"
 #include "reconciler/apply.h"
 #include "reconciler/fleet.h"
+#include "tests/support/controller_process.h"
 #include "tests/support/git_repo.h"
 #include "tests/support/process.h"
 #include "tests/support/sshd_fixture.h"
@@ -32,6 +33,10 @@ class FleetRig {
 
   // Reads and validates the repo's work tree; fails the test on any diagnostic.
   DesiredState Load() const;
+  // The apps of Load() over all nodes.
+  std::size_t AppCount() const;
+  // `dflow run` options for this rig: its repo (file://), client key and secrets file.
+  ControllerProcessOptions ControllerOptions() const;
 
   // A fleet whose transports reach the rig's nodes with the rig's login style.
   std::unique_ptr<Fleet> MakeFleet() const;
