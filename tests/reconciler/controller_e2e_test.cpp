@@ -85,9 +85,11 @@ TEST_CASE("dflow run converges a commit, applies a pushed change, and puts drift
       0);
   CHECK(test::ControllerProcess::WaitFor(
       [&] { return ConfigValue(rig, "staging-1", kApp, "UPLOAD_LIMIT_MB") == "75"; }));
-  auto metrics = test::HttpGet(controller.url("/metrics"));
-  CHECK(metrics.body.find("dflow_drift_corrections_total{node=\"staging-1\"}") !=
-        std::string::npos);
+  // Counted when the pass ends, after the value is back (a restart follows the config:set).
+  CHECK(test::ControllerProcess::WaitFor([&] {
+    return test::HttpGet(controller.url("/metrics"))
+               .body.find("dflow_drift_corrections_total{node=\"staging-1\"}") != std::string::npos;
+  }));
 
   controller.Stop();
   CHECK(controller.exit_code() == 0);
