@@ -94,10 +94,16 @@ int Run(const RunArgs& args) {
         continue;
       }
       Status status = (*controller)->Reload(*reloaded);
-      if (status.ok())
-        spdlog::info("SIGHUP: configuration reloaded");
-      else
+      if (!status.ok()) {
         spdlog::error("SIGHUP: {}", status.message());
+        continue;
+      }
+      spdlog::info("SIGHUP: configuration reloaded");
+      std::string pending;
+      for (const auto& name : SettingsNeedingRestart(*config, *reloaded))
+        pending += (pending.empty() ? "" : ", ") + name;
+      if (!pending.empty())
+        spdlog::warn("SIGHUP: changed {}: these take effect only when dflow restarts", pending);
       continue;
     }
     spdlog::info("signal {}: finishing the action in flight, then stopping", signal);

@@ -20,6 +20,7 @@
 #include "reconciler/http_server.h"
 #include "reconciler/manifest_source.h"
 #include "reconciler/node_pass.h"
+#include "reconciler/pass_slots.h"
 #include "reconciler/sync_status_reporter.h"
 #include "reconciler/wakeup.h"
 
@@ -113,6 +114,7 @@ class ControllerImpl final : public Controller {
   void Stop() override {
     stopping_ = true;
     source_wakeup_.Shutdown();
+    pass_slots_.Shutdown();
     std::lock_guard lock(workers_mutex_);
     for (auto& [name, worker] : workers_) worker->wakeup.Shutdown();
   }
@@ -138,6 +140,8 @@ class ControllerImpl final : public Controller {
       std::lock_guard lock(config_mutex_);
       config_.interval = config.interval;
       config_.concurrency = config.concurrency;
+      pass_slots_.SetLimit(config.concurrency);
+      config_.command_timeout = config.command_timeout;
       config_.webhook_secret_file = config.webhook_secret_file;
       config_.webhook_secret_env = config.webhook_secret_env;
       config_.allow_mass_delete = config.allow_mass_delete;
@@ -390,6 +394,8 @@ class ControllerImpl final : public Controller {
         worker.done = true;
         return;
       }
+      PassSlot slot(pass_slots_);  // at most `concurrency` node passes at once
+      if (!slot.held()) break;     // stopping
       NodePassOutcome outcome = Pass(*node, applied, verify ? "verify" : reason,
                                      applied.commit.id == last_revision, backoff);
       last_revision = applied.commit.id;
@@ -447,7 +453,8 @@ class ControllerImpl final : public Controller {
 
   SyncStatusReporter sync_reporter_;  // posts nothing when no forge is configured
   mutable std::mutex config_mutex_;
-  ControllerConfig config_;  // GUARDED_BY(config_mutex_) after Init
+  ControllerConfig config_;                    // GUARDED_BY(config_mutex_) after Init
+  PassSlots pass_slots_{config_.concurrency};  // after config_, which sets its limit
   Fleet fleet_;
   std::unique_ptr<StatusStore> store_;
   Metrics metrics_;

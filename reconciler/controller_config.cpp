@@ -309,4 +309,27 @@ ConfigLoadResult LoadControllerConfig(const std::string& path) {
   return ParseControllerConfig(text.str(), path);
 }
 
+std::vector<std::string> SettingsNeedingRestart(const ControllerConfig& running,
+                                                const ControllerConfig& reloaded) {
+  std::vector<std::string> changed;
+  auto check = [&](bool differs, const char* name) {
+    if (differs) changed.emplace_back(name);
+  };
+  const ControllerConfig& a = running;
+  const ControllerConfig& b = reloaded;
+  check(a.repo_url != b.repo_url, "repo.url");
+  check(a.branch != b.branch, "repo.branch");
+  check(a.repo_token_file != b.repo_token_file, "repo.tokenFile");
+  check(a.repo_token_env != b.repo_token_env, "repo.tokenEnv");
+  check(a.repo_ssh_key != b.repo_ssh_key, "repo.sshKey");
+  check(a.repo_host_key != b.repo_host_key, "repo.hostKey");
+  check(a.ssh_identities != b.ssh_identities, "ssh.identity");
+  check(a.ssh_passphrase_file != b.ssh_passphrase_file, "ssh.passphraseFile");
+  check(a.known_hosts_file != b.known_hosts_file, "ssh.knownHosts");
+  check(a.connect_timeout != b.connect_timeout, "ssh.connectTimeout");
+  check(a.state_dir != b.state_dir, "stateDir");
+  check(a.listen != b.listen, "listen");
+  return changed;
+}
+
 }  // namespace dflow

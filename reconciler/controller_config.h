@@ -73,4 +73,10 @@ ConfigLoadResult LoadControllerConfig(const std::string& path);
 // Parses "30s", "5m", "1h" or a bare number of seconds.
 Result<std::chrono::seconds> ParseDuration(const std::string& text);
 
+// The settings (YAML paths, e.g. "repo.url") that differ between the running config and a
+// reloaded one but take effect only at start: the source, node SSH access, the state directory
+// and the listen address. A SIGHUP reload applies everything else.
+std::vector<std::string> SettingsNeedingRestart(const ControllerConfig& running,
+                                                const ControllerConfig& reloaded);
+
 }  // namespace dflow

@@ -143,5 +143,22 @@ TEST_CASE("durations") {
   CHECK_FALSE(ParseDuration("99999999999").ok());
 }
 
+TEST_CASE("a reload names the changed settings that only a restart applies") {
+  auto parse = [](const std::string& text) {
+    auto result = ParseControllerConfig(text, "dflow.yaml");
+    REQUIRE(result.ok());
+    return result.config;
+  };
+  const ControllerConfig running =
+      parse("repo: {url: file:///srv/a.git}\ninterval: 1m\nconcurrency: 4\n");
+  // What a reload applies is not listed.
+  CHECK(SettingsNeedingRestart(running, parse("repo: {url: file:///srv/a.git}\ninterval: 5m\n"
+                                              "concurrency: 2\nbadges: {enabled: false}\n"))
+            .empty());
+  CHECK(SettingsNeedingRestart(running, parse("repo: {url: file:///srv/b.git, branch: prod}\n"
+                                              "listen: 127.0.0.1:9999\nssh: {knownHosts: /k}\n")) ==
+        std::vector<std::string>{"repo.url", "repo.branch", "ssh.knownHosts", "listen"});
+}
+
 }  // namespace
 }  // namespace dflow

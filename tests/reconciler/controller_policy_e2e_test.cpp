@@ -1,9 +1,12 @@
-// `dflow run` as a real process: SIGHUP reloads the controller config, badges and forge
-// included (and refuses a broken one without stopping), and an environment with self-heal off
+// `dflow run` as a real process: `concurrency` bounds the node passes that run at once; SIGHUP
+// reloads the controller config, badges and forge included (and refuses a broken one without
+// stopping), and an environment with self-heal off
 // reports hand-made drift instead of putting it back, while the others still put it back.
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <fstream>
 #include <string>
 
 #include "tests/support/controller_process.h"
@@ -36,6 +39,36 @@ void Replace(const std::filesystem::path& file, const std::string& from, const s
   REQUIRE_MESSAGE(at != std::string::npos, from);
   text.replace(at, from.size(), to);
   test::WriteFile(file, text);
+}
+
+TEST_CASE("concurrency 1: one node pass at a time, so never Dokku calls on two nodes at once") {
+  // Every node's `dokku` notes on how many nodes Dokku calls run as it starts (within a node,
+  // a pass may run several at once over one SSH connection). HOME is the node's folder.
+  test::ScopedTempDir shared;
+  std::filesystem::create_directories(shared.path() / "running");
+  test::SshdNodeOptions counting;
+  counting.dokku_script =
+      "#!/bin/sh\nS='" + shared.path().string() +
+      "'\nmine=\"$S/running/$(echo \"$HOME\" | tr / _).$$\"\n"
+      "mkdir \"$mine\"\n"
+      "ls \"$S/running\" | sed 's/[.][0-9]*$//' | sort -u | wc -l >> \"$S/counts\"\n" +
+      std::string(DFLOW_DOKKU_SIM_EXE) + " \"$@\"\nrc=$?\nrmdir \"$mine\"\nexit $rc\n";
+  test::FleetRig rig(kNodes, test::LoginStyle::kShellUser, counting);
+  rig.repo().CommitAll("initial");
+  auto options = rig.ControllerOptions();
+  options.extra_config = "concurrency: 1\n";
+  test::ControllerProcess controller(options);
+  controller.Start();
+  const std::size_t app_count = rig.AppCount();
+  REQUIRE(test::ControllerProcess::WaitFor(
+      [&] { return test::AllSynced(controller.Status(), app_count); }));
+  controller.Stop();
+  std::ifstream counts(shared.path() / "counts");
+  int calls = 0;
+  int most = 0;
+  for (int running; counts >> running; ++calls) most = std::max(most, running);
+  CHECK(calls > 3 * 20);  // every node was observed and converged
+  CHECK(most == 1);
 }
 
 TEST_CASE("SIGHUP reloads the controller config; a broken one is refused and the old one kept") {
