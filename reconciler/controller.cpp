@@ -138,26 +138,9 @@ class ControllerImpl final : public Controller {
     sync_reporter_.SetTarget(std::move(forge).value());
     {
       std::lock_guard lock(config_mutex_);
-      config_.interval = config.interval;
-      config_.concurrency = config.concurrency;
-      pass_slots_.SetLimit(config.concurrency);
-      config_.command_timeout = config.command_timeout;
-      config_.webhook_secret_file = config.webhook_secret_file;
-      config_.webhook_secret_env = config.webhook_secret_env;
-      config_.allow_mass_delete = config.allow_mass_delete;
-      config_.max_delete_share = config.max_delete_share;
-      config_.history_keep = config.history_keep;
-      config_.badges_enabled = config.badges_enabled;
-      config_.badge_environments = config.badge_environments;
-      config_.badge_token_secret_file = config.badge_token_secret_file;
-      config_.badge_token_secret_env = config.badge_token_secret_env;
-      config_.forge_kind = config.forge_kind;
-      config_.forge_api_url = config.forge_api_url;
-      config_.forge_repo = config.forge_repo;
-      config_.forge_token_file = config.forge_token_file;
-      config_.forge_token_env = config.forge_token_env;
-      config_.forge_target_url = config.forge_target_url;
+      config_ = ConfigAfterReload(config_, config);
     }
+    pass_slots_.SetLimit(config.concurrency);
     force_reload_ = true;  // secrets may change the desired state's validity
     TriggerSync("config reloaded");
     return Status::Ok();

@@ -28,8 +28,7 @@ class Controller {
   // Blocks until Stop() was called and every loop has ended.
   virtual void Wait() = 0;
   // SIGHUP: applies a new configuration (interval, concurrency, secrets, webhook secret,
-  // badges, forge).
-  // Changes of the repo URL, state directory or listen address need a restart.
+  // badges, forge, ...): all but the settings of SettingsNeedingRestart (controller_config.h).
   virtual Status Reload(const ControllerConfig& config) = 0;
   // Reconcile now (fetch the repo, then every node), as a webhook does.
   virtual void TriggerSync(const std::string& reason) = 0;

@@ -309,27 +309,40 @@ ConfigLoadResult LoadControllerConfig(const std::string& path) {
   return ParseControllerConfig(text.str(), path);
 }
 
+namespace {
+
+// The one list of settings that take effect only at start: the source, node SSH access, the
+// state directory and the listen address. `visit(name, member)` is called for each.
+template <typename Visit>
+void ForEachRestartOnlySetting(Visit&& visit) {
+  visit("repo.url", &ControllerConfig::repo_url);
+  visit("repo.branch", &ControllerConfig::branch);
+  visit("repo.tokenFile", &ControllerConfig::repo_token_file);
+  visit("repo.tokenEnv", &ControllerConfig::repo_token_env);
+  visit("repo.sshKey", &ControllerConfig::repo_ssh_key);
+  visit("repo.hostKey", &ControllerConfig::repo_host_key);
+  visit("ssh.identity", &ControllerConfig::ssh_identities);
+  visit("ssh.passphraseFile", &ControllerConfig::ssh_passphrase_file);
+  visit("ssh.knownHosts", &ControllerConfig::known_hosts_file);
+  visit("ssh.connectTimeout", &ControllerConfig::connect_timeout);
+  visit("stateDir", &ControllerConfig::state_dir);
+  visit("listen", &ControllerConfig::listen);
+}
+
+}  // namespace
+
 std::vector<std::string> SettingsNeedingRestart(const ControllerConfig& running,
                                                 const ControllerConfig& reloaded) {
   std::vector<std::string> changed;
-  auto check = [&](bool differs, const char* name) {
-    if (differs) changed.emplace_back(name);
-  };
-  const ControllerConfig& a = running;
-  const ControllerConfig& b = reloaded;
-  check(a.repo_url != b.repo_url, "repo.url");
-  check(a.branch != b.branch, "repo.branch");
-  check(a.repo_token_file != b.repo_token_file, "repo.tokenFile");
-  check(a.repo_token_env != b.repo_token_env, "repo.tokenEnv");
-  check(a.repo_ssh_key != b.repo_ssh_key, "repo.sshKey");
-  check(a.repo_host_key != b.repo_host_key, "repo.hostKey");
-  check(a.ssh_identities != b.ssh_identities, "ssh.identity");
-  check(a.ssh_passphrase_file != b.ssh_passphrase_file, "ssh.passphraseFile");
-  check(a.known_hosts_file != b.known_hosts_file, "ssh.knownHosts");
-  check(a.connect_timeout != b.connect_timeout, "ssh.connectTimeout");
-  check(a.state_dir != b.state_dir, "stateDir");
-  check(a.listen != b.listen, "listen");
+  ForEachRestartOnlySetting([&](const char* name, auto member) {
+    if (running.*member != reloaded.*member) changed.emplace_back(name);
+  });
   return changed;
+}
+
+ControllerConfig ConfigAfterReload(const ControllerConfig& running, ControllerConfig reloaded) {
+  ForEachRestartOnlySetting([&](const char*, auto member) { reloaded.*member = running.*member; });
+  return reloaded;
 }
 
 }  // namespace dflow

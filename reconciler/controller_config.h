@@ -79,4 +79,8 @@ Result<std::chrono::seconds> ParseDuration(const std::string& text);
 std::vector<std::string> SettingsNeedingRestart(const ControllerConfig& running,
                                                 const ControllerConfig& reloaded);
 
+// The config a SIGHUP reload runs with: `reloaded`, except the settings that need a restart,
+// which keep their running values.
+ControllerConfig ConfigAfterReload(const ControllerConfig& running, ControllerConfig reloaded);
+
 }  // namespace dflow

@@ -66,6 +66,10 @@ SyncStatusReporter::~SyncStatusReporter() {
 
 void SyncStatusReporter::AfterPass(StatusStore& store, const DesiredState& desired,
                                    const std::string& node, const std::string& revision) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!target_) return;  // no forge: a pass costs nothing here
+  }
   // The environments this node runs, each with all its apps on every node.
   std::map<std::string, std::set<std::string>> environments;
   for (const auto& n : desired.nodes)
@@ -75,10 +79,6 @@ void SyncStatusReporter::AfterPass(StatusStore& store, const DesiredState& desir
     for (const auto& app : n.apps)
       if (environments.contains(app.environment))
         environments[app.environment].insert(n.node.name + "/" + app.name);
-  {
-    std::lock_guard lock(mutex_);
-    if (!target_) return;
-  }
   auto apps = store.AppStatuses();
   if (!apps.ok() || revision.empty()) return;
   bool queued = false;

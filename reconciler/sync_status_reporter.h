@@ -61,9 +61,9 @@ class SyncStatusReporter {
                  const std::string& revision);
 
   // A new target (a SIGHUP reload), or none to stop posting; the same target changes nothing.
-  // Otherwise statuses still queued are
-  // dropped and every environment's status is posted again after its next pass, so the new
-  // forge or repo learns the current state; a request in flight finishes to the old target.
+  // Otherwise statuses still queued are dropped and every environment's status is posted again
+  // after its next pass, so the new forge or repo learns the current state; a request in
+  // flight finishes to the old target.
   void SetTarget(std::optional<SyncStatusTarget> target);
 
   // Blocks until every queued status has been sent or has failed.

@@ -158,6 +158,17 @@ TEST_CASE("a reload names the changed settings that only a restart applies") {
   CHECK(SettingsNeedingRestart(running, parse("repo: {url: file:///srv/b.git, branch: prod}\n"
                                               "listen: 127.0.0.1:9999\nssh: {knownHosts: /k}\n")) ==
         std::vector<std::string>{"repo.url", "repo.branch", "ssh.knownHosts", "listen"});
+
+  // The reloaded config keeps those running values and takes everything else.
+  const ControllerConfig after = ConfigAfterReload(
+      running, parse("repo: {url: file:///srv/b.git}\nlisten: 127.0.0.1:9999\ninterval: 5m\n"
+                     "concurrency: 2\nssh: {commandTimeout: 30s}\n"));
+  CHECK(after.repo_url == "file:///srv/a.git");
+  CHECK(after.listen == running.listen);
+  CHECK(after.interval == std::chrono::minutes(5));
+  CHECK(after.concurrency == 2);
+  CHECK(after.command_timeout == std::chrono::seconds(30));
+  CHECK(SettingsNeedingRestart(running, after).empty());
 }
 
 }  // namespace

@@ -40,10 +40,9 @@ class SilentRemote {
 // Whether `parent` has a `dflow __fetch-mirror` child running.
 bool FetchChildOf(pid_t parent) {
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string stat = test::ReadFile(entry.path() / "stat");
-    const std::size_t end = stat.rfind(')');  // "pid (comm) state ppid ...", comm may hold ' '
-    if (end == std::string::npos || std::atoi(stat.c_str() + end + 4) != parent) continue;
-    if (test::ReadFile(entry.path() / "cmdline").find("__fetch-mirror") != std::string::npos)
+    const pid_t pid = static_cast<pid_t>(std::atoi(entry.path().filename().c_str()));
+    if (pid > 0 && test::ParentOf(pid) == parent &&
+        test::ReadProcFile(pid, "cmdline").find("__fetch-mirror") != std::string::npos)
       return true;
   }
   return false;

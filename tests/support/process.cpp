@@ -119,4 +119,28 @@ std::string ReadFile(const std::filesystem::path& path) {
   return ss.str();
 }
 
+std::string ReadProcFile(pid_t pid, const char* name) {
+  std::string text;
+  const std::string path = "/proc/" + std::to_string(pid) + "/" + name;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;)
+    text.append(buffer, static_cast<std::size_t>(n));
+  ::close(fd);
+  return text;
+}
+
+pid_t ParentOf(pid_t pid) {
+  const std::string stat = ReadProcFile(pid, "stat");
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+  const std::size_t close_paren = stat.rfind(')');
+  if (close_paren == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close_paren + 2));
+  char state = 'X';
+  pid_t ppid = -1;
+  fields >> state >> ppid;
+  return ppid;
+}
+
 }  // namespace dflow::test

@@ -1,5 +1,7 @@
-// Test helpers: run a local program and capture its output; temp directories.
+// Test helpers: run a local program and capture its output; temp directories; /proc.
 #pragma once
+
+#include <sys/types.h>
 
 #include <filesystem>
 #include <string>
@@ -37,5 +39,13 @@ class ScopedTempDir {
 // Writes `content` to `path`, creating parent directories.
 void WriteFile(const std::filesystem::path& path, const std::string& content);
 std::string ReadFile(const std::filesystem::path& path);
+
+// A /proc file ("" when the process is gone). Plain read(2): a process that exits between open
+// and read makes read fail with ESRCH, which std::ifstream can turn into an exception (a flaky
+// test crash seen under load).
+std::string ReadProcFile(pid_t pid, const char* name);
+
+// The parent of `pid` from /proc/<pid>/stat; -1 when the process is gone.
+pid_t ParentOf(pid_t pid);
 
 }  // namespace dflow::test

@@ -98,16 +98,7 @@ struct ProcStat {
 
 // State and parent of `pid` from /proc/<pid>/stat.
 ProcStat ReadStat(pid_t pid) {
-  // Plain read(2): a process that exits between open and read makes read fail with ESRCH,
-  // which std::ifstream turns into an exception (a flaky test crash seen under load).
-  std::string stat;
-  int fd = ::open(("/proc/" + std::to_string(pid) + "/stat").c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    char buffer[1024];
-    ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n > 0) stat.assign(buffer, static_cast<std::size_t>(n));
-    ::close(fd);
-  }
+  const std::string stat = ReadProcFile(pid, "stat");
   std::size_t close_paren = stat.rfind(')');
   if (close_paren == std::string::npos) return {};
   std::istringstream fields(stat.substr(close_paren + 2));
@@ -115,8 +106,6 @@ ProcStat ReadStat(pid_t pid) {
   fields >> result.state >> result.ppid;
   return result;
 }
-
-pid_t ParentOf(pid_t pid) { return ReadStat(pid).ppid; }
 
 bool Gone(pid_t pid) {
   char state = ReadStat(pid).state;
