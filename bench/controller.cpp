@@ -15,7 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "reconciler/webhook.h"
+#include "manifests-schema/base/digest.h"
+#include "reconciler/server/webhook.h"
 #include "tests/support/controller_process.h"
 #include "tests/support/git_repo.h"
 #include "tests/support/http_client.h"

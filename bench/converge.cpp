@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "manifests-schema/desired_state_loader.h"
-#include "providers/ssh_transport.h"
-#include "reconciler/apply.h"
-#include "reconciler/fleet.h"
+#include "providers/ssh/ssh_transport.h"
+#include "reconciler/apply/apply.h"
+#include "reconciler/controller/fleet.h"
 #include "tests/support/sshd_fixture.h"
 
 namespace {

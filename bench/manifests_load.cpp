@@ -12,7 +12,7 @@
 #include <string>
 
 #include "manifests-schema/desired_state_loader.h"
-#include "reconciler/manifest_source.h"
+#include "reconciler/source/manifest_source.h"
 
 namespace {
 

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "providers/dokku_observer.h"
-#include "providers/ssh_transport.h"
-#include "reconciler/fleet.h"
+#include "providers/dokku/dokku_observer.h"
+#include "providers/ssh/ssh_transport.h"
+#include "reconciler/controller/fleet.h"
 #include "tests/support/sshd_fixture.h"
 
 namespace {

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "providers/dokku_observer.h"
-#include "providers/local_transport.h"
+#include "providers/dokku/dokku_observer.h"
+#include "providers/transport/local_transport.h"
 
 namespace {
 

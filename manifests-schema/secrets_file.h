@@ -15,8 +15,8 @@
 
 #include <string>
 
+#include "manifests-schema/base/status.h"
 #include "manifests-schema/desired_state_loader.h"
-#include "manifests-schema/status.h"
 
 namespace dflow {
 

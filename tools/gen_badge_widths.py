@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""Prints the advance-width table used by reconciler/badge.cpp.
+"""Prints the advance-width table used by reconciler/status/badge.cpp.
 
 Run once by hand (needs Debian's python3-fonttools and fonts-dejavu-core); the output is
-pasted into reconciler/badge.cpp. Widths are DejaVu Sans advances at 11px, in hundredths of
+pasted into reconciler/status/badge.cpp. Widths are DejaVu Sans advances at 11px, in hundredths of
 a pixel, for U+0020..U+007E and U+00A0..U+00FF plus a few punctuation marks badges use.
 No kerning: like shields.io's tables, the sum of advances is the width.
 """

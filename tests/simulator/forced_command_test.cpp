@@ -6,7 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "providers/shell_quote.h"
+#include "providers/transport/shell_quote.h"
 #include "tests/simulator/sim_fixture.h"
 
 namespace dflow::test {

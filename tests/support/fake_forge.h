@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "providers/forge_client.h"
-#include "reconciler/http_server.h"
+#include "providers/forge/forge_client.h"
+#include "reconciler/server/http_server.h"
 
 namespace dflow::test {
 

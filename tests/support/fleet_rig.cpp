@@ -4,9 +4,9 @@
 #include <stdexcept>
 
 #include "manifests-schema/secrets_file.h"
-#include "providers/ssh_transport.h"
-#include "reconciler/apply.h"
-#include "reconciler/manifest_source.h"
+#include "providers/ssh/ssh_transport.h"
+#include "reconciler/apply/apply.h"
+#include "reconciler/source/manifest_source.h"
 
 namespace dflow::test {
 namespace fs = std::filesystem;

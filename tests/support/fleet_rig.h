@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "manifests-schema/desired_state_loader.h"
-#include "reconciler/apply.h"
-#include "reconciler/fleet.h"
+#include "reconciler/apply/apply.h"
+#include "reconciler/controller/fleet.h"
 #include "tests/support/controller_process.h"
 #include "tests/support/git_repo.h"
 #include "tests/support/process.h"

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "providers/ssh_transport.h"
+#include "providers/ssh/ssh_transport.h"
 #include "tests/support/process.h"
 
 namespace dflow::test {

@@ -1,0 +1,347 @@
+#include "providers/ssh/ssh_exec.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <string_view>
+
+namespace dflow {
+namespace {
+
+using Clock = SshConnection::Clock;
+
+enum class Phase { kQueued, kOpen, kExec, kRun, kClose, kFree, kDone };
+// Every libssh2 call a channel makes. One whose packet is half sent (libssh2 blocked
+// outbound) must be called again before any other call may send: libssh2 keeps one
+// outgoing packet per session and refuses a different one (LIBSSH2_ERROR_BAD_USE).
+enum class Op { kNone, kOpen, kExec, kWrite, kEof, kReadOut, kReadErr, kWaitClosed, kFree };
+enum class Step { kDone, kBlocked, kFailed };
+
+struct Slot {
+  const RemoteCommand* command = nullptr;
+  ChannelOutcome* outcome = nullptr;
+  Phase phase = Phase::kQueued;
+  LIBSSH2_CHANNEL* channel = nullptr;
+  Clock::time_point deadline;
+  std::size_t written = 0;
+  bool eof_sent = false;
+  Op pending = Op::kNone;
+  ExecResult result;
+};
+
+int SignalNumber(std::string_view name) {
+  static constexpr std::array<std::pair<std::string_view, int>, 13> kSignals = {{
+      {"HUP", 1},
+      {"INT", 2},
+      {"QUIT", 3},
+      {"ILL", 4},
+      {"ABRT", 6},
+      {"FPE", 8},
+      {"KILL", 9},
+      {"USR1", 10},
+      {"SEGV", 11},
+      {"USR2", 12},
+      {"PIPE", 13},
+      {"ALRM", 14},
+      {"TERM", 15},
+  }};
+  for (const auto& [signal_name, number] : kSignals)
+    if (signal_name == name) return number;
+  return 127;
+}
+
+class Multiplexer {
+ public:
+  Multiplexer(SshConnection& conn, const std::vector<RemoteCommand>& commands,
+              const ExecOptions& options, int max_channels, std::vector<ChannelOutcome>& outcomes)
+      : conn_(conn),
+        session_(conn.session()),
+        options_(options),
+        max_channels_(std::max(1, max_channels)),
+        slots_(commands.size()) {
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      slots_[i].command = &commands[i];
+      slots_[i].outcome = &outcomes[i];
+    }
+  }
+
+  void Run() {
+    while (!conn_.broken() && Unfinished() > 0) {
+      progress_ = false;
+      std::uint64_t io_before = conn_.io_bytes();
+      Admit();
+      for (Slot& slot : slots_) {
+        if (conn_.broken()) return;
+        if (Active(slot) && (!pinned_ || pinned_ == &slot)) Advance(slot);
+      }
+      CheckDeadlines();
+      if (!progress_ && conn_.io_bytes() == io_before && Unfinished() > 0 && !conn_.broken())
+        conn_.WaitSocket(std::min(EarliestDeadline(), Clock::now() + std::chrono::seconds(1)));
+    }
+    if (Unfinished() > 0) FailConnection("the connection became unusable");
+  }
+
+  bool must_drop() const { return must_drop_; }
+
+ private:
+  static bool Active(const Slot& slot) {
+    return slot.phase != Phase::kQueued && slot.phase != Phase::kDone;
+  }
+
+  std::size_t Unfinished() const {
+    return std::count_if(slots_.begin(), slots_.end(),
+                         [](const Slot& s) { return s.phase != Phase::kDone; });
+  }
+
+  // Starts the next queued command when a channel is free. libssh2 keeps the state of a
+  // channel being opened in the session, so only one open may be under way at a time.
+  void Admit() {
+    if (pinned_ || opening_) return;
+    int active = static_cast<int>(std::count_if(slots_.begin(), slots_.end(), Active));
+    if (active >= max_channels_) return;
+    for (Slot& slot : slots_) {
+      if (slot.phase != Phase::kQueued) continue;
+      slot.phase = Phase::kOpen;
+      slot.deadline = Clock::now() + options_.timeout;
+      opening_ = true;
+      progress_ = true;
+      return;
+    }
+  }
+
+  Clock::time_point EarliestDeadline() const {
+    Clock::time_point earliest = Clock::time_point::max();
+    for (const Slot& slot : slots_)
+      if (Active(slot)) earliest = std::min(earliest, slot.deadline);
+    return earliest;
+  }
+
+  // Classifies a libssh2 result of `op`; fails the slot or the whole connection on errors.
+  Step Check(Slot& slot, Op op, int rc, const char* what) {
+    if (rc >= 0) {
+      if (pinned_ == &slot) pinned_ = nullptr;
+      slot.pending = Op::kNone;
+      progress_ = true;
+      return Step::kDone;
+    }
+    if (rc == LIBSSH2_ERROR_EAGAIN) {
+      bool outbound = libssh2_session_block_directions(session_) & LIBSSH2_SESSION_BLOCK_OUTBOUND;
+      slot.pending = outbound ? op : Op::kNone;
+      pinned_ = outbound ? &slot : (pinned_ == &slot ? nullptr : pinned_);
+      return Step::kBlocked;
+    }
+    std::string error = conn_.LastError();
+    if (error.empty()) error = "libssh2 error " + std::to_string(rc);
+    if (IsSessionFatal(rc)) {
+      FailConnection(std::string(what) + ": " + error);
+    } else {
+      Fail(slot, Status(Code::kUnavailable, slot.command->name + ": " + what + ": " + error));
+      must_drop_ = true;
+    }
+    return Step::kFailed;
+  }
+
+  void Fail(Slot& slot, Status status) {
+    ChannelOutcome& outcome = *slot.outcome;
+    outcome.retryable = !outcome.sent && status.code() == Code::kUnavailable;
+    outcome.result = std::move(status);
+    if (slot.phase == Phase::kOpen) opening_ = false;
+    if (pinned_ == &slot) {
+      // Its half-sent packet can never be completed now: nothing else may use the session.
+      pinned_ = nullptr;
+      conn_.MarkBroken();
+    }
+    // The channel, if any, is left to libssh2_session_free.
+    slot.phase = Phase::kDone;
+  }
+
+  // The session is unusable: every unfinished command fails; those not yet sent may be run
+  // again over a new connection, those sent may have run and are not.
+  void FailConnection(const std::string& why) {
+    conn_.MarkBroken();
+    for (Slot& slot : slots_) {
+      if (slot.phase == Phase::kDone) continue;
+      const std::string& name = slot.command->name;
+      Fail(slot, Status(Code::kUnavailable,
+                        slot.outcome->sent
+                            ? "connection dropped while " + name + " ran (" + why +
+                                  "); it was not run again"
+                            : "connection dropped before " + name + " was sent (" + why + ")"));
+    }
+  }
+
+  void CheckDeadlines() {
+    Clock::time_point now = Clock::now();
+    for (Slot& slot : slots_) {
+      if (!Active(slot) || now < slot.deadline) continue;
+      bool stuck = slot.phase == Phase::kOpen || pinned_ == &slot;
+      Fail(slot, Status(Code::kTimeout, slot.command->name + ": timed out after " +
+                                            std::to_string(options_.timeout.count()) + " ms"));
+      must_drop_ = true;
+      if (stuck) FailRest(slot.command->name);
+    }
+  }
+
+  // A timed-out open or half-sent packet blocks the session for everyone else.
+  void FailRest(const std::string& culprit) {
+    conn_.MarkBroken();
+    for (Slot& slot : slots_) {
+      if (slot.phase == Phase::kDone) continue;
+      Fail(slot,
+           Status(Code::kUnavailable,
+                  slot.command->name + ": connection dropped after " + culprit + " timed out" +
+                      (slot.outcome->sent ? "; it was not run again" : "; it was not run")));
+      slot.outcome->retryable = false;
+    }
+  }
+
+  void Advance(Slot& slot) {
+    while (!conn_.broken()) {
+      switch (slot.phase) {
+        case Phase::kOpen:
+          if (!Open(slot)) return;
+          break;
+        case Phase::kExec:
+          slot.outcome->sent = true;
+          if (Check(slot, Op::kExec, libssh2_channel_exec(slot.channel, slot.command->line.c_str()),
+                    "exec") != Step::kDone)
+            return;
+          slot.phase = Phase::kRun;
+          break;
+        case Phase::kRun:
+          if (!Transfer(slot)) return;
+          break;
+        case Phase::kClose:
+          if (Check(slot, Op::kWaitClosed, libssh2_channel_wait_closed(slot.channel),
+                    "wait for close") != Step::kDone)
+            return;
+          CollectExit(slot);
+          slot.phase = Phase::kFree;
+          break;
+        case Phase::kFree:
+          if (Check(slot, Op::kFree, libssh2_channel_free(slot.channel), "close channel") !=
+              Step::kDone)
+            return;
+          slot.channel = nullptr;
+          slot.outcome->result = std::move(slot.result);
+          slot.phase = Phase::kDone;
+          return;
+        default:
+          return;
+      }
+    }
+  }
+
+  bool Open(Slot& slot) {
+    LIBSSH2_CHANNEL* channel = libssh2_channel_open_session(session_);
+    int rc = channel ? 0 : libssh2_session_last_errno(session_);
+    if (Check(slot, Op::kOpen, rc, "open channel") != Step::kDone) return false;
+    opening_ = false;
+    slot.channel = channel;
+    slot.phase = Phase::kExec;
+    return true;
+  }
+
+  // Moves stdin out and stdout/stderr in; true once the server has sent EOF.
+  bool Transfer(Slot& slot) {
+    if (slot.pending != Op::kNone && Do(slot, slot.pending) != Step::kDone) return false;
+    for (Op op : {Op::kWrite, Op::kEof, Op::kReadOut, Op::kReadErr}) {
+      Step step = Do(slot, op);
+      if (step == Step::kFailed || pinned_ == &slot) return false;
+    }
+    if (!slot.eof_sent || libssh2_channel_eof(slot.channel) != 1) return false;
+    slot.phase = Phase::kClose;
+    progress_ = true;
+    return true;
+  }
+
+  Step Do(Slot& slot, Op op) {
+    switch (op) {
+      case Op::kWrite:
+        return Write(slot);
+      case Op::kEof:
+        return SendEof(slot);
+      case Op::kReadOut:
+        return Read(slot, 0, slot.result.out, "stdout");
+      case Op::kReadErr:
+        return Read(slot, SSH_EXTENDED_DATA_STDERR, slot.result.err, "stderr");
+      default:
+        return Step::kDone;
+    }
+  }
+
+  Step Write(Slot& slot) {
+    const std::string& data = options_.stdin_data;
+    if (slot.eof_sent || slot.written == data.size()) return Step::kDone;
+    std::size_t chunk = std::min<std::size_t>(data.size() - slot.written, 32u << 10);
+    ssize_t n = libssh2_channel_write(slot.channel, data.data() + slot.written, chunk);
+    // 0: the server's window is full; its window adjust will wake the socket.
+    if (n == 0) return Step::kBlocked;
+    if (n > 0) slot.written += static_cast<std::size_t>(n);
+    return Check(slot, Op::kWrite, n > 0 ? 0 : static_cast<int>(n), "send stdin");
+  }
+
+  Step SendEof(Slot& slot) {
+    if (slot.eof_sent || slot.written != options_.stdin_data.size()) return Step::kDone;
+    Step step = Check(slot, Op::kEof, libssh2_channel_send_eof(slot.channel), "send EOF");
+    if (step == Step::kDone) slot.eof_sent = true;
+    return step;
+  }
+
+  Step Read(Slot& slot, int stream, std::string& into, const char* stream_name) {
+    char buffer[32768];
+    while (true) {
+      ssize_t n = libssh2_channel_read_ex(slot.channel, stream, buffer, sizeof buffer);
+      if (n == 0) return Step::kDone;  // nothing more: EOF on this stream
+      if (n < 0)
+        return Check(slot, stream == 0 ? Op::kReadOut : Op::kReadErr, static_cast<int>(n),
+                     "read output");
+      progress_ = true;
+      into.append(buffer, static_cast<std::size_t>(n));
+      if (into.size() > options_.max_output) {
+        Fail(slot, Status(Code::kFailed, slot.command->name + ": " + stream_name +
+                                             " went over the limit of " +
+                                             std::to_string(options_.max_output) + " bytes"));
+        must_drop_ = true;  // the channel is abandoned mid-stream
+        return Step::kFailed;
+      }
+    }
+  }
+
+  void CollectExit(Slot& slot) {
+    char* signal = nullptr;
+    std::size_t signal_length = 0;
+    libssh2_channel_get_exit_signal(slot.channel, &signal, &signal_length, nullptr, nullptr,
+                                    nullptr, nullptr);
+    if (signal) {
+      slot.result.exit_code = 128 + SignalNumber(std::string_view(signal, signal_length));
+      libssh2_free(session_, signal);
+    } else {
+      slot.result.exit_code = libssh2_channel_get_exit_status(slot.channel);
+    }
+  }
+
+  SshConnection& conn_;
+  LIBSSH2_SESSION* session_;
+  const ExecOptions& options_;
+  int max_channels_;
+  std::vector<Slot> slots_;
+  Slot* pinned_ = nullptr;
+  bool opening_ = false;
+  bool progress_ = false;
+  bool must_drop_ = false;
+};
+
+}  // namespace
+
+std::vector<ChannelOutcome> RunChannels(SshConnection& conn,
+                                        const std::vector<RemoteCommand>& commands,
+                                        const ExecOptions& options, int max_channels) {
+  std::vector<ChannelOutcome> outcomes(commands.size());
+  Multiplexer multiplexer(conn, commands, options, max_channels, outcomes);
+  multiplexer.Run();
+  if (multiplexer.must_drop()) conn.MarkBroken();
+  return outcomes;
+}
+
+}  // namespace dflow

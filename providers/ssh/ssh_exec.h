@@ -1,0 +1,34 @@
+// Runs command lines as exec channels over one SshConnection, several at once, in a single
+// thread: libssh2's non-blocking calls are interleaved and the loop sleeps on the socket only
+// when a whole round of calls made no progress. Internal to providers/.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "manifests-schema/base/status.h"
+#include "providers/ssh/ssh_connection.h"
+#include "providers/transport/transport.h"
+
+namespace dflow {
+
+struct RemoteCommand {
+  std::string line;  // rendered by RenderRemoteCommand
+  std::string name;  // "dokku apps:list": argv[0] only, for messages (later words may be secret)
+};
+
+struct ChannelOutcome {
+  Result<ExecResult> result = Status(Code::kInternal, "not run");
+  bool sent = false;       // the exec request went out: the command may have run
+  bool retryable = false;  // the connection failed before the command was sent
+};
+
+// Runs `commands` over `conn`, at most `max_channels` at a time, each bounded by
+// options.timeout from the moment its channel is opened. Outcomes are in input order.
+// Marks `conn` broken when it must not be reused: a fatal session error, a timeout, or
+// output over options.max_output (the channel is abandoned mid-stream).
+std::vector<ChannelOutcome> RunChannels(SshConnection& conn,
+                                        const std::vector<RemoteCommand>& commands,
+                                        const ExecOptions& options, int max_channels);
+
+}  // namespace dflow

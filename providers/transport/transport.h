@@ -1,0 +1,54 @@
+// Transport: how dflow runs `dokku` on a node. SSH (ssh_transport.h) for remote nodes,
+// local (local_transport.h) for the one-server setup. Tests use the real ones against sshd
+// and the Dokku simulator.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "manifests-schema/base/status.h"
+
+namespace dflow {
+
+struct ExecOptions {
+  std::chrono::milliseconds timeout{120'000};  // whole command, start to exit
+  std::string stdin_data;                      // sent then closed (EOF)
+  std::size_t max_output = 16u << 20;          // per stream; more is an error, not a truncation
+};
+
+struct ExecResult {
+  int exit_code = -1;
+  std::string out;  // stdout, read apart from stderr
+  std::string err;
+};
+
+struct TransportStats {
+  int connections_opened = 0;  // SSH sessions established (reuse keeps this low)
+  int commands_run = 0;        // dokku invocations
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  // Runs `dokku <argv...>`; argv excludes the "dokku" word. A non-zero exit is NOT an error
+  // Status: it is returned in ExecResult. Errors are transport failures (kUnavailable,
+  // kTimeout, kPermissionDenied for auth/host key, kInvalidArgument for an argv the remote
+  // side cannot carry). Thread-safe.
+  virtual Result<ExecResult> RunDokku(const std::vector<std::string>& argv,
+                                      const ExecOptions& options = {}) = 0;
+
+  // Runs several invocations concurrently (bounded), results in input order. The default
+  // runs them one after another.
+  virtual std::vector<Result<ExecResult>> RunDokkuMany(
+      const std::vector<std::vector<std::string>>& argvs, const ExecOptions& options = {});
+
+  // "ssh dokku@10.0.0.5:22", "local" — for logs and errors. Never contains a secret.
+  virtual std::string Describe() const = 0;
+
+  virtual TransportStats Stats() const = 0;
+};
+
+}  // namespace dflow

@@ -1,0 +1,26 @@
+// The table of subcommands. Each Make*Command() lives in cmd_<name>.cpp.
+#include "reconciler/cli/cli.h"
+
+namespace dflow::cli {
+
+Command MakeValidateCommand();
+Command MakeRenderCommand();
+Command MakeObserveCommand();
+Command MakePlanCommand();
+Command MakeApplyCommand();
+Command MakeRunCommand();
+Command MakeStatusCommand();
+Command MakeNodeCommand();
+Command MakeBadgeTokenCommand();
+Command MakeFetchMirrorCommand();
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> commands = {
+      MakeValidateCommand(),   MakeRenderCommand(),      MakeObserveCommand(), MakePlanCommand(),
+      MakeApplyCommand(),      MakeRunCommand(),         MakeStatusCommand(),  MakeNodeCommand(),
+      MakeBadgeTokenCommand(), MakeFetchMirrorCommand(),
+  };
+  return commands;
+}
+
+}  // namespace dflow::cli

@@ -1,0 +1,70 @@
+#include "reconciler/cli/cli_plan.h"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <iostream>
+
+#include "manifests-schema/secrets_file.h"
+
+namespace dflow::cli {
+
+// Planning itself always sees the whole node, so that apps of other environments are never
+// mistaken for orphans; only the output is cut to one environment.
+void KeepEnvironment(const std::string& environment, NodePlan& plan) {
+  std::erase_if(plan.actions,
+                [&](const Action& a) { return !a.app.empty() && a.environment != environment; });
+}
+
+void AddPlanArgs(CLI::App& sub, PlanArgs& args) {
+  AddRepoArgs(sub, args.repo);
+  sub.add_option("--env", args.environment, "only this environment's changes");
+  sub.add_option("--node", args.node, "only this node");
+  AddSshCredentialArgs(sub, args.credentials);
+  sub.add_option("--parallel", args.parallel, "nodes observed and applied at once")
+      ->default_val(8)
+      ->check(CLI::Range(1, 256));
+  sub.add_flag("--allow-mass-delete", args.allow_mass_delete,
+               "allow a plan that destroys most or all managed apps of an environment");
+  sub.add_flag("--allow-datastore-destroy", args.allow_datastore_destroy,
+               "allow destroying datastores that left the repo (never protected ones)");
+}
+
+std::optional<PlannedFleet> PlanFleet(const PlanArgs& args) {
+  std::optional<LoadedRepo> loaded = LoadRepo(args.repo, std::cerr);
+  if (!loaded) return std::nullopt;
+  PrintDiagnostics(loaded->result, std::cerr);
+  if (!loaded->result.ok()) {
+    std::cerr << loaded->snapshot.description
+              << ": the config repo does not validate; nothing is planned\n";
+    return std::nullopt;
+  }
+  return PlanLoadedFleet(args, std::move(*loaded));
+}
+
+std::optional<PlannedFleet> PlanLoadedFleet(const PlanArgs& args, LoadedRepo loaded_repo) {
+  std::optional<LoadedRepo> loaded = std::move(loaded_repo);
+  const DesiredState& desired = *loaded->result.desired;
+  std::vector<std::string> nodes;
+  if (!SelectNodes(desired, args.environment, args.node, nodes, std::cerr)) return std::nullopt;
+
+  PlannedFleet planned;
+  planned.options = PlanOptionsFor(desired);
+  if (loaded->secrets) planned.options.secrets = ResolveAppSecrets(desired, *loaded->secrets);
+  planned.options.allow_mass_delete = args.allow_mass_delete;
+  planned.options.allow_datastore_destroy = args.allow_datastore_destroy;
+  SshCredentials credentials = args.credentials;
+  planned.fleet = std::make_unique<Fleet>(
+      [credentials](const NodeSpec& node) { return ConnectToNode(node, credentials); });
+  planned.outcomes = ObserveAndPlan(desired, *planned.fleet, planned.options, nodes, args.parallel);
+  for (auto& outcome : planned.outcomes) {
+    if (!outcome.error.ok()) {
+      std::cerr << "dflow: node " << outcome.node << ": " << outcome.error.message() << "\n";
+      planned.node_errors = true;
+    }
+    if (!args.environment.empty()) KeepEnvironment(args.environment, outcome.plan);
+  }
+  planned.repo = std::move(*loaded);
+  return planned;
+}
+
+}  // namespace dflow::cli

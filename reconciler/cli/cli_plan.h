@@ -1,0 +1,52 @@
+// What `dflow plan` and `dflow apply` share: read and validate the repo, reach the selected
+// nodes, observe them and plan each one.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reconciler/cli/cli_load.h"
+#include "reconciler/cli/node_access.h"
+#include "reconciler/controller/fleet.h"
+#include "reconciler/plan/plan.h"
+
+namespace CLI {
+class App;
+}
+
+namespace dflow::cli {
+
+struct PlanArgs {
+  RepoArgs repo;
+  std::string environment;  // only this environment's actions
+  std::string node;         // only this node
+  SshCredentials credentials;
+  int parallel = 8;
+  bool allow_mass_delete = false;
+  bool allow_datastore_destroy = false;
+};
+
+void AddPlanArgs(CLI::App& sub, PlanArgs& args);
+
+struct PlannedFleet {
+  LoadedRepo repo;
+  std::unique_ptr<Fleet> fleet;
+  std::vector<NodeOutcome> outcomes;  // one per selected node
+  PlanOptions options;
+  bool node_errors = false;  // some node could not be observed (printed already)
+};
+
+// Loads, validates, observes and plans; prints errors to stderr. nullopt when nothing could
+// be planned at all (invalid repo, unknown --env/--node).
+std::optional<PlannedFleet> PlanFleet(const PlanArgs& args);
+
+// The same for a repo already loaded and validated (loaded.result.ok()).
+std::optional<PlannedFleet> PlanLoadedFleet(const PlanArgs& args, LoadedRepo loaded);
+
+// Keeps the actions of one environment (node-level actions stay: they serve every
+// environment on the node).
+void KeepEnvironment(const std::string& environment, NodePlan& plan);
+
+}  // namespace dflow::cli

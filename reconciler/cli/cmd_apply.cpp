@@ -1,0 +1,94 @@
+// dflow apply: plans, shows the plan, and applies it node by node (nodes in parallel).
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+#include <mutex>
+
+#include "reconciler/apply/apply.h"
+#include "reconciler/cli/cli.h"
+#include "reconciler/cli/cli_plan.h"
+#include "reconciler/plan/plan_format.h"
+
+namespace dflow::cli {
+namespace {
+
+struct ApplyCommandArgs {
+  PlanArgs plan;
+  bool dry_run = false;
+  bool yes = false;
+};
+
+bool Confirm(int changes) {
+  if (!isatty(STDIN_FILENO)) {
+    std::cerr << "dflow: not on a terminal: pass --yes to apply " << changes
+              << " change(s), or --dry-run to see them\n";
+    return false;
+  }
+  std::cout << "Apply " << changes << " change(s)? Type 'yes' to go on: " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "yes";
+}
+
+void PrintProgress(const ActionEvent& event) {
+  const ActionResult& r = *event.result;
+  if (event.phase == ActionEvent::Phase::kStarted) return;
+  std::cout << "[" << r.node << " " << r.index + 1 << "/" << event.total << "] "
+            << ActionOutcomeName(r.outcome) << ": " << ActionKindName(r.action.kind)
+            << (r.action.app.empty() ? "" : " " + r.action.app) << " — " << r.action.reason << "\n";
+  if (r.outcome == ActionOutcome::kFailed && !r.message.empty())
+    std::cout << "    " << r.message << "\n";
+  std::cout << std::flush;
+}
+
+int Run(const ApplyCommandArgs& args) {
+  std::optional<PlannedFleet> planned = PlanFleet(args.plan);
+  if (!planned) return kExitFailure;
+  std::vector<NodePlan> plans;
+  std::map<std::string, Transport*> transports;
+  int changes = 0;
+  for (const auto& outcome : planned->outcomes) {
+    if (!outcome.observed) continue;
+    plans.push_back(outcome.plan);
+    changes += outcome.plan.ExecutableCount();
+    for (const auto& node : planned->repo.result.desired->nodes) {
+      if (node.node.name != outcome.node) continue;
+      auto transport = planned->fleet->TransportFor(node.node);
+      if (transport.ok()) transports[outcome.node] = *transport;
+    }
+  }
+  std::cout << FormatPlansText(plans);
+  if (changes == 0) {
+    std::cout << "Nothing to do: every node matches the repo.\n";
+    return planned->node_errors ? kExitFailure : kExitOk;
+  }
+  if (!args.dry_run && !args.yes && !Confirm(changes)) return kExitFailure;
+
+  ApplyOptions options;
+  options.dry_run = args.dry_run;
+  options.max_parallel_nodes = static_cast<std::size_t>(args.plan.parallel);
+  options.secrets = planned->options.secrets;
+  options.on_progress = PrintProgress;
+  ApplyResult result = ApplyPlans(plans, transports, options);
+  std::cout << result.Summary() << "\n";
+  return result.ok() && !planned->node_errors ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+Command MakeApplyCommand() {
+  return {"apply", "Plan, then change the nodes until they match the repo", [](CLI::App& sub) {
+            auto args = std::make_shared<ApplyCommandArgs>();
+            AddPlanArgs(sub, args->plan);
+            sub.add_flag("--dry-run", args->dry_run, "render every command, run none");
+            sub.add_flag("--yes,-y", args->yes, "do not ask for confirmation");
+            sub.footer(
+                "Exit status: 0 applied (or nothing to do), 1 invalid repo, a node "
+                "unreachable or an action failed, 64 usage error.");
+            return std::function<int()>([args] { return Run(*args); });
+          }};
+}
+
+}  // namespace dflow::cli

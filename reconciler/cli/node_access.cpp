@@ -1,0 +1,76 @@
+#include "reconciler/cli/node_access.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "providers/ssh/ssh_transport.h"
+
+namespace dflow::cli {
+namespace {
+
+std::vector<std::string> DefaultIdentities() {
+  if (const char* identity = std::getenv("DFLOW_SSH_IDENTITY"); identity && *identity)
+    return {identity};
+  std::vector<std::string> found;
+  if (const char* home = std::getenv("HOME")) {
+    for (const char* name : {"id_ed25519", "id_ecdsa", "id_rsa"}) {
+      std::filesystem::path key = std::filesystem::path(home) / ".ssh" / name;
+      if (std::filesystem::exists(key)) found.push_back(key.string());
+    }
+  }
+  return found;
+}
+
+Result<std::string> ReadPassphrase(const SshCredentials& credentials) {
+  if (credentials.passphrase_file.empty()) {
+    const char* env = std::getenv("DFLOW_SSH_PASSPHRASE");
+    return std::string(env ? env : "");
+  }
+  std::ifstream in(credentials.passphrase_file);
+  if (!in)
+    return Status(Code::kNotFound, "cannot read passphrase file " + credentials.passphrase_file);
+  std::string passphrase;
+  std::getline(in, passphrase);
+  return passphrase;
+}
+
+}  // namespace
+
+void AddSshCredentialArgs(CLI::App& sub, SshCredentials& credentials) {
+  sub.add_option("--identity,-i", credentials.identity_files,
+                 "SSH private key (repeatable; default $DFLOW_SSH_IDENTITY or ~/.ssh/id_*)")
+      ->check(CLI::ExistingFile);
+  sub.add_option("--passphrase-file", credentials.passphrase_file,
+                 "file holding the key's passphrase (default: $DFLOW_SSH_PASSPHRASE)")
+      ->check(CLI::ExistingFile);
+  sub.add_option("--known-hosts", credentials.known_hosts_file,
+                 "known_hosts file for nodes without a pinned hostKey");
+  sub.add_flag("--accept-new-host-key", credentials.accept_new_host_key,
+               "record an unknown host key in --known-hosts (never a changed one)");
+  sub.add_option("--connect-timeout", credentials.connect_timeout_seconds,
+                 "seconds to wait for a node's SSH handshake")
+      ->default_val(10);
+}
+
+Result<std::unique_ptr<Transport>> ConnectToNode(const NodeSpec& node,
+                                                 const SshCredentials& credentials) {
+  Result<std::string> passphrase = ReadPassphrase(credentials);
+  if (!passphrase.ok()) return passphrase.status();
+  SshOptions options;
+  options.host = node.host;
+  options.port = node.port;
+  options.user = node.user;
+  options.identity_files =
+      credentials.identity_files.empty() ? DefaultIdentities() : credentials.identity_files;
+  options.passphrase = *passphrase;
+  options.host_key_fingerprint = node.host_key;
+  options.known_hosts_file = credentials.known_hosts_file;
+  options.accept_new_host_key = credentials.accept_new_host_key;
+  options.connect_timeout = std::chrono::seconds(credentials.connect_timeout_seconds);
+  return MakeSshTransport(std::move(options));
+}
+
+}  // namespace dflow::cli

@@ -1,0 +1,59 @@
+// Node readiness: can dflow drive this node as the config repo wants? Reachable over SSH, host
+// key trusted, logged in, a Dokku that dflow supports, and the Dokku plugins the node's
+// desired state needs. Every failing item says the exact command that fixes it.
+// Read-only: runs `dokku version` and `dokku plugin:list --format json`, nothing else.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "manifests-schema/desired_state.h"
+#include "providers/transport/transport.h"
+
+namespace dflow {
+
+enum class CheckState { kOk, kFail, kSkipped };  // kSkipped: an earlier item failed
+
+struct NodeCheckItem {
+  std::string name;  // "reachable", "host key", "login", "dokku", "plugin postgres", ...
+  CheckState state = CheckState::kSkipped;
+  std::string detail;  // what was found (or why it failed)
+  std::string fix;     // the command that fixes it; set for every kFail
+};
+
+struct NodeCheckReport {
+  std::string node;
+  std::string address;  // "dokku@203.0.113.10:22"
+  std::vector<NodeCheckItem> items;
+
+  bool ready() const;  // every item kOk
+};
+
+// A Dokku plugin the desired state of a node needs, and why.
+struct RequiredPlugin {
+  std::string name;     // as plugin:list names it: postgres, redis, traefik-vhosts
+  std::string why;      // "datastores courses-db, forum-db"
+  std::string install;  // the command that installs it on the node (as root)
+};
+
+// Postgres/redis for the node's datastores; traefik-vhosts (a core plugin) when it runs apps,
+// since dflow routes them through Traefik and gets TLS from Traefik's own ACME resolver (so
+// dokku-letsencrypt is not needed). Sorted by name.
+std::vector<RequiredPlugin> RequiredPlugins(const NodeDesiredState& node);
+
+struct NodeCheckOptions {
+  std::string known_hosts_file;  // what the transport checks when the node has no pin
+  std::string identity_hint;     // public key path to name in the login fix ("" = generic)
+};
+
+// Runs the checks through `transport` (not yet connected: the first command connects).
+NodeCheckReport CheckNode(const NodeDesiredState& node, Transport& transport,
+                          const NodeCheckOptions& options);
+
+// Human-readable: one line per item, "fix:" lines under failing ones, a verdict line.
+std::string FormatNodeCheckText(const NodeCheckReport& report);
+
+// {"node","address","ready","checks":[{"name","status":"ok|fail|skipped","detail","fix"}]}
+std::string FormatNodeCheckJson(const NodeCheckReport& report);
+
+}  // namespace dflow

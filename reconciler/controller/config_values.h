@@ -1,0 +1,30 @@
+// Values the controller derives from its configuration: secrets named by file or environment
+// variable, the listen address, the badge settings, the config repo's remote.
+#pragma once
+
+#include <string>
+#include <utility>
+
+#include "manifests-schema/base/status.h"
+#include "reconciler/controller/controller_config.h"
+#include "reconciler/server/badge_routes.h"
+#include "reconciler/source/git_mirror.h"
+
+namespace dflow {
+
+// A secret from a file (its first line) or an environment variable; "" when neither is set.
+// kNotFound names `what` and the file when the file cannot be read.
+Result<std::string> ReadSecret(const std::string& file, const std::string& env,
+                               const std::string& what);
+
+// "host:port" split at the last colon; the port is a number from 0 to 65535.
+Result<std::pair<std::string, int>> ParseListenAddress(const std::string& listen);
+
+// A configured but unreadable or empty token secret turns badges off rather than open.
+BadgeSettings BadgeSettingsOf(const ControllerConfig& config);
+
+// The config repo's remote, its token read (a token that cannot be read is left empty: the
+// fetch then fails with kPermissionDenied naming the setting).
+GitRemoteOptions RemoteOptionsOf(const ControllerConfig& config);
+
+}  // namespace dflow

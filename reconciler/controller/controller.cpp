@@ -1,0 +1,388 @@
+#include "reconciler/controller/controller.h"
+
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "manifests-schema/secrets_file.h"
+#include "reconciler/controller/config_values.h"
+#include "reconciler/controller/desired_in_force.h"
+#include "reconciler/controller/loop_policy.h"
+#include "reconciler/controller/node_pass.h"
+#include "reconciler/controller/node_workers.h"
+#include "reconciler/controller/pass_slots.h"
+#include "reconciler/controller/source_stage.h"
+#include "reconciler/controller/store_write.h"
+#include "reconciler/controller/sync_status_target.h"
+#include "reconciler/controller/wakeup.h"
+#include "reconciler/server/controller_api.h"
+#include "reconciler/server/http_server.h"
+#include "reconciler/status/sync_status_reporter.h"
+
+namespace dflow {
+namespace {
+
+std::int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The wait before a loop's next pass; passes that worked get up to 10% jitter, so that nodes
+// started together do not stay in step.
+std::chrono::milliseconds NextDelay(NextStep step, int retries, std::chrono::seconds interval) {
+  std::chrono::milliseconds delay = DelayBefore(step, retries, interval);
+  if (step != NextStep::kContinue) return delay;
+  static thread_local std::mt19937 random(std::random_device{}());
+  std::uniform_int_distribution<long> jitter(0, delay.count() / 10);
+  return delay + std::chrono::milliseconds(jitter(random));
+}
+
+// What one node's loop remembers from pass to pass.
+struct NodeLoopState {
+  std::map<std::string, AppBackoff> backoff;
+  int retries = 0;            // consecutive passes that ended in NextStep::kRetry
+  std::string last_revision;  // of the previous pass
+  bool verify = false;        // the previous pass changed the node: look again at once
+};
+
+class ControllerImpl final : public Controller {
+ public:
+  ControllerImpl(ControllerConfig config, TransportFactory transports)
+      : config_(std::move(config)),
+        fleet_(std::move(transports)),
+        workers_([this](const std::string& node, NodeWorkerContext context) {
+          NodeLoop(node, context);
+        }) {}
+
+  ~ControllerImpl() override {
+    Stop();
+    Wait();
+  }
+
+  Status Init() {
+    std::error_code ec;
+    std::filesystem::create_directories(config_.state_dir, ec);
+    if (ec)
+      return Status(Code::kUnavailable,
+                    "state directory " + config_.state_dir + ": " + ec.message());
+    auto store = StatusStore::Open(config_.state_dir + "/state.db");
+    if (!store.ok()) return store.status();
+    store_ = std::move(store).value();
+    DeclareControllerMetrics(metrics_);
+    CheckStoreWrite(store_->MarkInterrupted(UnixNow()), "mark interrupted reconciles", metrics_);
+    if (Status s = LoadSecrets(config_); !s.ok()) return s;
+    auto forge = SyncStatusTargetFor(config_);
+    if (!forge.ok()) return forge.status();
+    sync_reporter_.SetTarget(std::move(forge).value());
+    RestoreLastApplied();
+    if (!config_.listen.empty()) {
+      if (Status s = StartHttp(); !s.ok()) return s;
+    }
+    source_thread_ = std::thread([this] { SourceLoop(); });
+    return Status::Ok();
+  }
+
+  void Stop() override {
+    stopping_ = true;
+    source_wakeup_.Shutdown();
+    pass_slots_.Shutdown();
+    workers_.Shutdown();
+  }
+
+  void Wait() override {
+    if (source_thread_.joinable()) source_thread_.join();
+    workers_.Join();
+    http_.reset();
+  }
+
+  Status Reload(const ControllerConfig& config) override {
+    auto forge = SyncStatusTargetFor(config);
+    if (!forge.ok()) return forge.status();
+    if (Status s = LoadSecrets(config); !s.ok()) return s;
+    sync_reporter_.SetTarget(std::move(forge).value());
+    {
+      std::lock_guard lock(config_mutex_);
+      config_ = ConfigAfterReload(config_, config);
+    }
+    pass_slots_.SetLimit(config.concurrency);
+    force_reload_ = true;  // secrets may change the desired state's validity
+    TriggerSync("config reloaded");
+    return Status::Ok();
+  }
+
+  void TriggerSync(const std::string& reason) override { source_wakeup_.Trigger(reason); }
+
+  int http_port() const override { return http_ ? http_->port() : 0; }
+
+ private:
+  ControllerConfig Config() const {
+    std::lock_guard lock(config_mutex_);
+    return config_;
+  }
+
+  Status LoadSecrets(const ControllerConfig& config) {
+    SecretValues secrets;
+    if (!config.secrets_file.empty()) {
+      auto loaded = LoadSecretsFile(config.secrets_file);
+      if (!loaded.ok()) return loaded.status();
+      secrets = std::move(loaded).value();
+    }
+    desired_.SetSecrets(std::move(secrets));
+    return Status::Ok();
+  }
+
+  Status StartHttp() {
+    auto address = ParseListenAddress(config_.listen);
+    if (!address.ok()) return address.status();
+    HttpServerOptions options;
+    options.address = address->first;
+    options.port = address->second;
+    api_.store = store_.get();
+    api_.metrics = &metrics_;
+    api_.deliveries = &deliveries_;
+    api_.branch = config_.branch;
+    api_.ready = [this] { return desired_.ready(); };
+    api_.webhook_secret = [this] {
+      ControllerConfig c = Config();
+      auto secret = ReadSecret(c.webhook_secret_file, c.webhook_secret_env, "webhook secret");
+      return secret.ok() ? *secret : std::string();
+    };
+    api_.trigger = [this](const std::string& reason) { TriggerSync(reason); };
+    api_.badges = [this] { return BadgeSettingsOf(Config()); };
+    auto server = HttpServer::Start(options, [this](const HttpRequest& request) {
+      return HandleControllerRequest(api_, request);
+    });
+    if (!server.ok()) return server.status();
+    http_ = std::move(server).value();
+    spdlog::info("listening on {}:{}", options.address, http_->port());
+    return Status::Ok();
+  }
+
+  std::string MirrorDir() const { return config_.state_dir + "/mirror.git"; }
+
+  // After a restart the nodes keep converging to the last applied commit, even while the
+  // remote cannot be reached.
+  void RestoreLastApplied() {
+    auto source = store_->SourceStatus();
+    if (!source.ok() || source->applied_revision.empty()) return;
+    auto desired = LoadCommit(MirrorDir(), source->applied_revision, desired_.Secrets());
+    if (!desired.ok()) return;
+    Install(std::move(desired).value(),
+            {source->applied_revision, source->applied_author, source->applied_message, false});
+    spdlog::info("rev={} restored the last applied desired state",
+                 source->applied_revision.substr(0, 12));
+  }
+
+  // The source loop: fetch at the interval (sooner after a webhook); a failed fetch waits as
+  // its code says (loop_policy.h). Every pass also wakes the node loops, which converge to
+  // the desired state in force whether or not the fetch worked.
+  void SourceLoop() {
+    std::string reason = "start";
+    int retries = 0;
+    std::chrono::milliseconds delay{0};
+    do {
+      const NextStep step = SyncSource(reason);
+      retries = step == NextStep::kRetry ? retries + 1 : 0;
+      delay = NextDelay(step, retries, Config().interval);
+    } while (source_wakeup_.Wait(delay, reason));
+  }
+
+  // One pass of the source stage; returns what the fetch's outcome asks of the loop. A
+  // commit that does not validate stalls on that commit only: it is not loaded again, and
+  // the next commit is.
+  NextStep SyncSource(const std::string& reason) {
+    const ControllerConfig c = Config();
+    SourceStageInput input;
+    input.remote = RemoteOptionsOf(c);
+    input.mirror_dir = MirrorDir();
+    input.secrets = desired_.Secrets();
+    input.last_attempted = last_attempted_;
+    input.force = force_reload_.exchange(false);
+    input.cancelled = [this] { return stopping_.load(); };
+    SourceOutcome outcome = RunSourceStage(input);
+    if (!outcome.status.ok() && stopping_) return NextStep::kContinue;  // cancelled by Stop()
+    if (outcome.commit.id.empty()) {                                    // the fetch failed
+      const NextStep step = NextStepFor(outcome.status.code());
+      metrics_.Add("dflow_source_fetch_failures_total", {});
+      LogSourceProblem(step, "source: " + outcome.status.message() +
+                                 " (keeping the last good commit; " +
+                                 std::string(WhatHappensNext(step)) + ")");
+      RecordSourceError(last_attempted_, "fetch failed: " + outcome.status.message());
+      workers_.TriggerAll(reason);
+      return step;
+    }
+    last_attempted_ = outcome.commit.id;
+    const std::string short_id = outcome.commit.id.substr(0, 12);
+    std::string wake_reason = reason;
+    if (outcome.status.code() == Code::kInvalidManifest) {
+      metrics_.Set("dflow_source_valid", {}, 0);
+      spdlog::error("rev={} does not validate; the last good desired state stays in force:\n{}",
+                    short_id, outcome.status.message());
+      RecordSourceError(outcome.commit.id, outcome.status.message());
+    } else if (!outcome.status.ok()) {
+      spdlog::error("rev={} cannot be read; the last good desired state stays in force: {}",
+                    short_id, outcome.status.message());
+      RecordSourceError(outcome.commit.id, outcome.status.message());
+    } else if (outcome.desired) {
+      metrics_.Set("dflow_source_valid", {}, 1);
+      spdlog::info("rev={} author=\"{}\" \"{}\" is the desired state", short_id,
+                   outcome.commit.author, outcome.commit.summary);
+      Install(outcome.desired, outcome.commit);
+      CheckStoreWrite(
+          store_->PutSourceStatus({outcome.commit.id, outcome.commit.author, outcome.commit.summary,
+                                   outcome.commit.id, "", UnixNow()}),
+          "source status", metrics_);
+      wake_reason = "revision " + short_id;
+    }
+    workers_.TriggerAll(wake_reason);
+    return NextStep::kContinue;
+  }
+
+  static void LogSourceProblem(NextStep step, const std::string& message) {
+    if (step == NextStep::kStall)
+      spdlog::error("{}", message);
+    else if (step == NextStep::kWait)
+      spdlog::info("{}", message);
+    else
+      spdlog::warn("{}", message);
+  }
+
+  void RecordSourceError(const std::string& attempted, const std::string& error) {
+    AppliedState applied = desired_.Get();
+    CheckStoreWrite(store_->PutSourceStatus({applied.commit.id, applied.commit.author,
+                                             applied.commit.summary, attempted, error, UnixNow()}),
+                    "source status", metrics_);
+  }
+
+  void Install(std::shared_ptr<const DesiredState> desired, const FetchedCommit& commit) {
+    std::vector<std::string> nodes;
+    for (const auto& node : desired->nodes) nodes.push_back(node.node.name);
+    desired_.Install(std::move(desired), commit);
+    workers_.Ensure(nodes);
+  }
+
+  // A node's loop: one pass per wake-up (interval, trigger, or the wait its last outcome asks
+  // for), at most `concurrency` passes at once across nodes.
+  void NodeLoop(const std::string& name, NodeWorkerContext context) {
+    NodeLoopState state;
+    std::string reason = "start";
+    std::chrono::milliseconds delay{0};
+    do {
+      AppliedState applied = desired_.Get();
+      const NodeDesiredState* node = FindNode(*applied.desired, name);
+      if (node == nullptr) {
+        spdlog::info("node={} left the desired state; its loop ends", name);
+        fleet_.Forget(name);
+        return;
+      }
+      PassSlot slot(pass_slots_);
+      if (!slot.held()) return;  // stopping
+      NodePassOutcome outcome = Pass(*node, applied, state.verify ? "verify" : reason,
+                                     applied.commit.id == state.last_revision, state.backoff);
+      context.reachable = outcome.reachable;
+      metrics_.Set("dflow_nodes_reachable", {}, workers_.CountReachable());
+      state.last_revision = applied.commit.id;
+      const NextStep step = NextStepFor(outcome.status.code());
+      state.retries = step == NextStep::kRetry ? state.retries + 1 : 0;
+      state.verify = outcome.applied;  // look again at once to confirm the node converged
+      if (state.verify) context.wakeup.Trigger("verify");
+      delay = NextDelay(step, state.retries, Config().interval);
+    } while (context.wakeup.Wait(delay, reason));
+  }
+
+  NodePassOutcome Pass(const NodeDesiredState& node, const AppliedState& applied,
+                       const std::string& trigger, bool same_revision,
+                       std::map<std::string, AppBackoff>& backoff) {
+    const ControllerConfig c = Config();
+    NodePassOutcome outcome;
+    auto transport = fleet_.TransportFor(node.node);
+    if (transport.ok()) {
+      NodePassInput input = PassInput(node, applied, c, trigger, same_revision);
+      outcome = RunNodePass(input, **transport, *store_, metrics_, backoff);
+    } else {
+      outcome.status = transport.status();
+      outcome.failed = true;
+      outcome.error = transport.status().message();
+    }
+    if (outcome.reachable)
+      sync_reporter_.AfterPass(*store_, *applied.desired, node.node.name, applied.commit.id);
+    LogPass(node.node.name, applied.commit.id.substr(0, 12), trigger, outcome);
+    CheckStoreWrite(store_->Prune(c.history_keep), "prune history", metrics_);
+    return outcome;
+  }
+
+  NodePassInput PassInput(const NodeDesiredState& node, const AppliedState& applied,
+                          const ControllerConfig& c, const std::string& trigger,
+                          bool same_revision) {
+    NodePassInput input;
+    input.node = &node;
+    input.revision = applied.commit.id;
+    input.trigger = trigger;
+    input.same_revision_as_last_pass = same_revision;
+    input.plan_options = PlanOptionsFor(*applied.desired);
+    input.plan_options.allow_mass_delete = c.allow_mass_delete;
+    input.plan_options.max_delete_share = c.max_delete_share;
+    input.secrets = ResolveAppSecrets(*applied.desired, desired_.Secrets());
+    input.plan_options.secrets = input.secrets;
+    input.exec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.command_timeout);
+    input.should_stop = [this] { return stopping_.load(); };
+    input.now = UnixNow;
+    return input;
+  }
+
+  // One line per pass that needs one: the level follows what the loop does next.
+  static void LogPass(const std::string& node, const std::string& rev, const std::string& trigger,
+                      const NodePassOutcome& outcome) {
+    if (!outcome.reachable) {
+      const NextStep step = NextStepFor(outcome.status.code());
+      if (step == NextStep::kStall)
+        spdlog::error("node={} {} ({})", node, outcome.error, WhatHappensNext(step));
+      else if (step == NextStep::kWait)
+        spdlog::info("node={} not ready: {} ({})", node, outcome.error, WhatHappensNext(step));
+      else
+        spdlog::warn("node={} unreachable: {} (retrying)", node, outcome.error);
+    } else if (outcome.failed) {
+      spdlog::warn("node={} rev={} {}", node, rev, outcome.error);
+    } else if (outcome.applied) {
+      spdlog::info("node={} rev={} trigger={} changes applied", node, rev, trigger);
+    }
+  }
+
+  SyncStatusReporter sync_reporter_;  // posts nothing when no forge is configured
+  mutable std::mutex config_mutex_;
+  ControllerConfig config_;                    // GUARDED_BY(config_mutex_) after Init
+  PassSlots pass_slots_{config_.concurrency};  // after config_, which sets its limit
+  Fleet fleet_;
+  std::unique_ptr<StatusStore> store_;
+  Metrics metrics_;
+  DeliveryLog deliveries_;
+  ControllerApi api_;
+  std::unique_ptr<HttpServer> http_;
+
+  DesiredInForce desired_;
+  std::string last_attempted_;  // source thread only
+  std::atomic<bool> force_reload_{false};
+  std::atomic<bool> stopping_{false};
+
+  Wakeup source_wakeup_;
+  std::thread source_thread_;
+  NodeWorkers workers_;  // last: its threads use every member above
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Controller>> Controller::Start(ControllerConfig config,
+                                                      TransportFactory transports) {
+  auto controller = std::make_unique<ControllerImpl>(std::move(config), std::move(transports));
+  if (Status status = controller->Init(); !status.ok()) return status;
+  return std::unique_ptr<Controller>(std::move(controller));
+}
+
+}  // namespace dflow

@@ -1,0 +1,362 @@
+#include "reconciler/controller/node_pass.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "providers/dokku/dokku_commands.h"
+#include "providers/dokku/dokku_observer.h"
+#include "providers/dokku/observed_state.h"
+#include "reconciler/apply/apply.h"
+#include "reconciler/controller/loop_policy.h"
+#include "reconciler/controller/store_write.h"
+#include "reconciler/controller/wakeup.h"
+#include "reconciler/status/app_status.h"
+
+namespace dflow {
+namespace {
+
+std::string ManagedMarkerOf(const AppSpec& app) {
+  return app.environment + "/" + app.application + "/" + app.service;
+}
+
+const ObservedApp* FindObserved(const ObservedNode& node, const std::string& name) {
+  for (const auto& app : node.apps)
+    if (app.name == name) return &app;
+  return nullptr;
+}
+
+// An app dflow created whose marker never got written (the controller died in between) is
+// marked now, so the plan treats it as dflow's own rather than as a foreign app.
+void RecoverInterruptedCreates(const NodePassInput& input, Transport& transport, StatusStore& store,
+                               Metrics& metrics, ObservedNode& observed) {
+  auto intents = store.Intents(input.node->node.name);
+  if (!intents.ok()) return;
+  for (const CreateIntent& intent : *intents) {
+    ObservedApp* app = nullptr;
+    for (auto& candidate : observed.apps)
+      if (candidate.name == intent.app) app = &candidate;
+    if (app == nullptr || app->managed) {
+      // Never created, or already marked.
+      CheckStoreWrite(store.RemoveIntent(intent.node, intent.app), "remove create intent", metrics);
+      continue;
+    }
+    Action mark;
+    mark.kind = ActionKind::kSetConfig;
+    mark.node = intent.node;
+    mark.app = intent.app;
+    mark.config = {ConfigEntry{kManagedMarkerKey, intent.marker, false, ""}};
+    auto command = RenderDokkuCommand(mark, {});
+    if (!command.ok()) continue;
+    auto result = transport.RunDokku(command->argv, input.exec);
+    if (result.ok() && result->exit_code == 0) {
+      spdlog::info("node={} app={} adopted an app created by an interrupted reconcile", intent.node,
+                   intent.app);
+      app->managed = true;
+      app->config[kManagedMarkerKey] = intent.marker;
+      CheckStoreWrite(store.RemoveIntent(intent.node, intent.app), "remove create intent", metrics);
+    }
+  }
+}
+
+// Drops the actions of apps still waiting out their backoff; returns those apps.
+std::set<std::string> HoldBackingOffApps(NodePlan& plan,
+                                         const std::map<std::string, AppBackoff>& backoff,
+                                         std::int64_t now) {
+  std::set<std::string> held;
+  for (const auto& [app, state] : backoff)
+    if (state.retry_at > now) held.insert(app);
+  std::erase_if(plan.actions,
+                [&](const Action& a) { return !a.app.empty() && held.contains(a.app); });
+  return held;
+}
+
+struct AppOutcome {
+  bool ran = false;
+  bool failed = false;
+  bool drift_reported = false;
+  std::string error;
+};
+
+std::map<std::string, AppOutcome> OutcomesByApp(const NodePlan& plan, const ApplyResult* result) {
+  std::map<std::string, AppOutcome> outcomes;
+  for (const Action& action : plan.actions)
+    if (action.report_only) outcomes[action.app].drift_reported = true;
+  for (const PlanNote& note : plan.notes) {
+    if (note.kind == NoteKind::kConflict || note.kind == NoteKind::kBlocked) {
+      outcomes[note.subject].failed = true;
+      outcomes[note.subject].error = note.message;
+    }
+  }
+  if (result == nullptr) return outcomes;
+  for (const auto& node : result->nodes) {
+    for (const ActionResult& r : node.actions) {
+      AppOutcome& o = outcomes[r.action.app];
+      if (r.outcome == ActionOutcome::kRan) o.ran = true;
+      if (r.outcome == ActionOutcome::kFailed) {
+        o.failed = true;
+        if (o.error.empty())
+          o.error = std::string(ActionKindName(r.action.kind)) + ": " + r.message;
+      }
+    }
+  }
+  return outcomes;
+}
+
+void RecordStatuses(const NodePassInput& input, const ObservedNode* observed,
+                    const std::map<std::string, AppOutcome>& outcomes,
+                    const std::set<std::string>& held, const std::string& node_error,
+                    const std::map<std::string, AppBackoff>& backoff, StatusStore& store,
+                    Metrics& metrics) {
+  const std::int64_t now = input.now();
+  auto previous = store.AppStatuses();
+  std::set<std::string> desired_names;
+  for (const AppSpec& app : input.node->apps) {
+    desired_names.insert(app.name);
+    AppStatusRecord record{input.node->node.name,
+                           app.name,
+                           app.environment,
+                           app.application,
+                           app.service,
+                           "",
+                           "",
+                           input.revision,
+                           "",
+                           now,
+                           0};
+    if (previous.ok()) {
+      for (const auto& p : *previous)
+        if (p.node == record.node && p.app == record.app) record.synced_at = p.synced_at;
+    }
+    auto it = outcomes.find(app.name);
+    const AppOutcome outcome = it == outcomes.end() ? AppOutcome{} : it->second;
+    SyncState sync = SyncState::kSynced;
+    if (observed == nullptr) {
+      sync = SyncState::kUnknown;
+      record.last_error = node_error;
+    } else if (outcome.failed || held.contains(app.name)) {
+      sync = SyncState::kFailed;
+      record.last_error = outcome.error;
+      if (held.contains(app.name) && backoff.contains(app.name))
+        record.last_error = "backing off after " + std::to_string(backoff.at(app.name).failures) +
+                            " failed attempt(s); next at " +
+                            std::to_string(backoff.at(app.name).retry_at);
+    } else if (outcome.ran) {
+      sync = SyncState::kProgressing;
+    } else if (outcome.drift_reported) {
+      sync = SyncState::kOutOfSync;
+    }
+    if (sync == SyncState::kSynced) record.synced_at = now;
+    record.sync = std::string(SyncStateName(sync));
+    const ObservedApp* live = observed ? FindObserved(*observed, app.name) : nullptr;
+    record.health =
+        std::string(HealthStateName(observed ? HealthOf(app, live) : HealthState::kUnknown));
+    CheckStoreWrite(store.PutAppStatus(record), "app status", metrics);
+  }
+  if (previous.ok()) {
+    for (const auto& p : *previous)
+      if (p.node == input.node->node.name && !desired_names.contains(p.app))
+        CheckStoreWrite(store.RemoveAppStatus(p.node, p.app), "remove app status", metrics);
+  }
+}
+
+void UpdateBackoff(const NodePassInput& input, const std::map<std::string, AppOutcome>& outcomes,
+                   std::map<std::string, AppBackoff>& backoff) {
+  for (const auto& [app, outcome] : outcomes) {
+    if (app.empty()) continue;
+    if (outcome.failed) {
+      AppBackoff& state = backoff[app];
+      ++state.failures;
+      state.retry_at =
+          input.now() + BackoffDelay(state.failures, input.backoff_base, input.backoff_cap).count();
+    } else if (outcome.ran) {
+      backoff.erase(app);  // recovered
+    }
+  }
+}
+
+}  // namespace
+
+void DeclareControllerMetrics(Metrics& metrics) {
+  metrics.DeclareHistogram("dflow_reconcile_duration_seconds",
+                           "Wall time of one node reconcile (observe, plan, apply).",
+                           {0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300});
+  metrics.DeclareCounter("dflow_actions_total", "Dokku actions run, by result.");
+  metrics.DeclareCounter("dflow_drift_corrections_total",
+                         "Reconciles that changed a node while the desired revision was the one "
+                         "already applied (hand-made drift put back).");
+  metrics.DeclareGauge("dflow_node_reachable", "1 when the node answered its last observe.");
+  metrics.DeclareGauge("dflow_nodes_reachable", "Nodes that answered their last observe.");
+  metrics.DeclareGauge("dflow_last_successful_sync_timestamp_seconds",
+                       "Unix time of the last reconcile that left every app of the environment "
+                       "on a node Synced.");
+  metrics.DeclareCounter("dflow_source_fetch_failures_total", "Failed fetches of the config repo.");
+  metrics.DeclareGauge("dflow_source_valid", "1 when the newest commit validated.");
+  metrics.DeclareCounter("dflow_status_store_errors_total",
+                         "Writes to the status store (state.db) that failed, by what was written.");
+}
+
+namespace {
+
+// A pass that ran nothing, for the history (StatusStore::RecordQuietPass folds repeats).
+ReconcileRecord QuietPass(const NodePassInput& input, const std::string& result,
+                          const std::string& message) {
+  const std::int64_t now = input.now();
+  return {0, input.revision, input.trigger, now, now, result, message, input.node->node.name, 1};
+}
+
+// The history's word for a pass whose observe failed, from what the loop does next.
+std::string NotObservedResult(NextStep step) {
+  switch (step) {
+    case NextStep::kStall:
+      return "stalled";
+    case NextStep::kWait:
+      return "waiting";
+    default:
+      return "unreachable";
+  }
+}
+
+// Stage 1: what the node runs. A failure leaves every app Unknown: nothing is planned
+// against a state that could not be read.
+NodePassOutcome NotObserved(const NodePassInput& input, const Status& status,
+                            const std::map<std::string, AppBackoff>& backoff, StatusStore& store,
+                            Metrics& metrics) {
+  NodePassOutcome outcome;
+  outcome.status = status;
+  outcome.failed = true;
+  outcome.error = status.message();
+  RecordStatuses(input, nullptr, {}, {}, outcome.error, backoff, store, metrics);
+  const std::string result = NotObservedResult(NextStepFor(status.code()));
+  CheckStoreWrite(store.RecordQuietPass(QuietPass(input, result, outcome.error)),
+                  "history (" + result + ")", metrics);
+  return outcome;
+}
+
+// Stage 2: the plan, less the apps still backing off after failures.
+struct PlannedPass {
+  NodePlan plan;
+  std::set<std::string> held;  // apps whose actions were held back
+};
+
+PlannedPass PlanStage(const NodePassInput& input, const ObservedNode& observed,
+                      const std::map<std::string, AppBackoff>& backoff) {
+  PlannedPass planned{PlanNode(*input.node, observed, input.plan_options), {}};
+  planned.held = HoldBackingOffApps(planned.plan, backoff, input.now());
+  return planned;
+}
+
+// Stage 3: runs the plan, recording the reconcile and each action in the history; nullopt when
+// nothing ran (refused, or nothing to do).
+std::optional<ApplyResult> ApplyStage(const NodePassInput& input, const NodePlan& plan,
+                                      Transport& transport, StatusStore& store, Metrics& metrics,
+                                      NodePassOutcome& outcome) {
+  const std::string& name = input.node->node.name;
+  if (plan.refused) {
+    outcome.failed = true;
+    outcome.error = plan.refusal;
+    CheckStoreWrite(store.RecordQuietPass(QuietPass(input, "refused", plan.refusal)),
+                    "history (refused)", metrics);
+    return std::nullopt;
+  }
+  if (!plan.HasChanges()) {
+    CheckStoreWrite(store.RecordQuietPass(QuietPass(input, "converged", "")), "history (converged)",
+                    metrics);
+    return std::nullopt;
+  }
+  auto reconcile =
+      store.BeginReconcile({0, input.revision, input.trigger, input.now(), 0, "", "", name, 1});
+  CheckStoreWrite(reconcile.status(), "history (begin reconcile)", metrics);
+  for (const Action& a : plan.actions) {
+    if (a.kind != ActionKind::kCreateApp) continue;
+    for (const AppSpec& app : input.node->apps)
+      if (app.name == a.app)
+        CheckStoreWrite(store.PutIntent({name, a.app, ManagedMarkerOf(app)}), "create intent",
+                        metrics);
+  }
+  ApplyOptions options;
+  options.secrets = input.secrets;
+  options.exec = input.exec;
+  options.should_stop = input.should_stop;
+  options.on_progress = [&](const ActionEvent& event) {
+    if (event.phase != ActionEvent::Phase::kFinished) return;
+    const ActionResult& r = *event.result;
+    metrics.Add("dflow_actions_total", {{"result", std::string(ActionOutcomeName(r.outcome))}});
+    if (reconcile.ok())
+      CheckStoreWrite(store.RecordAction({*reconcile, name, r.action.app, r.display,
+                                          std::string(ActionOutcomeName(r.outcome)), 0, r.message,
+                                          input.now()}),
+                      "history (action)", metrics);
+  };
+  ApplyResult applied = ApplyPlans({plan}, {{name, &transport}}, options);
+  outcome.applied = applied.ran > 0;
+  outcome.failed = !applied.ok();
+  if (!applied.ok()) outcome.error = applied.Summary();
+  if (reconcile.ok())
+    CheckStoreWrite(store.FinishReconcile(*reconcile, applied.ok() ? "ok" : "failed",
+                                          applied.Summary(), input.now()),
+                    "history (finish reconcile)", metrics);
+  if (input.same_revision_as_last_pass && outcome.applied)
+    metrics.Add("dflow_drift_corrections_total", {{"node", name}});
+  return applied;
+}
+
+// Stage 4: per-app outcomes into backoff, statuses and the environment sync metric.
+void RecordStage(const NodePassInput& input, const ObservedNode& observed,
+                 const PlannedPass& planned, const std::optional<ApplyResult>& applied,
+                 std::map<std::string, AppBackoff>& backoff, StatusStore& store, Metrics& metrics) {
+  auto outcomes = OutcomesByApp(planned.plan, applied ? &*applied : nullptr);
+  if (planned.plan.refused) {
+    for (const AppSpec& app : input.node->apps) {
+      outcomes[app.name].failed = true;
+      outcomes[app.name].error = planned.plan.refusal;
+    }
+  }
+  UpdateBackoff(input, outcomes, backoff);
+  RecordStatuses(input, &observed, outcomes, planned.held, "", backoff, store, metrics);
+  std::map<std::string, bool> environment_synced;
+  for (const AppSpec& app : input.node->apps) {
+    auto it = outcomes.find(app.name);
+    const bool clean = (it == outcomes.end() ||
+                        (!it->second.ran && !it->second.failed && !it->second.drift_reported)) &&
+                       !planned.held.contains(app.name);
+    auto [entry, inserted] = environment_synced.emplace(app.environment, clean);
+    if (!inserted) entry->second = entry->second && clean;
+  }
+  for (const auto& [environment, synced] : environment_synced)
+    if (synced)
+      metrics.Set("dflow_last_successful_sync_timestamp_seconds", {{"environment", environment}},
+                  static_cast<double>(input.now()));
+}
+
+}  // namespace
+
+NodePassOutcome RunNodePass(const NodePassInput& input, Transport& transport, StatusStore& store,
+                            Metrics& metrics, std::map<std::string, AppBackoff>& backoff) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string& name = input.node->node.name;
+  ObserveOptions observe;
+  observe.node = name;
+  observe.exec = input.exec;
+  observe.include_builds = true;
+  Result<ObservedNode> observed = ObserveNode(transport, observe);
+  metrics.Set("dflow_node_reachable", {{"node", name}}, observed.ok() ? 1 : 0);
+  NodePassOutcome outcome;
+  if (!observed.ok()) {
+    outcome = NotObserved(input, observed.status(), backoff, store, metrics);
+  } else {
+    outcome.reachable = true;
+    RecoverInterruptedCreates(input, transport, store, metrics, *observed);
+    PlannedPass planned = PlanStage(input, *observed, backoff);
+    auto applied = ApplyStage(input, planned.plan, transport, store, metrics, outcome);
+    RecordStage(input, *observed, planned, applied, backoff, store, metrics);
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics.Observe("dflow_reconcile_duration_seconds", {{"node", name}}, seconds);
+  return outcome;
+}
+
+}  // namespace dflow

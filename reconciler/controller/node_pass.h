@@ -1,0 +1,61 @@
+// One reconcile of one node, as the controller runs it every interval: observe, finish any
+// create a dead controller left half done, plan, hold back apps that are backing off, apply,
+// then record what happened (history, per-app status, metrics). Nodes never share a pass, so a
+// slow or dead node delays only itself.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "manifests-schema/desired_state.h"
+#include "manifests-schema/desired_state_loader.h"
+#include "providers/transport/transport.h"
+#include "reconciler/plan/plan.h"
+#include "reconciler/status/metrics.h"
+#include "reconciler/status/status_store.h"
+
+namespace dflow {
+
+// Per app: consecutive failed passes and when the next attempt may run.
+struct AppBackoff {
+  int failures = 0;
+  std::int64_t retry_at = 0;  // unix seconds
+};
+
+struct NodePassInput {
+  const NodeDesiredState* node = nullptr;
+  std::string revision;  // commit of the desired state
+  std::string trigger;   // "interval", "webhook", "revision", "verify", ...
+  // The node's previous pass worked on this same revision: whatever this pass changes is
+  // drift made on the node, not a change from the repo.
+  bool same_revision_as_last_pass = false;
+  PlanOptions plan_options;
+  SecretValues secrets;
+  ExecOptions exec;
+  std::function<bool()> should_stop;  // SIGTERM: stop after the action in flight
+  std::function<std::int64_t()> now;  // unix seconds
+  std::chrono::seconds backoff_base{10};
+  std::chrono::seconds backoff_cap{600};
+};
+
+struct NodePassOutcome {
+  Status status;           // why the node could not be observed; its code drives the loop
+                           // (loop_policy.h). OK when observed, even if an action failed.
+  bool reachable = false;  // the node was observed
+  bool applied = false;    // some action ran (so a verification pass should follow)
+  bool failed = false;     // an action failed, the plan was refused, or the node unreachable
+  std::string error;       // why, for logs
+};
+
+// Observe, plan (less the apps backing off), apply, record. Writes the history, every app's
+// status and the metrics; updates `backoff`. A failed store write is logged and counted,
+// never fatal. Thread-compatible: one pass per node at a time.
+NodePassOutcome RunNodePass(const NodePassInput& input, Transport& transport, StatusStore& store,
+                            Metrics& metrics, std::map<std::string, AppBackoff>& backoff);
+
+// Declares the metrics RunNodePass and the controller update.
+void DeclareControllerMetrics(Metrics& metrics);
+
+}  // namespace dflow

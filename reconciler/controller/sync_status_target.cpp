@@ -1,0 +1,32 @@
+#include "reconciler/controller/sync_status_target.h"
+
+#include <cstdlib>
+#include <fstream>
+
+namespace dflow {
+
+Result<std::optional<SyncStatusTarget>> SyncStatusTargetFor(const ControllerConfig& config) {
+  if (config.forge_kind.empty()) return std::optional<SyncStatusTarget>();
+  auto kind = ParseForgeKind(config.forge_kind);
+  if (!kind.ok()) return kind.status();
+  ForgeOptions options;
+  options.kind = *kind;
+  options.api_base_url = config.forge_api_url;
+  options.repo = config.forge_repo;
+  if (!config.forge_token_file.empty()) {
+    std::ifstream in(config.forge_token_file);
+    if (!in)
+      return Status(Code::kNotFound, "cannot read forge token file " + config.forge_token_file);
+    std::getline(in, options.token);
+  } else if (const char* value = std::getenv(config.forge_token_env.c_str())) {
+    options.token = value;
+  }
+  if (options.token.empty())
+    return Status(
+        Code::kInvalidArgument,
+        "forge token is empty (forge.tokenFile or forge.tokenEnv in " + config.source_path + ")");
+  return std::optional<SyncStatusTarget>(
+      SyncStatusTarget{std::move(options), config.forge_target_url});
+}
+
+}  // namespace dflow

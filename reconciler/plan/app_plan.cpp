@@ -1,0 +1,517 @@
+#include "reconciler/plan/app_plan.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "manifests-schema/base/digest.h"
+
+namespace dflow {
+namespace {
+
+using Strings = std::vector<std::string>;
+
+const ObservedApp& EmptyApp() {
+  static const ObservedApp kEmpty;
+  return kEmpty;
+}
+
+std::string Join(const Strings& words, std::string_view separator) {
+  std::string joined;
+  for (const auto& word : words) {
+    if (!joined.empty()) joined += separator;
+    joined += word;
+  }
+  return joined;
+}
+
+Strings Split(const std::string& text, char separator) {
+  Strings parts;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(separator, start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) parts.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
+bool Contains(const Strings& list, const std::string& item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+// Items of `a` not in `b`, in `a`'s order.
+Strings Minus(const Strings& a, const Strings& b) {
+  Strings out;
+  for (const auto& item : a)
+    if (!Contains(b, item)) out.push_back(item);
+  return out;
+}
+
+std::string ConfigValue(const ObservedApp& live, const std::string& key) {
+  auto it = live.config.find(key);
+  return it == live.config.end() ? "" : it->second;
+}
+
+bool HasConfig(const ObservedApp& live, const std::string& key) {
+  return live.config.contains(key);
+}
+
+bool IsLabelProxy(const std::string& type) {
+  return type == "traefik" || type == "caddy" || type == "haproxy";
+}
+
+// Builds the actions of one app and records which restart they need.
+class AppPlanner {
+ public:
+  explicit AppPlanner(const AppContext& context)
+      : spec_(*context.spec),
+        live_(context.live ? *context.live : EmptyApp()),
+        exists_(context.live != nullptr),
+        context_(context) {}
+
+  AppPlan Run() {
+    if (!exists_) Add(ActionKind::kCreateApp, "app missing");
+    PlanConfig();
+    PlanBuilderAndProxy();
+    PlanDomainsAndPorts();
+    PlanChecks();
+    PlanResources("limit", spec_.resource_limits, ActionKind::kSetResourceLimits);
+    PlanResources("reserve", spec_.resource_reservations, ActionKind::kSetResourceReservations);
+    PlanStorage();
+    PlanNetworks();
+    PlanLinks();
+    const bool deploying = WillDeploy();
+    PlanScale(deploying);
+    PlanDeploy();
+    PlanRestart(deploying);
+    ApplySelfHealPolicy();
+    return std::move(plan_);
+  }
+
+ private:
+  Action& Add(ActionKind kind, std::string reason) {
+    Action action;
+    action.kind = kind;
+    action.node = context_.node->node.name;
+    action.app = spec_.name;
+    action.environment = spec_.environment;
+    action.reason = std::move(reason);
+    plan_.actions.push_back(std::move(action));
+    return plan_.actions.back();
+  }
+
+  void NeedRestart(const std::string& cause) {
+    if (!Contains(restart_causes_, cause)) restart_causes_.push_back(cause);
+  }
+  void NeedRebuild(const std::string& cause) {
+    if (!Contains(rebuild_causes_, cause)) rebuild_causes_.push_back(cause);
+  }
+
+  // --- config -------------------------------------------------------------------------
+
+  void PlanConfig() {
+    std::map<std::string, ConfigEntry> sets;
+    Strings reasons;
+    PlanPlainConfig(sets, reasons);
+    PlanSecrets(sets, reasons);
+    if (!reasons.empty()) NeedRestart("config");
+    PlanMarkers(sets, reasons);
+    if (!sets.empty()) {
+      Action& action = Add(ActionKind::kSetConfig, Join(reasons, "; "));
+      for (auto& [key, entry] : sets) action.config.push_back(std::move(entry));
+    }
+    PlanUnsets();
+  }
+
+  void PlanPlainConfig(std::map<std::string, ConfigEntry>& sets, Strings& reasons) {
+    for (const auto& [key, value] : spec_.config) {
+      if (HasConfig(live_, key) && ConfigValue(live_, key) == value) continue;
+      reasons.push_back("config " + key + (HasConfig(live_, key) ? " changed" : " added"));
+      sets[key] = ConfigEntry{key, value, false, ""};
+    }
+  }
+
+  void PlanSecrets(std::map<std::string, ConfigEntry>& sets, Strings& reasons) {
+    if (spec_.secret_keys.empty()) return;
+    const auto& values = context_.options->secrets.at(spec_.name);
+    for (const auto& key : spec_.secret_keys) {
+      const std::string hash = Sha256Hex(values.at(key));
+      if (HasConfig(live_, key) && Sha256Hex(ConfigValue(live_, key)) == hash) continue;
+      reasons.push_back("secret " + key + (HasConfig(live_, key) ? " changed" : " added"));
+      sets[key] = ConfigEntry{key, "", true, hash};
+    }
+  }
+
+  Strings ManagedKeys() const {
+    std::set<std::string> keys(spec_.secret_keys.begin(), spec_.secret_keys.end());
+    for (const auto& [key, value] : spec_.config) keys.insert(key);
+    return Strings(keys.begin(), keys.end());
+  }
+
+  // dflow's own keys ride along in the same config:set; they never need a restart.
+  void PlanMarkers(std::map<std::string, ConfigEntry>& sets, Strings& reasons) {
+    auto want = [&](const char* key, const std::string& value, const std::string& why) {
+      if (HasConfig(live_, key) && ConfigValue(live_, key) == value) return;
+      sets[key] = ConfigEntry{key, value, false, ""};
+      reasons.push_back(why);
+    };
+    want(kManagedMarkerKey, ManagedMarker(spec_), "mark app as managed by dflow");
+    const Strings keys = ManagedKeys();
+    if (!keys.empty()) want(kManagedKeysKey, Join(keys, ","), "record managed config keys");
+    if (spec_.protect) want(kProtectKey, "true", "record protect");
+    want(kSpecDigestKey, AppSpecDigest(spec_, context_.options->secrets), "record spec digest");
+  }
+
+  void PlanUnsets() {
+    const Strings desired = ManagedKeys();
+    Strings keys;
+    Strings reasons;
+    for (const auto& key : Split(ConfigValue(live_, kManagedKeysKey), ',')) {
+      if (Contains(desired, key) || !HasConfig(live_, key)) continue;
+      keys.push_back(key);
+      reasons.push_back("config " + key + " removed from the repo");
+    }
+    if (!keys.empty()) NeedRestart("config");
+    if (desired.empty() && HasConfig(live_, kManagedKeysKey)) {
+      keys.push_back(kManagedKeysKey);
+      reasons.push_back("no managed config keys left");
+    }
+    if (!spec_.protect && HasConfig(live_, kProtectKey)) {
+      keys.push_back(kProtectKey);
+      reasons.push_back("protect removed");
+    }
+    if (keys.empty()) return;
+    std::sort(keys.begin(), keys.end());
+    Add(ActionKind::kUnsetConfig, Join(reasons, "; ")).values = keys;
+  }
+
+  // --- build and routing ------------------------------------------------------------
+
+  void PlanBuilderAndProxy() {
+    if (spec_.builder != live_.builder) {
+      Add(ActionKind::kSetBuilder, spec_.builder.empty()
+                                       ? "builder: auto-detect instead of " + live_.builder
+                                       : "builder " + spec_.builder)
+          .value = spec_.builder;
+      NeedRebuild("builder");
+    }
+    if (spec_.proxy_type != live_.proxy_type) {
+      Add(ActionKind::kSetProxyType, spec_.proxy_type.empty() ? "proxy type: global default"
+                                                              : "proxy type " + spec_.proxy_type)
+          .value = spec_.proxy_type;
+      NeedRebuild("proxy type");
+    }
+  }
+
+  std::string EffectiveProxy() const {
+    return spec_.proxy_type.empty() ? context_.node->traffic.proxy : spec_.proxy_type;
+  }
+
+  // Label-based proxies (Traefik) read routes from container labels: they need a rebuild.
+  void NeedRouting(const std::string& cause) {
+    if (IsLabelProxy(EffectiveProxy())) NeedRebuild(cause);
+  }
+
+  void PlanDomainsAndPorts() {
+    // A new app gets Dokku's default vhost from apps:create; clear it when none is desired.
+    if (spec_.domains != live_.domains || (!exists_ && spec_.domains.empty())) {
+      Add(ActionKind::kSetDomains, DomainReason()).values = spec_.domains;
+      NeedRouting("domains");
+    }
+    if (spec_.ports != live_.ports) {
+      Strings ports;
+      for (const auto& port : spec_.ports) ports.push_back(port.ToString());
+      Add(ActionKind::kSetPorts, ports.empty() ? "ports cleared" : "ports " + Join(ports, " "))
+          .values = ports;
+      NeedRouting("ports");
+    }
+  }
+
+  std::string DomainReason() const {
+    if (!exists_ && spec_.domains.empty()) return "new app: drop Dokku's default domain";
+    Strings reasons;
+    for (const auto& d : Minus(spec_.domains, live_.domains))
+      reasons.push_back("domain " + d + " added");
+    for (const auto& d : Minus(live_.domains, spec_.domains))
+      reasons.push_back("domain " + d + " removed");
+    return Join(reasons, "; ");
+  }
+
+  // --- checks, resources, storage, networks -------------------------------------------
+
+  void PlanChecks() {
+    const Strings& want_off = spec_.checks_disabled;
+    const Strings& want_skip = spec_.checks_skipped;
+    const Strings& off = live_.checks_disabled;
+    const Strings& skip = live_.checks_skipped;
+    if (want_off == off && want_skip == skip) return;
+    const bool live_all = Contains(off, "_all_") || Contains(skip, "_all_");
+    const bool want_all = Contains(want_off, "_all_") || Contains(want_skip, "_all_");
+    Strings enable;
+    Strings disable = Minus(want_off, off);
+    Strings skipping = Minus(want_skip, skip);
+    if (live_all && !want_all) {
+      Add(ActionKind::kEnableChecks, "checks enabled for all process types");
+      disable = want_off;
+      skipping = want_skip;
+    } else {
+      Strings current = off;
+      current.insert(current.end(), skip.begin(), skip.end());
+      Strings wanted = want_off;
+      wanted.insert(wanted.end(), want_skip.begin(), want_skip.end());
+      enable = Minus(current, wanted);
+      std::sort(enable.begin(), enable.end());
+    }
+    AddChecks(ActionKind::kEnableChecks, "checks enabled for ", enable);
+    AddChecks(ActionKind::kDisableChecks, "checks disabled for ", disable);
+    AddChecks(ActionKind::kSkipChecks, "checks skipped for ", skipping);
+    NeedRebuild("checks");
+  }
+
+  void AddChecks(ActionKind kind, const std::string& why, const Strings& types) {
+    if (types.empty()) return;
+    // "_all_" is Dokku's word for "every process type", which the commands spell as no list.
+    Add(kind, why + Join(types, ",")).values = Contains(types, "_all_") ? Strings{} : types;
+  }
+
+  void PlanResources(const std::string& phase, const std::map<std::string, std::string>& want,
+                     ActionKind kind) {
+    const std::string prefix = "_default_." + phase + ".";
+    std::map<std::string, std::string> settings;
+    Strings reasons;
+    for (const auto& [resource, value] : want) {
+      auto it = live_.resources.find(prefix + resource);
+      if (it != live_.resources.end() && it->second == value) continue;
+      settings[resource] = value;
+      reasons.push_back("resource " + phase + " " + resource + " " + value);
+    }
+    for (const auto& [key, value] : live_.resources) {
+      if (!key.starts_with(prefix) || want.contains(key.substr(prefix.size()))) continue;
+      settings[key.substr(prefix.size())] = "clear";
+      reasons.push_back("resource " + phase + " " + key.substr(prefix.size()) + " cleared");
+    }
+    if (settings.empty()) return;
+    Add(kind, Join(reasons, "; ")).settings = settings;
+    NeedRebuild("resources");
+  }
+
+  void PlanStorage() {
+    for (const auto& mount : Minus(live_.storage, spec_.storage)) {
+      Add(ActionKind::kUnmountStorage, "storage " + mount + " removed").values = {mount};
+      NeedRebuild("storage");
+    }
+    for (const auto& mount : Minus(spec_.storage, live_.storage)) {
+      Add(ActionKind::kMountStorage, "storage " + mount + " added").values = {mount};
+      NeedRebuild("storage");
+    }
+  }
+
+  void PlanNetworks() {
+    if (spec_.networks == live_.networks) return;
+    Add(ActionKind::kSetNetworks,
+        spec_.networks.empty() ? "networks cleared" : "networks " + Join(spec_.networks, " "))
+        .values = spec_.networks;
+    NeedRebuild("networks");
+  }
+
+  // --- datastores -----------------------------------------------------------------------
+
+  const DatastoreSpec* FindDatastore(const std::string& name) const {
+    for (const auto& store : context_.node->datastores)
+      if (store.name == name) return &store;
+    return nullptr;
+  }
+
+  void PlanLinks() {
+    Strings wanted;
+    for (const auto& name : spec_.datastores) {
+      const DatastoreSpec* store = FindDatastore(name);
+      if (store == nullptr) {
+        plan_.notes.push_back({NoteKind::kBlocked, spec_.name,
+                               "datastore " + name + " is not declared on this node; not linked",
+                               spec_.environment});
+        continue;
+      }
+      wanted.push_back(store->engine + "/" + name);
+    }
+    for (const auto& link : Minus(live_.linked_datastores, wanted)) AddLink(link, false);
+    for (const auto& link : Minus(wanted, live_.linked_datastores)) AddLink(link, true);
+  }
+
+  void AddLink(const std::string& link, bool attach) {
+    const std::size_t slash = link.find('/');
+    if (slash == std::string::npos) return;
+    Action& action = Add(attach ? ActionKind::kLinkDatastore : ActionKind::kUnlinkDatastore,
+                         "datastore " + link + (attach ? " linked" : " no longer linked"));
+    action.engine = link.substr(0, slash);
+    action.target = link.substr(slash + 1);
+    NeedRestart("datastore links");
+  }
+
+  // --- scale, deploy, restart ------------------------------------------------------------
+
+  bool WillDeploy() const { return !DeployReason().empty(); }
+
+  void PlanScale(bool deploying) {
+    if (spec_.processes.empty()) return;
+    std::map<std::string, std::string> settings;
+    Strings reasons;
+    for (const auto& [type, count] : spec_.processes) {
+      auto it = live_.scale.find(type);
+      if (it != live_.scale.end() && it->second == count) continue;
+      settings[type] = std::to_string(count);
+      reasons.push_back(type + "=" + std::to_string(count));
+    }
+    for (const auto& [type, count] : live_.scale) {
+      if (spec_.processes.contains(type) || count == 0) continue;
+      settings[type] = "0";
+      reasons.push_back(type + "=0");
+    }
+    if (settings.empty()) return;
+    // Before a deploy the counts are only stored, so the deploy starts the right formation.
+    Action& action = Add(ActionKind::kScale, "scale " + Join(reasons, " "));
+    action.settings = settings;
+    action.skip_deploy = deploying || !live_.deployed;
+  }
+
+  // Why a deploy is needed, or "" when the desired source is what runs.
+  std::string DeployReason() const {
+    const DeploySource& source = spec_.source;
+    if (source.image.empty() && source.git_url.empty()) return "";
+    if (!exists_) return "new app";
+    if (!live_.deployed) return "app not deployed";
+    if (!source.image.empty()) return ImageDeployReason();
+    return GitDeployReason();
+  }
+
+  std::string ImageDeployReason() const {
+    if (live_.deploy_source == "docker-image" && live_.deploy_source_metadata == spec_.source.image)
+      return "";
+    return "image " + spec_.source.image + " is not deployed";
+  }
+
+  std::string GitDeployReason() const {
+    const DeploySource& source = spec_.source;
+    if (live_.deploy_source != "git-sync") {
+      return "deployed from " + (live_.deploy_source.empty() ? "nothing" : live_.deploy_source) +
+             ", not git-sync";
+    }
+    const std::string& metadata = live_.deploy_source_metadata;
+    const std::size_t hash = metadata.rfind('#');
+    const std::string url = metadata.substr(0, hash);
+    const std::string sha = hash == std::string::npos ? "" : metadata.substr(hash + 1);
+    if (url != source.git_url) return "git source changed";
+    const std::string key = source.git_url + "#" + source.git_ref;
+    auto resolved = context_.options->resolved_refs.find(key);
+    if (resolved != context_.options->resolved_refs.end()) {
+      if (resolved->second == sha) return "";
+      return "ref " + source.git_ref + " moved to " + resolved->second.substr(0, 12);
+    }
+    if (IsShaPrefix(source.git_ref, sha)) return "";
+    if (ConfigValue(live_, kDeployedSourceKey) == key) return "";
+    return "ref " + source.git_ref + " is not the deployed commit " + sha.substr(0, 12);
+  }
+
+  static bool IsShaPrefix(const std::string& ref, const std::string& sha) {
+    if (ref.size() < 7 || ref.size() > sha.size()) return false;
+    const bool hex = std::all_of(ref.begin(), ref.end(), [](char c) {
+      return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
+    });
+    return hex && sha.starts_with(ref);
+  }
+
+  void PlanDeploy() {
+    const std::string reason = DeployReason();
+    const DeploySource& source = spec_.source;
+    if (reason.empty()) {
+      if (source.image.empty() && source.git_url.empty() && !live_.deployed)
+        plan_.notes.push_back(
+            {NoteKind::kInfo, spec_.name, "no source: app is not deployed", spec_.environment});
+      return;
+    }
+    if (!source.image.empty()) {
+      PlanImageDeploy(reason);
+      return;
+    }
+    Action& deploy = Add(ActionKind::kDeployGit, reason);
+    deploy.git_url = source.git_url;
+    deploy.git_ref = source.git_ref;
+    const std::string record = source.git_url + "#" + source.git_ref;
+    if (ConfigValue(live_, kDeployedSourceKey) != record) {
+      Add(ActionKind::kSetConfig, "record deployed source").config = {
+          ConfigEntry{kDeployedSourceKey, record, false, ""}};
+    }
+  }
+
+  // git:from-image exits 1 when the image is already the app's source (§3.11), so an image
+  // that is in the source but not deployed (say, a failed build) is rebuilt instead.
+  void PlanImageDeploy(const std::string& reason) {
+    if (exists_ && live_.source_image == spec_.source.image) {
+      Add(ActionKind::kRebuild, reason + "; it is already the app's source image, so rebuild");
+      return;
+    }
+    Add(ActionKind::kDeployImage, reason).value = spec_.source.image;
+  }
+
+  void PlanRestart(bool deploying) {
+    if (context_.traefik_changed && exists_) NeedRebuild("traefik settings");
+    if (deploying || !exists_ || !live_.deployed) return;
+    if (!rebuild_causes_.empty()) {
+      Strings causes = rebuild_causes_;
+      for (const auto& cause : restart_causes_)
+        if (!Contains(causes, cause)) causes.push_back(cause);
+      Add(ActionKind::kRebuild, "apply " + Join(causes, ", "));
+    } else if (!restart_causes_.empty()) {
+      Add(ActionKind::kRestart, "apply " + Join(restart_causes_, ", "));
+    }
+  }
+
+  // Self-heal off: when the node carries the digest of this very spec, the repo has not
+  // changed since dflow configured the app, so every difference is hand-made drift: report
+  // it, run nothing but deploys (a new revision of the source is not drift).
+  void ApplySelfHealPolicy() {
+    if (!exists_ || plan_.actions.empty()) return;
+    auto policy = context_.options->environments.find(spec_.environment);
+    if (policy == context_.options->environments.end() || policy->second.self_heal) return;
+    if (ConfigValue(live_, kSpecDigestKey) != AppSpecDigest(spec_, context_.options->secrets))
+      return;
+    const bool deploying = WillDeploy();
+    int drifted = 0;
+    for (auto& action : plan_.actions) {
+      const bool deploy_step =
+          deploying &&
+          (action.kind == ActionKind::kDeployGit || action.kind == ActionKind::kDeployImage ||
+           action.kind == ActionKind::kRebuild || action.reason == "record deployed source");
+      if (deploy_step) continue;
+      action.report_only = true;
+      ++drifted;
+    }
+    if (drifted > 0) {
+      plan_.notes.push_back(
+          {NoteKind::kDrift, spec_.name,
+           std::to_string(drifted) + " drifted setting(s) reported, not corrected (self-heal off)",
+           spec_.environment});
+    }
+  }
+
+  const AppSpec& spec_;
+  const ObservedApp& live_;
+  const bool exists_;
+  const AppContext& context_;
+  AppPlan plan_;
+  Strings restart_causes_;
+  Strings rebuild_causes_;
+};
+
+}  // namespace
+
+std::string ManagedMarker(const AppSpec& spec) {
+  return spec.environment + "/" + spec.application + "/" + spec.service;
+}
+
+AppPlan PlanApp(const AppContext& context) { return AppPlanner(context).Run(); }
+
+}  // namespace dflow

@@ -1,0 +1,364 @@
+#include "reconciler/plan/plan.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <tuple>
+
+#include "manifests-schema/base/digest.h"
+#include "reconciler/plan/app_plan.h"
+
+namespace dflow {
+namespace {
+
+using Strings = std::vector<std::string>;
+
+struct Marker {
+  std::string environment;
+  std::string application;
+  std::string service;
+};
+
+std::optional<Marker> ParseMarker(const ObservedApp& app) {
+  auto it = app.config.find(kManagedMarkerKey);
+  if (it == app.config.end()) return std::nullopt;
+  const std::string& value = it->second;
+  const std::size_t first = value.find('/');
+  const std::size_t second = first == std::string::npos ? first : value.find('/', first + 1);
+  if (second == std::string::npos) return Marker{value, "", ""};
+  return Marker{value.substr(0, first), value.substr(first + 1, second - first - 1),
+                value.substr(second + 1)};
+}
+
+std::string MarkerValue(const ObservedApp& app) {
+  auto it = app.config.find(kManagedMarkerKey);
+  return it == app.config.end() ? "" : it->second;
+}
+
+EnvironmentPolicy PolicyFor(const PlanOptions& options, const std::string& environment) {
+  auto it = options.environments.find(environment);
+  return it == options.environments.end() ? EnvironmentPolicy{} : it->second;
+}
+
+const ObservedApp* FindApp(const ObservedNode& observed, const std::string& name) {
+  for (const auto& app : observed.apps)
+    if (app.name == name) return &app;
+  return nullptr;
+}
+
+Action NodeAction(const std::string& node, ActionKind kind, std::string reason) {
+  Action action;
+  action.kind = kind;
+  action.node = node;
+  action.reason = std::move(reason);
+  return action;
+}
+
+std::string TraefikValue(const ObservedNode& observed, const std::string& property) {
+  auto it = observed.traefik_global.find("global-" + property);
+  if (it == observed.traefik_global.end()) it = observed.traefik_global.find(property);
+  return it == observed.traefik_global.end() ? "" : it->second;
+}
+
+// Traefik's ACME settings are global (§3.7): letsencrypt-email turns the resolver on, so it
+// is set exactly when the node's traffic wants TLS, and cleared otherwise. Returns whether
+// anything changes (then Traefik restarts and deployed apps rebuild to pick up the labels).
+bool PlanTraffic(const NodeDesiredState& desired, const ObservedNode& observed, NodePlan& plan) {
+  const TrafficSpec& traffic = desired.traffic;
+  if (traffic.proxy != "traefik") return false;
+  const std::vector<std::pair<std::string, std::string>> wanted = {
+      {"letsencrypt-email", traffic.tls ? traffic.letsencrypt_email : ""},
+      {"letsencrypt-server", traffic.tls ? traffic.letsencrypt_server : ""}};
+  bool changed = false;
+  for (const auto& [property, value] : wanted) {
+    if (TraefikValue(observed, property) == value) continue;
+    Action action = NodeAction(
+        plan.node, ActionKind::kSetTraefikGlobal,
+        value.empty() ? "traefik " + property + " cleared" : "traefik " + property + " " + value);
+    action.target = property;
+    action.value = value;
+    plan.actions.push_back(std::move(action));
+    changed = true;
+  }
+  if (changed) {
+    plan.actions.push_back(NodeAction(plan.node, ActionKind::kStopTraefik,
+                                      "restart traefik to load its new settings"));
+    plan.actions.push_back(NodeAction(plan.node, ActionKind::kStartTraefik,
+                                      "restart traefik to load its new settings"));
+  }
+  return changed;
+}
+
+bool HasDatastore(const ObservedNode& observed, const std::string& engine,
+                  const std::string& name) {
+  return std::any_of(
+      observed.datastores.begin(), observed.datastores.end(),
+      [&](const ObservedDatastore& d) { return d.engine == engine && d.name == name; });
+}
+
+void PlanDatastoreCreates(const NodeDesiredState& desired, const ObservedNode& observed,
+                          NodePlan& plan) {
+  for (const auto& store : desired.datastores) {
+    if (HasDatastore(observed, store.engine, store.name)) continue;
+    Action action =
+        NodeAction(plan.node, ActionKind::kCreateDatastore, store.engine + " datastore missing");
+    action.engine = store.engine;
+    action.target = store.name;
+    plan.actions.push_back(std::move(action));
+  }
+}
+
+std::string MissingSecret(const AppSpec& app, const PlanOptions& options) {
+  auto env = options.secrets.find(app.name);
+  for (const auto& key : app.secret_keys) {
+    if (env == options.secrets.end() || !env->second.contains(key)) return key;
+  }
+  return "";
+}
+
+// Returns why dflow must leave an existing app alone, or "" when it is ours to change.
+std::string OwnershipConflict(const AppSpec& app, const ObservedApp& live) {
+  const std::string want = ManagedMarker(app);
+  if (!live.managed || MarkerValue(live).empty()) {
+    return "app exists but is not managed by dflow; adopt it by setting " +
+           std::string(kManagedMarkerKey) + "=" + want + " or rename the service";
+  }
+  if (MarkerValue(live) != want) {
+    return "app is managed by dflow for " + MarkerValue(live) + ", not " + want +
+           "; two services map to one app name";
+  }
+  return "";
+}
+
+void PlanDesiredApps(const NodeDesiredState& desired, const ObservedNode& observed,
+                     const PlanOptions& options, bool traefik_changed, NodePlan& plan) {
+  for (const auto& app : desired.apps) {
+    const ObservedApp* live = FindApp(observed, app.name);
+    if (live != nullptr) {
+      std::string conflict = OwnershipConflict(app, *live);
+      if (!conflict.empty()) {
+        plan.notes.push_back({NoteKind::kConflict, app.name, conflict, app.environment});
+        continue;
+      }
+    }
+    if (std::string key = MissingSecret(app, options); !key.empty()) {
+      plan.notes.push_back({NoteKind::kBlocked, app.name,
+                            "secret " + key + " has no value for environment " + app.environment +
+                                "; app not planned",
+                            app.environment});
+      continue;
+    }
+    AppPlan app_plan = PlanApp({&app, live, &desired, &options, traefik_changed});
+    for (auto& action : app_plan.actions) plan.actions.push_back(std::move(action));
+    for (auto& note : app_plan.notes) plan.notes.push_back(std::move(note));
+  }
+}
+
+bool IsDesired(const NodeDesiredState& desired, const std::string& name) {
+  return std::any_of(desired.apps.begin(), desired.apps.end(),
+                     [&](const AppSpec& app) { return app.name == name; });
+}
+
+// Managed apps whose service left the repo: destroyed only where the environment prunes.
+void PlanOrphans(const NodeDesiredState& desired, const ObservedNode& observed,
+                 const PlanOptions& options, NodePlan& plan) {
+  for (const auto& live : observed.apps) {
+    if (!live.managed || IsDesired(desired, live.name)) continue;
+    const std::optional<Marker> marker = ParseMarker(live);
+    const std::string owner = MarkerValue(live);
+    auto protect = live.config.find(kProtectKey);
+    if (protect != live.config.end() && protect->second == "true") {
+      plan.notes.push_back({NoteKind::kOrphan, live.name,
+                            "orphaned: " + owner + " is no longer in the repo; kept (protected)",
+                            marker ? marker->environment : ""});
+      continue;
+    }
+    if (!marker || !PolicyFor(options, marker->environment).prune) {
+      plan.notes.push_back({NoteKind::kOrphan, live.name,
+                            "orphaned: " + owner + " is no longer in the repo (pruning off)",
+                            marker ? marker->environment : ""});
+      continue;
+    }
+    Action action = NodeAction(plan.node, ActionKind::kDestroyApp,
+                               owner + " is no longer in the repo (pruning on)");
+    action.app = live.name;
+    action.environment = marker->environment;
+    action.destructive = true;
+    plan.actions.push_back(std::move(action));
+  }
+}
+
+bool PlanRemovesLink(const NodePlan& plan, const std::string& engine, const std::string& name,
+                     const std::string& app) {
+  return std::any_of(plan.actions.begin(), plan.actions.end(), [&](const Action& a) {
+    return a.app == app && (a.kind == ActionKind::kDestroyApp ||
+                            (a.kind == ActionKind::kUnlinkDatastore && a.engine == engine &&
+                             a.target == name && !a.report_only));
+  });
+}
+
+const DatastoreSpec* FindPrevious(const PlanOptions& options, const ObservedDatastore& store) {
+  for (const auto& spec : options.previous_datastores)
+    if (spec.engine == store.engine && spec.name == store.name) return &spec;
+  return nullptr;
+}
+
+// Why a datastore that left the repo is kept, or "" when it may be destroyed.
+std::string KeepDatastoreReason(const ObservedNode& observed, const ObservedDatastore& store,
+                                const PlanOptions& options, const NodePlan& plan) {
+  for (const auto& app : store.linked_apps) {
+    const ObservedApp* live = FindApp(observed, app);
+    if (live == nullptr || !live->managed)
+      return "kept: linked to app " + app + ", which dflow does not manage";
+    if (!PlanRemovesLink(plan, store.engine, store.name, app))
+      return "kept: still linked to app " + app;
+  }
+  const DatastoreSpec* previous = FindPrevious(options, store);
+  if (previous != nullptr && previous->protect) return "kept (protected)";
+  if (!options.allow_datastore_destroy && !(previous != nullptr && previous->allow_destroy))
+    return "kept (datastore destroy not allowed)";
+  return "";
+}
+
+void PlanDatastoreDestroys(const NodeDesiredState& desired, const ObservedNode& observed,
+                           const PlanOptions& options, NodePlan& plan) {
+  for (const auto& store : observed.datastores) {
+    const bool wanted = std::any_of(
+        desired.datastores.begin(), desired.datastores.end(),
+        [&](const DatastoreSpec& d) { return d.engine == store.engine && d.name == store.name; });
+    if (wanted) continue;
+    const std::string label = store.engine + " datastore " + store.name;
+    std::string keep = KeepDatastoreReason(observed, store, options, plan);
+    if (!keep.empty()) {
+      plan.notes.push_back(
+          {NoteKind::kOrphan, store.name, label + " is not in the repo; " + keep, ""});
+      continue;
+    }
+    Action action = NodeAction(plan.node, ActionKind::kDestroyDatastore,
+                               label + " is no longer in the repo (destroy allowed)");
+    action.engine = store.engine;
+    action.target = store.name;
+    action.destructive = true;
+    plan.actions.push_back(std::move(action));
+  }
+}
+
+// Refuses plans that would destroy all, or more than the allowed share, of an environment's
+// managed apps on this node: a typo in the repo must not wipe a fleet.
+void ApplyMassDeleteGuard(const ObservedNode& observed, const PlanOptions& options,
+                          NodePlan& plan) {
+  if (options.allow_mass_delete) return;
+  std::map<std::string, int> managed;
+  for (const auto& app : observed.apps) {
+    if (!app.managed) continue;
+    if (auto marker = ParseMarker(app)) ++managed[marker->environment];
+  }
+  std::map<std::string, Strings> destroyed;
+  for (const auto& action : plan.actions)
+    if (action.kind == ActionKind::kDestroyApp) destroyed[action.environment].push_back(action.app);
+  Strings reasons;
+  for (const auto& [environment, apps] : destroyed) {
+    const int total = managed[environment];
+    const int count = static_cast<int>(apps.size());
+    if (count < total && count <= options.max_delete_share * total) continue;
+    std::string list;
+    for (const auto& app : apps) list += (list.empty() ? "" : ", ") + app;
+    reasons.push_back("would destroy " + std::to_string(count) + " of " + std::to_string(total) +
+                      " managed apps of environment " + environment + " (" + list + ")");
+  }
+  if (reasons.empty()) return;
+  plan.refused = true;
+  plan.refusal = "plan refused on node " + plan.node + ": ";
+  for (std::size_t i = 0; i < reasons.size(); ++i) plan.refusal += (i ? "; " : "") + reasons[i];
+  plan.refusal += "; allow mass delete to proceed";
+}
+
+void MoveDestroysLast(NodePlan& plan) {
+  std::stable_partition(plan.actions.begin(), plan.actions.end(), [](const Action& a) {
+    return a.kind != ActionKind::kDestroyApp && a.kind != ActionKind::kDestroyDatastore;
+  });
+}
+
+}  // namespace
+
+std::string_view NoteKindName(NoteKind kind) {
+  switch (kind) {
+    case NoteKind::kConflict:
+      return "conflict";
+    case NoteKind::kOrphan:
+      return "orphan";
+    case NoteKind::kBlocked:
+      return "blocked";
+    case NoteKind::kDrift:
+      return "drift";
+    case NoteKind::kInfo:
+      return "info";
+  }
+  return "unknown";
+}
+
+int NodePlan::ExecutableCount() const {
+  return static_cast<int>(std::count_if(actions.begin(), actions.end(),
+                                        [](const Action& a) { return !a.report_only; }));
+}
+
+int NodePlan::DestructiveCount() const {
+  return static_cast<int>(
+      std::count_if(actions.begin(), actions.end(), [](const Action& a) { return a.destructive; }));
+}
+
+PlanOptions PlanOptionsFor(const DesiredState& desired) {
+  PlanOptions options;
+  for (const auto& env : desired.environments)
+    options.environments[env.name] = EnvironmentPolicy{env.prune, env.self_heal};
+  return options;
+}
+
+NodePlan PlanNode(const NodeDesiredState& desired, const ObservedNode& observed,
+                  const PlanOptions& options) {
+  NodePlan plan;
+  plan.node = desired.node.name;
+  const bool traefik_changed = PlanTraffic(desired, observed, plan);
+  PlanDatastoreCreates(desired, observed, plan);
+  PlanDesiredApps(desired, observed, options, traefik_changed, plan);
+  PlanOrphans(desired, observed, options, plan);
+  PlanDatastoreDestroys(desired, observed, options, plan);
+  MoveDestroysLast(plan);
+  ApplyMassDeleteGuard(observed, options, plan);
+  std::stable_sort(plan.notes.begin(), plan.notes.end(), [](const PlanNote& a, const PlanNote& b) {
+    return std::tie(a.subject, a.kind) < std::tie(b.subject, b.kind);
+  });
+  return plan;
+}
+
+std::string AppSpecDigest(const AppSpec& app, const SecretValues& secrets) {
+  nlohmann::json j;
+  j["name"] = app.name;
+  j["owner"] = app.environment + "/" + app.application + "/" + app.service;
+  j["config"] = app.config;
+  nlohmann::json secret_hashes = nlohmann::json::object();
+  auto env = secrets.find(app.name);
+  for (const auto& key : app.secret_keys) {
+    const bool known = env != secrets.end() && env->second.contains(key);
+    secret_hashes[key] = known ? Sha256Hex(env->second.at(key)) : "";
+  }
+  j["secrets"] = secret_hashes;
+  j["domains"] = app.domains;
+  Strings ports;
+  for (const auto& port : app.ports) ports.push_back(port.ToString());
+  j["ports"] = ports;
+  j["proxy"] = app.proxy_type;
+  j["builder"] = app.builder;
+  j["source"] = {app.source.git_url, app.source.git_ref, app.source.image};
+  j["processes"] = app.processes;
+  j["datastores"] = app.datastores;
+  j["checks"] = {app.checks_disabled, app.checks_skipped};
+  j["resources"] = {app.resource_limits, app.resource_reservations};
+  j["storage"] = app.storage;
+  j["networks"] = app.networks;
+  j["protect"] = app.protect;
+  return Sha256Hex(j.dump()).substr(0, 16);
+}
+
+}  // namespace dflow

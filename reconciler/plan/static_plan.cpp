@@ -1,0 +1,186 @@
+#include "reconciler/plan/static_plan.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "reconciler/plan/app_plan.h"
+
+namespace dflow {
+namespace {
+
+// Any fixed value: base and head record the same one, so only keys that come and go show.
+constexpr char kSecretPlaceholder[] = "(secret)";
+
+std::string Join(const std::vector<std::string>& words) {
+  std::string joined;
+  for (const auto& word : words) joined += (joined.empty() ? "" : ",") + word;
+  return joined;
+}
+
+const DatastoreSpec* FindDatastore(const NodeDesiredState& node, const std::string& name) {
+  for (const auto& store : node.datastores)
+    if (store.name == name) return &store;
+  return nullptr;
+}
+
+// The config dflow leaves on an app: the repo's values, secrets, and dflow's own keys.
+std::map<std::string, std::string> AppliedConfig(const AppSpec& app, const SecretValues& secrets) {
+  std::map<std::string, std::string> config = app.config;
+  auto values = secrets.find(app.name);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : app.config) keys.push_back(key);
+  for (const auto& key : app.secret_keys) {
+    keys.push_back(key);
+    if (values != secrets.end() && values->second.contains(key))
+      config[key] = values->second.at(key);
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  config[kManagedMarkerKey] = ManagedMarker(app);
+  if (!keys.empty()) config[kManagedKeysKey] = Join(keys);
+  if (app.protect) config[kProtectKey] = "true";
+  config[kSpecDigestKey] = AppSpecDigest(app, secrets);
+  if (!app.source.git_url.empty())
+    config[kDeployedSourceKey] = app.source.git_url + "#" + app.source.git_ref;
+  return config;
+}
+
+void SetAppliedSource(const AppSpec& app, ObservedApp& live) {
+  const DeploySource& source = app.source;
+  if (!source.image.empty()) {
+    live.deploy_source = "docker-image";
+    live.deploy_source_metadata = source.image;
+    live.source_image = source.image;
+  } else if (!source.git_url.empty()) {
+    live.deploy_source = "git-sync";
+    live.deploy_source_metadata = source.git_url + "#" + source.git_ref;
+  }
+  live.deployed = !live.deploy_source.empty();
+  if (live.deployed) live.running = "true";
+}
+
+ObservedApp AppliedApp(const AppSpec& app, const NodeDesiredState& node,
+                       const SecretValues& secrets) {
+  ObservedApp live;
+  live.name = app.name;
+  live.managed = true;
+  live.config = AppliedConfig(app, secrets);
+  live.domains = app.domains;
+  live.ports = app.ports;
+  live.proxy_type = app.proxy_type;
+  live.builder = app.builder;
+  SetAppliedSource(app, live);
+  live.scale = app.processes;
+  live.checks_disabled = app.checks_disabled;
+  live.checks_skipped = app.checks_skipped;
+  for (const auto& [resource, value] : app.resource_limits)
+    live.resources["_default_.limit." + resource] = value;
+  for (const auto& [resource, value] : app.resource_reservations)
+    live.resources["_default_.reserve." + resource] = value;
+  live.storage = app.storage;
+  live.networks = app.networks;
+  for (const auto& name : app.datastores)
+    if (const DatastoreSpec* store = FindDatastore(node, name))
+      live.linked_datastores.push_back(store->engine + "/" + name);
+  std::sort(live.linked_datastores.begin(), live.linked_datastores.end());
+  return live;
+}
+
+const NodeDesiredState* FindNode(const DesiredState& desired, const std::string& name) {
+  for (const auto& node : desired.nodes)
+    if (node.node.name == name) return &node;
+  return nullptr;
+}
+
+std::vector<std::string> EnvironmentNames(const DesiredState& desired) {
+  std::vector<std::string> names;
+  for (const auto& env : desired.environments) names.push_back(env.name);
+  return names;
+}
+
+std::vector<std::string> Minus(const std::vector<std::string>& a,
+                               const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  for (const auto& item : a)
+    if (std::find(b.begin(), b.end(), item) == b.end()) out.push_back(item);
+  return out;
+}
+
+NodePlan RemovedNodePlan(const NodeDesiredState& base) {
+  NodePlan plan;
+  plan.node = base.node.name;
+  std::string apps;
+  for (const auto& app : base.apps) apps += (apps.empty() ? "" : ", ") + app.name;
+  plan.notes.push_back(
+      {NoteKind::kInfo, "",
+       "node removed from the repo: dflow stops managing it and leaves what runs there as it is" +
+           (apps.empty() ? std::string() : " (apps: " + apps + ")"),
+       ""});
+  return plan;
+}
+
+}  // namespace
+
+ObservedNode SimulateApplied(const NodeDesiredState& desired, const SecretValues& secrets) {
+  ObservedNode node;
+  node.node = desired.node.name;
+  const TrafficSpec& traffic = desired.traffic;
+  if (traffic.proxy == "traefik" && traffic.tls) {
+    if (!traffic.letsencrypt_email.empty())
+      node.traefik_global["letsencrypt-email"] = traffic.letsencrypt_email;
+    if (!traffic.letsencrypt_server.empty())
+      node.traefik_global["letsencrypt-server"] = traffic.letsencrypt_server;
+  }
+  for (const auto& app : desired.apps) node.apps.push_back(AppliedApp(app, desired, secrets));
+  for (const auto& store : desired.datastores) {
+    ObservedDatastore live{store.name, store.engine, {}};
+    for (const auto& app : desired.apps)
+      if (std::find(app.datastores.begin(), app.datastores.end(), store.name) !=
+          app.datastores.end())
+        live.linked_apps.push_back(app.name);
+    node.datastores.push_back(std::move(live));
+  }
+  std::sort(node.datastores.begin(), node.datastores.end(),
+            [](const ObservedDatastore& a, const ObservedDatastore& b) {
+              return std::tie(a.engine, a.name) < std::tie(b.engine, b.name);
+            });
+  return node;
+}
+
+SecretValues PlaceholderSecrets(const DesiredState& desired) {
+  SecretValues secrets;
+  for (const auto& node : desired.nodes)
+    for (const auto& app : node.apps)
+      for (const auto& key : app.secret_keys) secrets[app.name][key] = kSecretPlaceholder;
+  return secrets;
+}
+
+StaticPlan PlanBetween(const DesiredState& base, const DesiredState& head, PlanOptions options) {
+  StaticPlan result;
+  const SecretValues base_secrets = PlaceholderSecrets(base);
+  options.secrets = PlaceholderSecrets(head);
+  result.environments_added = Minus(EnvironmentNames(head), EnvironmentNames(base));
+  result.environments_removed = Minus(EnvironmentNames(base), EnvironmentNames(head));
+  std::set<std::string> names;
+  for (const auto& node : base.nodes) names.insert(node.node.name);
+  for (const auto& node : head.nodes) names.insert(node.node.name);
+  for (const auto& name : names) {
+    const NodeDesiredState* before = FindNode(base, name);
+    const NodeDesiredState* after = FindNode(head, name);
+    if (after == nullptr) {
+      result.nodes_removed.push_back(name);
+      result.plans.push_back(RemovedNodePlan(*before));
+      continue;
+    }
+    if (before == nullptr) result.nodes_added.push_back(name);
+    ObservedNode observed = before ? SimulateApplied(*before, base_secrets) : ObservedNode{};
+    observed.node = name;
+    PlanOptions node_options = options;
+    if (before) node_options.previous_datastores = before->datastores;
+    result.plans.push_back(PlanNode(*after, observed, node_options));
+  }
+  return result;
+}
+
+}  // namespace dflow

@@ -1,0 +1,126 @@
+#include "reconciler/server/controller_api.h"
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "reconciler/status/status_json.h"
+
+namespace dflow {
+namespace {
+
+using nlohmann::json;
+
+HttpResponse Json(int status, const json& body) {
+  HttpResponse response;
+  response.status = status;
+  response.content_type = "application/json";
+  response.body = body.dump(2) + "\n";
+  response.headers["Cache-Control"] = "no-store";
+  return response;
+}
+
+HttpResponse Text(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+HttpResponse History(const ControllerApi& api, const HttpRequest& request) {
+  int limit = 50;
+  if (auto it = request.query.find("limit"); it != request.query.end()) {
+    try {
+      limit = std::clamp(std::stoi(it->second), 1, 500);
+    } catch (const std::exception&) {
+      return Json(400, {{"error", "limit must be a number from 1 to 500"}});
+    }
+  }
+  auto changes = request.query.find("changes");
+  const bool changes_only = changes != request.query.end() && changes->second != "0";
+  auto history = api.store->History(limit, changes_only);
+  if (!history.ok()) return Json(503, {{"error", history.status().message()}});
+  json reconciles = json::array();
+  for (const auto& [r, actions] : *history) {
+    json items = json::array();
+    for (const auto& a : actions)
+      items.push_back({{"node", a.node},
+                       {"app", a.app},
+                       {"action", a.action},
+                       {"result", a.result},
+                       {"error", a.error},
+                       {"at", a.at}});
+    reconciles.push_back({{"id", r.id},
+                          {"node", r.node},
+                          {"passes", r.passes},
+                          {"revision", r.revision},
+                          {"trigger", r.trigger},
+                          {"startedAt", r.started_at},
+                          {"finishedAt", r.finished_at},
+                          {"result", r.result},
+                          {"message", r.message},
+                          {"actions", items}});
+  }
+  return Json(200, {{"reconciles", reconciles}});
+}
+
+HttpResponse Webhook(const ControllerApi& api, const HttpRequest& request) {
+  const std::string secret = api.webhook_secret ? api.webhook_secret() : "";
+  if (secret.empty()) return Json(404, {{"error", "webhooks are not configured"}});
+  HeaderLookup headers = [&request](std::string_view name) {
+    std::string lower(name);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return request.Header(lower);
+  };
+  Result<Forge> forge = VerifyWebhook(headers, request.body, secret);
+  if (!forge.ok()) return Json(401, {{"error", forge.status().message()}});
+  Result<PushEvent> event = ParsePushEvent(*forge, headers, request.body);
+  if (!event.ok()) return Json(400, {{"error", event.status().message()}});
+  if (!api.deliveries->Record(event->delivery_id))
+    return Json(200, {{"queued", false}, {"reason", "delivery already seen"}});
+  if (event->event != "push") return Json(200, {{"queued", false}, {"reason", "not a push"}});
+  if (event->ref != "refs/heads/" + api.branch)
+    return Json(200, {{"queued", false}, {"reason", "push to another branch"}});
+  api.trigger("webhook " + event->after.substr(0, 12));
+  return Json(202, {{"queued", true}});
+}
+
+HttpResponse Badge(const ControllerApi& api, const HttpRequest& request) {
+  const BadgeSettings settings = api.badges ? api.badges() : BadgeSettings{};
+  const std::int64_t now = api.now ? api.now()
+                                   : std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count();
+  return HandleBadgeRequest(*api.store, settings, now, request);
+}
+
+}  // namespace
+
+HttpResponse HandleControllerRequest(const ControllerApi& api, const HttpRequest& request) {
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  if (request.path == "/healthz" && get) return Text(200, "ok\n");
+  if (request.path == "/readyz" && get) {
+    if (api.ready && api.ready()) return Text(200, "ready\n");
+    return Text(503, "not ready: no valid desired state yet\n");
+  }
+  if (request.path == "/api/v1/status" && get) {
+    HttpResponse response = Text(200, StatusJson(*api.store));
+    response.content_type = "application/json";
+    return response;
+  }
+  if (request.path == "/api/v1/history" && get) return History(api, request);
+  if (request.path == "/metrics" && get) {
+    HttpResponse response = Text(200, api.metrics->Render());
+    response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return response;
+  }
+  if (IsBadgePath(request.path) && get) return Badge(api, request);
+  if (request.path == "/api/v1/webhook") {
+    if (request.method != "POST") return Text(405, "use POST\n");
+    return Webhook(api, request);
+  }
+  return Text(404, "not found\n");
+}
+
+}  // namespace dflow

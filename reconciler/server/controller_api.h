@@ -1,0 +1,40 @@
+// The controller's HTTP surface, separate from the controller's loops so that it can be read
+// and tested on its own: routes, JSON shapes, the webhook's checks.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "reconciler/server/badge_routes.h"
+#include "reconciler/server/http_server.h"
+#include "reconciler/server/webhook.h"
+#include "reconciler/status/metrics.h"
+#include "reconciler/status/status_store.h"
+
+namespace dflow {
+
+struct ControllerApi {
+  StatusStore* store = nullptr;
+  Metrics* metrics = nullptr;
+  DeliveryLog* deliveries = nullptr;
+  std::function<bool()> ready;                      // a valid desired state is in force
+  std::function<std::string()> webhook_secret;      // "" = webhook disabled
+  std::string branch;                               // pushes to other branches are ignored
+  std::function<void(const std::string&)> trigger;  // reconcile now, with a reason
+  std::function<BadgeSettings()> badges;            // null: badges on, for all, no token
+  std::function<std::int64_t()> now;                // unix seconds; null: the system clock
+};
+
+// GET  /healthz             200 "ok" while the process serves
+// GET  /readyz              200 once a valid desired state is in force, else 503
+// GET  /api/v1/status       JSON: source, environments, applications, apps (docs/api.md)
+// GET  /api/v1/history      JSON: newest node passes with their actions (?limit=N, max 500;
+//                           ?changes=1 leaves out the passes that ran nothing)
+// GET  /badge/...          status badges, SVG or JSON (reconciler/badge_routes.h)
+// GET  /metrics             Prometheus text
+// POST /api/v1/webhook      push webhooks (GitHub, Gitea/Forgejo, GitLab); 401 when the
+//                           signature is wrong or missing, 202 when a reconcile was queued
+HttpResponse HandleControllerRequest(const ControllerApi& api, const HttpRequest& request);
+
+}  // namespace dflow

@@ -1,0 +1,195 @@
+#include "reconciler/server/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <thread>
+
+namespace dflow {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+std::map<std::string, std::string> ParseQuery(const std::string& query) {
+  std::map<std::string, std::string> params;
+  std::size_t start = 0;
+  while (start < query.size()) {
+    std::size_t end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    std::string pair = query.substr(start, end - start);
+    std::size_t eq = pair.find('=');
+    std::string key = UrlDecode(pair.substr(0, eq), true);
+    params[key] = eq == std::string::npos ? "" : UrlDecode(pair.substr(eq + 1), true);
+    start = end + 1;
+  }
+  return params;
+}
+
+HttpRequest ToRequest(const http::request<http::string_body>& in) {
+  HttpRequest request;
+  request.method = std::string(in.method_string());
+  request.target = std::string(in.target());
+  std::size_t q = request.target.find('?');
+  request.path = UrlDecode(request.target.substr(0, q), false);
+  if (q != std::string::npos) request.query = ParseQuery(request.target.substr(q + 1));
+  for (const auto& field : in) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers[name] = std::string(field.value());
+  }
+  request.body = in.body();
+  return request;
+}
+
+// One connection: read a request with limits, answer, repeat while keep-alive.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler)
+      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+
+  void Run() { Read(); }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(options_.max_body_bytes);
+    parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
+    stream_.expires_after(options_.request_timeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout) return Close();
+    if (ec == http::error::body_limit || ec == http::error::header_limit)
+      return Reply(413, "request too large\n", false);
+    if (ec) return Close();
+    const auto& request = parser_->get();
+    HttpResponse response;
+    try {
+      response = handler_(ToRequest(request));
+    } catch (const std::exception&) {
+      response = {500, "text/plain; charset=utf-8", "internal error\n", {}};
+    }
+    Send(std::move(response), request.keep_alive());
+  }
+
+  void Reply(int status, std::string body, bool keep_alive) {
+    Send({status, "text/plain; charset=utf-8", std::move(body), {}}, keep_alive);
+  }
+
+  void Send(HttpResponse response, bool keep_alive) {
+    auto out = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response.status), 11);
+    out->set(http::field::server, "dflow");
+    out->set(http::field::content_type, response.content_type);
+    for (const auto& [name, value] : response.headers) out->set(name, value);
+    out->keep_alive(keep_alive);
+    out->body() = std::move(response.body);
+    out->prepare_payload();
+    stream_.expires_after(options_.request_timeout);
+    http::async_write(
+        stream_, *out,
+        [self = shared_from_this(), out, keep_alive](beast::error_code ec, std::size_t) {
+          if (ec || !keep_alive) return self->Close();
+          self->Read();
+        });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const HttpServerOptions& options_;
+  const HttpHandler& handler_;
+};
+
+class BeastHttpServer final : public HttpServer {
+ public:
+  BeastHttpServer(HttpServerOptions options, HttpHandler handler)
+      : options_(std::move(options)), handler_(std::move(handler)), acceptor_(io_) {}
+
+  ~BeastHttpServer() override {
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  Status Listen() {
+    beast::error_code ec;
+    auto address = asio::ip::make_address(options_.address, ec);
+    if (ec) return Status(Code::kInvalidArgument, "bad listen address " + options_.address);
+    tcp::endpoint endpoint(address, static_cast<unsigned short>(options_.port));
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      return Status(Code::kUnavailable, "listen on " + options_.address + ":" +
+                                            std::to_string(options_.port) + ": " + ec.message());
+    port_ = acceptor_.local_endpoint().port();
+    Accept();
+    thread_ = std::thread([this] { io_.run(); });
+    return Status::Ok();
+  }
+
+  int port() const override { return port_; }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket s) {
+      if (!ec) std::make_shared<Session>(std::move(s), options_, handler_)->Run();
+      if (acceptor_.is_open()) Accept();
+    });
+  }
+
+  HttpServerOptions options_;
+  HttpHandler handler_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace
+
+std::string HttpRequest::Header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+std::string UrlDecode(const std::string& text, bool plus_as_space) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '+' && plus_as_space) {
+      out += ' ';
+    } else if (c == '%' && i + 2 < text.size() &&
+               std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
+                                                      HttpHandler handler) {
+  auto server = std::make_unique<BeastHttpServer>(options, std::move(handler));
+  Status status = server->Listen();
+  if (!status.ok()) return status;
+  return std::unique_ptr<HttpServer>(std::move(server));
+}
+
+}  // namespace dflow

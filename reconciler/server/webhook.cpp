@@ -1,0 +1,90 @@
+#include "reconciler/server/webhook.h"
+
+#include <nlohmann/json.hpp>
+
+#include "manifests-schema/base/digest.h"
+
+namespace dflow {
+namespace {
+
+Status Denied(std::string_view why) {
+  return Status(Code::kPermissionDenied, "webhook rejected: " + std::string(why));
+}
+
+std::string Lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+}  // namespace
+
+Result<Forge> VerifyWebhook(const HeaderLookup& headers, std::string_view body,
+                            std::string_view secret) {
+  if (secret.empty()) return Denied("no webhook secret is configured");
+  if (std::string sig = headers("X-Hub-Signature-256"); !sig.empty()) {
+    if (!sig.starts_with("sha256=")) return Denied("malformed X-Hub-Signature-256");
+    if (!ConstantTimeEquals(Lower(sig.substr(7)), HmacSha256Hex(secret, body)))
+      return Denied("bad X-Hub-Signature-256");
+    return Forge::kGitHub;
+  }
+  std::string gitea = headers("X-Gitea-Signature");
+  if (gitea.empty()) gitea = headers("X-Forgejo-Signature");
+  if (!gitea.empty()) {
+    if (!ConstantTimeEquals(Lower(gitea), HmacSha256Hex(secret, body)))
+      return Denied("bad X-Gitea-Signature");
+    return Forge::kGitea;
+  }
+  if (std::string token = headers("X-Gitlab-Token"); !token.empty()) {
+    // Compare digests so that the comparison time does not depend on the token's length.
+    if (!ConstantTimeEquals(HmacSha256Hex("dflow", token), HmacSha256Hex("dflow", secret)))
+      return Denied("bad X-Gitlab-Token");
+    return Forge::kGitLab;
+  }
+  return Denied("no signature (expected X-Hub-Signature-256, X-Gitea-Signature or X-Gitlab-Token)");
+}
+
+Result<PushEvent> ParsePushEvent(Forge forge, const HeaderLookup& headers, std::string_view body) {
+  PushEvent event;
+  event.forge = forge;
+  switch (forge) {
+    case Forge::kGitHub:
+      event.delivery_id = headers("X-GitHub-Delivery");
+      event.event = headers("X-GitHub-Event");
+      break;
+    case Forge::kGitea:
+      event.delivery_id = headers("X-Gitea-Delivery");
+      if (event.delivery_id.empty()) event.delivery_id = headers("X-Forgejo-Delivery");
+      event.event = headers("X-Gitea-Event");
+      if (event.event.empty()) event.event = headers("X-Forgejo-Event");
+      break;
+    case Forge::kGitLab:
+      event.delivery_id = headers("X-Gitlab-Event-UUID");
+      event.event = headers("X-Gitlab-Event") == "Push Hook" ? "push" : headers("X-Gitlab-Event");
+      break;
+  }
+  nlohmann::json json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object())
+    return Status(Code::kInvalidArgument, "webhook body is not a JSON object");
+  if (event.event == "push") {
+    if (!json.contains("ref") || !json["ref"].is_string() || !json.contains("after") ||
+        !json["after"].is_string())
+      return Status(Code::kInvalidArgument, "push event without string fields 'ref' and 'after'");
+    event.ref = json["ref"].get<std::string>();
+    event.after = json["after"].get<std::string>();
+  }
+  return event;
+}
+
+bool DeliveryLog::Record(const std::string& id) {
+  if (id.empty()) return true;
+  std::lock_guard lock(mutex_);
+  if (!seen_.insert(id).second) return false;
+  order_.push_back(id);
+  if (order_.size() > capacity_) {
+    seen_.erase(order_.front());
+    order_.pop_front();
+  }
+  return true;
+}
+
+}  // namespace dflow

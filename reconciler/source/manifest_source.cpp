@@ -1,0 +1,271 @@
+#include "reconciler/source/manifest_source.h"
+
+#include <git2.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <system_error>
+
+namespace dflow {
+namespace fs = std::filesystem;
+namespace {
+
+bool IsManifestPath(const std::string& relative) {
+  std::string_view path(relative);
+  if (!(path.ends_with(".yaml") || path.ends_with(".yml"))) return false;
+  std::size_t start = 0;
+  while (start < path.size()) {
+    if (path[start] == '.') return false;  // hidden file or directory, e.g. .github/
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return true;
+}
+
+Diagnostic FileProblem(const std::string& path, std::string message, std::string hint) {
+  Diagnostic d;
+  d.file = path;
+  d.message = std::move(message);
+  d.hint = std::move(hint);
+  return d;
+}
+
+void SortSnapshot(SourceSnapshot& snapshot) {
+  std::sort(snapshot.files.begin(), snapshot.files.end(),
+            [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
+}
+
+// Whether `target`, normalised, stays inside `root` (both absolute and lexically normal).
+bool IsInside(const fs::path& root, const fs::path& target) {
+  auto [root_end, unused] = std::mismatch(root.begin(), root.end(), target.begin(), target.end());
+  (void)unused;
+  return root_end == root.end();
+}
+
+Status ReadDirectoryFile(const fs::path& root, const fs::path& file, const std::string& relative,
+                         SourceSnapshot& snapshot) {
+  std::error_code ec;
+  if (fs::is_symlink(fs::symlink_status(file, ec))) {
+    fs::path target = fs::weakly_canonical(file, ec);
+    if (ec || !IsInside(root, target)) {
+      snapshot.problems.push_back(FileProblem(
+          relative, "symlink points outside the repository",
+          "replace the link with the file itself; dflow never reads outside the config repo"));
+      return Status::Ok();
+    }
+  }
+  SourceFile source;
+  source.path = relative;
+  source.size = fs::file_size(file, ec);
+  if (ec) {
+    snapshot.problems.push_back(FileProblem(relative, "cannot read file: " + ec.message(), ""));
+    return Status::Ok();
+  }
+  source.too_large = source.size > kMaxManifestFileBytes;
+  if (!source.too_large) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    source.content = buffer.str();
+  }
+  snapshot.files.push_back(std::move(source));
+  return Status::Ok();
+}
+
+// ---- libgit2 ----
+
+void InitLibgit2() {
+  static std::once_flag once;
+  std::call_once(once, [] { git_libgit2_init(); });
+}
+
+std::string GitError(std::string_view what) {
+  const git_error* error = git_error_last();
+  std::string message(what);
+  if (error && error->message) message += std::string(": ") + error->message;
+  return message;
+}
+
+template <typename T, void (*Free)(T*)>
+struct GitDeleter {
+  void operator()(T* p) const { Free(p); }
+};
+using RepoPtr = std::unique_ptr<git_repository, GitDeleter<git_repository, git_repository_free>>;
+using ObjectPtr = std::unique_ptr<git_object, GitDeleter<git_object, git_object_free>>;
+using TreePtr = std::unique_ptr<git_tree, GitDeleter<git_tree, git_tree_free>>;
+using BlobPtr = std::unique_ptr<git_blob, GitDeleter<git_blob, git_blob_free>>;
+using OdbPtr = std::unique_ptr<git_odb, GitDeleter<git_odb, git_odb_free>>;
+using EntryPtr = std::unique_ptr<git_tree_entry, GitDeleter<git_tree_entry, git_tree_entry_free>>;
+
+struct TreeWalk {
+  git_repository* repo;
+  git_tree* root;
+  git_odb* odb;
+  SourceSnapshot* snapshot;
+};
+
+// Resolves a symlink stored in the tree to the path it names, relative to the repo root, or
+// "" when it leaves the repository.
+std::string ResolveLinkInTree(const std::string& link_path, const std::string& target) {
+  if (target.empty() || target.front() == '/') return "";
+  fs::path resolved =
+      (fs::path("/") / fs::path(link_path).parent_path() / target).lexically_normal();
+  std::string text = resolved.generic_string();
+  if (text.size() < 2 || text.front() != '/') return "";
+  return text.substr(1);
+}
+
+void ReadBlobInto(TreeWalk& walk, const git_oid* oid, SourceFile& file) {
+  size_t size = 0;
+  git_object_t type = GIT_OBJECT_INVALID;
+  if (git_odb_read_header(&size, &type, walk.odb, oid) != 0) {
+    walk.snapshot->problems.push_back(FileProblem(file.path, GitError("cannot read blob"), ""));
+    return;
+  }
+  file.size = size;
+  file.too_large = size > kMaxManifestFileBytes;
+  if (file.too_large) return;
+  git_blob* raw = nullptr;
+  if (git_blob_lookup(&raw, walk.repo, oid) != 0) {
+    walk.snapshot->problems.push_back(FileProblem(file.path, GitError("cannot read blob"), ""));
+    return;
+  }
+  BlobPtr blob(raw);
+  file.content.assign(static_cast<const char*>(git_blob_rawcontent(raw)),
+                      static_cast<size_t>(git_blob_rawsize(raw)));
+}
+
+void ReadLinkedBlob(TreeWalk& walk, const std::string& path, const git_oid* link_oid) {
+  git_blob* raw = nullptr;
+  if (git_blob_lookup(&raw, walk.repo, link_oid) != 0) return;
+  BlobPtr blob(raw);
+  std::string target(static_cast<const char*>(git_blob_rawcontent(raw)),
+                     static_cast<size_t>(git_blob_rawsize(raw)));
+  std::string resolved = ResolveLinkInTree(path, target);
+  git_tree_entry* raw_entry = nullptr;
+  if (resolved.empty() || git_tree_entry_bypath(&raw_entry, walk.root, resolved.c_str()) != 0) {
+    walk.snapshot->problems.push_back(FileProblem(
+        path, "symlink points outside the repository (or to nothing): " + target,
+        "replace the link with the file itself; dflow never reads outside the config repo"));
+    return;
+  }
+  EntryPtr entry(raw_entry);
+  if (git_tree_entry_type(raw_entry) != GIT_OBJECT_BLOB ||
+      git_tree_entry_filemode(raw_entry) == GIT_FILEMODE_LINK) {
+    walk.snapshot->problems.push_back(
+        FileProblem(path, "symlink must point at a regular file: " + target, ""));
+    return;
+  }
+  SourceFile file;
+  file.path = path;
+  ReadBlobInto(walk, git_tree_entry_id(raw_entry), file);
+  walk.snapshot->files.push_back(std::move(file));
+}
+
+int VisitTreeEntry(const char* root, const git_tree_entry* entry, void* payload) {
+  auto& walk = *static_cast<TreeWalk*>(payload);
+  const std::string name = git_tree_entry_name(entry);
+  if (git_tree_entry_type(entry) == GIT_OBJECT_TREE) return name.front() == '.' ? 1 : 0;
+  const std::string path = std::string(root) + name;
+  if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB || !IsManifestPath(path)) return 0;
+  if (git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK) {
+    ReadLinkedBlob(walk, path, git_tree_entry_id(entry));
+    return 0;
+  }
+  SourceFile file;
+  file.path = path;
+  ReadBlobInto(walk, git_tree_entry_id(entry), file);
+  walk.snapshot->files.push_back(std::move(file));
+  return 0;
+}
+
+// git_repository_is_empty() only knows the default initial branch name; a repository with
+// no reference at all is empty whatever its HEAD says.
+bool HasNoReferences(git_repository* repo) {
+  git_strarray refs = {nullptr, 0};
+  if (git_reference_list(&refs, repo) != 0) return false;
+  const bool empty = refs.count == 0;
+  git_strarray_dispose(&refs);
+  return empty;
+}
+
+Result<TreePtr> ResolveTree(git_repository* repo, const std::string& rev, std::string& commit_id) {
+  git_object* raw = nullptr;
+  if (git_revparse_single(&raw, repo, rev.c_str()) != 0)
+    return Status(Code::kNotFound, GitError("revision '" + rev + "' not found"));
+  ObjectPtr object(raw);
+  git_object* peeled = nullptr;
+  if (git_object_peel(&peeled, raw, GIT_OBJECT_COMMIT) != 0)
+    return Status(Code::kInvalidArgument, "revision '" + rev + "' does not name a commit");
+  ObjectPtr commit(peeled);
+  char hex[GIT_OID_HEXSZ + 1] = {};
+  git_oid_tostr(hex, sizeof hex, git_object_id(peeled));
+  commit_id = hex;
+  git_object* tree = nullptr;
+  if (git_object_peel(&tree, peeled, GIT_OBJECT_TREE) != 0)
+    return Status(Code::kInternal, GitError("cannot read the tree of " + commit_id));
+  return TreePtr(reinterpret_cast<git_tree*>(tree));
+}
+
+}  // namespace
+
+Result<SourceSnapshot> ReadManifestsFromDirectory(const std::string& dir) {
+  std::error_code ec;
+  fs::path root = fs::canonical(dir, ec);
+  if (ec || !fs::is_directory(root))
+    return Status(Code::kNotFound, "config repo directory '" + dir + "' does not exist");
+  SourceSnapshot snapshot;
+  snapshot.description = dir;
+  auto options = fs::directory_options::skip_permission_denied;
+  for (auto it = fs::recursive_directory_iterator(root, options, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    // lexically: fs::relative would resolve symlinks and hide the link's own name.
+    const std::string relative = it->path().lexically_relative(root).generic_string();
+    if (it->is_directory() && it->path().filename().string().front() == '.') {
+      it.disable_recursion_pending();  // .git, .github, ...: never manifests
+      continue;
+    }
+    if (it->is_directory() || !IsManifestPath(relative)) continue;
+    Status status = ReadDirectoryFile(root, it->path(), relative, snapshot);
+    if (!status.ok()) return status;
+  }
+  if (ec) return Status(Code::kUnavailable, "reading '" + dir + "': " + ec.message());
+  SortSnapshot(snapshot);
+  return snapshot;
+}
+
+Result<SourceSnapshot> ReadManifestsFromGit(const std::string& repo_path, const std::string& rev) {
+  InitLibgit2();
+  git_repository* raw_repo = nullptr;
+  if (git_repository_open_ext(&raw_repo, repo_path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH,
+                              nullptr) != 0)
+    return Status(Code::kNotFound, GitError("'" + repo_path + "' is not a Git repository"));
+  RepoPtr repo(raw_repo);
+  if (HasNoReferences(raw_repo))
+    return Status(Code::kNotFound, "Git repository '" + repo_path + "' has no commits yet");
+  SourceSnapshot snapshot;
+  Result<TreePtr> tree = ResolveTree(raw_repo, rev, snapshot.revision);
+  if (!tree.ok()) return tree.status();
+  git_odb* raw_odb = nullptr;
+  if (git_repository_odb(&raw_odb, raw_repo) != 0)
+    return Status(Code::kInternal, GitError("cannot open the object database"));
+  OdbPtr odb(raw_odb);
+  snapshot.description = repo_path + "@" + snapshot.revision.substr(0, 12);
+  TreeWalk walk{raw_repo, tree->get(), raw_odb, &snapshot};
+  if (git_tree_walk(tree->get(), GIT_TREEWALK_PRE, VisitTreeEntry, &walk) != 0)
+    return Status(Code::kInternal, GitError("cannot walk the tree of " + snapshot.revision));
+  SortSnapshot(snapshot);
+  return snapshot;
+}
+
+Result<SourceSnapshot> ReadManifests(const std::string& path, const std::string& rev) {
+  if (!rev.empty()) return ReadManifestsFromGit(path, rev);
+  return ReadManifestsFromDirectory(path);
+}
+
+}  // namespace dflow

@@ -1,0 +1,110 @@
+// The controller's memory: per-app status, the source's state and the history of every
+// reconcile and action, in SQLite inside the state directory, so a restart (even after
+// SIGKILL) loses nothing. Thread-safe; every write is one transaction.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "manifests-schema/base/status.h"
+
+namespace dflow {
+
+struct AppStatusRecord {
+  std::string node;
+  std::string app;  // Dokku app name
+  std::string environment;
+  std::string application;
+  std::string service;
+  std::string sync;             // SyncStateName()
+  std::string health;           // HealthStateName()
+  std::string revision;         // commit last applied to this app
+  std::string last_error;       // "" when the last reconcile of the app succeeded
+  std::int64_t updated_at = 0;  // unix seconds
+  std::int64_t synced_at = 0;   // last time it was seen Synced
+};
+
+struct SourceStatusRecord {
+  std::string applied_revision;  // the commit whose desired state is in force
+  std::string applied_author;
+  std::string applied_message;
+  std::string attempted_revision;  // newest commit seen; differs when it did not validate
+  std::string error;               // why attempted was not applied (file:line diagnostics)
+  std::int64_t updated_at = 0;
+};
+
+struct ReconcileRecord {
+  std::int64_t id = 0;
+  std::string revision;
+  std::string trigger;  // "interval", "webhook", "start", "cli"
+  std::int64_t started_at = 0;
+  std::int64_t finished_at = 0;  // 0 while running (or when the controller died)
+  // "ok", "failed", "interrupted", "" while running; passes that ran nothing:
+  // "converged", "unreachable", "refused" (RecordQuietPass).
+  std::string result;
+  std::string message;
+  std::string node;         // the node of this pass ("" in records from before v0.1)
+  std::int64_t passes = 1;  // quiet passes folded into this record
+};
+
+struct ActionRecord {
+  std::int64_t reconcile_id = 0;
+  std::string node;
+  std::string app;
+  std::string action;  // redacted display form, never a secret value
+  std::string result;  // "ok", "failed", "skipped"
+  std::int64_t duration_ms = 0;
+  std::string error;
+  std::int64_t at = 0;
+};
+
+// An app dflow is about to create, recorded before `apps:create` runs. If the controller dies
+// between creating the app and marking it as managed, the intent proves the unmarked app is
+// dflow's own, so the next pass adopts it instead of refusing to touch it.
+struct CreateIntent {
+  std::string node;
+  std::string app;
+  std::string marker;  // the DFLOW_MANAGED value the app must get
+};
+
+class StatusStore {
+ public:
+  // Opens (creating if needed) the database at `path`. kUnavailable when it cannot.
+  static Result<std::unique_ptr<StatusStore>> Open(const std::string& path);
+  virtual ~StatusStore() = default;
+
+  virtual Result<std::int64_t> BeginReconcile(const ReconcileRecord& record) = 0;
+  virtual Status FinishReconcile(std::int64_t id, const std::string& result,
+                                 const std::string& message, std::int64_t finished_at) = 0;
+  virtual Status RecordAction(const ActionRecord& record) = 0;
+  virtual Status PutAppStatus(const AppStatusRecord& record) = 0;  // insert or replace
+  virtual Status RemoveAppStatus(const std::string& node, const std::string& app) = 0;
+  virtual Status PutSourceStatus(const SourceStatusRecord& record) = 0;
+
+  virtual Result<std::vector<AppStatusRecord>> AppStatuses() = 0;  // sorted by env, app, node
+  virtual Result<SourceStatusRecord> SourceStatus() = 0;
+  // A pass that ran no action ("converged", "unreachable", "refused"): every pass is in the
+  // history, but a run of identical quiet passes (same node, revision, result and message) is
+  // one record whose `passes` counts them and whose finished_at is the latest, so that an idle
+  // fleet does not push the passes that changed something out of the bounded history.
+  virtual Status RecordQuietPass(const ReconcileRecord& record) = 0;
+
+  // Newest first, at most `limit`, each with its actions in order. `changes_only` leaves out
+  // the quiet passes.
+  virtual Result<std::vector<std::pair<ReconcileRecord, std::vector<ActionRecord>>>> History(
+      int limit, bool changes_only = false) = 0;
+
+  virtual Status PutIntent(const CreateIntent& intent) = 0;
+  virtual Status RemoveIntent(const std::string& node, const std::string& app) = 0;
+  virtual Result<std::vector<CreateIntent>> Intents(const std::string& node) = 0;
+
+  // Marks reconciles left running by a controller that died (finished_at 0) as interrupted.
+  virtual Status MarkInterrupted(std::int64_t now) = 0;
+
+  // Keeps the newest `keep` reconciles and their actions; bounded retention.
+  virtual Status Prune(int keep) = 0;
+};
+
+}  // namespace dflow

@@ -1,0 +1,326 @@
+#include "reconciler/apply/apply.h"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "manifests-schema/base/digest.h"
+#include "tests/reconciler/plan/plan_fixture.h"
+
+namespace dflow {
+namespace {
+
+using Words = std::vector<std::string>;
+
+std::string JoinWords(const Words& words) {
+  std::string line;
+  for (const auto& word : words) line += (line.empty() ? "" : " ") + word;
+  return line;
+}
+
+// Records every argv; answers from a script keyed by the joined argv (default: exit 0).
+class FakeTransport : public Transport {
+ public:
+  Result<ExecResult> RunDokku(const Words& argv, const ExecOptions& options) override {
+    std::function<void()> hook;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      calls_.push_back(JoinWords(argv));
+      timeouts_.push_back(options.timeout);
+      hook = before_run_;
+    }
+    if (hook) hook();
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto failure = failures_.find(JoinWords(argv));
+    if (failure != failures_.end()) return failure->second;
+    auto it = script_.find(JoinWords(argv));
+    return it == script_.end() ? ExecResult{0, "", ""} : it->second;
+  }
+  std::string Describe() const override { return "fake"; }
+  TransportStats Stats() const override { return {}; }
+
+  void Script(const std::string& argv, ExecResult result) { script_[argv] = std::move(result); }
+  void Fail(const std::string& argv, Status status) { failures_.emplace(argv, std::move(status)); }
+  void BeforeRun(std::function<void()> hook) { before_run_ = std::move(hook); }
+  std::vector<std::chrono::milliseconds> Timeouts() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return timeouts_;
+  }
+  Words Calls() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return calls_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  Words calls_;
+  std::vector<std::chrono::milliseconds> timeouts_;
+  std::map<std::string, ExecResult> script_;
+  std::map<std::string, Status> failures_;
+  std::function<void()> before_run_;
+};
+
+Action AppAction(const std::string& node, const std::string& app, ActionKind kind) {
+  Action action;
+  action.kind = kind;
+  action.node = node;
+  action.app = app;
+  action.environment = "production";
+  action.reason = "test";
+  return action;
+}
+
+// Two apps on one node, three steps each, and a node-level step first.
+NodePlan TwoAppPlan(const std::string& node) {
+  NodePlan plan;
+  plan.node = node;
+  Action store;
+  store.kind = ActionKind::kCreateDatastore;
+  store.node = node;
+  store.engine = "postgres";
+  store.target = "db";
+  plan.actions.push_back(store);
+  for (const std::string app : {"alpha", "beta"}) {
+    plan.actions.push_back(AppAction(node, app, ActionKind::kCreateApp));
+    Action domains = AppAction(node, app, ActionKind::kSetDomains);
+    domains.values = {app + ".example.com"};
+    plan.actions.push_back(domains);
+    plan.actions.push_back(AppAction(node, app, ActionKind::kRebuild));
+  }
+  return plan;
+}
+
+std::vector<std::string> Outcomes(const NodeApplyResult& node) {
+  std::vector<std::string> outcomes;
+  for (const auto& action : node.actions)
+    outcomes.push_back(std::string(ActionOutcomeName(action.outcome)));
+  return outcomes;
+}
+
+TEST_CASE("a successful apply runs every action in plan order") {
+  FakeTransport transport;
+  const ApplyResult result = ApplyPlans({TwoAppPlan("n1")}, {{"n1", &transport}}, ApplyOptions{});
+  CHECK(transport.Calls() == Words{"--quiet postgres:create db", "--quiet apps:create alpha",
+                                   "--quiet domains:set alpha alpha.example.com",
+                                   "--quiet ps:rebuild alpha", "--quiet apps:create beta",
+                                   "--quiet domains:set beta beta.example.com",
+                                   "--quiet ps:rebuild beta"});
+  CHECK(result.ok());
+  CHECK(result.Summary() == "ran 7, failed 0, skipped 0");
+  using std::chrono::milliseconds;
+  const milliseconds quick{120'000};
+  const milliseconds slow{30 * 60 * 1000};
+  CHECK(transport.Timeouts() ==
+        std::vector<milliseconds>{slow, quick, quick, slow, quick, quick, slow});
+}
+
+TEST_CASE("a failed action skips the rest of that app only") {
+  FakeTransport transport;
+  transport.Script("--quiet domains:set alpha alpha.example.com",
+                   ExecResult{1, "", " !     alpha.example.com is invalid. exiting...\n"});
+  const ApplyResult result = ApplyPlans({TwoAppPlan("n1")}, {{"n1", &transport}}, ApplyOptions{});
+  CHECK(transport.Calls() ==
+        Words{"--quiet postgres:create db", "--quiet apps:create alpha",
+              "--quiet domains:set alpha alpha.example.com", "--quiet apps:create beta",
+              "--quiet domains:set beta beta.example.com", "--quiet ps:rebuild beta"});
+  REQUIRE(result.nodes.size() == 1);
+  CHECK(Outcomes(result.nodes[0]) ==
+        std::vector<std::string>{"ran", "ran", "failed", "skipped", "ran", "ran", "ran"});
+  const ActionResult& failed = result.nodes[0].actions[2];
+  CHECK(failed.exit_code == 1);
+  CHECK(failed.message == "exit 1: !     alpha.example.com is invalid. exiting...");
+  CHECK(result.nodes[0].actions[3].message == "skipped: an earlier action of app alpha failed");
+  CHECK_FALSE(result.ok());
+  CHECK(result.Summary() ==
+        "ran 5, failed 1, skipped 1\n"
+        "failed: n1 alpha set-domains: exit 1: !     alpha.example.com is invalid. exiting...");
+}
+
+TEST_CASE("a failed node-level action stops that node and no other") {
+  FakeTransport first;
+  FakeTransport second;
+  first.Script("--quiet postgres:create db", ExecResult{1, "", "docker: no space left\n"});
+  const ApplyResult result = ApplyPlans({TwoAppPlan("n1"), TwoAppPlan("n2")},
+                                        {{"n1", &first}, {"n2", &second}}, ApplyOptions{});
+  CHECK(first.Calls() == Words{"--quiet postgres:create db"});
+  CHECK(second.Calls().size() == 7);
+  CHECK(Outcomes(result.nodes[0]) == std::vector<std::string>{"failed", "skipped", "skipped",
+                                                              "skipped", "skipped", "skipped",
+                                                              "skipped"});
+  CHECK(result.nodes[0].actions[1].message ==
+        "skipped: an earlier node-level step failed (create-datastore)");
+  CHECK(result.ran == 7);
+  CHECK(result.failed == 1);
+  CHECK(result.skipped == 6);
+}
+
+TEST_CASE("a transport failure stops the node") {
+  FakeTransport transport;
+  transport.Fail("--quiet apps:create alpha", Status(Code::kUnavailable, "connection dropped"));
+  const ApplyResult result = ApplyPlans({TwoAppPlan("n1")}, {{"n1", &transport}}, ApplyOptions{});
+  CHECK(Outcomes(result.nodes[0]) == std::vector<std::string>{"ran", "failed", "skipped", "skipped",
+                                                              "skipped", "skipped", "skipped"});
+  CHECK(result.nodes[0].actions[1].message == "Unavailable: connection dropped");
+}
+
+TEST_CASE("a node without a transport fails its first action and skips the rest") {
+  const ApplyResult result =
+      ApplyPlans({TwoAppPlan("n1")}, std::map<std::string, Transport*>{}, ApplyOptions{});
+  CHECK(result.nodes[0].actions[0].message == "no transport for node n1");
+  CHECK(result.failed == 1);
+  CHECK(result.skipped == 6);
+}
+
+TEST_CASE("a dry run renders every action and runs nothing") {
+  FakeTransport transport;
+  std::vector<std::string> events;
+  ApplyOptions options;
+  options.dry_run = true;
+  options.on_progress = [&events](const ActionEvent& event) {
+    const bool started = event.phase == ActionEvent::Phase::kStarted;
+    events.push_back((started
+                          ? "start "
+                          : "end " + std::string(ActionOutcomeName(event.result->outcome)) + " ") +
+                     event.result->display);
+  };
+  const ApplyResult result = ApplyPlans({TwoAppPlan("n1")}, {{"n1", &transport}}, options);
+  CHECK(transport.Calls().empty());
+  CHECK(result.would_run == 7);
+  CHECK(result.ran == 0);
+  CHECK(result.Summary() == "ran 0, failed 0, skipped 0, would run 7");
+  REQUIRE(events.size() == 14);
+  CHECK(events[0] == "start dokku postgres:create db");
+  CHECK(events[1] == "end would-run dokku postgres:create db");
+}
+
+TEST_CASE("progress reports each action started and finished") {
+  FakeTransport transport;
+  std::vector<std::string> events;
+  ApplyOptions options;
+  options.on_progress = [&events](const ActionEvent& event) {
+    const bool started = event.phase == ActionEvent::Phase::kStarted;
+    events.push_back((started ? "start " : "end ") + std::to_string(event.result->index + 1) + "/" +
+                     std::to_string(event.total) +
+                     (started ? "" : " " + std::string(ActionOutcomeName(event.result->outcome))));
+  };
+  transport.Script("--quiet apps:create beta", ExecResult{1, "", "Name is already taken"});
+  ApplyPlans({TwoAppPlan("n1")}, {{"n1", &transport}}, options);
+  CHECK(events == std::vector<std::string>{"start 1/7", "end 1/7 ran", "start 2/7", "end 2/7 ran",
+                                           "start 3/7", "end 3/7 ran", "start 4/7", "end 4/7 ran",
+                                           "start 5/7", "end 5/7 failed", "end 6/7 skipped",
+                                           "end 7/7 skipped"});
+}
+
+TEST_CASE("a refused plan runs nothing") {
+  FakeTransport transport;
+  NodePlan plan = TwoAppPlan("n1");
+  plan.refused = true;
+  plan.refusal = "plan refused on node n1: would destroy 2 of 2 managed apps";
+  const ApplyResult result = ApplyPlans({plan}, {{"n1", &transport}}, ApplyOptions{});
+  CHECK(transport.Calls().empty());
+  CHECK(result.skipped == 7);
+  CHECK(result.nodes[0].actions[0].message == plan.refusal);
+}
+
+TEST_CASE("report-only drift is not applied") {
+  FakeTransport transport;
+  NodePlan plan = TwoAppPlan("n1");
+  for (auto& action : plan.actions) action.report_only = action.app == "alpha";
+  const ApplyResult result = ApplyPlans({plan}, {{"n1", &transport}}, ApplyOptions{});
+  CHECK(transport.Calls().size() == 4);
+  CHECK(result.nodes[0].actions[1].message == "report only: self-heal is off");
+}
+
+TEST_CASE("secret values reach the argv but not the results") {
+  FakeTransport transport;
+  NodePlan plan;
+  plan.node = "n1";
+  Action config = AppAction("n1", "alpha", ActionKind::kSetConfig);
+  config.config = {{"API_TOKEN", "", true, Sha256Hex("s3cr3t-token")}};
+  plan.actions = {config};
+  ApplyOptions options;
+  options.secrets["alpha"]["API_TOKEN"] = "s3cr3t-token";
+  transport.Script("--quiet config:set --encoded --no-restart alpha API_TOKEN=czNjcjN0LXRva2Vu",
+                   ExecResult{1, "", "bad pair API_TOKEN=czNjcjN0LXRva2Vu (s3cr3t-token)"});
+  const ApplyResult result = ApplyPlans({plan}, {{"n1", &transport}}, options);
+  CHECK(transport.Calls() ==
+        Words{"--quiet config:set --encoded --no-restart alpha API_TOKEN=czNjcjN0LXRva2Vu"});
+  CHECK(result.nodes[0].actions[0].message == "exit 1: bad pair API_TOKEN=*** (***)");
+  CHECK(result.nodes[0].actions[0].display == "dokku config:set --no-restart alpha API_TOKEN=***");
+  CHECK(result.Summary().find("s3cr3t") == std::string::npos);
+}
+
+TEST_CASE("an app with a secret that changed since the plan runs none of its actions") {
+  FakeTransport transport;
+  NodePlan plan = TwoAppPlan("n1");
+  Action config = AppAction("n1", "alpha", ActionKind::kSetConfig);
+  config.config = {{"API_TOKEN", "", true, Sha256Hex("old-value")}};
+  plan.actions.insert(plan.actions.begin() + 2, config);
+  ApplyOptions options;
+  options.secrets["alpha"]["API_TOKEN"] = "new-value";
+  const ApplyResult result = ApplyPlans({plan}, {{"n1", &transport}}, options);
+  CHECK(transport.Calls() == Words{"--quiet postgres:create db", "--quiet apps:create beta",
+                                   "--quiet domains:set beta beta.example.com",
+                                   "--quiet ps:rebuild beta"});
+  CHECK(Outcomes(result.nodes[0]) == std::vector<std::string>{"ran", "skipped", "failed", "skipped",
+                                                              "skipped", "ran", "ran", "ran"});
+  CHECK(result.nodes[0].actions[1].message == "skipped: action 3 of app alpha cannot be rendered");
+  CHECK(result.nodes[0].actions[2].message ==
+        "secret API_TOKEN changed since the plan was made; plan again");
+}
+
+TEST_CASE("nodes are applied in parallel") {
+  // Node a's first command waits until node b has run one: with nodes applied one after
+  // another this can never happen and the wait gives up.
+  FakeTransport a;
+  FakeTransport b;
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool b_called = false;
+  bool a_saw_b = false;
+  b.BeforeRun([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    b_called = true;
+    changed.notify_all();
+  });
+  a.BeforeRun([&] {
+    std::unique_lock<std::mutex> lock(mutex);
+    if (!a_saw_b)
+      a_saw_b = changed.wait_for(lock, std::chrono::seconds(30), [&] { return b_called; });
+  });
+  ApplyOptions options;
+  options.max_parallel_nodes = 2;
+  const ApplyResult result =
+      ApplyPlans({TwoAppPlan("a"), TwoAppPlan("b")}, {{"a", &a}, {"b", &b}}, options);
+  CHECK(a_saw_b);
+  CHECK(result.ran == 14);
+  CHECK(result.nodes[0].node == "a");
+  CHECK(result.nodes[1].node == "b");
+}
+
+TEST_CASE("apply runs the plan PlanNode makes for a new app") {
+  const NodeDesiredState desired = testing::DesiredNode({testing::ShopWeb()}, {testing::ShopDb()});
+  const PlanOptions plan_options = testing::Options();
+  const NodePlan plan = PlanNode(desired, ObservedNode{}, plan_options);
+  FakeTransport transport;
+  ApplyOptions options;
+  options.secrets = plan_options.secrets;
+  const ApplyResult result = ApplyPlans({plan}, {{"node-1", &transport}}, options);
+  CHECK(result.Summary() == "ran 11, failed 0, skipped 0");
+  const Words calls = transport.Calls();
+  REQUIRE(calls.size() == 11);
+  CHECK(calls[0] == "--quiet postgres:create shop-db");
+  CHECK(calls[1] == "--quiet apps:create shop-web");
+  CHECK(calls[7] == "--quiet postgres:link shop-db shop-web --no-restart");
+  CHECK(calls[8] == "--quiet ps:scale --skip-deploy shop-web web=2 worker=1");
+  CHECK(calls[9] ==
+        "--quiet git:sync --build shop-web https://git.example.com/acme/shop.git v1.4.2");
+}
+
+}  // namespace
+}  // namespace dflow

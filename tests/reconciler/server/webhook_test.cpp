@@ -1,0 +1,127 @@
+#include "reconciler/server/webhook.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "manifests-schema/base/digest.h"
+
+namespace dflow {
+namespace {
+
+HeaderLookup Headers(std::map<std::string, std::string> values) {
+  std::map<std::string, std::string> lower;
+  for (auto& [k, v] : values) {
+    std::string key = k;
+    std::transform(key.begin(), key.end(), key.begin(), ::tolower);
+    lower[key] = v;
+  }
+  return [lower](std::string_view name) {
+    std::string key(name);
+    std::transform(key.begin(), key.end(), key.begin(), ::tolower);
+    auto it = lower.find(key);
+    return it == lower.end() ? std::string() : it->second;
+  };
+}
+
+const std::string kBody = R"({"ref":"refs/heads/main","after":"0123abcd","repository":{}})";
+const std::string kSecret = "It's a secret to everybody";
+
+TEST_CASE("HMAC-SHA256 matches GitHub's documented example") {
+  // From GitHub's "Validating webhook deliveries" docs.
+  CHECK(HmacSha256Hex("It's a Secret to Everybody", "Hello, World!") ==
+        "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
+}
+
+TEST_CASE("a GitHub push with the right signature is accepted and parsed") {
+  auto headers = Headers({{"X-Hub-Signature-256", "sha256=" + HmacSha256Hex(kSecret, kBody)},
+                          {"X-GitHub-Event", "push"},
+                          {"X-GitHub-Delivery", "d-1"}});
+  auto forge = VerifyWebhook(headers, kBody, kSecret);
+  REQUIRE(forge.ok());
+  CHECK(*forge == Forge::kGitHub);
+  auto event = ParsePushEvent(*forge, headers, kBody);
+  REQUIRE(event.ok());
+  CHECK(event->ref == "refs/heads/main");
+  CHECK(event->after == "0123abcd");
+  CHECK(event->delivery_id == "d-1");
+}
+
+TEST_CASE("a signature over different bytes is rejected, even if the JSON is equal") {
+  // Same JSON value, different bytes: signatures are checked over the raw body.
+  const std::string reformatted = R"({"after":"0123abcd","ref":"refs/heads/main","repository":{}})";
+  auto headers = Headers({{"X-Hub-Signature-256", "sha256=" + HmacSha256Hex(kSecret, kBody)}});
+  auto forge = VerifyWebhook(headers, reformatted, kSecret);
+  REQUIRE_FALSE(forge.ok());
+  CHECK(forge.status().code() == Code::kPermissionDenied);
+  CHECK(forge.status().message() == "webhook rejected: bad X-Hub-Signature-256");
+}
+
+TEST_CASE("wrong secret, missing and malformed signatures are rejected without leaking") {
+  auto wrong = Headers({{"X-Hub-Signature-256", "sha256=" + HmacSha256Hex("guess", kBody)}});
+  auto rejected = VerifyWebhook(wrong, kBody, kSecret);
+  CHECK_FALSE(rejected.ok());
+  CHECK(rejected.status().message().find(HmacSha256Hex(kSecret, kBody)) == std::string::npos);
+  CHECK(rejected.status().message().find(kSecret) == std::string::npos);
+
+  auto none = VerifyWebhook(Headers({}), kBody, kSecret);
+  CHECK(none.status().message() ==
+        "webhook rejected: no signature (expected X-Hub-Signature-256, X-Gitea-Signature or "
+        "X-Gitlab-Token)");
+  auto malformed = VerifyWebhook(Headers({{"X-Hub-Signature-256", "md5=abc"}}), kBody, kSecret);
+  CHECK(malformed.status().message() == "webhook rejected: malformed X-Hub-Signature-256");
+  auto no_secret = VerifyWebhook(
+      Headers({{"X-Hub-Signature-256", "sha256=" + HmacSha256Hex("", kBody)}}), kBody, "");
+  CHECK_FALSE(no_secret.ok());
+}
+
+TEST_CASE("Gitea and Forgejo signatures are plain hex HMACs") {
+  auto gitea = Headers({{"X-Gitea-Signature", HmacSha256Hex(kSecret, kBody)},
+                        {"X-Gitea-Event", "push"},
+                        {"X-Gitea-Delivery", "g-1"}});
+  auto forge = VerifyWebhook(gitea, kBody, kSecret);
+  REQUIRE(forge.ok());
+  CHECK(*forge == Forge::kGitea);
+  CHECK(ParsePushEvent(*forge, gitea, kBody)->delivery_id == "g-1");
+  auto forgejo = Headers({{"X-Forgejo-Signature", HmacSha256Hex(kSecret, kBody)}});
+  CHECK(VerifyWebhook(forgejo, kBody, kSecret).ok());
+  auto bad = Headers({{"X-Gitea-Signature", HmacSha256Hex("nope", kBody)}});
+  CHECK_FALSE(VerifyWebhook(bad, kBody, kSecret).ok());
+}
+
+TEST_CASE("GitLab's token header must equal the secret") {
+  auto good = Headers({{"X-Gitlab-Token", kSecret}, {"X-Gitlab-Event", "Push Hook"}});
+  auto forge = VerifyWebhook(good, kBody, kSecret);
+  REQUIRE(forge.ok());
+  CHECK(*forge == Forge::kGitLab);
+  CHECK(ParsePushEvent(*forge, good, kBody)->event == "push");
+  CHECK_FALSE(VerifyWebhook(Headers({{"X-Gitlab-Token", kSecret + "x"}}), kBody, kSecret).ok());
+}
+
+TEST_CASE("a push body that is not the documented JSON is an error") {
+  auto headers = Headers({{"X-GitHub-Event", "push"}});
+  CHECK(ParsePushEvent(Forge::kGitHub, headers, "not json").status().code() ==
+        Code::kInvalidArgument);
+  CHECK(ParsePushEvent(Forge::kGitHub, headers, R"({"ref": 1})").status().message() ==
+        "push event without string fields 'ref' and 'after'");
+  auto ping = ParsePushEvent(Forge::kGitHub, Headers({{"X-GitHub-Event", "ping"}}), "{}");
+  REQUIRE(ping.ok());
+  CHECK(ping->event == "ping");
+}
+
+TEST_CASE("a delivery id seen before is recognised, and the log is bounded") {
+  DeliveryLog log(2);
+  CHECK(log.Record("a"));
+  CHECK_FALSE(log.Record("a"));
+  CHECK(log.Record("b"));
+  CHECK(log.Record("c"));  // evicts "a"
+  CHECK(log.Record("a"));
+  CHECK_FALSE(log.Record("c"));
+  CHECK(log.Record(""));
+  CHECK(log.Record(""));
+}
+
+}  // namespace
+}  // namespace dflow
