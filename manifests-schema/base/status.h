@@ -10,8 +10,13 @@
 
 namespace dflow {
 
-// Codes drive the controller loop: kInvalidManifest/kPermissionDenied stall until a new
-// revision, kUnavailable/kTimeout are retried, kNotReady waits.
+// Codes drive the controller's loops (reconciler/controller/loop_policy.h has the table):
+//   kUnavailable, kTimeout, kFailed, kInternal          retry, backing off from 2 s to the interval
+//   kInvalidManifest, kPermissionDenied, kInvalidArgument, kNotFound
+//                                                       stall: no timed retry for 10 intervals;
+//                                                       a new revision, webhook or reload retries
+//   kNotReady                                           wait: look again at the interval
+// A commit that does not validate (kInvalidManifest) is never loaded again; the next one is.
 enum class Code {
   kOk = 0,
   kInvalidArgument,   // a usage error: bad flag, bad option value

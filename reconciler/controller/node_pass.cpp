@@ -98,7 +98,7 @@ std::map<std::string, AppOutcome> OutcomesByApp(const NodePlan& plan, const Appl
       if (r.outcome == ActionOutcome::kFailed) {
         o.failed = true;
         if (o.error.empty())
-          o.error = std::string(ActionKindName(r.action.kind)) + ": " + r.message;
+          o.error = r.display + ": " + r.message;  // the command as run, secrets redacted
       }
     }
   }

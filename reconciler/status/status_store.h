@@ -42,7 +42,7 @@ struct ReconcileRecord {
   std::int64_t started_at = 0;
   std::int64_t finished_at = 0;  // 0 while running (or when the controller died)
   // "ok", "failed", "interrupted", "" while running; passes that ran nothing:
-  // "converged", "unreachable", "refused" (RecordQuietPass).
+  // "converged", "unreachable", "stalled", "waiting", "refused" (RecordQuietPass).
   std::string result;
   std::string message;
   std::string node;         // the node of this pass ("" in records from before v0.1)
