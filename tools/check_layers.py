@@ -57,7 +57,7 @@ def violations(root, layers):
                     continue
                 if os.path.dirname(header) in allowed:
                     continue
-                line = text.count("\n", 0, match.start()) + 1
+                line = text.count("\n", 0, match.start(1)) + 1
                 found.append(f"{folder}/{entry}:{line}: layer '{name}' includes \"{header}\", "
                              f"which is not in its folder or a layer it depends on "
                              f"({', '.join(sorted(layers[name][1])) or 'none'}); move the code "
