@@ -1,6 +1,7 @@
 #include "reconciler/controller/controller.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -32,6 +33,17 @@ std::int64_t UnixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// Idle HTTP clients must never starve SSH and fetches of file descriptors: the HTTP server caps
+// its connections, and the soft limit goes up to the hard one (the systemd unit sets
+// LimitNOFILE; its seccomp filter refuses setrlimit, which is fine).
+void RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) == 0)
+    spdlog::debug("open files limit raised to {}", static_cast<unsigned long long>(limit.rlim_max));
 }
 
 // The wait before a loop's next pass; passes that worked get up to 10% jitter, so that nodes
@@ -67,6 +79,7 @@ class ControllerImpl final : public Controller {
   }
 
   Status Init() {
+    RaiseFileLimit();
     std::error_code ec;
     std::filesystem::create_directories(config_.state_dir, ec);
     if (ec)
@@ -128,6 +141,17 @@ class ControllerImpl final : public Controller {
   }
 
   Status LoadSecrets(const ControllerConfig& config) {
+    // Read here (at start and on SIGHUP), not per request: an unauthenticated request must
+    // not cost a file read. Unreadable: the webhook answers 401 until a reload fixes it.
+    auto webhook =
+        ReadSecret(config.webhook_secret_file, config.webhook_secret_env, "webhook secret");
+    if (!webhook.ok())
+      spdlog::warn("{}; the webhook is off until it can be read (SIGHUP)",
+                   webhook.status().message());
+    {
+      std::lock_guard lock(config_mutex_);
+      webhook_secret_ = webhook.ok() ? *webhook : "";
+    }
     SecretValues secrets;
     if (!config.secrets_file.empty()) {
       auto loaded = LoadSecretsFile(config.secrets_file);
@@ -150,9 +174,8 @@ class ControllerImpl final : public Controller {
     api_.branch = config_.branch;
     api_.ready = [this] { return desired_.ready(); };
     api_.webhook_secret = [this] {
-      ControllerConfig c = Config();
-      auto secret = ReadSecret(c.webhook_secret_file, c.webhook_secret_env, "webhook secret");
-      return secret.ok() ? *secret : std::string();
+      std::lock_guard lock(config_mutex_);
+      return webhook_secret_;
     };
     api_.trigger = [this](const std::string& reason) { TriggerSync(reason); };
     api_.badges = [this] { return BadgeSettingsOf(Config()); };
@@ -358,6 +381,7 @@ class ControllerImpl final : public Controller {
   SyncStatusReporter sync_reporter_;  // posts nothing when no forge is configured
   mutable std::mutex config_mutex_;
   ControllerConfig config_;                    // GUARDED_BY(config_mutex_) after Init
+  std::string webhook_secret_;                 // GUARDED_BY(config_mutex_)
   PassSlots pass_slots_{config_.concurrency};  // after config_, which sets its limit
   Fleet fleet_;
   std::unique_ptr<StatusStore> store_;

@@ -1,8 +1,11 @@
 #include "reconciler/server/http_server.h"
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <thread>
 
@@ -45,13 +48,41 @@ HttpRequest ToRequest(const http::request<http::string_body>& in) {
   return request;
 }
 
+class Session;
+
+// The server's open connections, for the cap. Only the server's one I/O thread touches it.
+struct SessionTable {
+  std::size_t open = 0;
+  std::uint64_t next_wait = 0;
+  // Sessions waiting for (the rest of) a request, oldest wait first.
+  std::map<std::uint64_t, std::weak_ptr<Session>> waiting;
+};
+
+bool IsParseError(const beast::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_method).category();
+}
+
 // One connection: read a request with limits, answer, repeat while keep-alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+  Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler,
+          SessionTable& table)
+      : stream_(std::move(socket)), options_(options), handler_(handler), table_(table) {
+    ++table_.open;
+  }
+  ~Session() {
+    StopWaiting();
+    --table_.open;
+  }
 
   void Run() { Read(); }
+
+  // Closes the connection now (the server needs its slot); the pending read then ends.
+  void Evict() {
+    StopWaiting();
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
 
  private:
   void Read() {
@@ -59,15 +90,24 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     stream_.expires_after(options_.request_timeout);
+    wait_id_ = ++table_.next_wait;
+    table_.waiting[wait_id_] = weak_from_this();
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
+  void StopWaiting() {
+    if (wait_id_ != 0) table_.waiting.erase(wait_id_);
+    wait_id_ = 0;
+  }
+
   void OnRead(beast::error_code ec) {
+    StopWaiting();
     if (ec == http::error::end_of_stream || ec == beast::error::timeout) return Close();
     if (ec == http::error::body_limit || ec == http::error::header_limit)
       return Reply(413, "request too large\n", false);
+    if (IsParseError(ec)) return Reply(400, "bad request\n", false);
     if (ec) return Close();
     const auto& request = parser_->get();
     HttpResponse response;
@@ -76,14 +116,16 @@ class Session : public std::enable_shared_from_this<Session> {
     } catch (const std::exception&) {
       response = {500, "text/plain; charset=utf-8", "internal error\n", {}};
     }
-    Send(std::move(response), request.keep_alive());
+    Send(std::move(response), request.keep_alive(), request.method() == http::verb::head);
   }
 
   void Reply(int status, std::string body, bool keep_alive) {
-    Send({status, "text/plain; charset=utf-8", std::move(body), {}}, keep_alive);
+    Send({status, "text/plain; charset=utf-8", std::move(body), {}}, keep_alive, false);
   }
 
-  void Send(HttpResponse response, bool keep_alive) {
+  // A HEAD answer is the GET answer's header, Content-Length included, without the body
+  // (a body there would be read as the start of the next response by keep-alive clients).
+  void Send(HttpResponse response, bool keep_alive, bool head) {
     auto out = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(response.status), 11);
     out->set(http::field::server, "dflow");
@@ -93,12 +135,15 @@ class Session : public std::enable_shared_from_this<Session> {
     out->body() = std::move(response.body);
     out->prepare_payload();
     stream_.expires_after(options_.request_timeout);
-    http::async_write(
-        stream_, *out,
-        [self = shared_from_this(), out, keep_alive](beast::error_code ec, std::size_t) {
-          if (ec || !keep_alive) return self->Close();
-          self->Read();
-        });
+    auto done = [self = shared_from_this(), out, keep_alive](beast::error_code ec, std::size_t) {
+      if (ec || !keep_alive) return self->Close();
+      self->Read();
+    };
+    if (!head) return http::async_write(stream_, *out, std::move(done));
+    auto serializer = std::make_shared<http::response_serializer<http::string_body>>(*out);
+    http::async_write_header(stream_, *serializer,
+                             [serializer, done = std::move(done)](
+                                 beast::error_code ec, std::size_t n) mutable { done(ec, n); });
   }
 
   void Close() {
@@ -111,12 +156,17 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   const HttpServerOptions& options_;
   const HttpHandler& handler_;
+  SessionTable& table_;
+  std::uint64_t wait_id_ = 0;  // key in table_.waiting while a read is pending, else 0
 };
 
 class BeastHttpServer final : public HttpServer {
  public:
   BeastHttpServer(HttpServerOptions options, HttpHandler handler)
-      : options_(std::move(options)), handler_(std::move(handler)), acceptor_(io_) {}
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        acceptor_(io_),
+        accept_retry_(io_) {}
 
   ~BeastHttpServer() override {
     io_.stop();
@@ -146,15 +196,52 @@ class BeastHttpServer final : public HttpServer {
  private:
   void Accept() {
     acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket s) {
-      if (!ec) std::make_shared<Session>(std::move(s), options_, handler_)->Run();
-      if (acceptor_.is_open()) Accept();
+      if (!acceptor_.is_open()) return;
+      if (ec) return AcceptFailed();
+      accept_delay_ = std::chrono::milliseconds(0);
+      if (sessions_.open < options_.max_connections || EvictLongestWaiting()) {
+        std::make_shared<Session>(std::move(s), options_, handler_, sessions_)->Run();
+      } else {
+        beast::error_code ignored;  // every connection is busy answering: refuse this one
+        s.close(ignored);
+      }
+      Accept();
     });
+  }
+
+  // Out of file descriptors (EMFILE, ENFILE) or memory: accepting again at once fails again at
+  // once, a busy loop. Free a descriptor if an idle connection holds one, then try again after
+  // a pause that doubles from 10 ms up to 1 s.
+  void AcceptFailed() {
+    EvictLongestWaiting();
+    accept_delay_ = std::clamp(accept_delay_ * 2, std::chrono::milliseconds(10),
+                               std::chrono::milliseconds(1000));
+    accept_retry_.expires_after(accept_delay_);
+    accept_retry_.async_wait([this](beast::error_code ec) {
+      if (!ec && acceptor_.is_open()) Accept();
+    });
+  }
+
+  // Closes the connection that has waited longest for a request; false when none waits.
+  bool EvictLongestWaiting() {
+    while (!sessions_.waiting.empty()) {
+      auto session = sessions_.waiting.begin()->second.lock();
+      sessions_.waiting.erase(sessions_.waiting.begin());
+      if (session) {
+        session->Evict();
+        return true;
+      }
+    }
+    return false;
   }
 
   HttpServerOptions options_;
   HttpHandler handler_;
+  SessionTable sessions_;  // before io_: sessions still queued in io_ unregister on destruction
   asio::io_context io_;
   tcp::acceptor acceptor_;
+  asio::steady_timer accept_retry_;
+  std::chrono::milliseconds accept_delay_{0};
   std::thread thread_;
   int port_ = 0;
 };

@@ -1,6 +1,8 @@
 // A small HTTP/1.1 server (Boost.Beast inside the .cpp only) for the controller's API, metrics,
-// badges and webhooks. Every request is bounded in size and time. Handlers run on the server's
-// own thread and must not block for long: they read snapshots and queue work.
+// badges and webhooks. Every request is bounded in size and time, and the connections in
+// number. A request that does not parse gets 400; HEAD gets the GET answer's headers without
+// its body. Handlers run on the server's own thread and must not block for long: they read
+// snapshots and queue work.
 #pragma once
 
 #include <chrono>
@@ -39,6 +41,10 @@ struct HttpServerOptions {
   std::size_t max_body_bytes = 1u << 20;
   std::size_t max_header_bytes = 16u << 10;
   std::chrono::seconds request_timeout{10};  // to read one whole request
+  // Open connections at most. At the cap, a new connection evicts the connection that has
+  // waited longest for a request (idle keep-alive or a slow sender), so that idle clients
+  // cannot lock out /healthz, and the file descriptors left for SSH and fetches stay bounded.
+  std::size_t max_connections = 256;
 };
 
 class HttpServer {

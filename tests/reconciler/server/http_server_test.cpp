@@ -2,11 +2,15 @@
 
 #include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <string>
+#include <vector>
 
 #include "tests/support/http_client.h"
 
@@ -26,6 +30,47 @@ std::unique_ptr<HttpServer> StartEcho(HttpServerOptions options = {}) {
   REQUIRE(server.ok());
   return std::move(server).value();
 }
+
+// A TCP connection to the server, closed on destruction.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    connected_ = fd_ >= 0 && connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) close(fd_);
+  }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  bool connected() const { return connected_; }
+  void Send(const std::string& text) { REQUIRE(write(fd_, text.data(), text.size()) > 0); }
+  // Everything the server sends until it closes the connection (or 30 s pass: a failure).
+  std::string ReadToClose() {
+    timeval generous{30, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &generous, sizeof generous);
+    std::string all;
+    char buf[4096];
+    for (ssize_t n; (n = read(fd_, buf, sizeof buf)) > 0;) all.append(buf, static_cast<size_t>(n));
+    return all;
+  }
+  // True when the server closed the connection (read gives end of file), false when the
+  // 30 s receive timeout ran out first.
+  bool ClosedByServer() {
+    timeval generous{30, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &generous, sizeof generous);
+    char buf[64];
+    return read(fd_, buf, sizeof buf) == 0;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
 
 std::string Url(const HttpServer& server, const std::string& target) {
   return "http://127.0.0.1:" + std::to_string(server.port()) + target;
@@ -70,6 +115,90 @@ TEST_CASE("a client that stalls mid-request is disconnected after the request ti
   ssize_t n = read(fd, buf, sizeof buf);
   CHECK(n == 0);  // orderly close by the server, not our receive timeout (-1)
   close(fd);
+}
+
+TEST_CASE("HEAD gets the GET answer's headers and no body; the connection stays usable") {
+  auto server = StartEcho();
+  RawConnection connection(server->port());
+  REQUIRE(connection.connected());
+  connection.Send(
+      "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string wire = connection.ReadToClose();
+  const std::string get_body = "GET /after q=- sig= body=";
+  // The HEAD answer announces the length of the GET body it leaves out ("HEAD /healthz ...").
+  const std::string head_length =
+      "Content-Length: " + std::to_string(std::string("HEAD /healthz q=- sig= body=").size());
+  const std::size_t second = wire.find("HTTP/1.1 200", 1);
+  REQUIRE(wire.starts_with("HTTP/1.1 200"));
+  REQUIRE(second != std::string::npos);
+  const std::string head_answer = wire.substr(0, second);
+  CHECK(head_answer.find(head_length) != std::string::npos);
+  CHECK(head_answer.ends_with("\r\n\r\n"));  // the header ends the HEAD answer: no body
+  CHECK(wire.ends_with("\r\n\r\n" + get_body));
+}
+
+TEST_CASE("a request that does not parse gets 400 and a closed connection") {
+  auto server = StartEcho();
+  for (const std::string& garbage :
+       {std::string("GARBAGE\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
+        std::string("GET / HTTP/1.1\r\nBad Header\r\n\r\n")}) {
+    CAPTURE(garbage);
+    RawConnection connection(server->port());
+    REQUIRE(connection.connected());
+    connection.Send(garbage);
+    const std::string answer = connection.ReadToClose();
+    CHECK(answer.starts_with("HTTP/1.1 400 Bad Request\r\n"));
+    CHECK(answer.ends_with("\r\n\r\nbad request\n"));
+  }
+  CHECK(test::HttpGet(Url(*server, "/still-up")).status == 200);
+}
+
+TEST_CASE("at the connection cap, idle connections make way: the longest waiting is closed") {
+  HttpServerOptions options;
+  options.max_connections = 8;
+  options.request_timeout = std::chrono::seconds(120);  // only eviction closes within 30 s
+  auto server = StartEcho(options);
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 40; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(server->port()));
+    REQUIRE(idle.back()->connected());
+  }
+  // A real request still gets its answer while idle clients hold every slot.
+  auto reply = test::HttpGet(Url(*server, "/healthz"));
+  CHECK(reply.status == 200);
+  CHECK(reply.body == "GET /healthz q=- sig= body=");
+  // The first idle connections were evicted to make room (the newest may still be open).
+  CHECK(idle.front()->ClosedByServer());
+  CHECK(idle[1]->ClosedByServer());
+}
+
+TEST_CASE("out of file descriptors, the server neither spins nor dies: it answers again") {
+  HttpServerOptions options;
+  options.request_timeout = std::chrono::seconds(120);  // only eviction closes within 30 s
+  auto server = StartEcho(options);
+  rlimit before{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &before) == 0);
+  // Leave this process a few descriptors over what it uses now, then use them all up with
+  // connections: the server's accept() fails with EMFILE.
+  int in_use = 0;
+  for (int fd = 0; fd < 4096; ++fd) in_use += fcntl(fd, F_GETFD) != -1 ? 1 : 0;
+  rlimit tight = before;
+  tight.rlim_cur = static_cast<rlim_t>(in_use + 16);
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &tight) == 0);
+  std::vector<std::unique_ptr<RawConnection>> hogs;
+  for (int i = 0; i < 64; ++i) {
+    auto connection = std::make_unique<RawConnection>(server->port());
+    if (!connection->connected()) break;
+    hogs.push_back(std::move(connection));
+  }
+  CHECK(hogs.size() >= 4);
+  // The server frees descriptors by closing its longest-waiting connections: the oldest hog
+  // is closed although the server could not accept anything new.
+  CHECK(hogs.front()->ClosedByServer());
+  hogs.clear();
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &before) == 0);
+  CHECK(test::HttpGet(Url(*server, "/recovered")).status == 200);
 }
 
 TEST_CASE("a port in use is a clear error") {
