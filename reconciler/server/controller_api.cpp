@@ -77,7 +77,7 @@ HttpResponse Webhook(const ControllerApi& api, const HttpRequest& request) {
   if (!forge.ok()) return Json(401, {{"error", forge.status().message()}});
   Result<PushEvent> event = ParsePushEvent(*forge, headers, request.body);
   if (!event.ok()) return Json(400, {{"error", event.status().message()}});
-  if (!api.deliveries->Record(event->delivery_id))
+  if (!api.deliveries->Record(event->delivery_id, request.body))
     return Json(200, {{"queued", false}, {"reason", "delivery already seen"}});
   if (event->event != "push") return Json(200, {{"queued", false}, {"reason", "not a push"}});
   if (event->ref != "refs/heads/" + api.branch)

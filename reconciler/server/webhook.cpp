@@ -75,16 +75,23 @@ Result<PushEvent> ParsePushEvent(Forge forge, const HeaderLookup& headers, std::
   return event;
 }
 
-bool DeliveryLog::Record(const std::string& id) {
-  if (id.empty()) return true;
+bool DeliveryLog::Record(const std::string& id, std::string_view body) {
+  const std::string body_key = "body:" + Sha256Hex(body);
+  const std::string id_key = "id:" + id;
   std::lock_guard lock(mutex_);
-  if (!seen_.insert(id).second) return false;
-  order_.push_back(id);
-  if (order_.size() > capacity_) {
+  if (seen_.contains(body_key) || (!id.empty() && seen_.contains(id_key))) return false;
+  Remember(body_key);
+  if (!id.empty()) Remember(id_key);
+  return true;
+}
+
+void DeliveryLog::Remember(std::string key) {
+  seen_.insert(key);
+  order_.push_back(std::move(key));
+  while (order_.size() > 2 * capacity_) {  // an id and a body per delivery
     seen_.erase(order_.front());
     order_.pop_front();
   }
-  return true;
 }
 
 }  // namespace dflow

@@ -42,16 +42,20 @@ Result<Forge> VerifyWebhook(const HeaderLookup& headers, std::string_view body,
 // JSON the forge documents.
 Result<PushEvent> ParsePushEvent(Forge forge, const HeaderLookup& headers, std::string_view body);
 
-// Remembers the last `capacity` delivery ids so a redelivered webhook is ignored.
+// Remembers at least the last `capacity` deliveries, by delivery id and by the SHA-256 of the body,
+// so that a redelivered webhook is ignored, and so is a signed body replayed under a fresh or
+// missing delivery id (forges put the pushed commits and a timestamp in every push body).
 class DeliveryLog {
  public:
   explicit DeliveryLog(std::size_t capacity = 1024) : capacity_(capacity) {}
-  // True when `id` is new (and records it); false for a repeat. An empty id is always new.
-  bool Record(const std::string& id);
+  // True when neither `id` nor `body` was seen (and records both); false for a repeat. An
+  // empty id is not recorded: the body alone decides.
+  bool Record(const std::string& id, std::string_view body);
 
  private:
   std::mutex mutex_;
   std::size_t capacity_;
+  void Remember(std::string key);         // with mutex_ held
   std::deque<std::string> order_;         // GUARDED_BY(mutex_)
   std::unordered_set<std::string> seen_;  // GUARDED_BY(mutex_)
 };

@@ -113,14 +113,24 @@ TEST_CASE("a push body that is not the documented JSON is an error") {
 
 TEST_CASE("a delivery id seen before is recognised, and the log is bounded") {
   DeliveryLog log(2);
-  CHECK(log.Record("a"));
-  CHECK_FALSE(log.Record("a"));
-  CHECK(log.Record("b"));
-  CHECK(log.Record("c"));  // evicts "a"
-  CHECK(log.Record("a"));
-  CHECK_FALSE(log.Record("c"));
-  CHECK(log.Record(""));
-  CHECK(log.Record(""));
+  CHECK(log.Record("a", "body a"));
+  CHECK_FALSE(log.Record("a", "body a"));
+  CHECK_FALSE(log.Record("a", "another body"));  // the same id with another body
+  CHECK(log.Record("b", "body b"));
+  CHECK(log.Record("c", "body c"));  // evicts "a"
+  CHECK(log.Record("a", "body a"));
+  CHECK_FALSE(log.Record("c", "body c"));
+}
+
+TEST_CASE("a signed body replayed under fresh or missing delivery ids is recognised") {
+  DeliveryLog log;
+  const std::string body = R"({"ref":"refs/heads/main","after":"abc"})";
+  CHECK(log.Record("delivery-1", body));
+  for (const std::string id : {"delivery-2", "delivery-3", "", "delivery-4", ""}) {
+    CAPTURE(id);
+    CHECK_FALSE(log.Record(id, body));
+  }
+  CHECK(log.Record("", R"({"ref":"refs/heads/main","after":"def"})"));  // a new push
 }
 
 }  // namespace

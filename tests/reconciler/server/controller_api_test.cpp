@@ -1,0 +1,67 @@
+#include "reconciler/server/controller_api.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "manifests-schema/base/digest.h"
+
+namespace dflow {
+namespace {
+
+constexpr const char* kSecret = "api-test-secret";
+
+HttpRequest SignedPush(const std::string& body, const std::string& delivery) {
+  HttpRequest request;
+  request.method = "POST";
+  request.target = request.path = "/api/v1/webhook";
+  request.headers["x-github-event"] = "push";
+  if (!delivery.empty()) request.headers["x-github-delivery"] = delivery;
+  request.headers["x-hub-signature-256"] = "sha256=" + HmacSha256Hex(kSecret, body);
+  request.body = body;
+  return request;
+}
+
+struct ApiRig {
+  DeliveryLog deliveries;
+  std::vector<std::string> triggers;
+  ControllerApi api;
+  ApiRig() {
+    api.deliveries = &deliveries;
+    api.branch = "main";
+    api.webhook_secret = [] { return std::string(kSecret); };
+    api.trigger = [this](const std::string& reason) { triggers.push_back(reason); };
+  }
+};
+
+TEST_CASE("a signed push replayed under five fresh delivery ids queues one reconcile") {
+  ApiRig rig;
+  const std::string body = R"({"ref":"refs/heads/main","after":"0123456789abcdef"})";
+  CHECK(HandleControllerRequest(rig.api, SignedPush(body, "d-1")).status == 202);
+  for (const std::string delivery : {"d-2", "d-3", "", "d-4", "d-5"}) {
+    CAPTURE(delivery);
+    HttpResponse replay = HandleControllerRequest(rig.api, SignedPush(body, delivery));
+    CHECK(replay.status == 200);
+    CHECK(replay.body.find("\"queued\": false") != std::string::npos);
+  }
+  CHECK(rig.triggers == std::vector<std::string>{"webhook 0123456789ab"});
+  // The next push (another body) is queued.
+  const std::string next = R"({"ref":"refs/heads/main","after":"fedcba9876543210"})";
+  CHECK(HandleControllerRequest(rig.api, SignedPush(next, "d-6")).status == 202);
+  CHECK(rig.triggers.size() == 2);
+}
+
+TEST_CASE("an unsigned replay is refused before the delivery log sees it") {
+  ApiRig rig;
+  const std::string body = R"({"ref":"refs/heads/main","after":"0123456789abcdef"})";
+  HttpRequest forged = SignedPush(body, "d-1");
+  forged.headers["x-hub-signature-256"] = "sha256=" + HmacSha256Hex("guess", body);
+  CHECK(HandleControllerRequest(rig.api, forged).status == 401);
+  // The forged request did not burn the body: the real one is still queued.
+  CHECK(HandleControllerRequest(rig.api, SignedPush(body, "d-1")).status == 202);
+  CHECK(rig.triggers.size() == 1);
+}
+
+}  // namespace
+}  // namespace dflow
