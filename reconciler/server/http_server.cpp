@@ -66,8 +66,12 @@ bool IsParseError(const beast::error_code& ec) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const HttpServerOptions& options, const HttpHandler& handler,
-          SessionTable& table)
-      : stream_(std::move(socket)), options_(options), handler_(handler), table_(table) {
+          SessionTable& table, asio::thread_pool& handlers)
+      : stream_(std::move(socket)),
+        options_(options),
+        handler_(handler),
+        table_(table),
+        handlers_(handlers) {
     ++table_.open;
   }
   ~Session() {
@@ -109,14 +113,30 @@ class Session : public std::enable_shared_from_this<Session> {
       return Reply(413, "request too large\n", false);
     if (IsParseError(ec)) return Reply(400, "bad request\n", false);
     if (ec) return Close();
-    const auto& request = parser_->get();
-    HttpResponse response;
+    const auto& parsed = parser_->get();
+    const bool keep_alive = parsed.keep_alive();
+    const bool head = parsed.method() == http::verb::head;
+    HttpRequest request = ToRequest(parsed);
+    const auto& quick = options_.io_thread_paths;
+    if (std::find(quick.begin(), quick.end(), request.path) != quick.end())
+      return Send(Handle(request), keep_alive, head);
+    // On the handler pool; the answer goes back to this connection's strand.
+    asio::post(handlers_, [self = shared_from_this(), request = std::move(request), keep_alive,
+                           head]() mutable {
+      HttpResponse response = self->Handle(request);
+      asio::post(self->stream_.get_executor(),
+                 [self, response = std::move(response), keep_alive, head]() mutable {
+                   self->Send(std::move(response), keep_alive, head);
+                 });
+    });
+  }
+
+  HttpResponse Handle(const HttpRequest& request) const {
     try {
-      response = handler_(ToRequest(request));
+      return handler_(request);
     } catch (const std::exception&) {
-      response = {500, "text/plain; charset=utf-8", "internal error\n", {}};
+      return {500, "text/plain; charset=utf-8", "internal error\n", {}};
     }
-    Send(std::move(response), request.keep_alive(), request.method() == http::verb::head);
   }
 
   void Reply(int status, std::string body, bool keep_alive) {
@@ -157,6 +177,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const HttpServerOptions& options_;
   const HttpHandler& handler_;
   SessionTable& table_;
+  asio::thread_pool& handlers_;
   std::uint64_t wait_id_ = 0;  // key in table_.waiting while a read is pending, else 0
 };
 
@@ -165,11 +186,13 @@ class BeastHttpServer final : public HttpServer {
   BeastHttpServer(HttpServerOptions options, HttpHandler handler)
       : options_(std::move(options)),
         handler_(std::move(handler)),
+        handlers_(std::max<std::size_t>(options_.handler_threads, 1)),
         acceptor_(io_),
         accept_retry_(io_) {}
 
   ~BeastHttpServer() override {
     io_.stop();
+    handlers_.join();  // handlers running now finish; their answers are dropped with io_
     if (thread_.joinable()) thread_.join();
   }
 
@@ -200,7 +223,7 @@ class BeastHttpServer final : public HttpServer {
       if (ec) return AcceptFailed();
       accept_delay_ = std::chrono::milliseconds(0);
       if (sessions_.open < options_.max_connections || EvictLongestWaiting()) {
-        std::make_shared<Session>(std::move(s), options_, handler_, sessions_)->Run();
+        std::make_shared<Session>(std::move(s), options_, handler_, sessions_, handlers_)->Run();
       } else {
         beast::error_code ignored;  // every connection is busy answering: refuse this one
         s.close(ignored);
@@ -239,6 +262,7 @@ class BeastHttpServer final : public HttpServer {
   HttpHandler handler_;
   SessionTable sessions_;  // before io_: sessions still queued in io_ unregister on destruction
   asio::io_context io_;
+  asio::thread_pool handlers_;
   tcp::acceptor acceptor_;
   asio::steady_timer accept_retry_;
   std::chrono::milliseconds accept_delay_{0};

@@ -1,8 +1,8 @@
 // A small HTTP/1.1 server (Boost.Beast inside the .cpp only) for the controller's API, metrics,
 // badges and webhooks. Every request is bounded in size and time, and the connections in
 // number. A request that does not parse gets 400; HEAD gets the GET answer's headers without
-// its body. Handlers run on the server's own thread and must not block for long: they read
-// snapshots and queue work.
+// its body. Handlers run on a small pool of the server's threads (HttpServerOptions), so they
+// must be thread-safe; they should read snapshots and queue work rather than block.
 #pragma once
 
 #include <chrono>
@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "manifests-schema/base/status.h"
 
@@ -45,6 +46,12 @@ struct HttpServerOptions {
   // waited longest for a request (idle keep-alive or a slow sender), so that idle clients
   // cannot lock out /healthz, and the file descriptors left for SSH and fetches stay bounded.
   std::size_t max_connections = 256;
+  // Handlers run on this many threads of their own, never on the I/O thread, so that a slow
+  // answer (a large status document) delays nothing else...
+  std::size_t handler_threads = 2;
+  // ...except these paths, answered on the I/O thread itself, ahead of any handler still
+  // running: their answers must be cheap and never block.
+  std::vector<std::string> io_thread_paths = {"/healthz"};
 };
 
 class HttpServer {

@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/http_client.h"
@@ -199,6 +202,47 @@ TEST_CASE("out of file descriptors, the server neither spins nor dies: it answer
   hogs.clear();
   REQUIRE(setrlimit(RLIMIT_NOFILE, &before) == 0);
   CHECK(test::HttpGet(Url(*server, "/recovered")).status == 200);
+}
+
+TEST_CASE("/healthz answers while slow handlers hold every handler thread") {
+  std::mutex mutex;
+  std::condition_variable changed;
+  int started = 0;
+  bool release = false;
+  HttpServerOptions options;
+  options.handler_threads = 2;
+  auto server = HttpServer::Start(options, [&](const HttpRequest& r) {
+    if (r.path == "/slow") {
+      std::unique_lock lock(mutex);
+      ++started;
+      changed.notify_all();
+      changed.wait(lock, [&] { return release; });  // like building a huge status answer
+    }
+    return HttpResponse{200, "text/plain", "answer for " + r.path, {}};
+  });
+  REQUIRE(server.ok());
+  const std::string base = "http://127.0.0.1:" + std::to_string((*server)->port());
+  std::vector<std::thread> slow;
+  std::atomic<int> slow_answered{0};
+  for (int i = 0; i < 3; ++i)  // two hold the handler threads, one more waits in the queue
+    slow.emplace_back([&] {
+      if (test::HttpGet(base + "/slow").status == 200) ++slow_answered;
+    });
+  {
+    std::unique_lock lock(mutex);
+    REQUIRE(changed.wait_for(lock, std::chrono::seconds(60), [&] { return started == 2; }));
+  }
+  auto health = test::HttpGet(base + "/healthz");
+  CHECK(health.status == 200);
+  CHECK(health.body == "answer for /healthz");
+  CHECK(slow_answered == 0);  // answered before any slow one: they were all still held
+  {
+    std::lock_guard lock(mutex);
+    release = true;
+  }
+  changed.notify_all();
+  for (auto& thread : slow) thread.join();
+  CHECK(slow_answered == 3);
 }
 
 TEST_CASE("a port in use is a clear error") {
