@@ -7,17 +7,11 @@
 #include <set>
 #include <thread>
 
+#include "manifests-schema/base/text.h"
 #include "providers/dokku/dokku_commands.h"
 
 namespace dflow {
 namespace {
-
-std::string Trim(std::string text) {
-  const auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  text.erase(text.begin(), std::find_if(text.begin(), text.end(), not_space));
-  text.erase(std::find_if(text.rbegin(), text.rend(), not_space).base(), text.end());
-  return text;
-}
 
 bool IsSlow(const Action& action) {
   switch (action.kind) {
