@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -290,6 +291,11 @@ ConfigLoadResult ParseControllerConfig(const std::string& text, const std::strin
   if (result.config.repo_url.empty() && result.errors.empty())
     ctx.Error(root, "repo.url is required", "the Git URL or path of the config repo");
   return result;
+}
+
+std::string DefaultConfigPath() {
+  const char* env = std::getenv("DFLOW_CONFIG");
+  return env && *env ? env : "/etc/dflow/dflow.yaml";
 }
 
 ConfigLoadResult LoadControllerConfig(const std::string& path) {
