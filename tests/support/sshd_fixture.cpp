@@ -298,18 +298,21 @@ void SshdNode::Start() {
     _exit(127);
   }
   pid_ = pid;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!PortAccepts(port_)) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      throw std::runtime_error("sshd exited at start: " + Log());
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      Kill();
-      throw std::runtime_error("sshd did not accept connections: " + Log());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  bool exited = false;
+  const bool accepting = WaitUntil(
+      [&] {
+        int status = 0;
+        exited = exited || waitpid(pid_, &status, WNOHANG) == pid_;
+        return exited || PortAccepts(port_);
+      },
+      std::chrono::seconds(20), std::chrono::milliseconds(20));
+  if (exited) {
+    pid_ = -1;
+    throw std::runtime_error("sshd exited at start: " + Log());
+  }
+  if (!accepting) {
+    Kill();
+    throw std::runtime_error("sshd did not accept connections: " + Log());
   }
 }
 
