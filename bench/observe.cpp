@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "manifests-schema/base/parallel_for.h"
 #include "providers/dokku/dokku_observer.h"
 #include "providers/ssh/ssh_transport.h"
 #include "reconciler/controller/fleet.h"

@@ -149,21 +149,16 @@ std::optional<int> FieldReader::Int(const YamlNode& node, std::string_view field
     Error(node, Quote(field) + " must be " + range + ", got " + DescribeYamlType(node));
     return std::nullopt;
   }
-  static const std::regex kDecimal("[-+]?[0-9]{1,9}");
-  if (!std::regex_match(node.scalar, kDecimal) || std::stoi(node.scalar) < min ||
-      std::stoi(node.scalar) > max) {
+  std::optional<int> value = IntValue(node);
+  if (!value || *value < min || *value > max) {
     Error(node, Quote(field) + " must be " + range + ", got " + Abbreviate(node.scalar));
     return std::nullopt;
   }
-  return std::stoi(node.scalar);
+  return value;
 }
 
 std::optional<bool> FieldReader::Bool(const YamlNode& node, std::string_view field) {
-  if (node.IsScalar() && node.Type() == ScalarType::kBool) {
-    static const std::set<std::string> kTrue = {"yes",  "Yes", "YES", "true", "True",
-                                                "TRUE", "on",  "On",  "ON"};
-    return kTrue.count(node.scalar) > 0;
-  }
+  if (std::optional<bool> value = BoolValue(node)) return value;
   Error(node, Quote(field) + " must be true or false, got " + DescribeYamlType(node));
   return std::nullopt;
 }

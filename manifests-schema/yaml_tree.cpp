@@ -2,8 +2,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
+#include <charconv>
+#include <limits>
 #include <map>
 #include <regex>
+#include <set>
 #include <string_view>
 
 namespace dflow {
@@ -143,6 +147,43 @@ const YamlNode* YamlNode::Find(const std::string& key) const {
     if (k.IsScalar() && k.scalar == key) found = &v;
   }
   return found;
+}
+
+std::optional<bool> BoolValue(const YamlNode& node) {
+  if (!node.IsScalar() || node.Type() != ScalarType::kBool) return std::nullopt;
+  static const std::set<std::string> kTrue = {"yes",  "Yes", "YES", "true", "True",
+                                              "TRUE", "on",  "On",  "ON"};
+  return kTrue.count(node.scalar) > 0;
+}
+
+std::optional<int> IntValue(const YamlNode& node) {
+  if (!node.IsScalar() || node.Type() != ScalarType::kInt) return std::nullopt;
+  static const std::regex kDecimal("[-+]?[0-9]{1,9}");
+  if (!std::regex_match(node.scalar, kDecimal)) return std::nullopt;
+  return std::stoi(node.scalar);
+}
+
+std::optional<double> NumberValue(const YamlNode& node) {
+  if (std::optional<int> value = IntValue(node)) return *value;
+  if (!node.IsScalar() || node.Type() != ScalarType::kFloat) return std::nullopt;
+  std::string text = node.scalar;
+  if (text.find(':') != std::string::npos) return std::nullopt;  // base 60: not worth it
+  std::erase(text, '_');
+  const bool negative = text.front() == '-';
+  if (text.find("inf") != std::string::npos || text.find("Inf") != std::string::npos ||
+      text.find("INF") != std::string::npos) {
+    return negative ? -std::numeric_limits<double>::infinity()
+                    : std::numeric_limits<double>::infinity();
+  }
+  if (text.find('.') == 0 && text.size() > 1 && !std::isdigit(static_cast<unsigned char>(text[1])))
+    return std::numeric_limits<double>::quiet_NaN();  // .nan, .NaN, .NAN
+  // from_chars ignores the locale (YAML's decimal point is always '.') but takes no '+'.
+  std::string_view digits = text;
+  if (digits.front() == '+') digits.remove_prefix(1);
+  double value = 0;
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return value;
 }
 
 std::string Abbreviate(const std::string& text) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,14 @@ struct YamlNode {
   // The value of `key` in a map (the last one if duplicated), or nullptr.
   const YamlNode* Find(const std::string& key) const;
 };
+
+// The value of a plain scalar that YAML 1.1 reads as a boolean (true/yes/on, false/no/off in
+// their three spellings), integer or number; nullopt for anything else, quoted scalars
+// included. IntValue takes decimal integers of at most 9 digits (no 0x, 0b, 0o, ':' or '_');
+// NumberValue takes those, floats ("0.25", "1.5e+3", "1_000.5") and .inf/.nan.
+std::optional<bool> BoolValue(const YamlNode& node);
+std::optional<int> IntValue(const YamlNode& node);
+std::optional<double> NumberValue(const YamlNode& node);
 
 // `text` for a message: cut to 80 bytes ("...") so a pasted blob cannot flood the output.
 std::string Abbreviate(const std::string& text);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "manifests-schema/base/digest.h"
+#include "manifests-schema/base/text.h"
 #include "providers/transport/shell_quote.h"
 
 namespace dflow {
@@ -36,15 +37,6 @@ bool IsCount(std::string_view value) {
   return !value.empty() && value.size() < 6 && std::all_of(value.begin(), value.end(), [](char c) {
     return std::isdigit(static_cast<unsigned char>(c));
   });
-}
-
-std::string Join(const Words& words, std::string_view separator) {
-  std::string joined;
-  for (const auto& word : words) {
-    if (!joined.empty()) joined += separator;
-    joined += word;
-  }
-  return joined;
 }
 
 void Append(Words& words, const Words& more) {

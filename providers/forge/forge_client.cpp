@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "manifests-schema/base/text.h"
 #include "providers/forge/http_call.h"
 
 namespace dflow {
@@ -25,13 +26,6 @@ struct Reply {
   std::string link;       // Link header
   std::string next_page;  // X-Next-Page header (GitLab)
 };
-
-std::string Trim(std::string text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  std::size_t start = 0;
-  while (start < text.size() && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
-  return text.substr(start);
-}
 
 void ReplaceAll(std::string& text, std::string_view from, std::string_view to) {
   if (from.empty()) return;

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <mutex>
 
+#include "manifests-schema/base/text.h"
+
 namespace dflow {
 namespace {
 
@@ -24,13 +26,6 @@ std::size_t WriteBody(char* data, std::size_t size, std::size_t count, void* use
   }
   collector->reply->body.append(data, bytes);
   return bytes;
-}
-
-std::string Trim(std::string text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  std::size_t start = 0;
-  while (start < text.size() && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
-  return text.substr(start);
 }
 
 std::size_t WriteHeader(char* data, std::size_t size, std::size_t count, void* user) {

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "manifests-schema/base/text.h"
 #include "providers/ssh/ssh_host_key.h"
 
 namespace dflow {
@@ -246,12 +247,6 @@ bool IsRefusal(int rc) {
   return rc == LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED || rc == LIBSSH2_ERROR_AUTHENTICATION_FAILED;
 }
 
-std::string Join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& part : parts) out += (out.empty() ? "" : ", ") + part;
-  return out.empty() ? "none" : out;
-}
-
 }  // namespace
 
 Status SshConnection::Authenticate(const SshOptions& options, Clock::time_point deadline) {
@@ -260,9 +255,10 @@ Status SshConnection::Authenticate(const SshOptions& options, Clock::time_point 
   if (rc == kNotAccepted) rc = AuthWithAgent(options, deadline, tried);
   if (rc == 0) return Status::Ok();
   if (rc != kNotAccepted) return ErrorStatus("auth", rc).WithContext(DescribeSsh(options));
-  return Status(Code::kPermissionDenied,
-                "ssh auth as " + options.user + "@" + SshHostPort(options) +
-                    " failed: no key was accepted (tried keys: " + Join(tried) + ")");
+  return Status(Code::kPermissionDenied, "ssh auth as " + options.user + "@" +
+                                             SshHostPort(options) +
+                                             " failed: no key was accepted (tried keys: " +
+                                             (tried.empty() ? "none" : Join(tried, ", ")) + ")");
 }
 
 int SshConnection::AuthWithKeyFiles(const SshOptions& options, Clock::time_point deadline,

@@ -13,7 +13,8 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
-#include <thread>
+
+#include "manifests-schema/base/parallel_for.h"
 
 extern char** environ;
 
@@ -225,17 +226,8 @@ class LocalTransport final : public Transport {
   std::vector<Result<ExecResult>> RunDokkuMany(const std::vector<std::vector<std::string>>& argvs,
                                                const ExecOptions& options) override {
     std::vector<std::optional<Result<ExecResult>>> slots(argvs.size());
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-      for (std::size_t i = next.fetch_add(1); i < argvs.size(); i = next.fetch_add(1)) {
-        slots[i].emplace(RunDokku(argvs[i], options));
-      }
-    };
-    std::size_t count = std::min<std::size_t>(std::max(options_.max_parallel, 1), argvs.size());
-    std::vector<std::thread> threads;
-    for (std::size_t i = 1; i < count; ++i) threads.emplace_back(worker);
-    worker();  // the calling thread works too
-    for (std::thread& thread : threads) thread.join();
+    ParallelFor(argvs.size(), options_.max_parallel,
+                [&](std::size_t i) { slots[i].emplace(RunDokku(argvs[i], options)); });
     std::vector<Result<ExecResult>> results;
     results.reserve(slots.size());
     for (auto& slot : slots) results.push_back(std::move(*slot));

@@ -1,23 +1,17 @@
 #include "reconciler/apply/apply.h"
 
 #include <algorithm>
-#include <atomic>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
-#include <thread>
 
+#include "manifests-schema/base/parallel_for.h"
+#include "manifests-schema/base/text.h"
 #include "providers/dokku/dokku_commands.h"
 
 namespace dflow {
 namespace {
-
-std::string Trim(std::string text) {
-  const auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  text.erase(text.begin(), std::find_if(text.begin(), text.end(), not_space));
-  text.erase(std::find_if(text.rbegin(), text.rend(), not_space).base(), text.end());
-  return text;
-}
 
 bool IsSlow(const Action& action) {
   switch (action.kind) {
@@ -217,18 +211,13 @@ ApplyResult ApplyPlans(const std::vector<NodePlan>& plans, const TransportLookup
   ApplyResult result;
   result.nodes.resize(plans.size());
   std::mutex progress_mutex;
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < plans.size(); i = next++) {
-      Transport* transport = transports ? transports(plans[i].node) : nullptr;
-      result.nodes[i] = NodeRunner(plans[i], transport, options, progress_mutex).Run();
-    }
-  };
-  const std::size_t workers =
-      std::max<std::size_t>(1, std::min(options.max_parallel_nodes, plans.size()));
-  std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < workers; ++i) threads.emplace_back(worker);
-  for (auto& thread : threads) thread.join();
+  // max_parallel_nodes is a size_t; ParallelFor never starts more threads than plans anyway.
+  const int parallel = static_cast<int>(
+      std::min<std::size_t>(options.max_parallel_nodes, std::numeric_limits<int>::max()));
+  ParallelFor(plans.size(), parallel, [&](std::size_t i) {
+    Transport* transport = transports ? transports(plans[i].node) : nullptr;
+    result.nodes[i] = NodeRunner(plans[i], transport, options, progress_mutex).Run();
+  });
   for (const auto& node : result.nodes) Count(node, result);
   return result;
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <ostream>
 
+#include "manifests-schema/base/text.h"
 #include "manifests-schema/secrets_file.h"
 #include "reconciler/source/manifest_source.h"
 
@@ -46,12 +47,30 @@ namespace {
 
 template <typename Items, typename Name>
 std::string Known(const Items& items, Name name) {
-  std::string known;
-  for (const auto& item : items) known += (known.empty() ? "" : ", ") + name(item);
-  return known.empty() ? "none" : known;
+  std::vector<std::string> names;
+  for (const auto& item : items) names.push_back(name(item));
+  return names.empty() ? "none" : Join(names, ", ");
 }
 
 }  // namespace
+
+std::optional<NodeDesiredState> LoadNode(const RepoArgs& args, const std::string& name,
+                                         std::string_view advice, std::ostream& err) {
+  std::optional<LoadedRepo> loaded = LoadRepo(args, err);
+  if (!loaded) return std::nullopt;
+  if (!loaded->result.ok()) {
+    PrintDiagnostics(loaded->result, err);
+    err << "dflow: the config repo does not validate; " << advice << "\n";
+    return std::nullopt;
+  }
+  const std::vector<NodeDesiredState>& nodes = loaded->result.desired->nodes;
+  for (const auto& node : nodes)
+    if (node.node.name == name) return node;
+  err << "dflow: no node named '" << name << "' in " << loaded->snapshot.description
+      << " (known: " << Known(nodes, [](const auto& n) { return n.node.name; })
+      << "); declare it in a Node manifest\n";
+  return std::nullopt;
+}
 
 bool SelectNodes(const DesiredState& desired, const std::string& environment,
                  const std::string& node, std::vector<std::string>& selected, std::ostream& err) {

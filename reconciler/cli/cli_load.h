@@ -5,6 +5,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "manifests-schema/desired_state_loader.h"
@@ -34,6 +35,14 @@ struct LoadedRepo {
 // secrets file) is printed to `err` and returns nullopt; validation errors are returned in
 // LoadedRepo::result for the caller to print.
 std::optional<LoadedRepo> LoadRepo(const RepoArgs& args, std::ostream& err);
+
+// The desired state of the node named `name` in the config repo `args`, for the commands that
+// work on one node (node check, observe --node). Prints why to `err` and returns nullopt when
+// the repo cannot be read, when it does not validate (its diagnostics, then "the config repo
+// does not validate; " + `advice`), or when it declares no such node (the message names the
+// nodes it does declare).
+std::optional<NodeDesiredState> LoadNode(const RepoArgs& args, const std::string& name,
+                                         std::string_view advice, std::ostream& err);
 
 // Resolves --env/--node to the node names they select (empty = every node). Prints why and
 // returns false when either names something that does not exist.

@@ -60,11 +60,6 @@ int BadgeTokens(const BadgeTokenArgs& args) {
   return kExitOk;
 }
 
-std::string DefaultConfigPath() {
-  const char* env = std::getenv("DFLOW_CONFIG");
-  return env && *env ? env : "/etc/dflow/dflow.yaml";
-}
-
 }  // namespace
 
 Command MakeBadgeTokenCommand() {

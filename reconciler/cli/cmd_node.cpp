@@ -21,22 +21,6 @@ struct NodeCheckArgs {
   std::string format = "text";
 };
 
-// The node's desired state from the config repo; prints why on failure.
-std::optional<NodeDesiredState> DesiredNode(const NodeCheckArgs& args) {
-  std::optional<LoadedRepo> loaded = LoadRepo(RepoArgs{args.repo, args.rev, ""}, std::cerr);
-  if (!loaded) return std::nullopt;
-  if (!loaded->result.ok()) {
-    PrintDiagnostics(loaded->result, std::cerr);
-    std::cerr << "dflow: the config repo does not validate; fix it first (dflow validate)\n";
-    return std::nullopt;
-  }
-  for (const auto& node : loaded->result.desired->nodes)
-    if (node.node.name == args.node) return node;
-  std::cerr << "dflow: no node named '" << args.node << "' in " << loaded->snapshot.description
-            << "; declare it in a Node manifest\n";
-  return std::nullopt;
-}
-
 // The public key to name in the login fix: the first identity's .pub when it exists.
 std::string IdentityHint(const SshCredentials& credentials) {
   if (credentials.identity_files.empty()) return "";
@@ -45,7 +29,8 @@ std::string IdentityHint(const SshCredentials& credentials) {
 }
 
 int RunCheck(const NodeCheckArgs& args) {
-  std::optional<NodeDesiredState> node = DesiredNode(args);
+  std::optional<NodeDesiredState> node = LoadNode(RepoArgs{args.repo, args.rev, ""}, args.node,
+                                                  "fix it first (dflow validate)", std::cerr);
   if (!node) return kExitFailure;
   Result<std::unique_ptr<Transport>> transport = ConnectToNode(node->node, args.credentials);
   if (!transport.ok()) {

@@ -28,23 +28,6 @@ struct ObserveArgs {
   bool redact = false;
 };
 
-// Finds the node's spec in the config repo; prints why on failure.
-std::optional<NodeSpec> NodeFromRepo(const ObserveArgs& args) {
-  RepoArgs repo{args.repo, args.rev, ""};
-  std::optional<LoadedRepo> loaded = LoadRepo(repo, std::cerr);
-  if (!loaded) return std::nullopt;
-  if (!loaded->result.ok()) {
-    PrintDiagnostics(loaded->result, std::cerr);
-    std::cerr << "dflow: the config repo does not validate; fix it or use --host\n";
-    return std::nullopt;
-  }
-  for (const auto& node : loaded->result.desired->nodes)
-    if (node.node.name == args.node) return node.node;
-  std::cerr << "dflow: no node named '" << args.node << "' in " << loaded->snapshot.description
-            << "\n";
-  return std::nullopt;
-}
-
 Result<std::unique_ptr<Transport>> OpenTransport(const ObserveArgs& args, std::string& name) {
   if (args.local) {
     name = "local";
@@ -54,9 +37,11 @@ Result<std::unique_ptr<Transport>> OpenTransport(const ObserveArgs& args, std::s
   }
   NodeSpec node = args.ad_hoc;
   if (!args.node.empty()) {
-    std::optional<NodeSpec> from_repo = NodeFromRepo(args);
+    // LoadNode prints why it fails; Run prints nothing more for kNotFound.
+    std::optional<NodeDesiredState> from_repo =
+        LoadNode(RepoArgs{args.repo, args.rev, ""}, args.node, "fix it or use --host", std::cerr);
     if (!from_repo) return Status(Code::kNotFound, "node not found");
-    node = *from_repo;
+    node = from_repo->node;
   }
   name = node.name.empty() ? node.host : node.name;
   return ConnectToNode(node, args.credentials);

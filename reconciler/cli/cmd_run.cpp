@@ -11,6 +11,7 @@
 #include "reconciler/cli/cli.h"
 #include "reconciler/cli/node_access.h"
 #include "reconciler/controller/controller.h"
+#include "reconciler/controller/controller_config.h"
 
 namespace dflow::cli {
 namespace {
@@ -23,11 +24,6 @@ struct RunArgs {
   std::string listen;
   std::string interval;
 };
-
-std::string DefaultConfigPath() {
-  const char* env = std::getenv("DFLOW_CONFIG");
-  return env && *env ? env : "/etc/dflow/dflow.yaml";
-}
 
 // The config file, then flags on top. Prints the errors and returns nullopt when invalid.
 std::optional<ControllerConfig> ReadConfig(const RunArgs& args, bool at_start) {

@@ -1,248 +1,272 @@
 #include "reconciler/controller/controller_config.h"
 
-#include <yaml-cpp/yaml.h>
-
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 
+#include "manifests-schema/base/text.h"
+#include "manifests-schema/field_reader.h"
+#include "manifests-schema/yaml_tree.h"
 #include "providers/forge/forge_client.h"
 
 namespace dflow {
 namespace {
 
-struct Context {
-  const std::string& path;
-  std::vector<Diagnostic>& errors;
+// The config is read through the manifests' YAML adapter (yaml_tree.h): the same YAML 1.1
+// typing, bounds and file:line:column positions. The messages are the config's own: they name
+// the setting by its dotted path ("ssh.connectTimeout").
+using FieldSetter = std::function<void(FieldReader&, const YamlNode&, ControllerConfig&)>;
 
-  void Error(const YAML::Node& node, std::string message, std::string hint = "") {
-    Diagnostic d;
-    d.file = path;
-    d.line = node.Mark().line + 1;
-    d.column = node.Mark().column + 1;
-    d.message = std::move(message);
-    d.hint = std::move(hint);
-    errors.push_back(std::move(d));
-  }
-};
-
-using FieldSetter = std::function<void(Context&, const YAML::Node&, ControllerConfig&)>;
-
-void SetString(Context& ctx, const YAML::Node& node, std::string& out, const char* name) {
-  if (!node.IsScalar()) return ctx.Error(node, std::string(name) + " must be a string");
-  out = node.Scalar();
+void SetString(FieldReader& r, const YamlNode& node, std::string& out, const std::string& name) {
+  if (!node.IsScalar()) return r.Error(node, name + " must be a string");
+  out = node.scalar;
 }
 
-void SetDuration(Context& ctx, const YAML::Node& node, std::chrono::seconds& out,
+void SetDuration(FieldReader& r, const YamlNode& node, std::chrono::seconds& out,
                  const char* name) {
-  auto parsed = node.IsScalar() ? ParseDuration(node.Scalar())
+  auto parsed = node.IsScalar() ? ParseDuration(node.scalar)
                                 : Result<std::chrono::seconds>(Code::kInvalidArgument, "");
   if (!parsed.ok() || parsed->count() <= 0)
-    return ctx.Error(node, std::string(name) + " must be a positive duration",
-                     "write it like 30s, 5m or 1h");
+    return r.Error(node, std::string(name) + " must be a positive duration",
+                   "write it like 30s, 5m or 1h");
   out = *parsed;
 }
 
-void SetInt(Context& ctx, const YAML::Node& node, int& out, const char* name, int min, int max) {
-  try {
-    int value = node.as<int>();
-    if (value < min || value > max) throw YAML::Exception(node.Mark(), "range");
-    out = value;
-  } catch (const YAML::Exception&) {
-    ctx.Error(node, std::string(name) + " must be a whole number from " + std::to_string(min) +
-                        " to " + std::to_string(max));
+void SetInt(FieldReader& r, const YamlNode& node, int& out, const char* name, int min, int max) {
+  std::optional<int> value = IntValue(node);
+  if (!value || *value < min || *value > max)
+    return r.Error(node, std::string(name) + " must be a whole number from " + std::to_string(min) +
+                             " to " + std::to_string(max));
+  out = *value;
+}
+
+void SetBool(FieldReader& r, const YamlNode& node, bool& out, const char* name) {
+  std::optional<bool> value = BoolValue(node);
+  if (!value) return r.Error(node, std::string(name) + " must be true or false");
+  out = *value;
+}
+
+// A list of non-empty strings; a bad item is reported at the item and left out.
+void SetStringList(FieldReader& r, const YamlNode& node, std::vector<std::string>& out,
+                   const std::string& message) {
+  out.clear();
+  for (const YamlNode& item : node.items) {
+    if (!item.IsScalar() || item.scalar.empty())
+      r.Error(item, message);
+    else
+      out.push_back(item.scalar);
   }
 }
 
-void SetBool(Context& ctx, const YAML::Node& node, bool& out, const char* name) {
-  try {
-    out = node.as<bool>();
-  } catch (const YAML::Exception&) {
-    ctx.Error(node, std::string(name) + " must be true or false");
-  }
-}
-
-void ReadBadges(Context& ctx, const YAML::Node& n, ControllerConfig& c) {
-  if (!n.IsMap()) return ctx.Error(n, "badges must be a map (enabled, environments, ...)");
-  for (const auto& item : n) {
-    const std::string key = item.first.Scalar();
-    const YAML::Node& v = item.second;
+void ReadBadges(FieldReader& r, const YamlNode& n, ControllerConfig& c) {
+  if (!n.IsMap()) return r.Error(n, "badges must be a map (enabled, environments, ...)");
+  for (const auto& [k, v] : n.entries) {
+    const std::string& key = k.scalar;
     if (key == "enabled") {
-      SetBool(ctx, v, c.badges_enabled, "badges.enabled");
+      SetBool(r, v, c.badges_enabled, "badges.enabled");
     } else if (key == "environments") {
       c.badge_environments.clear();
       if (!v.IsSequence()) {
-        ctx.Error(v, "badges.environments must be a list of environment names");
+        r.Error(v, "badges.environments must be a list of environment names");
         continue;
       }
-      for (const auto& e : v) {
-        if (!e.IsScalar() || e.Scalar().empty())
-          ctx.Error(e, "badges.environments must list environment names");
-        else
-          c.badge_environments.push_back(e.Scalar());
-      }
+      SetStringList(r, v, c.badge_environments, "badges.environments must list environment names");
     } else if (key == "tokenSecretFile") {
-      SetString(ctx, v, c.badge_token_secret_file, "badges.tokenSecretFile");
+      SetString(r, v, c.badge_token_secret_file, "badges.tokenSecretFile");
     } else if (key == "tokenSecretEnv") {
-      SetString(ctx, v, c.badge_token_secret_env, "badges.tokenSecretEnv");
+      SetString(r, v, c.badge_token_secret_env, "badges.tokenSecretEnv");
     } else if (key == "tokenSecret") {
-      ctx.Error(item.first, "badges.tokenSecret must not be written in the config file",
-                "put it in a file (badges.tokenSecretFile) or an env var (badges.tokenSecretEnv)");
+      r.Error(k, "badges.tokenSecret must not be written in the config file",
+              "put it in a file (badges.tokenSecretFile) or an env var (badges.tokenSecretEnv)");
     } else {
-      ctx.Error(item.first, "unknown field 'badges." + key + "'",
-                "known: enabled, environments, tokenSecretFile, tokenSecretEnv");
+      r.Error(k, "unknown field 'badges." + key + "'",
+              "known: enabled, environments, tokenSecretFile, tokenSecretEnv");
     }
   }
 }
 
-void ReadForge(Context& ctx, const YAML::Node& n, ControllerConfig& c) {
-  if (!n.IsMap()) return ctx.Error(n, "forge must be a map (kind, apiUrl, repo, tokenFile, ...)");
-  static const std::map<std::string, std::string ControllerConfig::*> keys = {
-      {"kind", &ControllerConfig::forge_kind},
-      {"apiUrl", &ControllerConfig::forge_api_url},
-      {"repo", &ControllerConfig::forge_repo},
-      {"tokenFile", &ControllerConfig::forge_token_file},
-      {"tokenEnv", &ControllerConfig::forge_token_env},
-      {"targetUrl", &ControllerConfig::forge_target_url}};
-  for (const auto& item : n) {
-    const std::string key = item.first.Scalar();
-    auto it = keys.find(key);
-    if (key == "token") {
-      ctx.Error(item.first, "forge.token must not be written in the config file",
-                "put it in a file (forge.tokenFile) or an env var (forge.tokenEnv)");
-    } else if (it == keys.end()) {
-      ctx.Error(item.first, "unknown field 'forge." + key + "'",
-                "known: kind, apiUrl, repo, tokenFile, tokenEnv, targetUrl");
-    } else {
-      SetString(ctx, item.second, c.*(it->second), ("forge." + key).c_str());
-    }
+// A section of string settings: which keys it has, and the one key (if any) that would hold a
+// secret and so must never be written in the file.
+struct StringField {
+  const char* key;
+  std::string ControllerConfig::*member;
+};
+struct StringSection {
+  std::string name;  // "repo": settings are named "repo.url" in messages
+  std::vector<StringField> fields;
+  std::string secret_key;  // "" when none
+  std::string secret_hint;
+};
+
+void ReadStrings(FieldReader& r, const YamlNode& n, const StringSection& section,
+                 ControllerConfig& c) {
+  std::vector<std::string> known;
+  for (const StringField& field : section.fields) known.push_back(field.key);
+  for (const auto& [k, v] : n.entries) {
+    const std::string name = section.name + "." + k.scalar;
+    auto it = std::find_if(section.fields.begin(), section.fields.end(),
+                           [&](const StringField& field) { return k.scalar == field.key; });
+    if (!section.secret_key.empty() && k.scalar == section.secret_key)
+      r.Error(k, name + " must not be written in the config file", section.secret_hint);
+    else if (it == section.fields.end())
+      r.Error(k, "unknown field '" + name + "'", "known: " + Join(known, ", "));
+    else
+      SetString(r, v, c.*(it->member), name);
   }
+}
+
+void ReadForge(FieldReader& r, const YamlNode& n, ControllerConfig& c) {
+  if (!n.IsMap()) return r.Error(n, "forge must be a map (kind, apiUrl, repo, tokenFile, ...)");
+  static const StringSection kForge = {
+      "forge",
+      {{"kind", &ControllerConfig::forge_kind},
+       {"apiUrl", &ControllerConfig::forge_api_url},
+       {"repo", &ControllerConfig::forge_repo},
+       {"tokenFile", &ControllerConfig::forge_token_file},
+       {"tokenEnv", &ControllerConfig::forge_token_env},
+       {"targetUrl", &ControllerConfig::forge_target_url}},
+      "token",
+      "put it in a file (forge.tokenFile) or an env var (forge.tokenEnv)"};
+  ReadStrings(r, n, kForge, c);
   if (!ParseForgeKind(c.forge_kind).ok())
-    ctx.Error(n, "forge.kind must be github, gitea, forgejo or gitlab");
+    r.Error(n, "forge.kind must be github, gitea, forgejo or gitlab");
   if (c.forge_repo.empty())
-    ctx.Error(n, "forge.repo is required", "owner/name (GitLab: group/project or a project id)");
+    r.Error(n, "forge.repo is required", "owner/name (GitLab: group/project or a project id)");
   if (c.forge_token_file.empty() && c.forge_token_env.empty())
-    ctx.Error(n, "forge needs tokenFile or tokenEnv", "a token allowed to set commit statuses");
+    r.Error(n, "forge needs tokenFile or tokenEnv", "a token allowed to set commit statuses");
   if (c.forge_kind == "gitea" || c.forge_kind == "forgejo") {
     if (c.forge_api_url.empty())
-      ctx.Error(n, "forge.apiUrl is required for Gitea/Forgejo", "e.g. https://git.example.com");
+      r.Error(n, "forge.apiUrl is required for Gitea/Forgejo", "e.g. https://git.example.com");
   }
+}
+
+void ReadRepo(FieldReader& r, const YamlNode& n, ControllerConfig& c) {
+  if (!n.IsMap()) return r.Error(n, "repo must be a map (url, branch, ...)");
+  static const StringSection kRepo = {"repo",
+                                      {{"url", &ControllerConfig::repo_url},
+                                       {"branch", &ControllerConfig::branch},
+                                       {"tokenFile", &ControllerConfig::repo_token_file},
+                                       {"tokenEnv", &ControllerConfig::repo_token_env},
+                                       {"sshKey", &ControllerConfig::repo_ssh_key},
+                                       {"hostKey", &ControllerConfig::repo_host_key}},
+                                      "",
+                                      ""};
+  ReadStrings(r, n, kRepo, c);
+}
+
+void ReadSsh(FieldReader& r, const YamlNode& n, ControllerConfig& c) {
+  if (!n.IsMap()) return r.Error(n, "ssh must be a map (identity, knownHosts, ...)");
+  for (const auto& [k, v] : n.entries) {
+    const std::string& key = k.scalar;
+    if (key == "identity") {
+      c.ssh_identities.clear();
+      if (v.IsScalar())
+        c.ssh_identities.push_back(v.scalar);
+      else if (v.IsSequence())
+        SetStringList(r, v, c.ssh_identities, "ssh.identity must be a path or a list of paths");
+      else
+        r.Error(v, "ssh.identity must be a path or a list of paths");
+    } else if (key == "passphraseFile") {
+      SetString(r, v, c.ssh_passphrase_file, "ssh.passphraseFile");
+    } else if (key == "knownHosts") {
+      SetString(r, v, c.known_hosts_file, "ssh.knownHosts");
+    } else if (key == "connectTimeout") {
+      SetDuration(r, v, c.connect_timeout, "ssh.connectTimeout");
+    } else if (key == "commandTimeout") {
+      SetDuration(r, v, c.command_timeout, "ssh.commandTimeout");
+    } else {
+      r.Error(k, "unknown field 'ssh." + key + "'",
+              "known: identity, passphraseFile, knownHosts, connectTimeout, commandTimeout");
+    }
+  }
+}
+
+void ReadWebhook(FieldReader& r, const YamlNode& n, ControllerConfig& c) {
+  if (!n.IsMap()) return r.Error(n, "webhook must be a map (secretFile or secretEnv)");
+  static const StringSection kWebhook = {
+      "webhook",
+      {{"secretFile", &ControllerConfig::webhook_secret_file},
+       {"secretEnv", &ControllerConfig::webhook_secret_env}},
+      "secret",
+      "put it in a file (webhook.secretFile) or an env var (webhook.secretEnv)"};
+  ReadStrings(r, n, kWebhook, c);
 }
 
 // Each key of the top-level map and how to read it.
 const std::map<std::string, FieldSetter>& Fields() {
   static const std::map<std::string, FieldSetter> fields = {
-      {"repo",
-       [](Context& ctx, const YAML::Node& n, ControllerConfig& c) {
-         if (!n.IsMap()) return ctx.Error(n, "repo must be a map (url, branch, ...)");
-         static const std::map<std::string, std::string ControllerConfig::*> keys = {
-             {"url", &ControllerConfig::repo_url},
-             {"branch", &ControllerConfig::branch},
-             {"tokenFile", &ControllerConfig::repo_token_file},
-             {"tokenEnv", &ControllerConfig::repo_token_env},
-             {"sshKey", &ControllerConfig::repo_ssh_key},
-             {"hostKey", &ControllerConfig::repo_host_key}};
-         for (const auto& item : n) {
-           auto it = keys.find(item.first.Scalar());
-           if (it == keys.end()) {
-             ctx.Error(item.first, "unknown field 'repo." + item.first.Scalar() + "'",
-                       "known: url, branch, tokenFile, tokenEnv, sshKey, hostKey");
-             continue;
-           }
-           SetString(ctx, item.second, c.*(it->second), it->first.c_str());
-         }
-       }},
-      {"ssh",
-       [](Context& ctx, const YAML::Node& n, ControllerConfig& c) {
-         if (!n.IsMap()) return ctx.Error(n, "ssh must be a map (identity, knownHosts, ...)");
-         for (const auto& item : n) {
-           const std::string key = item.first.Scalar();
-           const YAML::Node& v = item.second;
-           if (key == "identity") {
-             c.ssh_identities.clear();
-             if (v.IsScalar())
-               c.ssh_identities.push_back(v.Scalar());
-             else if (v.IsSequence())
-               for (const auto& e : v) c.ssh_identities.push_back(e.Scalar());
-             else
-               ctx.Error(v, "ssh.identity must be a path or a list of paths");
-           } else if (key == "passphraseFile") {
-             SetString(ctx, v, c.ssh_passphrase_file, "ssh.passphraseFile");
-           } else if (key == "knownHosts") {
-             SetString(ctx, v, c.known_hosts_file, "ssh.knownHosts");
-           } else if (key == "connectTimeout") {
-             SetDuration(ctx, v, c.connect_timeout, "ssh.connectTimeout");
-           } else if (key == "commandTimeout") {
-             SetDuration(ctx, v, c.command_timeout, "ssh.commandTimeout");
-           } else {
-             ctx.Error(item.first, "unknown field 'ssh." + key + "'",
-                       "known: identity, passphraseFile, knownHosts, connectTimeout, "
-                       "commandTimeout");
-           }
-         }
-       }},
-      {"stateDir", [](Context& ctx, const YAML::Node& n,
-                      ControllerConfig& c) { SetString(ctx, n, c.state_dir, "stateDir"); }},
+      {"repo", ReadRepo},
+      {"ssh", ReadSsh},
+      {"stateDir", [](FieldReader& r, const YamlNode& n,
+                      ControllerConfig& c) { SetString(r, n, c.state_dir, "stateDir"); }},
       {"listen",
-       [](Context& ctx, const YAML::Node& n, ControllerConfig& c) {
-         SetString(ctx, n, c.listen, "listen");
+       [](FieldReader& r, const YamlNode& n, ControllerConfig& c) {
+         SetString(r, n, c.listen, "listen");
          if (!c.listen.empty() && c.listen.rfind(':') == std::string::npos)
-           ctx.Error(n, "listen must be host:port", "e.g. 127.0.0.1:8080");
+           r.Error(n, "listen must be host:port", "e.g. 127.0.0.1:8080");
        }},
-      {"interval", [](Context& ctx, const YAML::Node& n,
-                      ControllerConfig& c) { SetDuration(ctx, n, c.interval, "interval"); }},
+      {"interval", [](FieldReader& r, const YamlNode& n,
+                      ControllerConfig& c) { SetDuration(r, n, c.interval, "interval"); }},
       {"concurrency",
-       [](Context& ctx, const YAML::Node& n, ControllerConfig& c) {
-         SetInt(ctx, n, c.concurrency, "concurrency", 1, 256);
+       [](FieldReader& r, const YamlNode& n, ControllerConfig& c) {
+         SetInt(r, n, c.concurrency, "concurrency", 1, 256);
        }},
-      {"secretsFile",
-       [](Context& ctx, const YAML::Node& n, ControllerConfig& c) {
-         SetString(ctx, n, c.secrets_file, "secretsFile");
-       }},
-      {"webhook",
-       [](Context& ctx, const YAML::Node& n, ControllerConfig& c) {
-         if (!n.IsMap()) return ctx.Error(n, "webhook must be a map (secretFile or secretEnv)");
-         for (const auto& item : n) {
-           const std::string key = item.first.Scalar();
-           if (key == "secretFile")
-             SetString(ctx, item.second, c.webhook_secret_file, "webhook.secretFile");
-           else if (key == "secretEnv")
-             SetString(ctx, item.second, c.webhook_secret_env, "webhook.secretEnv");
-           else if (key == "secret")
-             ctx.Error(item.first, "webhook.secret must not be written in the config file",
-                       "put it in a file (webhook.secretFile) or an env var (webhook.secretEnv)");
-           else
-             ctx.Error(item.first, "unknown field 'webhook." + key + "'",
-                       "known: secretFile, secretEnv");
-         }
-       }},
+      {"secretsFile", [](FieldReader& r, const YamlNode& n,
+                         ControllerConfig& c) { SetString(r, n, c.secrets_file, "secretsFile"); }},
+      {"webhook", ReadWebhook},
       {"badges", ReadBadges},
       {"forge", ReadForge},
       {"historyKeep",
-       [](Context& ctx, const YAML::Node& n, ControllerConfig& c) {
-         SetInt(ctx, n, c.history_keep, "historyKeep", 10, 1000000);
+       [](FieldReader& r, const YamlNode& n, ControllerConfig& c) {
+         SetInt(r, n, c.history_keep, "historyKeep", 10, 1000000);
        }},
       {"allowMassDelete",
-       [](Context& ctx, const YAML::Node& n, ControllerConfig& c) {
-         try {
-           c.allow_mass_delete = n.as<bool>();
-         } catch (const YAML::Exception&) {
-           ctx.Error(n, "allowMassDelete must be true or false");
-         }
+       [](FieldReader& r, const YamlNode& n, ControllerConfig& c) {
+         SetBool(r, n, c.allow_mass_delete, "allowMassDelete");
        }},
       {"maxDeleteShare",
-       [](Context& ctx, const YAML::Node& n, ControllerConfig& c) {
-         try {
-           c.max_delete_share = n.as<double>();
-           if (c.max_delete_share < 0 || c.max_delete_share > 1)
-             throw YAML::Exception(n.Mark(), "range");
-         } catch (const YAML::Exception&) {
-           ctx.Error(n, "maxDeleteShare must be a number from 0 to 1");
-         }
+       [](FieldReader& r, const YamlNode& n, ControllerConfig& c) {
+         std::optional<double> share = NumberValue(n);
+         // Written so that NaN is refused too.
+         if (!share || !(*share >= 0 && *share <= 1))
+           return r.Error(n, "maxDeleteShare must be a number from 0 to 1");
+         c.max_delete_share = *share;
        }},
   };
   return fields;
+}
+
+// The one YAML map of `text`, or nullopt after reporting why there is none. Duplicate keys are
+// reported by the YAML reader, and the rest is still read.
+std::optional<YamlNode> ReadRoot(const std::string& text, const std::string& path,
+                                 std::vector<Diagnostic>& errors) {
+  int line = 0;
+  int column = 0;
+  if (!IsValidUtf8(text, line, column)) {
+    errors.push_back({path, line, column, "the controller config is not valid UTF-8", "", {}});
+    return std::nullopt;
+  }
+  std::size_t node_budget = kMaxYamlNodes;
+  std::vector<YamlNode> documents = ParseYamlDocuments(path, text, errors, node_budget);
+  if (documents.empty() && !errors.empty()) return std::nullopt;  // a syntax error
+  if (documents.size() > 1) {
+    errors.push_back({path,
+                      documents[1].line,
+                      documents[1].column,
+                      "the controller config must be one YAML document",
+                      "",
+                      {}});
+    return std::nullopt;
+  }
+  if (documents.empty() || !documents[0].IsMap()) {
+    errors.push_back({path, 1, 1, "the controller config must be a YAML map", "", {}});
+    return std::nullopt;
+  }
+  return std::move(documents[0]);
 }
 
 }  // namespace
@@ -263,33 +287,27 @@ Result<std::chrono::seconds> ParseDuration(const std::string& text) {
 ConfigLoadResult ParseControllerConfig(const std::string& text, const std::string& path) {
   ConfigLoadResult result;
   result.config.source_path = path;
-  Context ctx{path, result.errors};
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    Diagnostic d{path, e.mark.line + 1, e.mark.column + 1, "invalid YAML: " + e.msg, "", {}};
-    result.errors.push_back(d);
-    return result;
-  }
-  if (!root.IsMap()) {
-    result.errors.push_back({path, 1, 1, "the controller config must be a YAML map", "", {}});
-    return result;
-  }
-  for (const auto& item : root) {
-    const std::string key = item.first.Scalar();
-    auto it = Fields().find(key);
+  std::optional<YamlNode> root = ReadRoot(text, path, result.errors);
+  if (!root) return result;
+  FieldReader reader(path, result.errors);
+  for (const auto& [key, value] : root->entries) {
+    auto it = Fields().find(key.scalar);
     if (it == Fields().end()) {
-      std::string known;
-      for (const auto& [name, unused] : Fields()) known += (known.empty() ? "" : ", ") + name;
-      ctx.Error(item.first, "unknown field '" + key + "'", "known: " + known);
+      std::vector<std::string> known;
+      for (const auto& [name, unused] : Fields()) known.push_back(name);
+      reader.Error(key, "unknown field '" + key.scalar + "'", "known: " + Join(known, ", "));
       continue;
     }
-    it->second(ctx, item.second, result.config);
+    it->second(reader, value, result.config);
   }
   if (result.config.repo_url.empty() && result.errors.empty())
-    ctx.Error(root, "repo.url is required", "the Git URL or path of the config repo");
+    reader.Error(*root, "repo.url is required", "the Git URL or path of the config repo");
   return result;
+}
+
+std::string DefaultConfigPath() {
+  const char* env = std::getenv("DFLOW_CONFIG");
+  return env && *env ? env : "/etc/dflow/dflow.yaml";
 }
 
 ConfigLoadResult LoadControllerConfig(const std::string& path) {

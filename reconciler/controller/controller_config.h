@@ -64,6 +64,10 @@ struct ConfigLoadResult {
   bool ok() const { return errors.empty(); }
 };
 
+// Where the controller config is read from when no --config is given: $DFLOW_CONFIG when set
+// and not empty, else /etc/dflow/dflow.yaml.
+std::string DefaultConfigPath();
+
 // Reads and validates the YAML text of a controller config. `path` names it in errors.
 ConfigLoadResult ParseControllerConfig(const std::string& text, const std::string& path);
 

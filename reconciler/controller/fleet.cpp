@@ -1,9 +1,8 @@
 #include "reconciler/controller/fleet.h"
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 
+#include "manifests-schema/base/parallel_for.h"
 #include "providers/dokku/dokku_observer.h"
 
 namespace dflow {
@@ -43,19 +42,6 @@ TransportStats Fleet::Stats() const {
     total.commands_run += s.commands_run;
   }
   return total;
-}
-
-void ParallelFor(std::size_t count, int parallel, const std::function<void(std::size_t)>& work) {
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i; (i = next++) < count;) work(i);
-  };
-  std::vector<std::thread> threads;
-  const std::size_t n =
-      std::min<std::size_t>(count, static_cast<std::size_t>(std::max(1, parallel)));
-  for (std::size_t t = 1; t < n; ++t) threads.emplace_back(worker);
-  worker();
-  for (auto& t : threads) t.join();
 }
 
 std::vector<NodeOutcome> ObserveAndPlan(const DesiredState& desired, Fleet& fleet,

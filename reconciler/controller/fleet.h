@@ -57,7 +57,4 @@ std::vector<NodeOutcome> ObserveAndPlan(const DesiredState& desired, Fleet& flee
                                         const std::vector<std::string>& nodes, int parallel,
                                         const ExecOptions& exec = {});
 
-// Runs `work(i)` for i in [0, count) on up to `parallel` threads; returns when all are done.
-void ParallelFor(std::size_t count, int parallel, const std::function<void(std::size_t)>& work);
-
 }  // namespace dflow

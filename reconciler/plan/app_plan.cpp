@@ -6,6 +6,7 @@
 #include <set>
 
 #include "manifests-schema/base/digest.h"
+#include "manifests-schema/base/text.h"
 
 namespace dflow {
 namespace {
@@ -15,15 +16,6 @@ using Strings = std::vector<std::string>;
 const ObservedApp& EmptyApp() {
   static const ObservedApp kEmpty;
   return kEmpty;
-}
-
-std::string Join(const Strings& words, std::string_view separator) {
-  std::string joined;
-  for (const auto& word : words) {
-    if (!joined.empty()) joined += separator;
-    joined += word;
-  }
-  return joined;
 }
 
 Strings Split(const std::string& text, char separator) {

@@ -4,6 +4,7 @@
 #include <set>
 #include <tuple>
 
+#include "manifests-schema/base/text.h"
 #include "reconciler/plan/app_plan.h"
 
 namespace dflow {
@@ -11,12 +12,6 @@ namespace {
 
 // Any fixed value: base and head record the same one, so only keys that come and go show.
 constexpr char kSecretPlaceholder[] = "(secret)";
-
-std::string Join(const std::vector<std::string>& words) {
-  std::string joined;
-  for (const auto& word : words) joined += (joined.empty() ? "" : ",") + word;
-  return joined;
-}
 
 const DatastoreSpec* FindDatastore(const NodeDesiredState& node, const std::string& name) {
   for (const auto& store : node.datastores)
@@ -38,7 +33,7 @@ std::map<std::string, std::string> AppliedConfig(const AppSpec& app, const Secre
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   config[kManagedMarkerKey] = ManagedMarker(app);
-  if (!keys.empty()) config[kManagedKeysKey] = Join(keys);
+  if (!keys.empty()) config[kManagedKeysKey] = Join(keys, ",");
   if (app.protect) config[kProtectKey] = "true";
   config[kSpecDigestKey] = AppSpecDigest(app, secrets);
   if (!app.source.git_url.empty())

@@ -1,29 +1,14 @@
 #include "reconciler/source/git_mirror.h"
 
-#include <git2.h>
-
 #include <cstdlib>
 #include <filesystem>
-#include <memory>
-#include <mutex>
+#include <system_error>
 
 #include "providers/ssh/ssh_transport.h"
+#include "reconciler/source/libgit2.h"
 
 namespace dflow {
 namespace {
-
-template <typename T, void (*Free)(T*)>
-struct GitDeleter {
-  void operator()(T* p) const { Free(p); }
-};
-using RepoPtr = std::unique_ptr<git_repository, GitDeleter<git_repository, git_repository_free>>;
-using RemotePtr = std::unique_ptr<git_remote, GitDeleter<git_remote, git_remote_free>>;
-using CommitPtr = std::unique_ptr<git_commit, GitDeleter<git_commit, git_commit_free>>;
-
-std::string LastGitError() {
-  const git_error* error = git_error_last();
-  return error && error->message ? error->message : "unknown libgit2 error";
-}
 
 // The token may appear in libgit2's messages; never let it out.
 std::string Scrub(std::string text, const GitRemoteOptions& options) {
@@ -91,14 +76,16 @@ int ProvideCredentials(git_credential** out, const char* /*url*/, const char* us
   return GIT_EAUTH;
 }
 
-Result<RepoPtr> OpenOrInitMirror(const std::string& dir, const std::string& url) {
+Result<GitRepoPtr> OpenOrInitMirror(const std::string& dir, const std::string& url) {
   git_repository* raw = nullptr;
   if (git_repository_open_bare(&raw, dir.c_str()) != 0) {
-    std::filesystem::create_directories(dir);
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) return Status(Code::kUnavailable, "create mirror " + dir + ": " + error.message());
     if (git_repository_init(&raw, dir.c_str(), /*is_bare=*/1) != 0)
       return Status(Code::kUnavailable, "create mirror " + dir + ": " + LastGitError());
   }
-  RepoPtr repo(raw);
+  GitRepoPtr repo(raw);
   // The remote URL is (re)set each time so a changed controller config takes effect.
   git_remote* remote = nullptr;
   if (git_remote_lookup(&remote, raw, "origin") != 0) {
@@ -163,16 +150,15 @@ SshRemoteHost SshRemoteHostOf(const std::string& url) {
 
 Result<FetchedCommit> FetchIntoMirror(const GitRemoteOptions& options,
                                       const std::string& mirror_dir) {
-  static std::once_flag once;
-  std::call_once(once, [] { git_libgit2_init(); });
+  EnsureLibgit2();
   const std::string where = "fetch " + ScrubUrl(options.url);
-  Result<RepoPtr> repo = OpenOrInitMirror(mirror_dir, options.url);
+  Result<GitRepoPtr> repo = OpenOrInitMirror(mirror_dir, options.url);
   if (!repo.ok()) return repo.status().WithContext(where);
   const std::string before = BranchHead(repo->get(), options.branch);
 
   git_remote* raw_remote = nullptr;
   git_remote_lookup(&raw_remote, repo->get(), "origin");
-  RemotePtr remote(raw_remote);
+  GitRemotePtr remote(raw_remote);
   CredentialState credentials{&options, 0, Status::Ok(), Status::Ok()};
   git_fetch_options fetch = GIT_FETCH_OPTIONS_INIT;
   fetch.callbacks.credentials = ProvideCredentials;
@@ -198,7 +184,7 @@ Result<FetchedCommit> FetchIntoMirror(const GitRemoteOptions& options,
   git_oid_fromstr(&oid, result.id.c_str());
   git_commit* raw_commit = nullptr;
   if (git_commit_lookup(&raw_commit, repo->get(), &oid) == 0) {
-    CommitPtr commit(raw_commit);
+    GitCommitPtr commit(raw_commit);
     const git_signature* author = git_commit_author(raw_commit);
     result.author = std::string(author->name) + " <" + author->email + ">";
     const char* summary = git_commit_summary(raw_commit);

@@ -1,14 +1,13 @@
 #include "reconciler/source/manifest_source.h"
 
-#include <git2.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <sstream>
 #include <system_error>
+
+#include "reconciler/source/libgit2.h"
 
 namespace dflow {
 namespace fs = std::filesystem;
@@ -79,29 +78,6 @@ Status ReadDirectoryFile(const fs::path& root, const fs::path& file, const std::
 
 // ---- libgit2 ----
 
-void InitLibgit2() {
-  static std::once_flag once;
-  std::call_once(once, [] { git_libgit2_init(); });
-}
-
-std::string GitError(std::string_view what) {
-  const git_error* error = git_error_last();
-  std::string message(what);
-  if (error && error->message) message += std::string(": ") + error->message;
-  return message;
-}
-
-template <typename T, void (*Free)(T*)>
-struct GitDeleter {
-  void operator()(T* p) const { Free(p); }
-};
-using RepoPtr = std::unique_ptr<git_repository, GitDeleter<git_repository, git_repository_free>>;
-using ObjectPtr = std::unique_ptr<git_object, GitDeleter<git_object, git_object_free>>;
-using TreePtr = std::unique_ptr<git_tree, GitDeleter<git_tree, git_tree_free>>;
-using BlobPtr = std::unique_ptr<git_blob, GitDeleter<git_blob, git_blob_free>>;
-using OdbPtr = std::unique_ptr<git_odb, GitDeleter<git_odb, git_odb_free>>;
-using EntryPtr = std::unique_ptr<git_tree_entry, GitDeleter<git_tree_entry, git_tree_entry_free>>;
-
 struct TreeWalk {
   git_repository* repo;
   git_tree* root;
@@ -135,7 +111,7 @@ void ReadBlobInto(TreeWalk& walk, const git_oid* oid, SourceFile& file) {
     walk.snapshot->problems.push_back(FileProblem(file.path, GitError("cannot read blob"), ""));
     return;
   }
-  BlobPtr blob(raw);
+  GitBlobPtr blob(raw);
   file.content.assign(static_cast<const char*>(git_blob_rawcontent(raw)),
                       static_cast<size_t>(git_blob_rawsize(raw)));
 }
@@ -143,7 +119,7 @@ void ReadBlobInto(TreeWalk& walk, const git_oid* oid, SourceFile& file) {
 void ReadLinkedBlob(TreeWalk& walk, const std::string& path, const git_oid* link_oid) {
   git_blob* raw = nullptr;
   if (git_blob_lookup(&raw, walk.repo, link_oid) != 0) return;
-  BlobPtr blob(raw);
+  GitBlobPtr blob(raw);
   std::string target(static_cast<const char*>(git_blob_rawcontent(raw)),
                      static_cast<size_t>(git_blob_rawsize(raw)));
   std::string resolved = ResolveLinkInTree(path, target);
@@ -154,7 +130,7 @@ void ReadLinkedBlob(TreeWalk& walk, const std::string& path, const git_oid* link
         "replace the link with the file itself; dflow never reads outside the config repo"));
     return;
   }
-  EntryPtr entry(raw_entry);
+  GitEntryPtr entry(raw_entry);
   if (git_tree_entry_type(raw_entry) != GIT_OBJECT_BLOB ||
       git_tree_entry_filemode(raw_entry) == GIT_FILEMODE_LINK) {
     walk.snapshot->problems.push_back(
@@ -194,22 +170,23 @@ bool HasNoReferences(git_repository* repo) {
   return empty;
 }
 
-Result<TreePtr> ResolveTree(git_repository* repo, const std::string& rev, std::string& commit_id) {
+Result<GitTreePtr> ResolveTree(git_repository* repo, const std::string& rev,
+                               std::string& commit_id) {
   git_object* raw = nullptr;
   if (git_revparse_single(&raw, repo, rev.c_str()) != 0)
     return Status(Code::kNotFound, GitError("revision '" + rev + "' not found"));
-  ObjectPtr object(raw);
+  GitObjectPtr object(raw);
   git_object* peeled = nullptr;
   if (git_object_peel(&peeled, raw, GIT_OBJECT_COMMIT) != 0)
     return Status(Code::kInvalidArgument, "revision '" + rev + "' does not name a commit");
-  ObjectPtr commit(peeled);
+  GitObjectPtr commit(peeled);
   char hex[GIT_OID_HEXSZ + 1] = {};
   git_oid_tostr(hex, sizeof hex, git_object_id(peeled));
   commit_id = hex;
   git_object* tree = nullptr;
   if (git_object_peel(&tree, peeled, GIT_OBJECT_TREE) != 0)
     return Status(Code::kInternal, GitError("cannot read the tree of " + commit_id));
-  return TreePtr(reinterpret_cast<git_tree*>(tree));
+  return GitTreePtr(reinterpret_cast<git_tree*>(tree));
 }
 
 }  // namespace
@@ -240,21 +217,21 @@ Result<SourceSnapshot> ReadManifestsFromDirectory(const std::string& dir) {
 }
 
 Result<SourceSnapshot> ReadManifestsFromGit(const std::string& repo_path, const std::string& rev) {
-  InitLibgit2();
+  EnsureLibgit2();
   git_repository* raw_repo = nullptr;
   if (git_repository_open_ext(&raw_repo, repo_path.c_str(), GIT_REPOSITORY_OPEN_NO_SEARCH,
                               nullptr) != 0)
     return Status(Code::kNotFound, GitError("'" + repo_path + "' is not a Git repository"));
-  RepoPtr repo(raw_repo);
+  GitRepoPtr repo(raw_repo);
   if (HasNoReferences(raw_repo))
     return Status(Code::kNotFound, "Git repository '" + repo_path + "' has no commits yet");
   SourceSnapshot snapshot;
-  Result<TreePtr> tree = ResolveTree(raw_repo, rev, snapshot.revision);
+  Result<GitTreePtr> tree = ResolveTree(raw_repo, rev, snapshot.revision);
   if (!tree.ok()) return tree.status();
   git_odb* raw_odb = nullptr;
   if (git_repository_odb(&raw_odb, raw_repo) != 0)
     return Status(Code::kInternal, GitError("cannot open the object database"));
-  OdbPtr odb(raw_odb);
+  GitOdbPtr odb(raw_odb);
   snapshot.description = repo_path + "@" + snapshot.revision.substr(0, 12);
   TreeWalk walk{raw_repo, tree->get(), raw_odb, &snapshot};
   if (git_tree_walk(tree->get(), GIT_TREEWALK_PRE, VisitTreeEntry, &walk) != 0)

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/support/http_client.h"
+#include "tests/support/wait.h"
 
 namespace dflow::test {
 namespace {
@@ -96,12 +97,8 @@ nlohmann::json ControllerProcess::Status() const {
 std::string ControllerProcess::Log() const { return ReadFile(dir_.path() / "dflow.log"); }
 
 bool ControllerProcess::WaitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return done();
+  // Every 200 ms: `done` often asks the controller over HTTP, which should not be hammered.
+  return WaitUntil(done, limit, std::chrono::milliseconds(200));
 }
 
 bool AllSynced(const nlohmann::json& status, std::size_t apps) {

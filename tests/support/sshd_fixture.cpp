@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/wait.h"
+
 // Sanitizer build (DFLOW_SANITIZE) hooks, here because every user of real sshd logins links
 // this file (a separate object in the static support library would not be linked at all).
 // libssh2 1.10 (Debian 12) leaks the private exponent BIGNUM it makes while deriving the public
@@ -121,13 +123,12 @@ bool Stopped(pid_t pid) {
 // races a server that is still half alive.
 template <typename Predicate>
 void WaitAll(const std::vector<pid_t>& pids, Predicate done) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   for (pid_t pid : pids) {
-    while (!done(pid)) {
-      if (std::chrono::steady_clock::now() > deadline)
-        throw std::runtime_error("process " + std::to_string(pid) + " did not act on a signal");
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (!WaitUntil([&] { return done(pid); }, left))
+      throw std::runtime_error("process " + std::to_string(pid) + " did not act on a signal");
   }
 }
 
@@ -297,18 +298,21 @@ void SshdNode::Start() {
     _exit(127);
   }
   pid_ = pid;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (!PortAccepts(port_)) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      throw std::runtime_error("sshd exited at start: " + Log());
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      Kill();
-      throw std::runtime_error("sshd did not accept connections: " + Log());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  bool exited = false;
+  const bool accepting = WaitUntil(
+      [&] {
+        int status = 0;
+        exited = exited || waitpid(pid_, &status, WNOHANG) == pid_;
+        return exited || PortAccepts(port_);
+      },
+      std::chrono::seconds(20), std::chrono::milliseconds(20));
+  if (exited) {
+    pid_ = -1;
+    throw std::runtime_error("sshd exited at start: " + Log());
+  }
+  if (!accepting) {
+    Kill();
+    throw std::runtime_error("sshd did not accept connections: " + Log());
   }
 }
 

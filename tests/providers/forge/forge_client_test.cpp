@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "tests/support/fake_forge.h"
+#include "tests/support/wait.h"
 
 namespace dflow {
 namespace {
@@ -201,10 +203,18 @@ TEST_CASE("an unreachable forge is unavailable") {
 }
 
 TEST_CASE("a forge that does not answer in time gives kTimeout") {
-  auto server = HttpServer::Start({}, [](const HttpRequest&) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  // The server answers only once the client has given up (or after a cap that only stops a
+  // broken test): the timeout is the one thing that can end the call.
+  std::atomic<bool> client_done{false};
+  auto server = HttpServer::Start({}, [&client_done](const HttpRequest&) {
+    test::WaitUntil([&] { return client_done.load(); }, std::chrono::seconds(30));
     return HttpResponse{};
   });
+  // Declared after the server, so destroyed before it: the handler is released on every exit.
+  struct Release {
+    std::atomic<bool>& done;
+    ~Release() { done = true; }
+  } release{client_done};
   REQUIRE(server.ok());
   ForgeOptions options;
   options.api_base_url = "http://127.0.0.1:" + std::to_string((*server)->port());
@@ -212,6 +222,7 @@ TEST_CASE("a forge that does not answer in time gives kTimeout") {
   options.token = kToken;
   options.timeout = std::chrono::seconds(1);
   Status status = SetCommitStatus(options, kSha, "dflow", CommitState::kSuccess, "", "");
+  client_done = true;
   CHECK(status.code() == Code::kTimeout);
   CHECK(status.message() == std::string("github: POST /repos/acme/shop/statuses/") + kSha +
                                 ": no complete answer within 1s");

@@ -17,6 +17,7 @@
 
 #include "tests/support/process.h"
 #include "tests/support/sshd_fixture.h"
+#include "tests/support/wait.h"
 
 namespace dflow {
 namespace {
@@ -471,10 +472,13 @@ TEST_CASE("keepalives sent while idle keep the connection usable") {
   options.keepalive_interval = std::chrono::seconds(1);
   auto transport = MakeSshTransport(options);
   RunOk(*transport, {"apps:list"});
-  std::this_thread::sleep_for(std::chrono::milliseconds(4500));  // idle over two intervals
+  // Idle until sshd has logged a keepalive (libssh2 counts its interval in whole seconds, so
+  // this takes one or two); the limit only stops a broken test.
+  REQUIRE(
+      test::WaitUntil([&] { return node.Log().find("keepalive@libssh2.org") != std::string::npos; },
+                      std::chrono::seconds(20), std::chrono::milliseconds(50)));
   CHECK(RunOk(*transport, {"apps:list"}).exit_code == 0);
   CHECK(transport->Stats().connections_opened == 1);
-  CHECK(node.Log().find("keepalive@libssh2.org") != std::string::npos);
 }
 
 TEST_CASE("commands from several threads share one connection") {
@@ -630,8 +634,7 @@ TEST_CASE("a connection that dies mid-command is unavailable and the command is 
   auto transport = MakeSshTransport(node.MakeOptions());
   RunOk(*transport, {"apps:list"});
   std::thread killer([&] {
-    for (int i = 0; i < 600 && !fs::exists(marker); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    test::WaitUntil([&] { return fs::exists(marker); }, std::chrono::seconds(30));
     node.Kill();
   });
   Result<ExecResult> result = transport->RunDokku({"mark-sleep", marker.string(), "60"});

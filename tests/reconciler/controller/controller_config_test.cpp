@@ -70,7 +70,8 @@ TEST_CASE("missing repo url, invalid YAML and a missing file are refused") {
   CHECK(no_repo.errors[0].message == "repo.url is required");
   auto bad_yaml = ParseControllerConfig("repo: [unclosed\n", "c.yaml");
   REQUIRE(bad_yaml.errors.size() == 1);
-  CHECK(bad_yaml.errors[0].message.starts_with("invalid YAML: "));
+  CHECK(bad_yaml.errors[0].message.starts_with("YAML syntax error: "));
+  CHECK(bad_yaml.errors[0].hint == "check indentation, quotes and brackets");
   auto missing = LoadControllerConfig("/nonexistent/dflow.yaml");
   REQUIRE(missing.errors.size() == 1);
   CHECK(missing.errors[0].message == "cannot read the controller config");
@@ -130,6 +131,42 @@ forge:
                       "or a project id))",
                       "dflow.yaml:7:3: forge needs tokenFile or tokenEnv (a token allowed to set "
                       "commit statuses)"});
+}
+
+TEST_CASE("numbers, lists and YAML types are checked with their place") {
+  auto result = ParseControllerConfig(R"(repo: {url: x}
+maxDeleteShare: .nan
+ssh:
+  identity: [/etc/dflow/key, [nested]]
+historyKeep: '100'
+allowMassDelete: yes
+)",
+                                      "dflow.yaml");
+  std::vector<std::string> errors;
+  std::string all;
+  for (const auto& e : result.errors) {
+    errors.push_back(e.ToString());
+    all += e.ToString() + "\n";
+  }
+  INFO(all);
+  CHECK(errors == std::vector<std::string>{
+                      "dflow.yaml:2:17: maxDeleteShare must be a number from 0 to 1",
+                      "dflow.yaml:4:30: ssh.identity must be a path or a list of paths",
+                      "dflow.yaml:5:14: historyKeep must be a whole number from 10 to 1000000"});
+  CHECK(result.config.ssh_identities == std::vector<std::string>{"/etc/dflow/key"});
+  CHECK(result.config.allow_mass_delete);
+  auto share = ParseControllerConfig("repo: {url: x}\nmaxDeleteShare: .5\n", "dflow.yaml");
+  REQUIRE(share.ok());
+  CHECK(share.config.max_delete_share == doctest::Approx(0.5));
+}
+
+TEST_CASE("a duplicated key and a second document are refused") {
+  auto twice = ParseControllerConfig("repo: {url: x}\ninterval: 1m\ninterval: 2m\n", "c.yaml");
+  REQUIRE(twice.errors.size() == 1);
+  CHECK(twice.errors[0].line == 3);
+  auto two_documents = ParseControllerConfig("repo: {url: x}\n---\nrepo: {url: y}\n", "c.yaml");
+  REQUIRE(two_documents.errors.size() == 1);
+  CHECK(two_documents.errors[0].message == "the controller config must be one YAML document");
 }
 
 TEST_CASE("durations") {

@@ -143,21 +143,31 @@ TEST_CASE("a dead node does not hold the others back and converges when it retur
   rig.node("prod-2").Kill();
   test::ControllerProcess controller(OptionsFor(rig));
   controller.Start();
-  auto others_synced = [&] {
-    auto status = controller.Status();
-    if (!status.contains("apps")) return false;
-    int synced = 0;
-    for (const auto& app : status["apps"]) {
-      if (app["node"] == "prod-2") continue;
-      if (app["sync"] != "Synced") return false;
-      ++synced;
-    }
-    return synced > 0;
+  // The apps of the status by node (dead prod-2 or the others) and by sync state.
+  struct Counts {
+    std::size_t dead = 0, dead_unknown = 0, others = 0, others_synced = 0;
   };
-  REQUIRE(test::ControllerProcess::WaitFor(others_synced));
-  const nlohmann::json status = controller.Status();  // keep it alive for the loop
-  for (const auto& app : status["apps"])
-    if (app["node"] == "prod-2") CHECK(app["sync"] == "Unknown");
+  auto count = [&] {
+    Counts counts;
+    const nlohmann::json status = controller.Status();
+    if (!status.contains("apps")) return counts;
+    for (const auto& app : status["apps"]) {
+      const bool dead = app["node"] == "prod-2";
+      (dead ? counts.dead : counts.others) += 1;
+      if (dead && app["sync"] == "Unknown") ++counts.dead_unknown;
+      if (!dead && app["sync"] == "Synced") ++counts.others_synced;
+    }
+    return counts;
+  };
+  REQUIRE(test::ControllerProcess::WaitFor([&] {
+    Counts counts = count();
+    return counts.others > 0 && counts.others_synced == counts.others && counts.dead > 0;
+  }));
+  const Counts counts = count();
+  CHECK(counts.dead > 0);
+  CHECK(counts.dead_unknown == counts.dead);  // prod-2's apps are all shown, all Unknown
+  CHECK(counts.others > 0);
+  CHECK(counts.others_synced == counts.others);  // the other nodes converged without it
   rig.node("prod-2").Restart();
   CHECK(test::ControllerProcess::WaitFor(
       [&] { return test::AllSynced(controller.Status(), app_count); }));

@@ -4,19 +4,17 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
+
+#include "tests/support/wait.h"
 
 namespace dflow {
 namespace {
 
 // Polls until `done` (no timing is asserted: a generous cap only stops a broken test).
-template <typename Condition>
-bool Eventually(Condition done) {
-  for (int i = 0; i < 2000; ++i) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return done();
+bool Eventually(const std::function<bool()>& done) {
+  return test::WaitUntil(done, std::chrono::seconds(10));
 }
 
 TEST_CASE("no more passes run at once than the limit; a freed slot lets a waiter start") {

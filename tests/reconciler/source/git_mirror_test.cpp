@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <optional>
+
 #include "reconciler/source/manifest_source.h"
 #include "tests/support/git_repo.h"
 #include "tests/support/process.h"
@@ -42,6 +44,25 @@ TEST_CASE("a branch is mirrored, followed, and read from the mirror without a ch
   REQUIRE(snapshot.ok());
   REQUIRE(snapshot->files.size() == 1);
   CHECK(snapshot->files[0].content == "kind: Environment # 2\n");
+}
+
+TEST_CASE("a mirror directory that cannot be created is an error, not an exception") {
+  test::ScopedTempDir dir;
+  test::GitRepo origin(dir.path() / "origin");
+  origin.Write("a.yaml", "a: 1\n");
+  origin.CommitAll("first");
+  test::WriteFile(dir.path() / "state", "a regular file where a directory should be\n");
+  const std::string mirror = (dir.path() / "state" / "mirror.git").string();
+  GitRemoteOptions options;
+  options.url = origin.path().string();
+
+  std::optional<Result<FetchedCommit>> fetched;
+  CHECK_NOTHROW(fetched.emplace(FetchIntoMirror(options, mirror)));
+  REQUIRE(fetched.has_value());
+  REQUIRE_FALSE(fetched->ok());
+  CHECK(fetched->status().code() == Code::kUnavailable);
+  CHECK(fetched->status().message() ==
+        "fetch " + options.url + ": create mirror " + mirror + ": Not a directory");
 }
 
 TEST_CASE("a failed fetch keeps the last good commit in the mirror") {

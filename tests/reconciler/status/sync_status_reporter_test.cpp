@@ -8,6 +8,7 @@
 
 #include "tests/support/fake_forge.h"
 #include "tests/support/process.h"
+#include "tests/support/wait.h"
 
 namespace dflow {
 namespace {
@@ -157,8 +158,7 @@ TEST_CASE("a newer status replaces one still queued for the same environment") {
   f.Put(App("s1", "c", "staging", "Progressing", kRev));
   f.forge.Hold();
   f.reporter.AfterPass(*f.store_, Desired(), "s1", kRev);  // staging pending: in flight, held
-  for (int i = 0; i < 1000 && f.forge.Requests().empty(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(test::WaitUntil([&] { return !f.forge.Requests().empty(); }, std::chrono::seconds(10)));
   REQUIRE(f.forge.Requests().size() == 1);
   f.reporter.AfterPass(*f.store_, Desired(), "p1", kRev);  // production pending: queued
   f.Put(App("p1", "a", "production", "Failed", kRev));

@@ -1,0 +1,18 @@
+// Small text helpers every layer shares: joining words and trimming whitespace.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dflow {
+
+// `parts` with `separator` between each two of them; "" for an empty list. Callers that want a
+// word for the empty list (e.g. "none") say so at the call site.
+std::string Join(const std::vector<std::string>& parts, std::string_view separator);
+
+// `text` without leading and trailing whitespace (std::isspace in the "C" locale: space, \t,
+// \n, \v, \f, \r).
+std::string Trim(std::string_view text);
+
+}  // namespace dflow
