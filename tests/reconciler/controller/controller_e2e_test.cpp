@@ -161,7 +161,8 @@ TEST_CASE("a dead node does not hold the others back and converges when it retur
   };
   REQUIRE(test::ControllerProcess::WaitFor([&] {
     Counts counts = count();
-    return counts.others > 0 && counts.others_synced == counts.others && counts.dead > 0;
+    return counts.others > 0 && counts.others_synced == counts.others && counts.dead > 0 &&
+           counts.dead + counts.others == app_count;  // every node's apps are listed
   }));
   const Counts counts = count();
   CHECK(counts.dead > 0);

@@ -182,25 +182,39 @@ TEST_CASE("out of file descriptors, the server neither spins nor dies: it answer
   auto server = StartEcho(options);
   rlimit before{};
   REQUIRE(getrlimit(RLIMIT_NOFILE, &before) == 0);
-  // Leave this process a few descriptors over what it uses now, then use them all up with
-  // connections: the server's accept() fails with EMFILE.
   int in_use = 0;
   for (int fd = 0; fd < 4096; ++fd) in_use += fcntl(fd, F_GETFD) != -1 ? 1 : 0;
   rlimit tight = before;
-  tight.rlim_cur = static_cast<rlim_t>(in_use + 16);
+  tight.rlim_cur = static_cast<rlim_t>(in_use + 32);
   REQUIRE(setrlimit(RLIMIT_NOFILE, &tight) == 0);
-  std::vector<std::unique_ptr<RawConnection>> hogs;
-  for (int i = 0; i < 64; ++i) {
-    auto connection = std::make_unique<RawConnection>(server->port());
-    if (!connection->connected()) break;
-    hogs.push_back(std::move(connection));
+  // Four idle connections, surely accepted: a request sent after them has been answered.
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 4; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(server->port()));
+    REQUIRE(idle.back()->connected());
   }
-  CHECK(hogs.size() >= 4);
-  // The server frees descriptors by closing its longest-waiting connections: the oldest hog
-  // is closed although the server could not accept anything new.
-  CHECK(hogs.front()->ClosedByServer());
-  hogs.clear();
+  {
+    RawConnection probe(server->port());
+    REQUIRE(probe.connected());
+    probe.Send("GET /probe HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    REQUIRE(probe.ReadToClose().starts_with("HTTP/1.1 200"));
+  }
+  // Every descriptor left is taken, then exactly one is given back for one more connection:
+  // the server's accept() of it fails with EMFILE.
+  std::vector<int> fillers;
+  for (int fd; (fd = open("/dev/null", O_RDONLY)) >= 0;) fillers.push_back(fd);
+  REQUIRE_FALSE(fillers.empty());
+  close(fillers.back());
+  fillers.pop_back();
+  RawConnection late(server->port());
+  REQUIRE(late.connected());
+  // The server frees a descriptor by closing the connection that waited longest, and then
+  // takes the late one.
+  CHECK(idle.front()->ClosedByServer());
+  for (int fd : fillers) close(fd);
   REQUIRE(setrlimit(RLIMIT_NOFILE, &before) == 0);
+  late.Send("GET /late HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(late.ReadToClose().ends_with("GET /late q=- sig= body="));
   CHECK(test::HttpGet(Url(*server, "/recovered")).status == 200);
 }
 
