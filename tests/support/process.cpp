@@ -18,6 +18,24 @@ namespace dflow::test {
 
 Captured RunCapture(const std::vector<std::string>& argv, const std::string& input,
                     const std::vector<std::string>& env) {
+  // Everything the child needs is built before fork(): in a multithreaded test the child may
+  // only make async-signal-safe calls until execve. A malloc there can deadlock on a lock
+  // another thread held at fork time (seen under ASan: a child hung forever before exec).
+  std::vector<std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const std::string key = entry.substr(0, entry.find('='));
+    bool replaced = false;
+    for (const auto& extra : env) replaced |= extra.substr(0, extra.find('=')) == key;
+    if (!replaced) environment.push_back(entry);
+  }
+  environment.insert(environment.end(), env.begin(), env.end());
+  std::vector<char*> envp;
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
     throw std::runtime_error("pipe failed");
@@ -26,11 +44,7 @@ Captured RunCapture(const std::vector<std::string>& argv, const std::string& inp
     dup2(in[0], 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
-    for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
+    execve(args[0], args.data(), envp.data());
     _exit(127);
   }
   close(in[0]);
