@@ -21,15 +21,15 @@ Captured RunCapture(const std::vector<std::string>& argv, const std::string& inp
   // Everything the child needs is built before fork(): in a multithreaded test the child may
   // only make async-signal-safe calls until execve. A malloc there can deadlock on a lock
   // another thread held at fork time (seen under ASan: a child hung forever before exec).
+  // `env` entries replace inherited ones and earlier ones of the same name, as putenv would.
   std::vector<std::string> environment;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string entry = *e;
-    const std::string key = entry.substr(0, entry.find('='));
-    bool replaced = false;
-    for (const auto& extra : env) replaced |= extra.substr(0, extra.find('=')) == key;
-    if (!replaced) environment.push_back(entry);
+  for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
+  for (const auto& extra : env) {
+    const std::size_t eq = extra.find('=');
+    const std::string key = eq == std::string::npos ? extra + "=" : extra.substr(0, eq + 1);
+    std::erase_if(environment, [&](const std::string& e) { return e.starts_with(key); });
+    environment.push_back(extra);
   }
-  environment.insert(environment.end(), env.begin(), env.end());
   std::vector<char*> envp;
   for (auto& e : environment) envp.push_back(e.data());
   envp.push_back(nullptr);
