@@ -159,7 +159,9 @@ std::optional<bool> BoolValue(const YamlNode& node) {
 std::optional<int> IntValue(const YamlNode& node) {
   if (!node.IsScalar() || node.Type() != ScalarType::kInt) return std::nullopt;
   static const std::regex kDecimal("[-+]?[0-9]{1,9}");
-  if (!std::regex_match(node.scalar, kDecimal)) return std::nullopt;
+  // Length first: std::regex recurses per character, and a sign plus 9 digits is the most
+  // this accepts anyway.
+  if (node.scalar.size() > 10 || !std::regex_match(node.scalar, kDecimal)) return std::nullopt;
   return std::stoi(node.scalar);
 }
 
