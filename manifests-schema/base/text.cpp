@@ -1,5 +1,6 @@
 #include "manifests-schema/base/text.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace dflow {
@@ -22,6 +23,18 @@ std::string Trim(std::string_view text) {
   while (!text.empty() && IsSpace(text.front())) text.remove_prefix(1);
   while (!text.empty() && IsSpace(text.back())) text.remove_suffix(1);
   return std::string(text);
+}
+
+bool Contains(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+std::vector<std::string> Minus(const std::vector<std::string>& a,
+                               const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  for (const auto& item : a)
+    if (!Contains(b, item)) out.push_back(item);
+  return out;
 }
 
 }  // namespace dflow

@@ -1,4 +1,4 @@
-// Small text helpers every layer shares: joining words and trimming whitespace.
+// Small text helpers every layer shares: joining words, trimming whitespace, word lists.
 #pragma once
 
 #include <string>
@@ -14,5 +14,12 @@ std::string Join(const std::vector<std::string>& parts, std::string_view separat
 // `text` without leading and trailing whitespace (std::isspace in the "C" locale: space, \t,
 // \n, \v, \f, \r).
 std::string Trim(std::string_view text);
+
+// Whether `item` is one of `list`.
+bool Contains(const std::vector<std::string>& list, std::string_view item);
+
+// Items of `a` not in `b`, in `a`'s order (set difference for short, ordered lists).
+std::vector<std::string> Minus(const std::vector<std::string>& a,
+                               const std::vector<std::string>& b);
 
 }  // namespace dflow

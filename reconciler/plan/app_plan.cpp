@@ -30,18 +30,6 @@ Strings Split(const std::string& text, char separator) {
   return parts;
 }
 
-bool Contains(const Strings& list, const std::string& item) {
-  return std::find(list.begin(), list.end(), item) != list.end();
-}
-
-// Items of `a` not in `b`, in `a`'s order.
-Strings Minus(const Strings& a, const Strings& b) {
-  Strings out;
-  for (const auto& item : a)
-    if (!Contains(b, item)) out.push_back(item);
-  return out;
-}
-
 std::string ConfigValue(const ObservedApp& live, const std::string& key) {
   auto it = live.config.find(key);
   return it == live.config.end() ? "" : it->second;

@@ -94,14 +94,6 @@ std::vector<std::string> EnvironmentNames(const DesiredState& desired) {
   return names;
 }
 
-std::vector<std::string> Minus(const std::vector<std::string>& a,
-                               const std::vector<std::string>& b) {
-  std::vector<std::string> out;
-  for (const auto& item : a)
-    if (std::find(b.begin(), b.end(), item) == b.end()) out.push_back(item);
-  return out;
-}
-
 NodePlan RemovedNodePlan(const NodeDesiredState& base) {
   NodePlan plan;
   plan.node = base.node.name;

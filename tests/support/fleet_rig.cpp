@@ -78,6 +78,14 @@ Captured FleetRig::Dokku(const std::string& node, const std::vector<std::string>
   return RunCapture(argv, "", {"DOKKU_SIM_STATE=" + nodes_.at(node)->state_dir().string()});
 }
 
+std::string ConfigValue(const FleetRig& rig, const std::string& node, const std::string& app,
+                        const std::string& key) {
+  auto got = rig.Dokku(node, {"config:get", app, key});
+  std::string value = got.out;
+  if (!value.empty() && value.back() == '\n') value.pop_back();
+  return got.exit_code == 0 ? value : "<unset>";
+}
+
 int FleetRig::Invocations(const std::string& node) const {
   std::ifstream in(nodes_.at(node)->state_dir() / "invocations.log");
   int count = 0;

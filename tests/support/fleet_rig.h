@@ -18,6 +18,9 @@
 
 namespace dflow::test {
 
+// The nodes of sample-repo/, the fleet most end-to-end tests converge.
+inline const std::vector<std::string> kSampleRepoNodes = {"prod-1", "prod-2", "staging-1"};
+
 class FleetRig {
  public:
   // Starts one SshdNode per name; copies sample-repo/ into a Git repo (not yet committed) and
@@ -56,6 +59,10 @@ class FleetRig {
   SecretValues secrets_;
   std::string secrets_file_;
 };
+
+// `key` of `app` on `node` as `dokku config:get` prints it (without the newline), or "<unset>".
+std::string ConfigValue(const FleetRig& rig, const std::string& node, const std::string& app,
+                        const std::string& key);
 
 // Observes, plans and applies every node of `desired` once; returns the apply result.
 // `secrets` are the secrets file's values (resolved per app here).

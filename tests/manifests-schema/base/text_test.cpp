@@ -53,3 +53,12 @@ TEST_CASE("trim removes C-locale whitespace from both ends only") {
 
 }  // namespace
 }  // namespace dflow
+
+TEST_CASE("minus keeps the items of the first list that the second lacks, in order") {
+  const std::vector<std::string> a{"c", "a", "b", "a"};
+  CHECK(dflow::Minus(a, {"a"}) == std::vector<std::string>{"c", "b"});
+  CHECK(dflow::Minus(a, {}) == a);
+  CHECK(dflow::Minus({}, a).empty());
+  CHECK(dflow::Contains(a, "b"));
+  CHECK_FALSE(dflow::Contains(a, "d"));
+}

@@ -21,7 +21,7 @@ Action AppAction(ActionKind kind) {
   return action;
 }
 
-Words Argv(const Action& action, const SecretValues& secrets = {}) {
+Words RenderedArgv(const Action& action, const SecretValues& secrets = {}) {
   Result<RenderedCommand> rendered = RenderDokkuCommand(action, secrets);
   REQUIRE_MESSAGE(rendered.ok(), rendered.status().ToString());
   return rendered->argv;
@@ -49,7 +49,7 @@ TEST_CASE("config values are sent base64-encoded without a restart, hostile or n
                    {"NASTY", "it's $(rm -rf /) `x` ; | &", false, ""},
                    {"OPTION", "-n", false, ""},
                    {"UTF8", "caf\xc3\xa9", false, ""}};
-  CHECK(Argv(action) ==
+  CHECK(RenderedArgv(action) ==
         Words{"--quiet", "config:set", "--encoded", "--no-restart", "shop-web",
               "EMPTY=", "MULTI=bGluZTEKbGluZTI=", "NASTY=aXQncyAkKHJtIC1yZiAvKSBgeGAgOyB8ICY=",
               "OPTION=LW4=", "UTF8=Y2Fmw6k="});
@@ -87,13 +87,13 @@ TEST_CASE("an invalid config key is refused") {
 }
 
 TEST_CASE("destroy commands use their non-prompting forms") {
-  CHECK(Argv(AppAction(ActionKind::kDestroyApp)) ==
+  CHECK(RenderedArgv(AppAction(ActionKind::kDestroyApp)) ==
         Words{"--quiet", "apps:destroy", "shop-web", "--force"});
   Action store;
   store.kind = ActionKind::kDestroyDatastore;
   store.engine = "postgres";
   store.target = "shop-db";
-  CHECK(Argv(store) == Words{"--quiet", "postgres:destroy", "shop-db", "-f"});
+  CHECK(RenderedArgv(store) == Words{"--quiet", "postgres:destroy", "shop-db", "-f"});
   store.engine = "mysql";
   CHECK(Error(store) ==
         "InvalidArgument: cannot render destroy-datastore: unknown datastore engine 'mysql'");
@@ -101,82 +101,87 @@ TEST_CASE("destroy commands use their non-prompting forms") {
 
 TEST_CASE("each action kind renders its Dokku command") {
   Action a = AppAction(ActionKind::kCreateApp);
-  CHECK(Argv(a) == Words{"--quiet", "apps:create", "shop-web"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "apps:create", "shop-web"});
   a = AppAction(ActionKind::kUnsetConfig);
   a.values = {"A", "B"};
-  CHECK(Argv(a) == Words{"--quiet", "config:unset", "--no-restart", "shop-web", "A", "B"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "config:unset", "--no-restart", "shop-web", "A", "B"});
   a = AppAction(ActionKind::kSetBuilder);
   a.value = "dockerfile";
-  CHECK(Argv(a) == Words{"--quiet", "builder:set", "shop-web", "selected", "dockerfile"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "builder:set", "shop-web", "selected", "dockerfile"});
   a = AppAction(ActionKind::kSetProxyType);
   a.value = "traefik";
-  CHECK(Argv(a) == Words{"--quiet", "proxy:set", "shop-web", "type", "traefik"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "proxy:set", "shop-web", "type", "traefik"});
   a = AppAction(ActionKind::kSetDomains);
   a.values = {"a.example.com", "b.example.com"};
-  CHECK(Argv(a) == Words{"--quiet", "domains:set", "shop-web", "a.example.com", "b.example.com"});
+  CHECK(RenderedArgv(a) ==
+        Words{"--quiet", "domains:set", "shop-web", "a.example.com", "b.example.com"});
   a = AppAction(ActionKind::kSetPorts);
   a.values = {"http:80:5000"};
-  CHECK(Argv(a) == Words{"--quiet", "ports:set", "shop-web", "http:80:5000"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "ports:set", "shop-web", "http:80:5000"});
   a = AppAction(ActionKind::kDisableChecks);
   a.values = {"web", "worker"};
-  CHECK(Argv(a) == Words{"--quiet", "checks:disable", "shop-web", "web,worker"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "checks:disable", "shop-web", "web,worker"});
   a = AppAction(ActionKind::kSetResourceLimits);
   a.settings = {{"memory", "512m"}, {"cpu", "clear"}};
-  CHECK(Argv(a) ==
+  CHECK(RenderedArgv(a) ==
         Words{"--quiet", "resource:limit", "--cpu", "clear", "--memory", "512m", "shop-web"});
   a = AppAction(ActionKind::kMountStorage);
   a.values = {"/var/lib/dokku/data/storage/shop:/app/storage"};
-  CHECK(Argv(a) == Words{"--quiet", "storage:mount", "shop-web",
-                         "/var/lib/dokku/data/storage/shop:/app/storage"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "storage:mount", "shop-web",
+                                 "/var/lib/dokku/data/storage/shop:/app/storage"});
   a = AppAction(ActionKind::kSetNetworks);
   a.values = {"backend"};
-  CHECK(Argv(a) == Words{"--quiet", "network:set", "shop-web", "attach-post-deploy", "backend"});
+  CHECK(RenderedArgv(a) ==
+        Words{"--quiet", "network:set", "shop-web", "attach-post-deploy", "backend"});
   a = AppAction(ActionKind::kLinkDatastore);
   a.engine = "redis";
   a.target = "cache";
-  CHECK(Argv(a) == Words{"--quiet", "redis:link", "cache", "shop-web", "--no-restart"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "redis:link", "cache", "shop-web", "--no-restart"});
   a.kind = ActionKind::kUnlinkDatastore;
-  CHECK(Argv(a) == Words{"--quiet", "redis:unlink", "cache", "shop-web", "--no-restart"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "redis:unlink", "cache", "shop-web", "--no-restart"});
   a = AppAction(ActionKind::kScale);
   a.settings = {{"web", "2"}, {"worker", "0"}};
   a.skip_deploy = true;
-  CHECK(Argv(a) == Words{"--quiet", "ps:scale", "--skip-deploy", "shop-web", "web=2", "worker=0"});
+  CHECK(RenderedArgv(a) ==
+        Words{"--quiet", "ps:scale", "--skip-deploy", "shop-web", "web=2", "worker=0"});
   a = AppAction(ActionKind::kDeployGit);
   a.git_url = "https://git.example.com/acme/shop.git";
   a.git_ref = "v1.4.2";
-  CHECK(Argv(a) == Words{"--quiet", "git:sync", "--build", "shop-web",
-                         "https://git.example.com/acme/shop.git", "v1.4.2"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "git:sync", "--build", "shop-web",
+                                 "https://git.example.com/acme/shop.git", "v1.4.2"});
   a = AppAction(ActionKind::kDeployImage);
   a.value = "registry.example.com/shop/web@sha256:abc";
-  CHECK(Argv(a) ==
+  CHECK(RenderedArgv(a) ==
         Words{"--quiet", "git:from-image", "shop-web", "registry.example.com/shop/web@sha256:abc"});
-  CHECK(Argv(AppAction(ActionKind::kRebuild)) == Words{"--quiet", "ps:rebuild", "shop-web"});
-  CHECK(Argv(AppAction(ActionKind::kRestart)) == Words{"--quiet", "ps:restart", "shop-web"});
+  CHECK(RenderedArgv(AppAction(ActionKind::kRebuild)) ==
+        Words{"--quiet", "ps:rebuild", "shop-web"});
+  CHECK(RenderedArgv(AppAction(ActionKind::kRestart)) ==
+        Words{"--quiet", "ps:restart", "shop-web"});
   Action traefik;
   traefik.kind = ActionKind::kSetTraefikGlobal;
   traefik.target = "letsencrypt-email";
   traefik.value = "ops@example.com";
-  CHECK(Argv(traefik) ==
+  CHECK(RenderedArgv(traefik) ==
         Words{"--quiet", "traefik:set", "--global", "letsencrypt-email", "ops@example.com"});
 }
 
 TEST_CASE("clearing a property leaves the value out instead of sending an empty word") {
   Action a = AppAction(ActionKind::kSetBuilder);
-  CHECK(Argv(a) == Words{"--quiet", "builder:set", "shop-web", "selected"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "builder:set", "shop-web", "selected"});
   a = AppAction(ActionKind::kSetProxyType);
-  CHECK(Argv(a) == Words{"--quiet", "proxy:set", "shop-web", "type"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "proxy:set", "shop-web", "type"});
   a = AppAction(ActionKind::kSetDomains);
-  CHECK(Argv(a) == Words{"--quiet", "domains:clear", "shop-web"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "domains:clear", "shop-web"});
   a = AppAction(ActionKind::kSetPorts);
-  CHECK(Argv(a) == Words{"--quiet", "ports:clear", "shop-web"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "ports:clear", "shop-web"});
   a = AppAction(ActionKind::kSetNetworks);
-  CHECK(Argv(a) == Words{"--quiet", "network:set", "shop-web", "attach-post-deploy"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "network:set", "shop-web", "attach-post-deploy"});
   a = AppAction(ActionKind::kEnableChecks);
-  CHECK(Argv(a) == Words{"--quiet", "checks:enable", "shop-web"});
+  CHECK(RenderedArgv(a) == Words{"--quiet", "checks:enable", "shop-web"});
   Action traefik;
   traefik.kind = ActionKind::kSetTraefikGlobal;
   traefik.target = "letsencrypt-email";
-  CHECK(Argv(traefik) == Words{"--quiet", "traefik:set", "--global", "letsencrypt-email"});
+  CHECK(RenderedArgv(traefik) == Words{"--quiet", "traefik:set", "--global", "letsencrypt-email"});
 }
 
 TEST_CASE("no action renders an empty word") {

@@ -7,23 +7,24 @@
 namespace dflow {
 namespace {
 
-const std::vector<std::string> kList = {"--quiet", "postgres:list"};
+const std::vector<std::string> kPostgresList = {"--quiet", "postgres:list"};
 const std::vector<std::string> kLinks = {"--quiet", "postgres:info", "db", "--links"};
 
 TEST_CASE("datastore list: the verbatim --quiet sample") {
   Result<std::vector<std::string>> names =
-      ParseServiceList(kList, test::SampleOutput("postgres-list-quiet"));
+      ParseServiceList(kPostgresList, test::SampleOutput("postgres-list-quiet"));
   REQUIRE(names.ok());
   CHECK(*names == std::vector<std::string>{"l"});
 }
 
 TEST_CASE("datastore list: no services prints nothing on stdout") {
-  CHECK(ParseServiceList(kList, "")->empty());
-  CHECK(*ParseServiceList(kList, "b_db\na-db\n") == std::vector<std::string>{"a-db", "b_db"});
+  CHECK(ParseServiceList(kPostgresList, "")->empty());
+  CHECK(*ParseServiceList(kPostgresList, "b_db\na-db\n") ==
+        std::vector<std::string>{"a-db", "b_db"});
 }
 
 TEST_CASE("datastore list: the header of the non-quiet form is an error") {
-  CHECK(ParseServiceList(kList, "=====> Postgres services\nl\n").status().message() ==
+  CHECK(ParseServiceList(kPostgresList, "=====> Postgres services\nl\n").status().message() ==
         "dokku --quiet postgres:list: line 1: not a service name: =====> Postgres services");
 }
 

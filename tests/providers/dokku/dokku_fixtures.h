@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "tests/support/process.h"
 
@@ -24,5 +25,8 @@ inline std::string SampleOutput(const std::string& name) {
 inline std::string JsonFixture(const std::string& name) {
   return ReadFile(std::string(DFLOW_SOURCE_DIR) + "/tests/fixtures/dokku-json/" + name);
 }
+
+// The argv the observer lists apps with (its output is the apps-list JSON fixture).
+inline const std::vector<std::string> kAppListArgv = {"--quiet", "apps:list", "--format", "json"};
 
 }  // namespace dflow::test

@@ -67,7 +67,6 @@ Argv Report(const std::string& plugin) {
   return {"--quiet", plugin + ":report", "--format", "json"};
 }
 const Argv kVersion = {"--quiet", "version"};
-const Argv kAppList = {"--quiet", "apps:list", "--format", "json"};
 Argv Config(const std::string& app) {
   return {"--quiet", "config:export", "--format", "json", app};
 }
@@ -78,7 +77,7 @@ Argv Resource(const std::string& app) {
 Argv Builds(const std::string& app) {
   return {"--quiet", "builds:report", app, "--format", "json"};
 }
-const Argv kLinks = {"--quiet", "postgres:info", "courses_db", "--links"};
+const Argv kCoursesDbLinks = {"--quiet", "postgres:info", "courses_db", "--links"};
 
 const std::vector<std::string> kPlugins = {"apps",    "domains", "ports",  "proxy",   "ps",
                                            "builder", "git",     "checks", "network", "storage"};
@@ -88,7 +87,7 @@ const std::vector<std::string> kPlugins = {"apps",    "domains", "ports",  "prox
 void TwoAppNode(FakeDokku& dokku) {
   dokku.On(kVersion, "dokku version 0.38.27\n");
   dokku.On({"--quiet", "plugin:list", "--format", "json"}, test::JsonFixture("plugin-list.json"));
-  dokku.On(kAppList, test::SampleOutput("apps-list-json"));
+  dokku.On(test::kAppListArgv, test::SampleOutput("apps-list-json"));
   for (const std::string& plugin : kPlugins) {
     dokku.On(Report(plugin), test::JsonFixture(plugin + "-report.jsonl"));
   }
@@ -103,7 +102,7 @@ void TwoAppNode(FakeDokku& dokku) {
   dokku.On(Resource("python-app"), "");
   dokku.On(Builds("node-js-app"), test::JsonFixture("builds-report-node-js-app.json"));
   dokku.On(Builds("python-app"), "{\"build-status\":\"\",\"build-id\":\"\"}\n");
-  dokku.On(kLinks, "node-js-app \n");
+  dokku.On(kCoursesDbLinks, "node-js-app \n");
 }
 
 ObservedNode ExpectedTwoAppNode() {
@@ -194,7 +193,7 @@ TEST_CASE("observe: three concurrent rounds, 3 + 10 + 1 + 1 + 1 + 3 per app + 1 
   for (const Argv& argv : dokku.calls()) CHECK(argv.front() == "--quiet");
   // Each all-app report runs once per node, not once per app.
   CHECK(std::count(dokku.calls().begin(), dokku.calls().end(), Report("ps")) == 1);
-  CHECK(std::count(dokku.calls().begin(), dokku.calls().end(), kAppList) == 2);
+  CHECK(std::count(dokku.calls().begin(), dokku.calls().end(), test::kAppListArgv) == 2);
   // redis is installed but disabled: not observed.
   for (const Argv& argv : dokku.calls()) CHECK(argv[1].rfind("redis:", 0) != 0);
 }
@@ -216,10 +215,10 @@ TEST_CASE("observe: a node without apps skips the all-app reports") {
   FakeDokku empty;
   empty.On(kVersion, "dokku version 0.38.22\n");
   empty.On({"--quiet", "plugin:list", "--format", "json"}, test::JsonFixture("plugin-list.json"));
-  empty.On(kAppList, "[]\n");
+  empty.On(test::kAppListArgv, "[]\n");
   empty.On({"--quiet", "traefik:report", "--global", "--format", "json"}, "{}\n");
   empty.On({"--quiet", "postgres:list"}, "courses_db\n");
-  empty.On(kLinks, "-\n");
+  empty.On(kCoursesDbLinks, "-\n");
   Result<ObservedNode> node = ObserveNode(empty, Options());
   REQUIRE_MESSAGE(node.ok(), node.status().ToString());
   CHECK(node->apps.empty());
@@ -271,8 +270,8 @@ TEST_CASE("observe: an app created during the reports restarts the observation")
 TEST_CASE("observe: a changed app list at the end restarts the observation") {
   FakeDokku dokku;
   TwoAppNode(dokku);
-  dokku.On(kAppList, "[\"node-js-app\",\"other-app\"]\n");  // same count, another app
-  dokku.On(kAppList, test::SampleOutput("apps-list-json"));
+  dokku.On(test::kAppListArgv, "[\"node-js-app\",\"other-app\"]\n");  // same count, another app
+  dokku.On(test::kAppListArgv, test::SampleOutput("apps-list-json"));
   Result<ObservedNode> node = ObserveNode(dokku, Options());
   REQUIRE_MESSAGE(node.ok(), node.status().ToString());
   CHECK(node->attempts == 2);
@@ -294,8 +293,8 @@ TEST_CASE("observe: an app destroyed before its config is read restarts the obse
 TEST_CASE("observe: a datastore destroyed meanwhile restarts the observation") {
   FakeDokku dokku;
   TwoAppNode(dokku);
-  dokku.Set(kLinks, "", 1, " !     Postgres service courses_db does not exist\n");
-  dokku.On(kLinks, "node-js-app \n");
+  dokku.Set(kCoursesDbLinks, "", 1, " !     Postgres service courses_db does not exist\n");
+  dokku.On(kCoursesDbLinks, "node-js-app \n");
   Result<ObservedNode> node = ObserveNode(dokku, Options());
   REQUIRE_MESSAGE(node.ok(), node.status().ToString());
   CHECK(node->attempts == 2);
@@ -305,7 +304,7 @@ TEST_CASE("observe: a datastore destroyed meanwhile restarts the observation") {
 TEST_CASE("observe: another datastore info failure is an error") {
   FakeDokku dokku;
   TwoAppNode(dokku);
-  dokku.Set(kLinks, "", 1, " !     Service container does not exist\n");
+  dokku.Set(kCoursesDbLinks, "", 1, " !     Service container does not exist\n");
   Result<ObservedNode> node = ObserveNode(dokku, Options());
   CHECK(node.status().code() == Code::kFailed);
   CHECK(node.status().message() ==

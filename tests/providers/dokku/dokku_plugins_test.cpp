@@ -7,11 +7,11 @@
 namespace dflow {
 namespace {
 
-const std::vector<std::string> kList = {"--quiet", "plugin:list", "--format", "json"};
+const std::vector<std::string> kPluginList = {"--quiet", "plugin:list", "--format", "json"};
 
 TEST_CASE("plugin:list json: names, versions and enabled flags, sorted") {
   Result<std::vector<ObservedPlugin>> plugins =
-      ParsePluginList(kList, test::JsonFixture("plugin-list.json"));
+      ParsePluginList(kPluginList, test::JsonFixture("plugin-list.json"));
   REQUIRE(plugins.ok());
   REQUIRE(plugins->size() == 5);
   CHECK((*plugins)[2].name == "postgres");
@@ -25,14 +25,15 @@ TEST_CASE("plugin:list json: names, versions and enabled flags, sorted") {
 TEST_CASE("plugin:list json: the text listing is refused, quoting its first line") {
   std::string text =
       "plugn: dev\n  apps                 0.38.27 enabled    dokku core apps plugin\n";
-  CHECK(ParsePluginList(kList, text).status().message() ==
+  CHECK(ParsePluginList(kPluginList, text).status().message() ==
         "dokku --quiet plugin:list --format json: line 2: unexpected line after the JSON "
         "document:   apps                 0.38.27 enabled    dokku core apps plugin");
-  CHECK(ParsePluginList(kList, "[{\"name\":\"apps\",\"enabled\":\"true\",\"version\":\"1\"}]\n")
-            .status()
-            .message() ==
-        "dokku --quiet plugin:list --format json: line 1: not a plugin list: "
-        "[{\"name\":\"apps\",\"enabled\":\"true\",\"version\":\"1\"}]");
+  CHECK(
+      ParsePluginList(kPluginList, "[{\"name\":\"apps\",\"enabled\":\"true\",\"version\":\"1\"}]\n")
+          .status()
+          .message() ==
+      "dokku --quiet plugin:list --format json: line 1: not a plugin list: "
+      "[{\"name\":\"apps\",\"enabled\":\"true\",\"version\":\"1\"}]");
 }
 
 }  // namespace

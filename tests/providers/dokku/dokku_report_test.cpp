@@ -7,34 +7,33 @@
 namespace dflow {
 namespace {
 
-const std::vector<std::string> kAppList = {"--quiet", "apps:list", "--format", "json"};
 const std::vector<std::string> kPsReport = {"--quiet", "ps:report", "--format", "json"};
 
 TEST_CASE("apps:list json: the sample gives the names in order") {
   Result<std::vector<std::string>> names =
-      ParseAppList(kAppList, test::SampleOutput("apps-list-json"));
+      ParseAppList(test::kAppListArgv, test::SampleOutput("apps-list-json"));
   REQUIRE(names.ok());
   CHECK(*names == std::vector<std::string>{"node-js-app", "python-app"});
 }
 
 TEST_CASE("apps:list json: [] is no apps, empty output is an error") {
-  Result<std::vector<std::string>> none = ParseAppList(kAppList, "[]\n");
+  Result<std::vector<std::string>> none = ParseAppList(test::kAppListArgv, "[]\n");
   REQUIRE(none.ok());
   CHECK(none->empty());
-  Result<std::vector<std::string>> empty = ParseAppList(kAppList, "");
+  Result<std::vector<std::string>> empty = ParseAppList(test::kAppListArgv, "");
   CHECK(empty.status().message() == "dokku --quiet apps:list --format json: no output");
 }
 
 TEST_CASE("apps:list json: the text form is refused, quoting the line") {
   Result<std::vector<std::string>> names =
-      ParseAppList(kAppList, test::SampleOutput("apps-list-quiet"));
+      ParseAppList(test::kAppListArgv, test::SampleOutput("apps-list-quiet"));
   CHECK(names.status().code() == Code::kFailed);
   CHECK(names.status().message() ==
         "dokku --quiet apps:list --format json: line 2: unexpected line after the JSON "
         "document: python-app");
-  CHECK(ParseAppList(kAppList, "node-js-app\n").status().message() ==
+  CHECK(ParseAppList(test::kAppListArgv, "node-js-app\n").status().message() ==
         "dokku --quiet apps:list --format json: line 1: not JSON: node-js-app");
-  CHECK(ParseAppList(kAppList, "[\"a\", 3]\n").status().message() ==
+  CHECK(ParseAppList(test::kAppListArgv, "[\"a\", 3]\n").status().message() ==
         "dokku --quiet apps:list --format json: line 1: app name is not a non-empty string: "
         "[\"a\", 3]");
 }

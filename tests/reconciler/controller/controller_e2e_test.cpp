@@ -15,7 +15,6 @@
 namespace dflow {
 namespace {
 
-const std::vector<std::string> kNodes = {"prod-1", "prod-2", "staging-1"};
 const std::string kWebhookSecret = "webhook-secret-for-tests";
 const std::string kApp = "course-management-web-staging";
 
@@ -24,14 +23,6 @@ test::ControllerProcessOptions OptionsFor(const test::FleetRig& rig) {
   test::ControllerProcessOptions options = rig.ControllerOptions();
   options.webhook_secret = kWebhookSecret;
   return options;
-}
-
-std::string ConfigValue(const test::FleetRig& rig, const std::string& node, const std::string& app,
-                        const std::string& key) {
-  auto got = rig.Dokku(node, {"config:get", app, key});
-  std::string value = got.out;
-  if (!value.empty() && value.back() == '\n') value.pop_back();
-  return got.exit_code == 0 ? value : "<unset>";
 }
 
 // Rewrites `from` to `to` in a repo file (the test's edit of the config repo).
@@ -54,7 +45,7 @@ test::HttpReply PushWebhook(const test::ControllerProcess& controller, const std
 }
 
 TEST_CASE("dflow run converges a commit, applies a pushed change, and puts drift back") {
-  test::FleetRig rig(kNodes);
+  test::FleetRig rig(test::kSampleRepoNodes);
   const std::size_t app_count = rig.AppCount();
   rig.repo().CommitAll("initial sample repo");
   test::ControllerProcess controller(OptionsFor(rig));
@@ -63,14 +54,14 @@ TEST_CASE("dflow run converges a commit, applies a pushed change, and puts drift
       [&] { return test::AllSynced(controller.Status(), app_count); });
   INFO(controller.Status().dump(2), controller.Log());
   REQUIRE(converged);
-  CHECK(ConfigValue(rig, "staging-1", kApp, "UPLOAD_LIMIT_MB") == "50");
+  CHECK(test::ConfigValue(rig, "staging-1", kApp, "UPLOAD_LIMIT_MB") == "50");
 
   Edit(rig, "applications/course-management.yaml", "UPLOAD_LIMIT_MB: 50", "UPLOAD_LIMIT_MB: 75");
   const std::string commit = rig.repo().CommitAll("raise the upload limit");
   auto accepted = PushWebhook(controller, commit, kWebhookSecret, "delivery-1");
   CHECK(accepted.status == 202);
   CHECK(test::ControllerProcess::WaitFor(
-      [&] { return ConfigValue(rig, "staging-1", kApp, "UPLOAD_LIMIT_MB") == "75"; }));
+      [&] { return test::ConfigValue(rig, "staging-1", kApp, "UPLOAD_LIMIT_MB") == "75"; }));
   CHECK(test::ControllerProcess::WaitFor([&] {
     auto status = controller.Status();
     return status["source"].value("appliedRevision", "") == commit &&
@@ -85,7 +76,7 @@ TEST_CASE("dflow run converges a commit, applies a pushed change, and puts drift
       rig.Dokku("staging-1", {"config:set", "--no-restart", kApp, "UPLOAD_LIMIT_MB=1"}).exit_code ==
       0);
   CHECK(test::ControllerProcess::WaitFor(
-      [&] { return ConfigValue(rig, "staging-1", kApp, "UPLOAD_LIMIT_MB") == "75"; }));
+      [&] { return test::ConfigValue(rig, "staging-1", kApp, "UPLOAD_LIMIT_MB") == "75"; }));
   // Counted when the pass ends, after the value is back (a restart follows the config:set).
   CHECK(test::ControllerProcess::WaitFor([&] {
     return test::HttpGet(controller.url("/metrics"))
@@ -110,7 +101,7 @@ TEST_CASE("a bad webhook signature gets 401 and changes nothing") {
 }
 
 TEST_CASE("an invalid commit changes no node and its errors show in the status") {
-  test::FleetRig rig(kNodes);
+  test::FleetRig rig(test::kSampleRepoNodes);
   const std::size_t app_count = rig.AppCount();
   const std::string good = rig.repo().CommitAll("initial");
   test::ControllerProcess controller(OptionsFor(rig));
@@ -118,7 +109,7 @@ TEST_CASE("an invalid commit changes no node and its errors show in the status")
   REQUIRE(test::ControllerProcess::WaitFor(
       [&] { return test::AllSynced(controller.Status(), app_count); }));
   std::map<std::string, int> changing;
-  for (const auto& n : kNodes) changing[n] = rig.ChangingInvocations(n);
+  for (const auto& n : test::kSampleRepoNodes) changing[n] = rig.ChangingInvocations(n);
 
   Edit(rig, "applications/course-management.yaml", "UPLOAD_LIMIT_MB: 50",
        "UPLOAD_LIMIT_MB: 75\n      procesess: {web: 9}");
@@ -132,12 +123,12 @@ TEST_CASE("an invalid commit changes no node and its errors show in the status")
   CHECK(source.value("appliedRevision", "") == good);
   CHECK(std::regex_search(source.value("error", ""),
                           std::regex("applications/course-management.yaml:[0-9]+:[0-9]+: ")));
-  CHECK(ConfigValue(rig, "staging-1", kApp, "UPLOAD_LIMIT_MB") == "50");
-  for (const auto& n : kNodes) CHECK(rig.ChangingInvocations(n) == changing[n]);
+  CHECK(test::ConfigValue(rig, "staging-1", kApp, "UPLOAD_LIMIT_MB") == "50");
+  for (const auto& n : test::kSampleRepoNodes) CHECK(rig.ChangingInvocations(n) == changing[n]);
 }
 
 TEST_CASE("a dead node does not hold the others back and converges when it returns") {
-  test::FleetRig rig(kNodes);
+  test::FleetRig rig(test::kSampleRepoNodes);
   const std::size_t app_count = rig.AppCount();
   rig.repo().CommitAll("initial");
   rig.node("prod-2").Kill();
@@ -178,7 +169,7 @@ TEST_CASE("SIGKILL in the middle of an apply, then a restart, converges with his
   test::SshdNodeOptions slow;  // every Dokku call takes a while, so the kill lands mid-apply
   slow.dokku_script =
       std::string("#!/bin/sh\nDOKKU_SIM_DELAY_MS=150 exec ") + DFLOW_DOKKU_SIM_EXE + " \"$@\"\n";
-  test::FleetRig rig(kNodes, test::LoginStyle::kShellUser, slow);
+  test::FleetRig rig(test::kSampleRepoNodes, test::LoginStyle::kShellUser, slow);
   const std::size_t app_count = rig.AppCount();
   rig.repo().CommitAll("initial");
   test::ControllerProcess controller(OptionsFor(rig));

@@ -13,8 +13,6 @@
 namespace dflow {
 namespace {
 
-const std::vector<std::string> kNodes = {"prod-1", "prod-2", "staging-1"};
-
 // The statuses the forge got: "<context> <state>" for commit `sha`.
 std::vector<std::string> StatusesFor(test::FakeForge& forge, const std::string& sha) {
   std::vector<std::string> statuses;
@@ -32,7 +30,7 @@ bool Contains(const std::vector<std::string>& items, const std::string& item) {
 
 TEST_CASE("dflow run serves badges and sets each environment's commit status on the forge") {
   test::FakeForge forge(ForgeKind::kGitHub);
-  test::FleetRig rig(kNodes);
+  test::FleetRig rig(test::kSampleRepoNodes);
   const std::size_t app_count = rig.AppCount();
   const std::string commit = rig.repo().CommitAll("initial sample repo");
   test::ScopedTempDir secrets;

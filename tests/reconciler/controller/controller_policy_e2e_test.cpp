@@ -17,16 +17,6 @@
 namespace dflow {
 namespace {
 
-const std::vector<std::string> kNodes = {"prod-1", "prod-2", "staging-1"};
-
-std::string ConfigValue(const test::FleetRig& rig, const std::string& node, const std::string& app,
-                        const std::string& key) {
-  auto got = rig.Dokku(node, {"config:get", app, key});
-  std::string value = got.out;
-  if (!value.empty() && value.back() == '\n') value.pop_back();
-  return got.exit_code == 0 ? value : "<unset>";
-}
-
 std::string SyncOf(const nlohmann::json& status, const std::string& app) {
   for (const auto& entry : status["apps"])
     if (entry["app"] == app) return entry["sync"];
@@ -53,7 +43,7 @@ TEST_CASE("concurrency 1: one node pass at a time, so never Dokku calls on two n
       "mkdir \"$mine\"\n"
       "ls \"$S/running\" | sed 's/[.][0-9]*$//' | sort -u | wc -l >> \"$S/counts\"\n" +
       std::string(DFLOW_DOKKU_SIM_EXE) + " \"$@\"\nrc=$?\nrmdir \"$mine\"\nexit $rc\n";
-  test::FleetRig rig(kNodes, test::LoginStyle::kShellUser, counting);
+  test::FleetRig rig(test::kSampleRepoNodes, test::LoginStyle::kShellUser, counting);
   rig.repo().CommitAll("initial");
   auto options = rig.ControllerOptions();
   options.extra_config = "concurrency: 1\n";
@@ -72,7 +62,7 @@ TEST_CASE("concurrency 1: one node pass at a time, so never Dokku calls on two n
 }
 
 TEST_CASE("SIGHUP reloads the controller config; a broken one is refused and the old one kept") {
-  test::FleetRig rig(kNodes);
+  test::FleetRig rig(test::kSampleRepoNodes);
   const std::string commit = rig.repo().CommitAll("initial");
   test::FakeForge forge(ForgeKind::kGitHub);
   test::ScopedTempDir secrets;
@@ -120,7 +110,7 @@ TEST_CASE("SIGHUP reloads the controller config; a broken one is refused and the
 }
 
 TEST_CASE("self-heal off: hand-made drift is reported, not put back; other environments heal") {
-  test::FleetRig rig(kNodes);
+  test::FleetRig rig(test::kSampleRepoNodes);
   Replace(rig.repo().path() / "environments/staging.yaml", "  prune: true",
           "  selfHeal: false\n  prune: true");
   const std::size_t app_count = rig.AppCount();
@@ -133,7 +123,8 @@ TEST_CASE("self-heal off: hand-made drift is reported, not put back; other envir
   const std::string staging_app = "course-management-web-staging";
   const std::string production_app = "course-management-web-production";
   const std::string production_node = "prod-1";
-  const std::string kept = ConfigValue(rig, production_node, production_app, "UPLOAD_LIMIT_MB");
+  const std::string kept =
+      test::ConfigValue(rig, production_node, production_app, "UPLOAD_LIMIT_MB");
   REQUIRE(kept != "<unset>");
   REQUIRE(rig.Dokku("staging-1", {"config:set", "--no-restart", staging_app, "UPLOAD_LIMIT_MB=1"})
               .exit_code == 0);
@@ -143,16 +134,16 @@ TEST_CASE("self-heal off: hand-made drift is reported, not put back; other envir
 
   // Production heals within an interval; staging's next pass reports the drift instead.
   CHECK(test::ControllerProcess::WaitFor([&] {
-    return ConfigValue(rig, production_node, production_app, "UPLOAD_LIMIT_MB") == kept;
+    return test::ConfigValue(rig, production_node, production_app, "UPLOAD_LIMIT_MB") == kept;
   }));
   const bool reported = test::ControllerProcess::WaitFor(
       [&] { return SyncOf(controller.Status(), staging_app) == "OutOfSync"; });
   INFO(controller.Status().dump(2));
   CHECK(reported);
-  CHECK(ConfigValue(rig, "staging-1", staging_app, "UPLOAD_LIMIT_MB") == "1");
+  CHECK(test::ConfigValue(rig, "staging-1", staging_app, "UPLOAD_LIMIT_MB") == "1");
   CHECK(test::ControllerProcess::WaitFor(
       [&] { return SyncOf(controller.Status(), production_app) == "Synced"; }));
-  CHECK(ConfigValue(rig, "staging-1", staging_app, "UPLOAD_LIMIT_MB") == "1");  // still
+  CHECK(test::ConfigValue(rig, "staging-1", staging_app, "UPLOAD_LIMIT_MB") == "1");  // still
 }
 
 }  // namespace

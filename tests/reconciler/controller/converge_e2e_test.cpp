@@ -13,8 +13,6 @@
 namespace dflow {
 namespace {
 
-const std::vector<std::string> kNodes = {"prod-1", "prod-2", "staging-1"};
-
 std::string PlanSummary(const std::vector<NodeOutcome>& outcomes) {
   std::string text;
   for (const auto& o : outcomes) {
@@ -48,7 +46,7 @@ const ObservedApp* FindApp(const std::vector<NodeOutcome>& outcomes, const std::
 }
 
 TEST_CASE("the sample repo converges on three nodes, and a second pass changes nothing") {
-  test::FleetRig rig(kNodes);
+  test::FleetRig rig(test::kSampleRepoNodes);
   DesiredState desired = rig.Load();
   auto fleet = rig.MakeFleet();
 
@@ -63,10 +61,11 @@ TEST_CASE("the sample repo converges on three nodes, and a second pass changes n
   for (const auto& o : second) CHECK(o.error.ok());
 
   std::map<std::string, int> changing_before;
-  for (const auto& n : kNodes) changing_before[n] = rig.ChangingInvocations(n);
+  for (const auto& n : test::kSampleRepoNodes) changing_before[n] = rig.ChangingInvocations(n);
   ApplyResult again = test::ConvergeOnce(desired, *fleet, rig.secrets(), PlanOptionsFor(desired));
   CHECK(again.ran == 0);
-  for (const auto& n : kNodes) CHECK(rig.ChangingInvocations(n) == changing_before[n]);
+  for (const auto& n : test::kSampleRepoNodes)
+    CHECK(rig.ChangingInvocations(n) == changing_before[n]);
 
   // Every desired app exists on its node, marked as dflow's.
   for (const auto& node : desired.nodes)
@@ -78,7 +77,7 @@ TEST_CASE("the sample repo converges on three nodes, and a second pass changes n
 }
 
 TEST_CASE("hand-made drift shows in the plan and apply puts it back") {
-  test::FleetRig rig(kNodes);
+  test::FleetRig rig(test::kSampleRepoNodes);
   DesiredState desired = rig.Load();
   auto fleet = rig.MakeFleet();
   REQUIRE(test::ConvergeOnce(desired, *fleet, rig.secrets(), PlanOptionsFor(desired)).ok());
@@ -113,7 +112,7 @@ TEST_CASE("hand-made drift shows in the plan and apply puts it back") {
 }
 
 TEST_CASE("an app without dflow's marker is never touched") {
-  test::FleetRig rig(kNodes);
+  test::FleetRig rig(test::kSampleRepoNodes);
   DesiredState desired = rig.Load();
   const auto& staging = *std::find_if(desired.nodes.begin(), desired.nodes.end(),
                                       [](const auto& n) { return n.node.name == "staging-1"; });
@@ -135,7 +134,7 @@ TEST_CASE("an app without dflow's marker is never touched") {
 }
 
 TEST_CASE("a removed service is destroyed only where pruning is on") {
-  test::FleetRig rig(kNodes);
+  test::FleetRig rig(test::kSampleRepoNodes);
   DesiredState before = rig.Load();
   auto fleet = rig.MakeFleet();
   REQUIRE(test::ConvergeOnce(before, *fleet, rig.secrets(), PlanOptionsFor(before)).ok());
@@ -154,7 +153,7 @@ TEST_CASE("a removed service is destroyed only where pruning is on") {
 }
 
 TEST_CASE("a node that is down fails alone while the others converge") {
-  test::FleetRig rig(kNodes);
+  test::FleetRig rig(test::kSampleRepoNodes);
   DesiredState desired = rig.Load();
   auto fleet = rig.MakeFleet();
   rig.node("prod-2").Kill();

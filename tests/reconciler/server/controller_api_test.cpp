@@ -10,7 +10,7 @@
 namespace dflow {
 namespace {
 
-constexpr const char* kSecret = "api-test-secret";
+constexpr const char* kApiSecret = "api-test-secret";
 
 HttpRequest SignedPush(const std::string& body, const std::string& delivery) {
   HttpRequest request;
@@ -18,7 +18,7 @@ HttpRequest SignedPush(const std::string& body, const std::string& delivery) {
   request.target = request.path = "/api/v1/webhook";
   request.headers["x-github-event"] = "push";
   if (!delivery.empty()) request.headers["x-github-delivery"] = delivery;
-  request.headers["x-hub-signature-256"] = "sha256=" + HmacSha256Hex(kSecret, body);
+  request.headers["x-hub-signature-256"] = "sha256=" + HmacSha256Hex(kApiSecret, body);
   request.body = body;
   return request;
 }
@@ -30,7 +30,7 @@ struct ApiRig {
   ApiRig() {
     api.deliveries = &deliveries;
     api.branch = "main";
-    api.webhook_secret = [] { return std::string(kSecret); };
+    api.webhook_secret = [] { return std::string(kApiSecret); };
     api.trigger = [this](const std::string& reason) { triggers.push_back(reason); };
   }
 };

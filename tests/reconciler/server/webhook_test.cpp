@@ -27,7 +27,7 @@ HeaderLookup Headers(std::map<std::string, std::string> values) {
 }
 
 const std::string kBody = R"({"ref":"refs/heads/main","after":"0123abcd","repository":{}})";
-const std::string kSecret = "It's a secret to everybody";
+const std::string kWebhookSecret = "It's a secret to everybody";
 
 TEST_CASE("HMAC-SHA256 matches GitHub's documented example") {
   // From GitHub's "Validating webhook deliveries" docs.
@@ -36,10 +36,10 @@ TEST_CASE("HMAC-SHA256 matches GitHub's documented example") {
 }
 
 TEST_CASE("a GitHub push with the right signature is accepted and parsed") {
-  auto headers = Headers({{"X-Hub-Signature-256", "sha256=" + HmacSha256Hex(kSecret, kBody)},
+  auto headers = Headers({{"X-Hub-Signature-256", "sha256=" + HmacSha256Hex(kWebhookSecret, kBody)},
                           {"X-GitHub-Event", "push"},
                           {"X-GitHub-Delivery", "d-1"}});
-  auto forge = VerifyWebhook(headers, kBody, kSecret);
+  auto forge = VerifyWebhook(headers, kBody, kWebhookSecret);
   REQUIRE(forge.ok());
   CHECK(*forge == Forge::kGitHub);
   auto event = ParsePushEvent(*forge, headers, kBody);
@@ -52,8 +52,9 @@ TEST_CASE("a GitHub push with the right signature is accepted and parsed") {
 TEST_CASE("a signature over different bytes is rejected, even if the JSON is equal") {
   // Same JSON value, different bytes: signatures are checked over the raw body.
   const std::string reformatted = R"({"after":"0123abcd","ref":"refs/heads/main","repository":{}})";
-  auto headers = Headers({{"X-Hub-Signature-256", "sha256=" + HmacSha256Hex(kSecret, kBody)}});
-  auto forge = VerifyWebhook(headers, reformatted, kSecret);
+  auto headers =
+      Headers({{"X-Hub-Signature-256", "sha256=" + HmacSha256Hex(kWebhookSecret, kBody)}});
+  auto forge = VerifyWebhook(headers, reformatted, kWebhookSecret);
   REQUIRE_FALSE(forge.ok());
   CHECK(forge.status().code() == Code::kPermissionDenied);
   CHECK(forge.status().message() == "webhook rejected: bad X-Hub-Signature-256");
@@ -61,16 +62,18 @@ TEST_CASE("a signature over different bytes is rejected, even if the JSON is equ
 
 TEST_CASE("wrong secret, missing and malformed signatures are rejected without leaking") {
   auto wrong = Headers({{"X-Hub-Signature-256", "sha256=" + HmacSha256Hex("guess", kBody)}});
-  auto rejected = VerifyWebhook(wrong, kBody, kSecret);
+  auto rejected = VerifyWebhook(wrong, kBody, kWebhookSecret);
   CHECK_FALSE(rejected.ok());
-  CHECK(rejected.status().message().find(HmacSha256Hex(kSecret, kBody)) == std::string::npos);
-  CHECK(rejected.status().message().find(kSecret) == std::string::npos);
+  CHECK(rejected.status().message().find(HmacSha256Hex(kWebhookSecret, kBody)) ==
+        std::string::npos);
+  CHECK(rejected.status().message().find(kWebhookSecret) == std::string::npos);
 
-  auto none = VerifyWebhook(Headers({}), kBody, kSecret);
+  auto none = VerifyWebhook(Headers({}), kBody, kWebhookSecret);
   CHECK(none.status().message() ==
         "webhook rejected: no signature (expected X-Hub-Signature-256, X-Gitea-Signature or "
         "X-Gitlab-Token)");
-  auto malformed = VerifyWebhook(Headers({{"X-Hub-Signature-256", "md5=abc"}}), kBody, kSecret);
+  auto malformed =
+      VerifyWebhook(Headers({{"X-Hub-Signature-256", "md5=abc"}}), kBody, kWebhookSecret);
   CHECK(malformed.status().message() == "webhook rejected: malformed X-Hub-Signature-256");
   auto no_secret = VerifyWebhook(
       Headers({{"X-Hub-Signature-256", "sha256=" + HmacSha256Hex("", kBody)}}), kBody, "");
@@ -78,26 +81,28 @@ TEST_CASE("wrong secret, missing and malformed signatures are rejected without l
 }
 
 TEST_CASE("Gitea and Forgejo signatures are plain hex HMACs") {
-  auto gitea = Headers({{"X-Gitea-Signature", HmacSha256Hex(kSecret, kBody)},
+  auto gitea = Headers({{"X-Gitea-Signature", HmacSha256Hex(kWebhookSecret, kBody)},
                         {"X-Gitea-Event", "push"},
                         {"X-Gitea-Delivery", "g-1"}});
-  auto forge = VerifyWebhook(gitea, kBody, kSecret);
+  auto forge = VerifyWebhook(gitea, kBody, kWebhookSecret);
   REQUIRE(forge.ok());
   CHECK(*forge == Forge::kGitea);
   CHECK(ParsePushEvent(*forge, gitea, kBody)->delivery_id == "g-1");
-  auto forgejo = Headers({{"X-Forgejo-Signature", HmacSha256Hex(kSecret, kBody)}});
-  CHECK(VerifyWebhook(forgejo, kBody, kSecret).ok());
+  auto forgejo = Headers({{"X-Forgejo-Signature", HmacSha256Hex(kWebhookSecret, kBody)}});
+  CHECK(VerifyWebhook(forgejo, kBody, kWebhookSecret).ok());
   auto bad = Headers({{"X-Gitea-Signature", HmacSha256Hex("nope", kBody)}});
-  CHECK_FALSE(VerifyWebhook(bad, kBody, kSecret).ok());
+  CHECK_FALSE(VerifyWebhook(bad, kBody, kWebhookSecret).ok());
 }
 
 TEST_CASE("GitLab's token header must equal the secret") {
-  auto good = Headers({{"X-Gitlab-Token", kSecret}, {"X-Gitlab-Event", "Push Hook"}});
-  auto forge = VerifyWebhook(good, kBody, kSecret);
+  auto good = Headers({{"X-Gitlab-Token", kWebhookSecret}, {"X-Gitlab-Event", "Push Hook"}});
+  auto forge = VerifyWebhook(good, kBody, kWebhookSecret);
   REQUIRE(forge.ok());
   CHECK(*forge == Forge::kGitLab);
   CHECK(ParsePushEvent(*forge, good, kBody)->event == "push");
-  CHECK_FALSE(VerifyWebhook(Headers({{"X-Gitlab-Token", kSecret + "x"}}), kBody, kSecret).ok());
+  CHECK_FALSE(
+      VerifyWebhook(Headers({{"X-Gitlab-Token", kWebhookSecret + "x"}}), kBody, kWebhookSecret)
+          .ok());
 }
 
 TEST_CASE("a push body that is not the documented JSON is an error") {

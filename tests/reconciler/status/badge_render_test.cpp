@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "reconciler/status/badge.h"
+#include "tests/reconciler/status/svg_width.h"
 #include "tests/support/png.h"
 #include "tests/support/process.h"
 
@@ -81,12 +82,6 @@ test::Image Screenshot(const std::string& svg, int width, int height,
   return image;
 }
 
-int SvgWidth(const std::string& svg) {
-  std::smatch match;
-  REQUIRE(std::regex_search(svg, match, std::regex("<svg [^>]*width=\"(\\d+)\"")));
-  return std::stoi(match[1]);
-}
-
 test::Rgb Hex(const std::string& hex) {
   std::string six =
       hex.size() == 4 ? std::string{hex[1], hex[1], hex[2], hex[2], hex[3], hex[3]} : hex.substr(1);
@@ -149,7 +144,7 @@ TEST_CASE("chromium renders each state's badge at its declared size with the tex
     spec.message = c.status.message;
     spec.color = c.status.color;
     std::string svg = RenderBadgeSvg(spec);
-    int width = SvgWidth(svg);
+    int width = test::SvgWidth(svg);
     int label_width = static_cast<int>(std::ceil(BadgeTextWidth("web"))) | 1;
     label_width += 10;
     // The window is wider than the badge: whatever lies right of it must stay white.
@@ -179,7 +174,7 @@ TEST_CASE("the pixel checks catch text that overflows its box" * doctest::skip(N
   spec.message = "out of sync";
   spec.color = "yellow";
   std::string svg = RenderBadgeSvg(spec);
-  int width = SvgWidth(svg);
+  int width = test::SvgWidth(svg);
   // Stretch the message text 30px wider than its box: it now spills into the padding.
   int text = static_cast<int>(std::ceil(BadgeTextWidth(spec.message))) | 1;
   std::string fitted = "textLength=\"" + std::to_string(text * 10) + "\"";

@@ -4,15 +4,10 @@
 
 #include <regex>
 
+#include "tests/reconciler/status/svg_width.h"
+
 namespace dflow {
 namespace {
-
-// Declared width="..." of the whole badge.
-int SvgWidth(const std::string& svg) {
-  std::smatch match;
-  REQUIRE(std::regex_search(svg, match, std::regex("<svg [^>]*width=\"(\\d+)\"")));
-  return std::stoi(match[1]);
-}
 
 int Count(const std::string& text, const std::string& needle) {
   int count = 0;
@@ -98,7 +93,7 @@ TEST_CASE("an empty label renders only the message box") {
   std::string svg = RenderBadgeSvg(spec);
   CHECK(svg.find("fill=\"#555\"") == std::string::npos);
   CHECK(svg.find("<title>ok</title>") != std::string::npos);
-  CHECK(SvgWidth(svg) == 25);  // "ok" = 13.98px -> 15, plus 2 x 5 padding
+  CHECK(test::SvgWidth(svg) == 25);  // "ok" = 13.98px -> 15, plus 2 x 5 padding
 }
 
 TEST_CASE("widths grow with the text and unknown characters count one em") {
@@ -109,10 +104,10 @@ TEST_CASE("widths grow with the text and unknown characters count one em") {
   CHECK(BadgeTextWidth("\u00e9") == doctest::Approx(BadgeTextWidth("e")));
   BadgeSpec spec;
   spec.message = "ok";
-  int previous = SvgWidth(RenderBadgeSvg(spec));
+  int previous = test::SvgWidth(RenderBadgeSvg(spec));
   for (std::string message : {"ok!", "ok!!!!", "out of sync", "out of sync for a while"}) {
     spec.message = message;
-    int width = SvgWidth(RenderBadgeSvg(spec));
+    int width = test::SvgWidth(RenderBadgeSvg(spec));
     CHECK(width > previous);
     previous = width;
   }
