@@ -4,11 +4,11 @@
 #include <limits>
 #include <map>
 #include <mutex>
-#include <set>
 
 #include "manifests-schema/base/parallel_for.h"
 #include "manifests-schema/base/text.h"
 #include "providers/dokku/dokku_commands.h"
+#include "reconciler/apply/failure_scope.h"
 
 namespace dflow {
 namespace {
@@ -68,13 +68,11 @@ class NodeRunner {
   }
 
   // Why the action at `index` must not run, or "".
-  std::string SkipReason(std::size_t index, const Action& action) const {
+  std::string SkipReason(std::size_t index, const Action& action) {
     if (plan_.refused) return plan_.refusal;
     if (options_.should_stop && options_.should_stop()) return "skipped: dflow is stopping";
     if (action.report_only) return "report only: self-heal is off";
-    if (!node_stop_.empty()) return "skipped: " + node_stop_;
-    if (!action.app.empty() && failed_apps_.contains(action.app))
-      return "skipped: an earlier action of app " + action.app + " failed";
+    if (std::string why = failures_.Blocked(action); !why.empty()) return why;
     auto bad = unrenderable_.find(action.app);
     if (bad != unrenderable_.end() && bad->second != index) {
       return "skipped: action " + std::to_string(bad->second + 1) + " of app " + action.app +
@@ -129,16 +127,10 @@ class NodeRunner {
          false);
   }
 
-  void Fail(ActionResult& result, const std::string& message, bool whole_node) {
+  void Fail(ActionResult& result, const std::string& message, bool node_unreachable) {
     result.outcome = ActionOutcome::kFailed;
     result.message = message;
-    const Action& action = result.action;
-    if (whole_node || action.app.empty()) {
-      node_stop_ =
-          "an earlier node-level step failed (" + std::string(ActionKindName(action.kind)) + ")";
-    } else {
-      failed_apps_.insert(action.app);
-    }
+    failures_.Failed(result.action, node_unreachable);
   }
 
   void Report(ActionEvent::Phase phase, const ActionResult& result) {
@@ -151,9 +143,8 @@ class NodeRunner {
   Transport* transport_;
   const ApplyOptions& options_;
   std::mutex& progress_mutex_;
-  std::set<std::string> failed_apps_;
+  FailureScope failures_;
   std::map<std::string, std::size_t> unrenderable_;  // app -> first unrenderable action
-  std::string node_stop_;
 };
 
 void Count(const NodeApplyResult& node, ApplyResult& result) {

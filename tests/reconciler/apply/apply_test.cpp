@@ -141,22 +141,70 @@ TEST_CASE("a failed action skips the rest of that app only") {
         "failed: n1 alpha set-domains: exit 1: !     alpha.example.com is invalid. exiting...");
 }
 
-TEST_CASE("a failed node-level action stops that node and no other") {
+// TwoAppPlan with alpha linking the datastore and two Traefik steps after it.
+NodePlan LinkedPlan(const std::string& node) {
+  NodePlan plan = TwoAppPlan(node);
+  Action link = AppAction(node, "alpha", ActionKind::kLinkDatastore);
+  link.engine = "postgres";
+  link.target = "db";
+  plan.actions.insert(plan.actions.begin() + 3, link);  // after alpha's create and domains
+  for (const std::string property : {"letsencrypt-email", "api-enabled"}) {
+    Action traefik;
+    traefik.kind = ActionKind::kSetTraefikGlobal;
+    traefik.node = node;
+    traefik.target = property;
+    traefik.value = "x";
+    plan.actions.insert(plan.actions.begin() + 1, traefik);
+  }
+  return plan;
+}
+
+TEST_CASE("a datastore that cannot be created skips only the apps that link it") {
   FakeTransport first;
   FakeTransport second;
   first.Script("--quiet postgres:create db", ExecResult{1, "", "docker: no space left\n"});
-  const ApplyResult result = ApplyPlans({TwoAppPlan("n1"), TwoAppPlan("n2")},
+  const ApplyResult result = ApplyPlans({LinkedPlan("n1"), LinkedPlan("n2")},
                                         {{"n1", &first}, {"n2", &second}}, ApplyOptions{});
-  CHECK(first.Calls() == Words{"--quiet postgres:create db"});
-  CHECK(second.Calls().size() == 7);
-  CHECK(Outcomes(result.nodes[0]) == std::vector<std::string>{"failed", "skipped", "skipped",
-                                                              "skipped", "skipped", "skipped",
-                                                              "skipped"});
-  CHECK(result.nodes[0].actions[1].message ==
-        "skipped: an earlier node-level step failed (create-datastore)");
-  CHECK(result.ran == 7);
+  // postgres:create, 2 traefik, alpha: create, domains, link, rebuild; beta: create, domains,
+  // rebuild.
+  CHECK(Outcomes(result.nodes[0]) == std::vector<std::string>{"failed", "ran", "ran", "ran", "ran",
+                                                              "skipped", "skipped", "ran", "ran",
+                                                              "ran"});
+  CHECK(result.nodes[0].actions[5].message ==
+        "skipped: app alpha needs datastore postgres db, which could not be created");
+  CHECK(result.nodes[0].actions[6].message == result.nodes[0].actions[5].message);
+  CHECK(first.Calls() ==
+        Words{"--quiet postgres:create db", "--quiet traefik:set --global api-enabled x",
+              "--quiet traefik:set --global letsencrypt-email x", "--quiet apps:create alpha",
+              "--quiet domains:set alpha alpha.example.com", "--quiet apps:create beta",
+              "--quiet domains:set beta beta.example.com", "--quiet ps:rebuild beta"});
+  CHECK(second.Calls().size() == 10);
+  CHECK(result.ran == 10 + 7);
   CHECK(result.failed == 1);
-  CHECK(result.skipped == 6);
+  CHECK(result.skipped == 2);
+}
+
+TEST_CASE("a failed Traefik step skips the later Traefik steps, not the apps") {
+  FakeTransport transport;
+  transport.Script("--quiet traefik:set --global api-enabled x",
+                   ExecResult{1, "", " !     Invalid property\n"});
+  const ApplyResult result = ApplyPlans({LinkedPlan("n1")}, {{"n1", &transport}}, ApplyOptions{});
+  CHECK(Outcomes(result.nodes[0]) == std::vector<std::string>{"ran", "failed", "skipped", "ran",
+                                                              "ran", "ran", "ran", "ran", "ran",
+                                                              "ran"});
+  CHECK(result.nodes[0].actions[2].message ==
+        "skipped: an earlier Traefik step failed (set-traefik-global)");
+}
+
+TEST_CASE("a datastore that cannot be destroyed stops nothing else") {
+  NodePlan plan = TwoAppPlan("n1");
+  plan.actions[0].kind = ActionKind::kDestroyDatastore;
+  FakeTransport transport;
+  transport.Script("--quiet postgres:destroy db -f", ExecResult{1, "", " !     in use\n"});
+  const ApplyResult result = ApplyPlans({plan}, {{"n1", &transport}}, ApplyOptions{});
+  CHECK(result.failed == 1);
+  CHECK(result.ran == 6);
+  CHECK(result.skipped == 0);
 }
 
 TEST_CASE("a transport failure stops the node") {
@@ -166,6 +214,8 @@ TEST_CASE("a transport failure stops the node") {
   CHECK(Outcomes(result.nodes[0]) == std::vector<std::string>{"ran", "failed", "skipped", "skipped",
                                                               "skipped", "skipped", "skipped"});
   CHECK(result.nodes[0].actions[1].message == "Unavailable: connection dropped");
+  CHECK(result.nodes[0].actions[2].message ==
+        "skipped: the node stopped answering (create-app failed)");
 }
 
 TEST_CASE("a node without a transport fails its first action and skips the rest") {
