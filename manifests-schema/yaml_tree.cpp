@@ -6,9 +6,12 @@
 #include <charconv>
 #include <limits>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <string_view>
+
+#include "manifests-schema/yaml_preflight.h"
 
 namespace dflow {
 namespace {
@@ -227,6 +230,10 @@ std::vector<YamlNode> ParseYamlDocuments(const std::string& path, const std::str
         {path, line, 0,
          "nesting deeper than " + std::to_string(kMaxBracketDepth) + " levels of [ ] or { }",
          "flatten the document"});
+    return documents;
+  }
+  if (std::optional<Diagnostic> stuck = PreflightYaml(path, content)) {
+    diagnostics.push_back(std::move(*stuck));
     return documents;
   }
   std::vector<YAML::Node> parsed;

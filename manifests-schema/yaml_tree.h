@@ -19,6 +19,10 @@ namespace dflow {
 enum class ScalarType { kNull, kBool, kInt, kFloat, kString };
 
 struct YamlNode {
+  // Declared, so that the type is complete where `entries` needs it: clang with libstdc++ 12
+  // rejects the implicit one (the fuzz build uses clang).
+  YamlNode() = default;
+
   enum class Kind { kNull, kScalar, kSequence, kMap };
   Kind kind = Kind::kNull;
   std::string scalar;                                  // raw text as written (for kScalar)

@@ -155,7 +155,7 @@ class Observation {
     }
     for (std::size_t i = 0; i < names_.size(); ++i) {
       Status s = kind.apply(argv, (*objects)[i], node_.apps[i]);
-      if (!s.ok()) return s.WithContext("app " + names_[i]);
+      if (!s.ok()) MarkUnreadable(node_.apps[i], s);
     }
     return Status::Ok();
   }
@@ -230,9 +230,25 @@ class Observation {
     return Status::Ok();
   }
 
-  // `argvs` and `out` hold the `count` PerAppCommands of `app` and their results.
+  // One app's command failed, or printed what could not be parsed: that app is Unknown, the
+  // rest of the node is read on (one failure stays one failure). The first error is kept.
+  static void MarkUnreadable(ObservedApp& app, const Status& status) {
+    if (app.read_error.empty()) app.read_error = status.message();
+  }
+
+  // An app's own queries; a failure makes that app Unknown (an app that vanished meanwhile
+  // starts the observation again).
   Status ReadAppQueries(ObservedApp& app, const Argv* argvs, const ExecResult* out,
                         std::size_t count) {
+    Status status = ParseAppQueries(app, argvs, out, count);
+    if (status.ok() || race_) return status;
+    MarkUnreadable(app, status);
+    return Status::Ok();
+  }
+
+  // `argvs` and `out` hold the `count` PerAppCommands of `app` and their results.
+  Status ParseAppQueries(ObservedApp& app, const Argv* argvs, const ExecResult* out,
+                         std::size_t count) {
     for (std::size_t i = 0; i < count; ++i) {
       if (Status s = Exit(argvs[i], out[i]); !s.ok()) return s;
     }
@@ -260,10 +276,15 @@ class Observation {
       // "Postgres service <svc> does not exist": destroyed since <engine>:list.
       bool vanished =
           result.err.find(" service " + store.name + " does not exist") != std::string::npos;
-      return vanished ? Race(s.message()) : s;
+      if (vanished) return Race(s.message());
+      store.read_error = s.message();  // the planner keeps it and its links as they are
+      return Status::Ok();
     }
     Result<std::vector<std::string>> apps = ParseServiceLinks(argv, result.out);
-    if (!apps.ok()) return apps.status();
+    if (!apps.ok()) {
+      store.read_error = apps.status().message();
+      return Status::Ok();
+    }
     store.linked_apps = std::move(apps).value();
     return Status::Ok();
   }

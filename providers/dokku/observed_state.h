@@ -44,12 +44,18 @@ struct ObservedApp {
   std::vector<std::string> networks;             // attach-post-deploy networks, sorted
   std::vector<std::string> linked_datastores;    // "postgres/<svc>", "redis/<svc>", sorted
   std::string last_build_status;                 // builds:report build-status, "" if none
+
+  // Set when a command about this app failed or printed what could not be parsed: the node
+  // answered, but the app's state is Unknown. The planner plans nothing against it (no create,
+  // change or destroy) and its status names the command.
+  std::string read_error;
 };
 
 struct ObservedDatastore {
   std::string name;
   std::string engine;                    // postgres | redis
   std::vector<std::string> linked_apps;  // sorted
+  std::string read_error;                // its links could not be read (then linked_apps is empty)
 };
 
 struct ObservedPlugin {

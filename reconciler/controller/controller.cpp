@@ -369,6 +369,8 @@ class ControllerImpl final : public Controller {
         spdlog::error("node={} {} ({})", node, outcome.error, WhatHappensNext(step));
       else if (step == NextStep::kWait)
         spdlog::info("node={} not ready: {} ({})", node, outcome.error, WhatHappensNext(step));
+      else if (outcome.status.code() == Code::kFailed)  // it answered; a command failed
+        spdlog::warn("node={} observe failed: {} (retrying)", node, outcome.error);
       else
         spdlog::warn("node={} unreachable: {} (retrying)", node, outcome.error);
     } else if (outcome.failed) {

@@ -78,6 +78,7 @@ struct AppOutcome {
   bool failed = false;
   bool drift_reported = false;
   std::string error;
+  std::string unread;  // why its state could not be read (a plan note): Unknown, no backoff
 };
 
 std::map<std::string, AppOutcome> OutcomesByApp(const NodePlan& plan, const ApplyResult* result) {
@@ -88,6 +89,8 @@ std::map<std::string, AppOutcome> OutcomesByApp(const NodePlan& plan, const Appl
     if (note.kind == NoteKind::kConflict || note.kind == NoteKind::kBlocked) {
       outcomes[note.subject].failed = true;
       outcomes[note.subject].error = note.message;
+    } else if (note.kind == NoteKind::kUnread) {
+      outcomes[note.subject].unread = note.message;
     }
   }
   if (result == nullptr) return outcomes;
@@ -133,9 +136,16 @@ void RecordStatuses(const NodePassInput& input, const ObservedNode* observed,
     auto it = outcomes.find(app.name);
     const AppOutcome outcome = it == outcomes.end() ? AppOutcome{} : it->second;
     SyncState sync = SyncState::kSynced;
+    const ObservedApp* live = observed ? FindObserved(*observed, app.name) : nullptr;
     if (observed == nullptr) {
       sync = SyncState::kUnknown;
       record.last_error = node_error;
+    } else if (live != nullptr && !live->read_error.empty()) {
+      sync = SyncState::kUnknown;  // the node answered, this app's state could not be read
+      record.last_error = "could not be read: " + live->read_error;
+    } else if (!outcome.unread.empty()) {
+      sync = SyncState::kUnknown;  // e.g. the links of a datastore it needs
+      record.last_error = outcome.unread;
     } else if (outcome.failed || held.contains(app.name)) {
       sync = SyncState::kFailed;
       record.last_error = outcome.error;
@@ -150,9 +160,9 @@ void RecordStatuses(const NodePassInput& input, const ObservedNode* observed,
     }
     if (sync == SyncState::kSynced) record.synced_at = now;
     record.sync = std::string(SyncStateName(sync));
-    const ObservedApp* live = observed ? FindObserved(*observed, app.name) : nullptr;
+    const bool readable = observed != nullptr && (live == nullptr || live->read_error.empty());
     record.health =
-        std::string(HealthStateName(observed ? HealthOf(app, live) : HealthState::kUnknown));
+        std::string(HealthStateName(readable ? HealthOf(app, live) : HealthState::kUnknown));
     CheckStoreWrite(store.PutAppStatus(record), "app status", metrics);
   }
   if (previous.ok()) {
@@ -207,9 +217,11 @@ ReconcileRecord QuietPass(const NodePassInput& input, const std::string& result,
   return {0, input.revision, input.trigger, now, now, result, message, input.node->node.name, 1};
 }
 
-// The history's word for a pass whose observe failed, from what the loop does next.
-std::string NotObservedResult(NextStep step) {
-  switch (step) {
+// The history's word for a pass whose observe failed: "observe-failed" when the node answered
+// but a node-wide command failed, otherwise from what the loop does next.
+std::string NotObservedResult(const Status& status) {
+  if (status.code() == Code::kFailed) return "observe-failed";
+  switch (NextStepFor(status.code())) {
     case NextStep::kStall:
       return "stalled";
     case NextStep::kWait:
@@ -229,7 +241,7 @@ NodePassOutcome NotObserved(const NodePassInput& input, const Status& status,
   outcome.failed = true;
   outcome.error = status.message();
   RecordStatuses(input, nullptr, {}, {}, outcome.error, backoff, store, metrics);
-  const std::string result = NotObservedResult(NextStepFor(status.code()));
+  const std::string result = NotObservedResult(status);
   CheckStoreWrite(store.RecordQuietPass(QuietPass(input, result, outcome.error)),
                   "history (" + result + ")", metrics);
   return outcome;
@@ -319,9 +331,10 @@ void RecordStage(const NodePassInput& input, const ObservedNode& observed,
   std::map<std::string, bool> environment_synced;
   for (const AppSpec& app : input.node->apps) {
     auto it = outcomes.find(app.name);
-    const bool clean = (it == outcomes.end() ||
-                        (!it->second.ran && !it->second.failed && !it->second.drift_reported)) &&
-                       !planned.held.contains(app.name);
+    const bool clean =
+        (it == outcomes.end() || (!it->second.ran && !it->second.failed &&
+                                  !it->second.drift_reported && it->second.unread.empty())) &&
+        !planned.held.contains(app.name);
     auto [entry, inserted] = environment_synced.emplace(app.environment, clean);
     if (!inserted) entry->second = entry->second && clean;
   }

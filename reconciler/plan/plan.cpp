@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "manifests-schema/base/digest.h"
+#include "manifests-schema/base/text.h"
 #include "reconciler/plan/app_plan.h"
 
 namespace dflow {
@@ -131,10 +132,29 @@ std::string OwnershipConflict(const AppSpec& app, const ObservedApp& live) {
   return "";
 }
 
+// Why `app` cannot be planned because part of what it needs could not be read, or "".
+// Whatever could not be read is Unknown, never absent: planning against it could create,
+// link or destroy on a guess.
+std::string UnreadReason(const AppSpec& app, const ObservedApp* live,
+                         const ObservedNode& observed) {
+  if (live != nullptr && !live->read_error.empty())
+    return "could not be read (" + live->read_error + "); nothing planned for it this pass";
+  for (const auto& store : observed.datastores) {
+    if (store.read_error.empty() || !Contains(app.datastores, store.name)) continue;
+    return "the links of " + store.engine + " datastore " + store.name + " could not be read (" +
+           store.read_error + "); nothing planned for it this pass";
+  }
+  return "";
+}
+
 void PlanDesiredApps(const NodeDesiredState& desired, const ObservedNode& observed,
                      const PlanOptions& options, bool traefik_changed, NodePlan& plan) {
   for (const auto& app : desired.apps) {
     const ObservedApp* live = FindApp(observed, app.name);
+    if (std::string why = UnreadReason(app, live, observed); !why.empty()) {
+      plan.notes.push_back({NoteKind::kUnread, app.name, why, app.environment});
+      continue;
+    }
     if (live != nullptr) {
       std::string conflict = OwnershipConflict(app, *live);
       if (!conflict.empty()) {
@@ -164,7 +184,14 @@ bool IsDesired(const NodeDesiredState& desired, const std::string& name) {
 void PlanOrphans(const NodeDesiredState& desired, const ObservedNode& observed,
                  const PlanOptions& options, NodePlan& plan) {
   for (const auto& live : observed.apps) {
-    if (!live.managed || IsDesired(desired, live.name)) continue;
+    if (IsDesired(desired, live.name)) continue;
+    if (!live.read_error.empty()) {  // its marker may be what could not be read
+      plan.notes.push_back({NoteKind::kUnread, live.name,
+                            "could not be read (" + live.read_error + "); not pruned this pass",
+                            ""});
+      continue;
+    }
+    if (!live.managed) continue;
     const std::optional<Marker> marker = ParseMarker(live);
     const std::string owner = MarkerValue(live);
     auto protect = live.config.find(kProtectKey);
@@ -207,6 +234,8 @@ const DatastoreSpec* FindPrevious(const PlanOptions& options, const ObservedData
 // Why a datastore that left the repo is kept, or "" when it may be destroyed.
 std::string KeepDatastoreReason(const ObservedNode& observed, const ObservedDatastore& store,
                                 const PlanOptions& options, const NodePlan& plan) {
+  if (!store.read_error.empty())
+    return "kept: its links could not be read (" + store.read_error + ")";
   for (const auto& app : store.linked_apps) {
     const ObservedApp* live = FindApp(observed, app);
     if (live == nullptr || !live->managed)
@@ -292,6 +321,8 @@ std::string_view NoteKindName(NoteKind kind) {
       return "blocked";
     case NoteKind::kDrift:
       return "drift";
+    case NoteKind::kUnread:
+      return "unread";
     case NoteKind::kInfo:
       return "info";
   }

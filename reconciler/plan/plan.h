@@ -48,6 +48,7 @@ enum class NoteKind {
   kOrphan,    // managed but no longer desired, and kept (pruning off, protected)
   kBlocked,   // desired but cannot be planned (a secret has no value, ...)
   kDrift,     // drift reported, not corrected (self-heal off)
+  kUnread,    // its live state could not be read this pass: nothing planned against it
   kInfo,      // anything else worth telling (no source to deploy, ...)
 };
 

@@ -121,7 +121,7 @@ ObservedNode SimulateApplied(const NodeDesiredState& desired, const SecretValues
   }
   for (const auto& app : desired.apps) node.apps.push_back(AppliedApp(app, desired, secrets));
   for (const auto& store : desired.datastores) {
-    ObservedDatastore live{store.name, store.engine, {}};
+    ObservedDatastore live{store.name, store.engine, {}, ""};
     for (const auto& app : desired.apps)
       if (std::find(app.datastores.begin(), app.datastores.end(), store.name) !=
           app.datastores.end())

@@ -203,7 +203,8 @@ class SqliteStatusStore final : public StatusStore {
     Statement s(db_, changes_only
                          ? "SELECT id, revision, trigger, started_at, finished_at, result, "
                            "message, node, passes FROM reconciles WHERE result NOT IN "
-                           "('converged', 'unreachable', 'refused') ORDER BY id DESC LIMIT ?"
+                           "('converged', 'unreachable', 'observe-failed', 'stalled', 'waiting', "
+                           "'refused') ORDER BY id DESC LIMIT ?"
                          : "SELECT id, revision, trigger, started_at, finished_at, result, "
                            "message, node, passes FROM reconciles ORDER BY id DESC LIMIT ?");
     s.Bind(static_cast<std::int64_t>(limit));

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -86,8 +87,10 @@ const Command* Find(const std::string& name) {
   return nullptr;
 }
 
-// Fault lines: `<command-name> <exit-code> <stderr text...>`; `*` matches any command.
-bool MatchFault(const fs::path& dir, const std::string& command, int* code, std::string* text) {
+// Fault lines: `<command-name>[@<word>] <exit-code> <stderr text...>`; `*` matches any command;
+// `@<word>` only invocations that have <word> among their arguments (one app's commands).
+bool MatchFault(const fs::path& dir, const std::string& command, const Args& args, int* code,
+                std::string* text) {
   std::ifstream in(dir / "faults");
   if (!in) return false;
   std::string line;
@@ -97,6 +100,10 @@ bool MatchFault(const fs::path& dir, const std::string& command, int* code, std:
     std::string name;
     int exit_code = 1;
     if (!(ls >> name >> exit_code)) continue;
+    if (const auto at = name.find('@'); at != std::string::npos) {
+      if (std::find(args.begin(), args.end(), name.substr(at + 1)) == args.end()) continue;
+      name.resize(at);
+    }
     if (name != command && name != "*") continue;
     std::string rest;
     std::getline(ls, rest);
@@ -174,7 +181,7 @@ int Run(int argc, char** argv) {
   int code = 0;
   int fault_code = 0;
   std::string fault_text;
-  if (MatchFault(dir, name, &fault_code, &fault_text)) {
+  if (MatchFault(dir, name, args, &fault_code, &fault_text)) {
     ctx.Err(fault_text + "\n");
     code = fault_code;
   } else if (name.empty() || name == "help") {

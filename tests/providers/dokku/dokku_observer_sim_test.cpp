@@ -160,7 +160,7 @@ TEST_CASE("observe sim: one deployed app with every setting") {
   web.storage = {"/srv/uploads:/app/uploads"};
   web.networks = {"backend"};
   web.linked_datastores = {"postgres/courses_db"};
-  CheckSameApps(*node, {web}, {{"courses_db", "postgres", {"web"}}});
+  CheckSameApps(*node, {web}, {{"courses_db", "postgres", {"web"}, ""}});
   CHECK(node->traefik_global.at("letsencrypt-email") == "ops@example.com");
   // 3 + 10 reports + traefik + 2 datastore lists + apps:list + 3 per app + 1 per service.
   CHECK(sim.LoggedInvocations().size() == 21);
@@ -198,7 +198,7 @@ TEST_CASE("observe sim: 30 apps cost 15 + 2 engines + 3 per app + 1 per service"
 
   Result<ObservedNode> node = sim.Observe();
   REQUIRE_MESSAGE(node.ok(), node.status().ToString());
-  CheckSameApps(*node, expected, {{"shared_db", "postgres", {"app-07"}}});
+  CheckSameApps(*node, expected, {{"shared_db", "postgres", {"app-07"}, ""}});
   std::vector<std::string> log = sim.LoggedInvocations();
   CHECK(log.size() == 15 + 2 + 3 * 31 + 1);
   CHECK(node->invocations == 15 + 2 + 3 * 31 + 1);

@@ -155,7 +155,7 @@ ObservedNode ExpectedTwoAppNode() {
                          {"letsencrypt-email", "ops@example.com"},
                          {"log-level", ""}};
   node.apps = {node_app, python_app};
-  node.datastores = {{"courses_db", "postgres", {"node-js-app"}}};
+  node.datastores = {{"courses_db", "postgres", {"node-js-app"}, ""}};
   return node;
 }
 
@@ -301,15 +301,20 @@ TEST_CASE("observe: a datastore destroyed meanwhile restarts the observation") {
   CheckSameState(*node, ExpectedTwoAppNode());
 }
 
-TEST_CASE("observe: another datastore info failure is an error") {
+TEST_CASE("observe: another datastore info failure leaves only that datastore's links unread") {
   FakeDokku dokku;
   TwoAppNode(dokku);
   dokku.Set(kCoursesDbLinks, "", 1, " !     Service container does not exist\n");
   Result<ObservedNode> node = ObserveNode(dokku, Options());
-  CHECK(node.status().code() == Code::kFailed);
-  CHECK(node.status().message() ==
-        "fake: dokku --quiet postgres:info courses_db --links: exit 1:  !     Service container "
-        "does not exist");
+  REQUIRE_MESSAGE(node.ok(), node.status().ToString());
+  REQUIRE(node->datastores.size() == 1);
+  CHECK(node->datastores[0].read_error ==
+        "dokku --quiet postgres:info courses_db --links: exit 1:  !     Service container does "
+        "not exist");
+  CHECK(node->datastores[0].linked_apps.empty());
+  REQUIRE(node->apps.size() == 2);
+  CHECK(node->apps[0].read_error.empty());
+  CHECK(node->apps[0].config.size() == 3);
 }
 
 TEST_CASE("observe: an app list that keeps changing gives up after max_attempts") {
@@ -338,24 +343,41 @@ TEST_CASE("observe: unexpected report output is an error quoting command and lin
         "information");
 }
 
-TEST_CASE("observe: a report without a short key names the app and the key") {
+TEST_CASE("observe: a report without a short key makes that app Unknown, naming the key") {
   FakeDokku dokku;
   TwoAppNode(dokku);
   dokku.Set(Report("builder"), "{\"selected\":\"\"}\n{\"builder-selected\":\"pack\"}\n");
   Result<ObservedNode> node = ObserveNode(dokku, Options());
-  CHECK(node.status().message() ==
-        "fake: app python-app: dokku --quiet builder:report --format json: key \"selected\" "
-        "missing");
+  REQUIRE_MESSAGE(node.ok(), node.status().ToString());
+  REQUIRE(node->apps.size() == 2);
+  CHECK(node->apps[0].name == "node-js-app");
+  CHECK(node->apps[0].read_error.empty());
+  CHECK(node->apps[1].read_error ==
+        "dokku --quiet builder:report --format json: key \"selected\" missing");
 }
 
-TEST_CASE("observe: a failing per-app command stops the observation with its stderr") {
+TEST_CASE("observe: a failing per-app command makes that app Unknown with its stderr") {
   FakeDokku dokku;
   TwoAppNode(dokku);
   dokku.Set(Scale("node-js-app"), "", 1, " !     boom\n");
   Result<ObservedNode> node = ObserveNode(dokku, Options());
-  CHECK(node.status().code() == Code::kFailed);
+  REQUIRE_MESSAGE(node.ok(), node.status().ToString());
+  REQUIRE(node->apps.size() == 2);
+  CHECK(node->apps[0].read_error ==
+        "dokku --quiet ps:scale --format json node-js-app: exit 1:  !     boom");
+  CHECK(node->apps[1].name == "python-app");
+  CHECK(node->apps[1].read_error.empty());
+  CHECK(node->attempts == 1);
+}
+
+TEST_CASE("observe: a failing node-wide command fails the observation as a command failure") {
+  FakeDokku dokku;
+  TwoAppNode(dokku);
+  dokku.Set(Report("ps"), "", 1, " !     ps plugin broken\n");
+  Result<ObservedNode> node = ObserveNode(dokku, Options());
+  CHECK(node.status().code() == Code::kFailed);  // the node answered: not kUnavailable
   CHECK(node.status().message() ==
-        "fake: dokku --quiet ps:scale --format json node-js-app: exit 1:  !     boom");
+        "fake: dokku --quiet ps:report --format json: exit 1:  !     ps plugin broken");
 }
 
 TEST_CASE("observe: a config error never quotes a value") {
@@ -363,8 +385,9 @@ TEST_CASE("observe: a config error never quotes a value") {
   TwoAppNode(dokku);
   dokku.Set(Config("node-js-app"), "export SECRET='hunter2'\n");
   Result<ObservedNode> node = ObserveNode(dokku, Options());
-  CHECK(node.status().message() ==
-        "fake: dokku --quiet config:export --format json node-js-app: output is not JSON");
+  REQUIRE_MESSAGE(node.ok(), node.status().ToString());
+  CHECK(node->apps[0].read_error ==
+        "dokku --quiet config:export --format json node-js-app: output is not JSON");
 }
 
 TEST_CASE("observe: a transport failure is returned as the transport said") {

@@ -37,7 +37,7 @@ ObservedNode SampleNode() {
                          {"letsencrypt-email", "ops@example.com"},
                          {"log-level", ""}};
   node.apps = {app};
-  node.datastores = {{"db", "postgres", {"web"}}};
+  node.datastores = {{"db", "postgres", {"web"}, ""}};
   node.invocations = 19;
   node.attempts = 1;
   return node;

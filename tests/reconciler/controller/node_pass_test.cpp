@@ -99,6 +99,7 @@ class NodePassRig {
   void ClearFaults() { std::filesystem::remove(dir_.path() / "node" / "faults"); }
 
   std::map<std::string, AppBackoff>& backoff() { return backoff_; }
+  NodeDesiredState& Node() { return node_; }
   Metrics& metrics() { return metrics_; }
   void Advance(std::int64_t seconds) { now_ += seconds; }
 
@@ -185,6 +186,44 @@ TEST_CASE("a failed action fails its app, names the command, and the app backs o
   CHECK(Contains(rig.Commands(), "git:from-image"));
   CHECK_FALSE(rig.backoff().contains("shop-api"));
   CHECK(rig.App("shop-api").sync == "Progressing");
+}
+
+TEST_CASE("an app whose state cannot be read is Unknown, and the node's other apps converge") {
+  NodePassRig rig;
+  rig.Node() = testing::DesiredNode({testing::Service("api"), testing::Service("web")}, {});
+  REQUIRE(rig.Pass().applied);  // both apps exist now
+  rig.Node().apps[0].config["ROLE"] = "x";
+  rig.Node().apps[1].config["ROLE"] = "x";
+  rig.Fault("ps:scale@shop-api 1  !     simulated scale report failure\n");
+  NodePassOutcome outcome = rig.Pass();
+  CHECK(outcome.reachable);
+  CHECK(outcome.status.ok());  // the node answered: the failure is shop-api's alone
+  CHECK(outcome.applied);
+  const AppStatusRecord unread = rig.App("shop-api");
+  CHECK(unread.sync == "Unknown");
+  CHECK(unread.health == "Unknown");
+  CHECK(unread.last_error ==
+        "could not be read: dokku --quiet ps:scale --format json shop-api: exit 1:  !     "
+        "simulated scale report failure");
+  CHECK(rig.App("shop-web").sync == "Progressing");
+  // shop-web got its change; nothing was run against shop-api.
+  for (const ActionRecord& action : rig.NewestActions()) CHECK(action.app == "shop-web");
+  CHECK_FALSE(rig.NewestActions().empty());
+
+  rig.ClearFaults();
+  rig.Pass();
+  INFO(rig.App("shop-api").last_error);
+  CHECK(rig.App("shop-api").sync == "Progressing");
+}
+
+TEST_CASE("a node-wide query that fails is an observe failure, not an unreachable node") {
+  NodePassRig rig;
+  rig.Fault("apps:list 1  !     simulated apps:list failure\n");
+  NodePassOutcome outcome = rig.Pass();
+  CHECK_FALSE(outcome.reachable);
+  CHECK(outcome.status.code() == Code::kFailed);
+  CHECK(rig.NewestPass().result == "observe-failed");
+  CHECK(rig.App("shop-api").last_error.find("simulated apps:list failure") != std::string::npos);
 }
 
 TEST_CASE("a node that cannot be reached leaves its apps Unknown and asks for a retry") {

@@ -538,6 +538,48 @@ TEST_CASE("traefik TLS settings are set globally, traefik restarts and apps rebu
   CHECK(plan.actions[0].value == "ops@example.com");
 }
 
+TEST_CASE("an app that could not be read is neither created, changed nor destroyed") {
+  PruneCase c;
+  AppSpec changed = c.desired.apps[0];
+  changed.config["ROLE"] = "x";
+  c.desired.apps[0] = changed;
+  FindLive(c.observed, "shop-a")->read_error = "dokku --quiet ps:scale shop-a: exit 1: boom";
+  FindLive(c.observed, "shop-a")->config.clear();  // what a failed config:export leaves
+  FindLive(c.observed, "shop-a")->managed = false;
+  FindLive(c.observed, "shop-c")->read_error = "dokku --quiet ps:scale shop-c: exit 1: boom";
+  const NodePlan plan = PlanNode(c.desired, c.observed, c.options);
+  CHECK(Lines(plan) == "");
+  CHECK(NoteLines(plan) ==
+        "unread shop-a: could not be read (dokku --quiet ps:scale shop-a: exit 1: boom); "
+        "nothing planned for it this pass\n"
+        "unread shop-c: could not be read (dokku --quiet ps:scale shop-c: exit 1: boom); not "
+        "pruned this pass\n");
+}
+
+TEST_CASE("a datastore whose links could not be read is kept, and its apps are not planned") {
+  PlanOptions options = Options();
+  options.allow_datastore_destroy = true;
+  AppSpec api = Service("api");
+  api.datastores = {"shop-db"};
+  ObservedNode observed = ConvergedNode(DesiredNode({ShopWeb(), api}, {ShopDb()}), options);
+  for (auto& store : observed.datastores) {
+    store.read_error = "dokku --quiet postgres:info shop-db --links: exit 1: no container";
+    store.linked_apps.clear();
+  }
+  for (auto& app : observed.apps) app.linked_datastores.clear();
+  // shop-api still wants the link; the datastore itself left the repo for shop-web.
+  NodePlan plan = PlanNode(DesiredNode({ShopWeb(), api}, {ShopDb()}), observed, options);
+  CHECK(NoteLines(plan).find("unread shop-api: the links of postgres datastore shop-db could "
+                             "not be read") == 0);
+  for (const Action& action : plan.actions) CHECK(action.app != "shop-api");
+  AppSpec web = ShopWeb();
+  web.datastores.clear();
+  plan = PlanNode(DesiredNode({web}, {}), observed, options);
+  CHECK(plan.DestructiveCount() == 0);
+  CHECK(NoteLines(plan).find("orphan shop-db: postgres datastore shop-db is not in the repo; "
+                             "kept: its links could not be read") != std::string::npos);
+}
+
 TEST_CASE("PlanOptionsFor copies each environment's policy") {
   DesiredState desired;
   EnvironmentSpec production;
