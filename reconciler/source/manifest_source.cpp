@@ -1,10 +1,14 @@
 #include "reconciler/source/manifest_source.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <system_error>
 
 #include "reconciler/source/libgit2.h"
@@ -74,20 +78,36 @@ Status ReadDirectoryFile(const fs::path& file, const std::string& relative,
                                             "manifests are plain files; remove it"));
     return Status::Ok();
   }
-  SourceFile source;
-  source.path = relative;
-  source.size = fs::file_size(file, ec);
-  if (ec) {
-    snapshot.problems.push_back(FileProblem(relative, "cannot read file: " + ec.message(), ""));
+  // O_NOFOLLOW: a file swapped for a link after the check above is still not followed.
+  // O_NONBLOCK: nor does a file swapped for a FIFO block the open.
+  const int fd = open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  struct stat info {};
+  if (fd < 0 || fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    const int error = fd < 0 ? errno : 0;
+    if (fd >= 0) close(fd);
+    snapshot.problems.push_back(
+        FileProblem(relative,
+                    error == 0 ? "not a regular file: not read"
+                               : "cannot read file: " + std::generic_category().message(error),
+                    ""));
     return Status::Ok();
   }
+  SourceFile source;
+  source.path = relative;
+  source.size = static_cast<std::uint64_t>(info.st_size);
   source.too_large = source.size > kMaxManifestFileBytes;
   if (!source.too_large) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    source.content = buffer.str();
+    source.content.resize(source.size);
+    std::size_t done = 0;
+    while (done < source.content.size()) {
+      const ssize_t n = read(fd, source.content.data() + done, source.content.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // shrunk while read: keep what is there
+      done += static_cast<std::size_t>(n);
+    }
+    source.content.resize(done);
   }
+  close(fd);
   snapshot.files.push_back(std::move(source));
   return Status::Ok();
 }
