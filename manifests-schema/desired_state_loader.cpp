@@ -1,18 +1,25 @@
 #include "manifests-schema/desired_state_loader.h"
 
 #include <algorithm>
-#include <tuple>
 
 #include "manifests-schema/desired_state_builder.h"
+#include "manifests-schema/diagnostic_limit.h"
 #include "manifests-schema/manifest_parser.h"
 #include "manifests-schema/yaml_tree.h"
 
 namespace dflow {
 namespace {
 
+// What one load may still read: YAML nodes and documents, shared by all files.
+struct LoadBudget {
+  std::size_t nodes = kMaxYamlNodes;
+  std::size_t documents = kMaxYamlDocuments;
+  DiagnosticLimit diagnostics;
+};
+
 // Checks the bytes of one file, parses its documents and reads each one into `manifests`.
 void LoadFile(const SourceFile& file, Manifests& manifests, std::vector<Diagnostic>& diagnostics,
-              std::size_t& node_budget) {
+              LoadBudget& budget) {
   if (file.too_large) {
     diagnostics.push_back({file.path, 0, 0,
                            "file too large: " + std::to_string(file.size) + " bytes",
@@ -27,9 +34,12 @@ void LoadFile(const SourceFile& file, Manifests& manifests, std::vector<Diagnost
                            "manifests must be UTF-8 YAML; remove binary files or rename them"});
     return;
   }
-  for (const YamlNode& doc :
-       ParseYamlDocuments(file.path, file.content, diagnostics, node_budget)) {
+  std::vector<YamlNode> documents =
+      ParseYamlDocuments(file.path, file.content, diagnostics, budget.nodes, budget.documents);
+  budget.diagnostics.Trim(diagnostics);
+  for (const YamlNode& doc : documents) {
     ParseManifestDocument(file.path, doc, manifests, diagnostics);
+    budget.diagnostics.Trim(diagnostics);
   }
 }
 
@@ -43,11 +53,12 @@ bool HasError(const std::vector<Diagnostic>& diagnostics) {
 
 LoadResult LoadDesiredState(const SourceSnapshot& snapshot, const LoadOptions& options) {
   LoadResult result;
+  LoadBudget budget;
   result.diagnostics = snapshot.problems;
+  budget.diagnostics.Trim(result.diagnostics);
   Manifests manifests;
-  std::size_t node_budget = kMaxYamlNodes;
   for (const SourceFile& file : snapshot.files) {
-    LoadFile(file, manifests, result.diagnostics, node_budget);
+    LoadFile(file, manifests, result.diagnostics, budget);
   }
   if (manifests.documents == 0 && !HasError(result.diagnostics)) {
     result.diagnostics.push_back(
@@ -59,10 +70,7 @@ LoadResult LoadDesiredState(const SourceSnapshot& snapshot, const LoadOptions& o
   // Cross-document checks only make sense on documents that read cleanly; they still run so
   // that one commit shows as many problems as possible.
   std::optional<DesiredState> desired = BuildDesiredState(manifests, options, result.diagnostics);
-  std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(),
-                   [](const Diagnostic& a, const Diagnostic& b) {
-                     return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
-                   });
+  budget.diagnostics.Finish(result.diagnostics);  // sorted, the first 100, then "and N more"
   if (desired && !HasError(result.diagnostics)) {
     desired->revision = snapshot.revision;
     result.desired = std::move(desired);

@@ -25,12 +25,17 @@ struct LoadOptions {
 
 struct LoadResult {
   std::optional<DesiredState> desired;  // set only when there is no error diagnostic
-  std::vector<Diagnostic> diagnostics;  // ALL errors and warnings, sorted by file, line, column
+  // All errors and warnings, sorted (whole-file problems first, then by file, line, column),
+  // up to kMaxDiagnostics; beyond that the first ones and a last "and N more"
+  // (diagnostic_limit.h).
+  std::vector<Diagnostic> diagnostics;
   bool ok() const { return desired.has_value(); }
 };
 
 // Parses, validates, expands themes and fills defaults. Never throws; hostile input (alias
-// bombs, deep nesting, huge or binary files) yields diagnostics, not crashes or hangs.
+// bombs, deep nesting, huge or binary files, megabyte scalars, 100,000 documents) yields
+// diagnostics, not crashes or hangs; work and memory are bounded by kMaxYamlNodes,
+// kMaxYamlDocuments and kMaxDiagnostics.
 LoadResult LoadDesiredState(const SourceSnapshot& snapshot, const LoadOptions& options = {});
 
 }  // namespace dflow

@@ -1,36 +1,63 @@
 #include "manifests-schema/diagnostic_format.h"
 
 #include <algorithm>
+#include <map>
 
 namespace dflow {
 namespace {
 
 constexpr std::size_t kMaxShownLine = 200;
 
-// Copies the 1-based `line` of `content` into `out`; false when the file is shorter.
-bool FindLine(const std::string& content, int line, std::string& out) {
-  std::size_t start = 0;
-  for (int i = 1; i < line; ++i) {
-    start = content.find('\n', start);
-    if (start == std::string::npos) return false;
-    ++start;
+// The source lines diagnostics point at. Each file is indexed once (where its lines start),
+// the first time a diagnostic names it: scanning the file again for every diagnostic made
+// `dflow validate` quadratic in the number of documents.
+class Excerpts {
+ public:
+  explicit Excerpts(const SourceSnapshot& snapshot) : snapshot_(snapshot) {}
+
+  // Copies the 1-based `line` of `file` into `out`; false when there is no such file or line.
+  bool Line(const std::string& file, int line, std::string& out) {
+    const Index* index = Find(file);
+    if (index == nullptr || line < 1 || static_cast<std::size_t>(line) > index->starts.size())
+      return false;
+    const std::string& content = index->file->content;
+    std::size_t start = index->starts[line - 1];
+    std::size_t end = content.find('\n', start);
+    out = content.substr(start, (end == std::string::npos ? content.size() : end) - start);
+    if (!out.empty() && out.back() == '\r') out.pop_back();
+    return true;
   }
-  if (start > content.size()) return false;
-  std::size_t end = content.find('\n', start);
-  out = content.substr(start, (end == std::string::npos ? content.size() : end) - start);
-  if (!out.empty() && out.back() == '\r') out.pop_back();
-  return true;
-}
 
-}  // namespace
+ private:
+  struct Index {
+    const SourceFile* file = nullptr;
+    std::vector<std::size_t> starts;  // offset of each line
+  };
 
-std::string FormatDiagnostic(const Diagnostic& diagnostic, const SourceSnapshot& snapshot) {
+  const Index* Find(const std::string& path) {
+    auto cached = indexes_.find(path);
+    if (cached != indexes_.end()) return cached->second.file ? &cached->second : nullptr;
+    Index& index = indexes_[path];
+    auto file = std::find_if(snapshot_.files.begin(), snapshot_.files.end(),
+                             [&](const SourceFile& f) { return f.path == path; });
+    if (file == snapshot_.files.end()) return nullptr;
+    index.file = &*file;
+    index.starts.push_back(0);
+    for (std::size_t i = 0; i < file->content.size(); ++i) {
+      if (file->content[i] == '\n') index.starts.push_back(i + 1);
+    }
+    return &index;
+  }
+
+  const SourceSnapshot& snapshot_;
+  std::map<std::string, Index> indexes_;
+};
+
+std::string Format(const Diagnostic& diagnostic, Excerpts& excerpts) {
   std::string out = diagnostic.ToString();
   if (diagnostic.line <= 0) return out;
-  auto file = std::find_if(snapshot.files.begin(), snapshot.files.end(),
-                           [&](const SourceFile& f) { return f.path == diagnostic.file; });
   std::string line;
-  if (file == snapshot.files.end() || !FindLine(file->content, diagnostic.line, line)) return out;
+  if (!excerpts.Line(diagnostic.file, diagnostic.line, line)) return out;
   if (line.size() > kMaxShownLine) line.resize(kMaxShownLine);
   // Binary or terminal escape bytes never reach the operator's terminal.
   std::replace_if(
@@ -42,13 +69,21 @@ std::string FormatDiagnostic(const Diagnostic& diagnostic, const SourceSnapshot&
   return out;
 }
 
+}  // namespace
+
+std::string FormatDiagnostic(const Diagnostic& diagnostic, const SourceSnapshot& snapshot) {
+  Excerpts excerpts(snapshot);
+  return Format(diagnostic, excerpts);
+}
+
 std::string FormatDiagnostics(const std::vector<Diagnostic>& diagnostics,
                               const SourceSnapshot& snapshot) {
+  Excerpts excerpts(snapshot);
   std::string out;
   int errors = 0;
   int warnings = 0;
   for (const Diagnostic& d : diagnostics) {
-    out += FormatDiagnostic(d, snapshot) + "\n";
+    out += Format(d, excerpts) + "\n";
     (d.severity == Diagnostic::Severity::kError ? errors : warnings)++;
   }
   if (errors + warnings > 0) {

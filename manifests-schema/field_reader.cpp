@@ -6,6 +6,7 @@
 #include <set>
 
 #include "manifests-schema/app_name.h"
+#include "manifests-schema/config_key.h"
 
 namespace dflow {
 namespace {
@@ -31,10 +32,12 @@ std::string Quote(std::string_view field) { return "'" + std::string(field) + "'
 
 }  // namespace
 
-bool MatchesPattern(const std::string& text, const char* pattern) {
+bool MatchesPattern(const std::string& text, const Syntax& syntax) {
+  if (syntax.match != nullptr) return syntax.match(text);
+  if (text.size() > std::min(syntax.max_bytes, kMaxPatternBytes)) return false;
   thread_local std::map<const char*, std::regex> cache;
-  auto it = cache.find(pattern);
-  if (it == cache.end()) it = cache.emplace(pattern, std::regex(pattern)).first;
+  auto it = cache.find(syntax.regex);
+  if (it == cache.end()) it = cache.emplace(syntax.regex, std::regex(syntax.regex)).first;
   return std::regex_match(text, it->second);
 }
 
@@ -42,6 +45,9 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string>& ca
   std::size_t best = 3;
   std::string best_word;
   for (const std::string& candidate : candidates) {
+    // The distance is at least the difference in length: skip the O(n*m) table for a
+    // pasted megabyte.
+    if (word.size() > candidate.size() + 2 || candidate.size() > word.size() + 2) continue;
     std::size_t distance = EditDistance(word, candidate);
     // Short words need a closer match, or every two-letter typo "means" something.
     std::size_t limit = std::min<std::size_t>(2, std::max<std::size_t>(1, candidate.size() / 3));
@@ -113,10 +119,20 @@ std::optional<std::string> FieldReader::String(const YamlNode& node, std::string
 }
 
 std::optional<std::string> FieldReader::Pattern(const YamlNode& node, std::string_view field,
-                                                const char* pattern, std::string_view expected) {
+                                                const Syntax& syntax, std::string_view expected) {
   std::optional<std::string> text = String(node, field);
   if (!text) return std::nullopt;
-  if (!MatchesPattern(*text, pattern)) {
+  const std::size_t max_bytes =
+      syntax.match != nullptr ? syntax.max_bytes : std::min(syntax.max_bytes, kMaxPatternBytes);
+  if (text->size() > max_bytes) {
+    // Not echoed: a value this long is a paste gone wrong, perhaps of something secret.
+    Error(node,
+          Quote(field) + " is " + std::to_string(text->size()) + " bytes long, more than the " +
+              std::to_string(max_bytes) + " allowed",
+          "write " + std::string(expected));
+    return std::nullopt;
+  }
+  if (!MatchesPattern(*text, syntax)) {
     Error(node,
           Quote(field) + " must be " + std::string(expected) + ", got '" + Abbreviate(*text) + "'");
     return std::nullopt;
@@ -175,13 +191,13 @@ std::optional<std::vector<const YamlNode*>> FieldReader::List(const YamlNode& no
 }
 
 std::vector<Located> FieldReader::StringList(const YamlNode& node, std::string_view field,
-                                             const char* pattern, std::string_view expected) {
+                                             const Syntax& syntax, std::string_view expected) {
   std::vector<Located> out;
   auto items = List(node, field);
   if (!items) return out;
   std::set<std::string> seen;
   for (const YamlNode* item : *items) {
-    std::optional<std::string> text = Pattern(*item, field, pattern, expected);
+    std::optional<std::string> text = Pattern(*item, field, syntax, expected);
     if (!text) continue;
     if (!seen.insert(*text).second) {
       Error(*item, "duplicate entry '" + Abbreviate(*text) + "' in " + Quote(field), "remove one");
@@ -193,9 +209,8 @@ std::vector<Located> FieldReader::StringList(const YamlNode& node, std::string_v
 }
 
 bool FieldReader::ConfigKey(const YamlNode& key_node, std::string_view field) {
-  static const std::regex kKey("[a-zA-Z_][a-zA-Z0-9_]*");
   const std::string& key = key_node.scalar;
-  if (!std::regex_match(key, kKey)) {
+  if (!IsConfigKey(key)) {
     Error(key_node, "invalid key '" + Abbreviate(key) + "' in " + Quote(field),
           "Dokku accepts letters, digits and '_', not starting with a digit");
     return false;
@@ -250,7 +265,8 @@ std::map<std::string, std::string> FieldReader::Labels(const YamlNode& node,
   static const std::regex kLabel("[a-zA-Z0-9]([a-zA-Z0-9._/-]{0,61}[a-zA-Z0-9])?");
   for (const auto& [key, value] : node.entries) {
     if (!key.IsScalar()) continue;
-    if (!std::regex_match(key.scalar, kLabel)) {
+    // The length first: the regex recurses per character, and accepts at most 63 anyway.
+    if (key.scalar.size() > 63 || !std::regex_match(key.scalar, kLabel)) {
       Error(key, "invalid label key '" + Abbreviate(key.scalar) + "'",
             "use letters, digits, '.', '_', '/', '-', at most 63 characters");
       continue;

@@ -3,6 +3,7 @@
 // the parser goes on and ALL errors of a commit are reported at once. Internal to the loader.
 #pragma once
 
+#include <cstddef>
 #include <initializer_list>
 #include <map>
 #include <optional>
@@ -28,9 +29,23 @@ struct Located {
   Pos pos;
 };
 
-// Whole-string match of `text` against an ECMAScript `pattern`. Compiled patterns are cached
-// per thread (the patterns are a small fixed set of constants).
-bool MatchesPattern(const std::string& text, const char* pattern);
+// std::regex recurses once per character (50,000 characters overflow the stack), so no regex
+// ever sees more than this many bytes; longer values are refused before matching.
+inline constexpr std::size_t kMaxPatternBytes = 2048;
+
+// The syntax of a string value: an ECMAScript regex matched against the whole string, and the
+// most bytes a valid value has (at most kMaxPatternBytes), checked first. A syntax with a
+// hand-written `match` (one pass, no recursion) uses it instead and takes any length.
+struct Syntax {
+  const char* regex;
+  std::size_t max_bytes;
+  bool (*match)(std::string_view) = nullptr;
+};
+
+// Whole-string match of `text` against `syntax`; for a regex, false without running it when
+// `text` is longer than syntax.max_bytes or kMaxPatternBytes. Compiled patterns are cached per
+// thread (the patterns are a small fixed set of constants).
+bool MatchesPattern(const std::string& text, const Syntax& syntax);
 
 // "did you mean 'x'?" when `word` is a near miss (edit distance <= 2, or case) of a candidate;
 // "" otherwise.
@@ -58,9 +73,10 @@ class FieldReader {
 
   // A string scalar (quoted, or plain text that YAML does not read as a number/bool/null).
   std::optional<std::string> String(const YamlNode& node, std::string_view field);
-  // A string matching `pattern` (ECMAScript regex, anchored); `expected` describes it.
+  // A string matching `syntax`; `expected` describes it. A value longer than syntax.max_bytes
+  // is reported by its length, without echoing it.
   std::optional<std::string> Pattern(const YamlNode& node, std::string_view field,
-                                     const char* pattern, std::string_view expected);
+                                     const Syntax& syntax, std::string_view expected);
   // A manifest name (DNS label, see app_name.h).
   std::optional<std::string> Name(const YamlNode& node, std::string_view field);
   // Any non-null scalar, as written (config values, label values).
@@ -69,9 +85,9 @@ class FieldReader {
   std::optional<bool> Bool(const YamlNode& node, std::string_view field);
   // The items of a list; nullopt (reported) if `node` is not a list.
   std::optional<std::vector<const YamlNode*>> List(const YamlNode& node, std::string_view field);
-  // A list of strings matching `pattern`; duplicates are reported.
-  std::vector<Located> StringList(const YamlNode& node, std::string_view field, const char* pattern,
-                                  std::string_view expected);
+  // A list of strings matching `syntax`; duplicates are reported.
+  std::vector<Located> StringList(const YamlNode& node, std::string_view field,
+                                  const Syntax& syntax, std::string_view expected);
   // A config map: keys match Dokku's ^[a-zA-Z_][a-zA-Z0-9_]*$ and do not start with DFLOW_.
   std::map<std::string, std::string> Config(const YamlNode& node, std::string_view field);
   // A labels map: key -> scalar text.

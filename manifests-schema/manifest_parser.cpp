@@ -1,37 +1,42 @@
 #include "manifests-schema/manifest_parser.h"
 
 #include <algorithm>
-#include <regex>
+#include <cstdint>
 #include <set>
 
 #include "manifests-schema/app_name.h"
+#include "manifests-schema/config_key.h"
 
 namespace dflow {
 namespace {
 
-// Value syntax. Every pattern here is mirrored in dflow.schema.json.
-constexpr const char* kHost =
-    "[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*";
-constexpr const char* kUser = "[a-z_][a-z0-9_-]{0,31}";
-constexpr const char* kHostKey = "SHA256:[A-Za-z0-9+/]{43}";
-constexpr const char* kDomain =
+// Value syntax: a regex and the longest valid value (checked first, see field_reader.h).
+// Every pattern and bound here is mirrored in dflow.schema.json.
+constexpr Syntax kHost = {
+    "[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*", 253};
+constexpr Syntax kUser = {"[a-z_][a-z0-9_-]{0,31}", 32};
+constexpr Syntax kHostKey = {"SHA256:[A-Za-z0-9+/]{43}", 50};
+constexpr Syntax kDomain = {
     "(?=.{1,253}$)(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9]"
-    ")?";
-constexpr const char* kEmail = "[^@\\s]+@[^@\\s]+\\.[^@\\s]+";
-constexpr const char* kHttpsUrl = "https://[^\\s]+";
-constexpr const char* kGitUrl =
-    "(https?|ssh|git|file)://[^\\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\\s]+";
-constexpr const char* kRef = "[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}";
-constexpr const char* kImage = "[a-z0-9][A-Za-z0-9._/:@+-]{0,254}";
-constexpr const char* kPort = "(http|https|tcp|udp):[0-9]{1,5}:[0-9]{1,5}";
-constexpr const char* kProcessType = "[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}";
-constexpr const char* kCheckedProcess = "_all_|[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}";
-constexpr const char* kStorage = "(/[^:\\s]*|[a-z0-9][a-z0-9-]{0,44}):/[^:\\s]*";
-constexpr const char* kNetwork = "[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}";
-constexpr const char* kSecretKey = "[a-zA-Z_][a-zA-Z0-9_]*";
-constexpr const char* kResourceValue = "[0-9]+(\\.[0-9]+)?[a-zA-Z]{0,3}";
-constexpr const char* kNamePattern = "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?";
-constexpr const char* kSemver = "[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?";
+    ")?",
+    253};
+constexpr Syntax kEmail = {"[^@\\s]+@[^@\\s]+\\.[^@\\s]+", 254};
+// URLs and paths get the largest bound any regex may see.
+constexpr Syntax kHttpsUrl = {"https://[^\\s]+", kMaxPatternBytes};
+constexpr Syntax kGitUrl = {
+    "(https?|ssh|git|file)://[^\\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\\s]+", kMaxPatternBytes};
+constexpr Syntax kRef = {"[A-Za-z0-9_][A-Za-z0-9._/-]{0,199}", 200};
+constexpr Syntax kImage = {"[a-z0-9][A-Za-z0-9._/:@+-]{0,254}", 255};
+constexpr Syntax kPort = {"(http|https|tcp|udp):[0-9]{1,5}:[0-9]{1,5}", 17};
+constexpr Syntax kProcessType = {"[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}", 63};
+constexpr Syntax kCheckedProcess = {"_all_|[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}", 63};
+constexpr Syntax kStorage = {"(/[^:\\s]*|[a-z0-9][a-z0-9-]{0,44}):/[^:\\s]*", kMaxPatternBytes};
+constexpr Syntax kNetwork = {"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}", 63};
+constexpr Syntax kSecretKey = {"[a-zA-Z_][a-zA-Z0-9_]*", SIZE_MAX, IsConfigKey};
+constexpr Syntax kResourceValue = {"[0-9]+(\\.[0-9]+)?[a-zA-Z]{0,3}", 32};
+constexpr Syntax kNamePattern = {"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", 63};
+constexpr Syntax kSemver = {"[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?", 128};
+constexpr Syntax kParameterName = {"[a-z][a-zA-Z0-9]*", 63};
 
 const char* const kDomainExpected = "a lower-case host name such as app.example.com";
 
@@ -60,7 +65,7 @@ class Parser {
   void Ports(const YamlNode& node, std::vector<PortMapping>& out);
   void Checks(const YamlNode& node, AppSpec& spec);
   std::vector<std::string> Strings(const YamlNode& node, std::string_view field,
-                                   const char* pattern, std::string_view expected);
+                                   const Syntax& syntax, std::string_view expected);
   void Source(const YamlNode& node, ServiceManifest& service);
   void Processes(const YamlNode& node, std::map<std::string, int>& out);
   void Resources(const YamlNode& node, std::map<std::string, std::string>& out,
@@ -486,9 +491,9 @@ void Parser::Checks(const YamlNode& node, AppSpec& spec) {
 }
 
 std::vector<std::string> Parser::Strings(const YamlNode& node, std::string_view field,
-                                         const char* pattern, std::string_view expected) {
+                                         const Syntax& syntax, std::string_view expected) {
   std::vector<std::string> out;
-  for (Located& item : r_.StringList(node, field, pattern, expected)) {
+  for (Located& item : r_.StringList(node, field, syntax, expected)) {
     out.push_back(std::move(item.value));
   }
   return out;
@@ -614,7 +619,7 @@ void Parser::Theme(const YamlNode& doc) {
         }
         if (const YamlNode* n =
                 r_.Required(*p, "name", "theme parameter", "add 'name: <camelCase>'")) {
-          auto text = r_.Pattern(*n, "name", "[a-z][a-zA-Z0-9]*", "a camelCase name");
+          auto text = r_.Pattern(*n, "name", kParameterName, "a camelCase name");
           if (text && !seen.insert(*text).second) {
             r_.Error(*n, "duplicate parameter '" + Abbreviate(*text) + "'", "remove one");
           }

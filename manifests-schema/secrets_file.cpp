@@ -1,10 +1,10 @@
 #include "manifests-schema/secrets_file.h"
 
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "manifests-schema/app_name.h"
+#include "manifests-schema/config_key.h"
 #include "manifests-schema/yaml_tree.h"
 
 namespace dflow {
@@ -15,11 +15,6 @@ constexpr std::uint64_t kMaxSecretsFileBytes = 1u << 20;
 Status Invalid(const std::string& path, const YamlNode& at, const std::string& what) {
   return Status(Code::kInvalidArgument, path + ":" + std::to_string(at.line) + ":" +
                                             std::to_string(at.column) + ": " + what);
-}
-
-bool IsKey(const std::string& key) {
-  static const std::regex kKey("[a-zA-Z_][a-zA-Z0-9_]*");
-  return std::regex_match(key, kKey);
 }
 
 // Reads one map level: KEY: value pairs, plus (below `depth` 2) nested maps whose key is an
@@ -38,7 +33,7 @@ Status ReadLevel(const std::string& path, const YamlNode& map, const std::string
       if (!status.ok()) return status;
       continue;
     }
-    if (!IsKey(key.scalar))
+    if (!IsConfigKey(key.scalar))
       return Invalid(path, key, "invalid secret key '" + Abbreviate(key.scalar) + "'");
     if (!value.IsScalar() || value.Type() == ScalarType::kNull) {
       return Invalid(path, key, "the value of '" + Abbreviate(key.scalar) + "' must be a string");

@@ -2,12 +2,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <limits>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <string_view>
 
@@ -122,6 +122,134 @@ int FindDeepBrackets(const std::string& content) {
   return 0;
 }
 
+// YAML 1.1 resolution of plain scalars (yaml.org/type/bool.html, int.html, float.html),
+// written by hand: std::regex recurses once per character and a plain scalar may be a
+// megabyte long. tests/manifests-schema/yaml_tree_test.cpp checks these against the regexes.
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Reads a string left to right; each method consumes only what it accepts.
+class Cursor {
+ public:
+  explicit Cursor(std::string_view text) : text_(text) {}
+
+  bool Done() const { return i_ == text_.size(); }
+  // Consumes one character of `set`.
+  bool One(std::string_view set) {
+    if (Done() || set.find(text_[i_]) == std::string_view::npos) return false;
+    ++i_;
+    return true;
+  }
+  // Consumes every leading character of `set`; returns how many.
+  std::size_t Many(std::string_view set) {
+    std::size_t start = i_;
+    while (One(set)) {
+    }
+    return i_ - start;
+  }
+  bool Word(std::string_view word) {
+    if (text_.substr(i_, word.size()) != word) return false;
+    i_ += word.size();
+    return true;
+  }
+  // (:[0-5]?[0-9])+ , the base 60 groups of "1:30:00".
+  bool Sexagesimal() {
+    std::size_t groups = 0;
+    while (One(":")) {
+      if (Done() || !IsDigit(text_[i_])) return false;
+      const char first = text_[i_++];
+      if (!Done() && IsDigit(text_[i_])) {
+        if (first > '5') return false;
+        ++i_;
+      }
+      ++groups;
+    }
+    return groups > 0;
+  }
+  // ([eE][-+][0-9]+)? up to the end.
+  bool OptionalExponentToEnd() {
+    if (Done()) return true;
+    return One("eE") && One("-+") && Many(kDigits) > 0 && Done();
+  }
+
+  static constexpr std::string_view kDigits = "0123456789";
+  static constexpr std::string_view kDigitsOrUnderscore = "0123456789_";
+
+ private:
+  std::string_view text_;
+  std::size_t i_ = 0;
+};
+
+bool IsYamlBool(std::string_view s) {
+  static constexpr std::string_view kWords[] = {"yes",  "Yes",  "YES",  "no",    "No",    "NO",
+                                                "true", "True", "TRUE", "false", "False", "FALSE",
+                                                "on",   "On",   "ON",   "off",   "Off",   "OFF"};
+  return std::find(std::begin(kWords), std::end(kWords), s) != std::end(kWords);
+}
+
+bool IsYamlInt(std::string_view s) {
+  if (!s.empty() && (s.front() == '-' || s.front() == '+')) s.remove_prefix(1);
+  auto all_of = [](std::string_view rest, std::string_view set) {
+    return !rest.empty() && rest.find_first_not_of(set) == std::string_view::npos;
+  };
+  if (s.starts_with("0b")) return all_of(s.substr(2), "01_");
+  if (s.starts_with("0x")) return all_of(s.substr(2), "0123456789abcdefABCDEF_");
+  if (s == "0") return true;
+  if (s.starts_with("0")) return all_of(s.substr(1), "01234567_");
+  if (s.empty() || s.front() < '1' || s.front() > '9') return false;
+  Cursor c(s.substr(1));
+  c.Many(Cursor::kDigitsOrUnderscore);
+  return c.Done() || (c.Sexagesimal() && c.Done());
+}
+
+bool IsYamlFloat(std::string_view s) {
+  if (s == ".nan" || s == ".NaN" || s == ".NAN") return true;
+  std::string_view unsigned_part = s;
+  if (!s.empty() && (s.front() == '-' || s.front() == '+')) unsigned_part.remove_prefix(1);
+  if (unsigned_part == ".inf" || unsigned_part == ".Inf" || unsigned_part == ".INF") return true;
+  if (s.starts_with(".")) {  // .5, .5e+3: no sign in this form
+    Cursor c(s.substr(1));
+    return c.Many(Cursor::kDigitsOrUnderscore) > 0 && c.OptionalExponentToEnd();
+  }
+  s = unsigned_part;
+  if (s.empty() || !IsDigit(s.front())) return false;
+  Cursor c(s.substr(1));
+  c.Many(Cursor::kDigitsOrUnderscore);
+  if (c.One(".")) {  // 1.5, 1_000.25e-3
+    c.Many(Cursor::kDigitsOrUnderscore);
+    return c.OptionalExponentToEnd();
+  }
+  // 1:30.5, base 60 with a fraction: no exponent.
+  if (!c.Sexagesimal() || !c.One(".")) return false;
+  c.Many(Cursor::kDigitsOrUnderscore);
+  return c.Done();
+}
+
+// Where the documents of a file beyond the first `allowed` explicit ones begin.
+struct DocumentCut {
+  std::size_t offset = 0;  // byte offset of that "---" line
+  int line = 0;            // its 1-based line; 0 when the file has no more documents than that
+};
+
+// Finds the (allowed + 1)-th "---" document marker at the start of a line. A marker there is a
+// document boundary even inside a block scalar (YAML forbids it in content), so counting lines
+// is exact enough to bound the work without parsing.
+DocumentCut CutAfterDocuments(const std::string& content, std::size_t allowed) {
+  std::size_t markers = 0;
+  int line = 1;
+  for (std::size_t start = 0; start < content.size(); ++line) {
+    std::size_t end = content.find('\n', start);
+    if (end == std::string::npos) end = content.size();
+    std::string_view text(content.data() + start, end - start);
+    if (text.starts_with("---") &&
+        (text.size() == 3 || text[3] == ' ' || text[3] == '\t' || text[3] == '\r') &&
+        ++markers > allowed) {
+      return {start, line};
+    }
+    start = end + 1;
+  }
+  return {};
+}
+
 }  // namespace
 
 ScalarType YamlNode::Type() const {
@@ -130,17 +258,9 @@ ScalarType YamlNode::Type() const {
   if (quoted) return ScalarType::kString;
   const std::string& s = scalar;
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return ScalarType::kNull;
-  static const std::regex kBool(
-      "yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF");
-  static const std::regex kInt(
-      "[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|"
-      "[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+");
-  static const std::regex kFloat(
-      "[-+]?([0-9][0-9_]*)\\.[0-9_]*([eE][-+][0-9]+)?|\\.[0-9_]+([eE][-+][0-9]+)?|"
-      "[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");
-  if (std::regex_match(s, kBool)) return ScalarType::kBool;
-  if (std::regex_match(s, kInt)) return ScalarType::kInt;
-  if (std::regex_match(s, kFloat)) return ScalarType::kFloat;
+  if (IsYamlBool(s)) return ScalarType::kBool;
+  if (IsYamlInt(s)) return ScalarType::kInt;
+  if (IsYamlFloat(s)) return ScalarType::kFloat;
   return ScalarType::kString;
 }
 
@@ -161,10 +281,11 @@ std::optional<bool> BoolValue(const YamlNode& node) {
 
 std::optional<int> IntValue(const YamlNode& node) {
   if (!node.IsScalar() || node.Type() != ScalarType::kInt) return std::nullopt;
-  static const std::regex kDecimal("[-+]?[0-9]{1,9}");
-  // Length first: std::regex recurses per character, and a sign plus 9 digits is the most
-  // this accepts anyway.
-  if (node.scalar.size() > 10 || !std::regex_match(node.scalar, kDecimal)) return std::nullopt;
+  // A sign and at most 9 digits: always fits an int.
+  std::string_view text = node.scalar;
+  if (text.front() == '-' || text.front() == '+') text.remove_prefix(1);
+  if (text.empty() || text.size() > 9 || !std::all_of(text.begin(), text.end(), IsDigit))
+    return std::nullopt;
   return std::stoi(node.scalar);
 }
 
@@ -224,6 +345,13 @@ std::string DescribeYamlType(const YamlNode& node) {
 std::vector<YamlNode> ParseYamlDocuments(const std::string& path, const std::string& content,
                                          std::vector<Diagnostic>& diagnostics,
                                          std::size_t& node_budget) {
+  std::size_t document_budget = kMaxYamlDocuments;
+  return ParseYamlDocuments(path, content, diagnostics, node_budget, document_budget);
+}
+
+std::vector<YamlNode> ParseYamlDocuments(const std::string& path, const std::string& content,
+                                         std::vector<Diagnostic>& diagnostics,
+                                         std::size_t& node_budget, std::size_t& document_budget) {
   std::vector<YamlNode> documents;
   if (int line = FindDeepBrackets(content); line != 0) {
     diagnostics.push_back(
@@ -232,24 +360,53 @@ std::vector<YamlNode> ParseYamlDocuments(const std::string& path, const std::str
          "flatten the document"});
     return documents;
   }
-  if (std::optional<Diagnostic> stuck = PreflightYaml(path, content)) {
+  // Said of the file as a whole (line 0), so that it sorts before, and is never hidden by,
+  // the diagnostics of the documents that were read.
+  auto too_many = [&](int line) {
+    diagnostics.push_back(
+        {path, 0, 0,
+         "too many YAML documents: more than " + std::to_string(kMaxYamlDocuments) +
+             " in this revision; " +
+             (line > 0 ? "those from line " + std::to_string(line) + " on are not read"
+                       : std::string("this file is not read")),
+         "merge or remove documents; a fleet needs far fewer"});
+  };
+  if (document_budget == 0) {
+    too_many(0);
+    return documents;
+  }
+  // yaml-cpp only sees the documents that fit in the budget (plus one implicit first
+  // document, dropped below): the rest of the file is never parsed.
+  const DocumentCut cut = CutAfterDocuments(content, document_budget);
+  const std::string read = cut.line == 0 ? content : content.substr(0, cut.offset);
+  if (std::optional<Diagnostic> stuck = PreflightYaml(path, read)) {
     diagnostics.push_back(std::move(*stuck));
     return documents;
   }
   std::vector<YAML::Node> parsed;
   try {
-    parsed = YAML::LoadAll(content);
+    parsed = YAML::LoadAll(read);
   } catch (const YAML::Exception& e) {
     // e.msg is yaml-cpp's text without its own "yaml-cpp: error at line" prefix.
     int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
     int column = e.mark.column >= 0 ? e.mark.column + 1 : 0;
+    // yaml-cpp says "illegal map value" after an implicit key of more than 1024 characters.
     diagnostics.push_back({path, line, column, "YAML syntax error: " + e.msg,
-                           "check indentation, quotes and brackets"});
+                           column > 1024 ? "a map key is at most 1024 characters; shorten it"
+                                         : "check indentation, quotes and brackets"});
     return documents;
   } catch (const std::exception& e) {
     diagnostics.push_back({path, 0, 0, std::string("cannot parse YAML: ") + e.what(), ""});
     return documents;
   }
+  int cut_line = cut.line;
+  if (parsed.size() > document_budget) {  // the implicit first document took one place
+    YAML::Mark mark = parsed[document_budget].Mark();
+    cut_line = mark.line >= 0 ? mark.line + 1 : std::max(cut.line, 1);
+    parsed.resize(document_budget);
+  }
+  document_budget -= parsed.size();
+  if (cut_line != 0) too_many(cut_line);
   Converter converter{path, diagnostics, node_budget};
   try {
     for (const YAML::Node& doc : parsed) {

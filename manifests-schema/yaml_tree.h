@@ -60,11 +60,21 @@ std::string DescribeYamlType(const YamlNode& node);
 // memory (about 100 bytes a node) whatever the number of files.
 inline constexpr std::size_t kMaxYamlNodes = 1'000'000;
 inline constexpr int kMaxYamlDepth = 64;  // nested maps/lists
+// Documents per revision, shared by all files like the node budget. A fleet's repo has a few
+// hundred; 10,000 leaves room for any real one while 100,000 tiny documents (one 1 MB file of
+// "---" lines) can no longer make yaml-cpp build 100,000 trees and the loader 100,000 reports.
+inline constexpr std::size_t kMaxYamlDocuments = 10'000;
 
 // Parses every document of `content` (already known to be UTF-8) into plain trees. Null or
 // empty documents are dropped. Errors are appended to `diagnostics` (file = `path`); on a
 // syntax error no document of the file is returned. Duplicate map keys are reported here.
 // `node_budget` is decremented by the nodes copied; when it runs out the file is rejected.
+// `document_budget` is decremented by the documents read; the documents beyond it are not
+// parsed and one diagnostic says where they start.
+std::vector<YamlNode> ParseYamlDocuments(const std::string& path, const std::string& content,
+                                         std::vector<Diagnostic>& diagnostics,
+                                         std::size_t& node_budget, std::size_t& document_budget);
+// The same for a file read on its own (kMaxYamlDocuments documents at most).
 std::vector<YamlNode> ParseYamlDocuments(const std::string& path, const std::string& content,
                                          std::vector<Diagnostic>& diagnostics,
                                          std::size_t& node_budget);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <set>
 
+#include "manifests-schema/base/error_text.h"
 #include "providers/dokku/dokku_commands.h"
 #include "providers/dokku/dokku_observer.h"
 #include "providers/dokku/observed_state.h"
@@ -101,7 +102,7 @@ std::map<std::string, AppOutcome> OutcomesByApp(const NodePlan& plan, const Appl
       if (r.outcome == ActionOutcome::kFailed) {
         o.failed = true;
         if (o.error.empty())
-          o.error = r.display + ": " + r.message;  // the command as run, secrets redacted
+          o.error = BoundErrorText(r.display + ": " + r.message);  // as run, secrets redacted
       }
     }
   }
@@ -239,7 +240,7 @@ NodePassOutcome NotObserved(const NodePassInput& input, const Status& status,
   NodePassOutcome outcome;
   outcome.status = status;
   outcome.failed = true;
-  outcome.error = status.message();
+  outcome.error = BoundErrorText(status.message());  // logged and stored
   RecordStatuses(input, nullptr, {}, {}, outcome.error, backoff, store, metrics);
   const std::string result = NotObservedResult(status);
   CheckStoreWrite(store.RecordQuietPass(QuietPass(input, result, outcome.error)),
@@ -305,7 +306,7 @@ std::optional<ApplyResult> ApplyStage(const NodePassInput& input, const NodePlan
   ApplyResult applied = ApplyPlans({plan}, {{name, &transport}}, options);
   outcome.applied = applied.ran > 0;
   outcome.failed = !applied.ok();
-  if (!applied.ok()) outcome.error = applied.Summary();
+  if (!applied.ok()) outcome.error = BoundErrorText(applied.Summary());
   if (reconcile.ok())
     CheckStoreWrite(store.FinishReconcile(*reconcile, applied.ok() ? "ok" : "failed",
                                           applied.Summary(), input.now()),

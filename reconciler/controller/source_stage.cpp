@@ -1,5 +1,6 @@
 #include "reconciler/controller/source_stage.h"
 
+#include "manifests-schema/base/error_text.h"
 #include "reconciler/source/fetch_process.h"
 #include "reconciler/source/manifest_source.h"
 
@@ -19,7 +20,8 @@ Result<std::shared_ptr<const DesiredState>> LoadCommit(const std::string& mirror
     std::string errors;
     for (const auto& d : result.diagnostics)
       if (d.severity == Diagnostic::Severity::kError) errors += d.ToString() + "\n";
-    return Status(Code::kInvalidManifest, errors);
+    // Logged, stored and served as it is: bounded here, once (error_text.h).
+    return Status(Code::kInvalidManifest, BoundErrorText(errors));
   }
   return std::make_shared<const DesiredState>(std::move(*result.desired));
 }

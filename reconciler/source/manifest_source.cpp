@@ -1,10 +1,14 @@
 #include "reconciler/source/manifest_source.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <system_error>
 
 #include "reconciler/source/libgit2.h"
@@ -39,39 +43,71 @@ void SortSnapshot(SourceSnapshot& snapshot) {
             [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
 }
 
-// Whether `target`, normalised, stays inside `root` (both absolute and lexically normal).
-bool IsInside(const fs::path& root, const fs::path& target) {
-  auto [root_end, unused] = std::mismatch(root.begin(), root.end(), target.begin(), target.end());
-  (void)unused;
-  return root_end == root.end();
+// A link's target as messages show it: at most 200 bytes, control characters as '?', so a
+// crafted target cannot flood or drive the operator's terminal.
+std::string ShownTarget(std::string target) {
+  if (target.size() > 200) target = target.substr(0, 197) + "...";
+  for (char& c : target)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return target;
 }
 
-Status ReadDirectoryFile(const fs::path& root, const fs::path& file, const std::string& relative,
+// A manifest-named symbolic link is reported, never followed, in a work tree and in a commit
+// alike: following one read `env.yaml -> .env` or `x.yaml -> .git/config` and printed its
+// secret-bearing lines in error excerpts.
+Diagnostic LinkProblem(const std::string& path, const std::string& target, bool dangling) {
+  return FileProblem(path,
+                     std::string(dangling ? "dangling " : "") + "symbolic link to '" +
+                         ShownTarget(target) + "' not read: dflow reads only regular files",
+                     "replace the link with a copy of the file, or remove it");
+}
+
+Status ReadDirectoryFile(const fs::path& file, const std::string& relative,
                          SourceSnapshot& snapshot) {
   std::error_code ec;
-  if (fs::is_symlink(fs::symlink_status(file, ec))) {
-    fs::path target = fs::weakly_canonical(file, ec);
-    if (ec || !IsInside(root, target)) {
-      snapshot.problems.push_back(FileProblem(
-          relative, "symlink points outside the repository",
-          "replace the link with the file itself; dflow never reads outside the config repo"));
-      return Status::Ok();
-    }
+  const fs::file_status status = fs::symlink_status(file, ec);
+  if (fs::is_symlink(status)) {
+    const std::string target = fs::read_symlink(file, ec).string();
+    // exists() only stats the target (to tell a dangling link); nothing is read through it.
+    std::error_code exists_ec;
+    snapshot.problems.push_back(LinkProblem(relative, target, !fs::exists(file, exists_ec)));
+    return Status::Ok();
+  }
+  if (!ec && !fs::is_regular_file(status)) {  // a FIFO would block the read forever
+    snapshot.problems.push_back(FileProblem(relative, "not a regular file: not read",
+                                            "manifests are plain files; remove it"));
+    return Status::Ok();
+  }
+  // O_NOFOLLOW: a file swapped for a link after the check above is still not followed.
+  // O_NONBLOCK: nor does a file swapped for a FIFO block the open.
+  const int fd = open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  struct stat info {};
+  if (fd < 0 || fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    const int error = fd < 0 ? errno : 0;
+    if (fd >= 0) close(fd);
+    snapshot.problems.push_back(
+        FileProblem(relative,
+                    error == 0 ? "not a regular file: not read"
+                               : "cannot read file: " + std::generic_category().message(error),
+                    ""));
+    return Status::Ok();
   }
   SourceFile source;
   source.path = relative;
-  source.size = fs::file_size(file, ec);
-  if (ec) {
-    snapshot.problems.push_back(FileProblem(relative, "cannot read file: " + ec.message(), ""));
-    return Status::Ok();
-  }
+  source.size = static_cast<std::uint64_t>(info.st_size);
   source.too_large = source.size > kMaxManifestFileBytes;
   if (!source.too_large) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    source.content = buffer.str();
+    source.content.resize(source.size);
+    std::size_t done = 0;
+    while (done < source.content.size()) {
+      const ssize_t n = read(fd, source.content.data() + done, source.content.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // shrunk while read: keep what is there
+      done += static_cast<std::size_t>(n);
+    }
+    source.content.resize(done);
   }
+  close(fd);
   snapshot.files.push_back(std::move(source));
   return Status::Ok();
 }
@@ -85,15 +121,18 @@ struct TreeWalk {
   SourceSnapshot* snapshot;
 };
 
-// Resolves a symlink stored in the tree to the path it names, relative to the repo root, or
-// "" when it leaves the repository.
-std::string ResolveLinkInTree(const std::string& link_path, const std::string& target) {
-  if (target.empty() || target.front() == '/') return "";
+// Whether the link at `link_path` names an entry of the commit's tree. Lexical, like Git:
+// a target that leaves the repository (absolute, or too many "..") names nothing in it.
+bool LinkTargetInTree(git_tree* root, const std::string& link_path, const std::string& target) {
+  if (target.empty() || target.front() == '/') return false;
   fs::path resolved =
       (fs::path("/") / fs::path(link_path).parent_path() / target).lexically_normal();
   std::string text = resolved.generic_string();
-  if (text.size() < 2 || text.front() != '/') return "";
-  return text.substr(1);
+  if (text.size() < 2 || text.front() != '/') return false;
+  git_tree_entry* raw_entry = nullptr;
+  if (git_tree_entry_bypath(&raw_entry, root, text.substr(1).c_str()) != 0) return false;
+  GitEntryPtr entry(raw_entry);
+  return true;
 }
 
 void ReadBlobInto(TreeWalk& walk, const git_oid* oid, SourceFile& file) {
@@ -116,31 +155,21 @@ void ReadBlobInto(TreeWalk& walk, const git_oid* oid, SourceFile& file) {
                       static_cast<size_t>(git_blob_rawsize(raw)));
 }
 
-void ReadLinkedBlob(TreeWalk& walk, const std::string& path, const git_oid* link_oid) {
+// A committed link's blob holds its target path; it is reported, never followed.
+void ReportLinkedBlob(TreeWalk& walk, const std::string& path, const git_oid* link_oid) {
+  size_t size = 0;
+  git_object_t type = GIT_OBJECT_INVALID;
   git_blob* raw = nullptr;
-  if (git_blob_lookup(&raw, walk.repo, link_oid) != 0) return;
+  if (git_odb_read_header(&size, &type, walk.odb, link_oid) != 0 || size > 4096 ||
+      git_blob_lookup(&raw, walk.repo, link_oid) != 0) {
+    walk.snapshot->problems.push_back(LinkProblem(path, "?", false));
+    return;
+  }
   GitBlobPtr blob(raw);
   std::string target(static_cast<const char*>(git_blob_rawcontent(raw)),
                      static_cast<size_t>(git_blob_rawsize(raw)));
-  std::string resolved = ResolveLinkInTree(path, target);
-  git_tree_entry* raw_entry = nullptr;
-  if (resolved.empty() || git_tree_entry_bypath(&raw_entry, walk.root, resolved.c_str()) != 0) {
-    walk.snapshot->problems.push_back(FileProblem(
-        path, "symlink points outside the repository (or to nothing): " + target,
-        "replace the link with the file itself; dflow never reads outside the config repo"));
-    return;
-  }
-  GitEntryPtr entry(raw_entry);
-  if (git_tree_entry_type(raw_entry) != GIT_OBJECT_BLOB ||
-      git_tree_entry_filemode(raw_entry) == GIT_FILEMODE_LINK) {
-    walk.snapshot->problems.push_back(
-        FileProblem(path, "symlink must point at a regular file: " + target, ""));
-    return;
-  }
-  SourceFile file;
-  file.path = path;
-  ReadBlobInto(walk, git_tree_entry_id(raw_entry), file);
-  walk.snapshot->files.push_back(std::move(file));
+  walk.snapshot->problems.push_back(
+      LinkProblem(path, target, !LinkTargetInTree(walk.root, path, target)));
 }
 
 int VisitTreeEntry(const char* root, const git_tree_entry* entry, void* payload) {
@@ -150,7 +179,7 @@ int VisitTreeEntry(const char* root, const git_tree_entry* entry, void* payload)
   const std::string path = std::string(root) + name;
   if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB || !IsManifestPath(path)) return 0;
   if (git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK) {
-    ReadLinkedBlob(walk, path, git_tree_entry_id(entry));
+    ReportLinkedBlob(walk, path, git_tree_entry_id(entry));
     return 0;
   }
   SourceFile file;
@@ -203,12 +232,16 @@ Result<SourceSnapshot> ReadManifestsFromDirectory(const std::string& dir) {
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     // lexically: fs::relative would resolve symlinks and hide the link's own name.
     const std::string relative = it->path().lexically_relative(root).generic_string();
-    if (it->is_directory() && it->path().filename().string().front() == '.') {
+    // is_directory(ec) follows a link to a directory; the iterator itself never descends
+    // into one (no follow_directory_symlink), so such a link is skipped like a directory.
+    std::error_code entry_ec;  // an entry that vanished is read (and reported) below
+    const bool directory = !it->is_symlink(entry_ec) && it->is_directory(entry_ec);
+    if (directory && it->path().filename().string().front() == '.') {
       it.disable_recursion_pending();  // .git, .github, ...: never manifests
       continue;
     }
-    if (it->is_directory() || !IsManifestPath(relative)) continue;
-    Status status = ReadDirectoryFile(root, it->path(), relative, snapshot);
+    if (directory || !IsManifestPath(relative)) continue;
+    Status status = ReadDirectoryFile(it->path(), relative, snapshot);
     if (!status.ok()) return status;
   }
   if (ec) return Status(Code::kUnavailable, "reading '" + dir + "': " + ec.message());

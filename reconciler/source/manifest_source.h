@@ -10,14 +10,16 @@
 
 namespace dflow {
 
-// Every *.yaml/*.yml under `dir` whose path has no component starting with '.'. A symlink is
-// followed only when its target stays inside `dir`; one pointing out is reported in
-// SourceSnapshot::problems. Files over kMaxManifestFileBytes are listed but not read.
+// Every *.yaml/*.yml under `dir` whose path has no component starting with '.'. Only regular
+// files are read: a symbolic link (or a FIFO, device, ...) with a manifest name is reported in
+// SourceSnapshot::problems with its target, never followed, and links to directories are not
+// descended into. Files over kMaxManifestFileBytes are listed but not read.
 Result<SourceSnapshot> ReadManifestsFromDirectory(const std::string& dir);
 
 // The same selection from the tree of `rev` (a branch, tag, commit id or any revspec) in the
-// Git repository at `repo_path` (a work tree or a bare repository). Errors: kNotFound for a
-// missing repository or revision, kInvalidArgument for a revision that is not a commit.
+// Git repository at `repo_path` (a work tree or a bare repository); a committed symbolic link
+// (mode 120000) is likewise reported with its target and never followed. Errors: kNotFound for
+// a missing repository or revision, kInvalidArgument for a revision that is not a commit.
 Result<SourceSnapshot> ReadManifestsFromGit(const std::string& repo_path, const std::string& rev);
 
 // `dflow validate PATH [--rev REV]`: with a revision, reads it from Git; without, reads the

@@ -4,6 +4,8 @@
 
 #include <mutex>
 
+#include "manifests-schema/base/error_text.h"
+
 namespace dflow {
 namespace {
 
@@ -105,7 +107,7 @@ class SqliteStatusStore final : public StatusStore {
                      "ORDER BY id DESC LIMIT 1");
     newest.Bind(r.node);
     if (newest.Step() == SQLITE_ROW && newest.Text(1) == r.revision && newest.Text(2) == r.result &&
-        newest.Text(3) == r.message) {
+        newest.Text(3) == BoundErrorText(r.message)) {
       Statement fold(db_, "UPDATE reconciles SET passes=passes+1, finished_at=? WHERE id=?");
       fold.Bind(r.finished_at).Bind(newest.Int(0));
       return Done(fold, "record quiet pass");
@@ -114,7 +116,7 @@ class SqliteStatusStore final : public StatusStore {
                      "INSERT INTO reconciles(revision, trigger, started_at, finished_at, result, "
                      "message, node) VALUES(?,?,?,?,?,?,?)");
     insert.Bind(r.revision).Bind(r.trigger).Bind(r.started_at).Bind(r.finished_at);
-    insert.Bind(r.result).Bind(r.message).Bind(r.node);
+    insert.Bind(r.result).Bind(BoundErrorText(r.message)).Bind(r.node);
     return Done(insert, "record quiet pass");
   }
 
@@ -122,7 +124,7 @@ class SqliteStatusStore final : public StatusStore {
                          std::int64_t finished_at) override {
     std::lock_guard lock(mutex_);
     Statement s(db_, "UPDATE reconciles SET result=?, message=?, finished_at=? WHERE id=?");
-    s.Bind(result).Bind(message).Bind(finished_at).Bind(id);
+    s.Bind(result).Bind(BoundErrorText(message)).Bind(finished_at).Bind(id);
     return Done(s, "finish reconcile");
   }
 
@@ -132,7 +134,7 @@ class SqliteStatusStore final : public StatusStore {
                 "INSERT INTO actions(reconcile_id, node, app, action, result, duration_ms, "
                 "error, at) VALUES(?,?,?,?,?,?,?,?)");
     s.Bind(a.reconcile_id).Bind(a.node).Bind(a.app).Bind(a.action).Bind(a.result);
-    s.Bind(a.duration_ms).Bind(a.error).Bind(a.at);
+    s.Bind(a.duration_ms).Bind(BoundErrorText(a.error)).Bind(a.at);
     return Done(s, "record action");
   }
 
@@ -143,7 +145,8 @@ class SqliteStatusStore final : public StatusStore {
                 "service, sync, health, revision, last_error, updated_at, synced_at) "
                 "VALUES(?,?,?,?,?,?,?,?,?,?,?)");
     s.Bind(r.node).Bind(r.app).Bind(r.environment).Bind(r.application).Bind(r.service);
-    s.Bind(r.sync).Bind(r.health).Bind(r.revision).Bind(r.last_error).Bind(r.updated_at);
+    s.Bind(r.sync).Bind(r.health).Bind(r.revision).Bind(BoundErrorText(r.last_error));
+    s.Bind(r.updated_at);
     s.Bind(r.synced_at);
     return Done(s, "store app status");
   }
@@ -162,7 +165,7 @@ class SqliteStatusStore final : public StatusStore {
                 "applied_message, attempted_revision, error, updated_at) "
                 "VALUES(1,?,?,?,?,?,?)");
     s.Bind(r.applied_revision).Bind(r.applied_author).Bind(r.applied_message);
-    s.Bind(r.attempted_revision).Bind(r.error).Bind(r.updated_at);
+    s.Bind(r.attempted_revision).Bind(BoundErrorText(r.error)).Bind(r.updated_at);
     return Done(s, "store source status");
   }
 

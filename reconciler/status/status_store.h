@@ -1,6 +1,7 @@
 // The controller's memory: per-app status, the source's state and the history of every
 // reconcile and action, in SQLite inside the state directory, so a restart (even after
-// SIGKILL) loses nothing. Thread-safe; every write is one transaction.
+// SIGKILL) loses nothing. Thread-safe; every write is one transaction. Error and message texts
+// are stored cut to kMaxErrorBytes (manifests-schema/base/error_text.h).
 #pragma once
 
 #include <cstdint>

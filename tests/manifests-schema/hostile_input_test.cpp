@@ -5,6 +5,7 @@
 #include <string>
 
 #include "manifests-schema/desired_state_loader.h"
+#include "manifests-schema/diagnostic_limit.h"
 #include "tests/manifests-schema/fixture_source.h"
 
 namespace dflow {
@@ -158,6 +159,63 @@ TEST_CASE("a huge unknown key is cut short in the message") {
   CHECK(text.size() < 1000);
   CHECK(text.find("n.yaml:3:1: unknown field '" + std::string(77, 'k') + "...' in document") !=
         std::string::npos);
+}
+
+}  // namespace
+}  // namespace dflow
+
+namespace dflow {
+namespace {
+
+// `count` documents "---\nx: 1\n": each lacks apiVersion and kind and has an unknown field.
+std::string SmallDocuments(int count) {
+  std::string content;
+  content.reserve(count * 9);
+  for (int i = 0; i < count; ++i) content += "---\nx: 1\n";
+  return content;
+}
+
+TEST_CASE("100000 small documents give at most 101 diagnostics, the bound said first") {
+  SourceSnapshot snapshot = OneFile("many.yaml", SmallDocuments(100'000));
+  LoadResult result = LoadDesiredState(snapshot);
+  CHECK_FALSE(result.ok());
+  REQUIRE(result.diagnostics.size() == kMaxDiagnostics + 1);
+  CHECK(result.diagnostics.front().ToString() ==
+        "many.yaml: too many YAML documents: more than 10000 in this revision; those from line "
+        "20001 on are not read (merge or remove documents; a fleet needs far fewer)");
+  CHECK(result.diagnostics[1].ToString() ==
+        "many.yaml:2:1: unknown field 'x' in document (allowed fields: apiVersion, kind, "
+        "metadata, spec)");
+  // 10,000 documents read, three errors each, and the bound: 30,001, of which 100 are shown.
+  CHECK(result.diagnostics.back().ToString() ==
+        "and 29901 more (29901 errors, 0 warnings) not shown (fix the ones above and validate "
+        "again)");
+  CHECK(result.diagnostics.back().severity == Diagnostic::Severity::kError);
+  CHECK(test::DiagnosticsText(result.diagnostics).size() < 20'000);
+}
+
+TEST_CASE("the document budget is shared by all files of a revision") {
+  SourceSnapshot snapshot;
+  for (const char* name : {"1.yaml", "2.yaml", "3.yaml", "4.yaml"}) {
+    std::string content = SmallDocuments(4'000);
+    snapshot.files.push_back({name, content, content.size(), false});
+  }
+  std::string text = test::DiagnosticsText(LoadDesiredState(snapshot).diagnostics);
+  // 4,000 + 4,000 + 2,000 documents are read: file 3 is cut at its 2,001st, file 4 not read.
+  CHECK(text.find("1.yaml:2:1: missing required field 'apiVersion'") != std::string::npos);
+  CHECK(text.find("1.yaml: too many") == std::string::npos);
+  CHECK(text.find("3.yaml: too many YAML documents: more than 10000 in this revision; those "
+                  "from line 4001 on are not read") != std::string::npos);
+  CHECK(text.find("4.yaml: too many YAML documents: more than 10000 in this revision; this "
+                  "file is not read") != std::string::npos);
+}
+
+TEST_CASE("an implicit first document counts toward the document budget") {
+  std::string content = "x: 1\n" + SmallDocuments(10'000);  // 10,001 documents
+  LoadResult result = LoadDesiredState(OneFile("i.yaml", content));
+  CHECK(result.diagnostics.front().ToString().starts_with(
+      "i.yaml: too many YAML documents: more than 10000 in this revision; those from line "
+      "20001 on are not read"));
 }
 
 }  // namespace

@@ -29,8 +29,10 @@ TEST_CASE("yaml-cpp's endless loop on a stray ',' is stopped with its place") {
 TEST_CASE("the loader reports a stray ',' instead of hanging") {
   for (const std::string& input : kLoopingInputs) {
     std::vector<Diagnostic> diagnostics;
-    std::size_t budget = 1000;
-    CHECK(ParseYamlDocuments("apps/x.yaml", input, diagnostics, budget).empty());
+    std::size_t node_budget = 1000;
+    std::size_t document_budget = 100;
+    CHECK(ParseYamlDocuments("apps/x.yaml", input, diagnostics, node_budget, document_budget)
+              .empty());
     REQUIRE(diagnostics.size() == 1);
     CHECK(diagnostics[0].message.starts_with("YAML syntax error: unexpected ','"));
   }

@@ -1,8 +1,10 @@
 #include "reconciler/source/manifest_source.h"
 
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -96,13 +98,30 @@ TEST_CASE("sample-repo's CI workflows (.github/, .gitea/) are not read as manife
   CHECK(snapshot->files.size() == 7);
 }
 
-TEST_CASE("a symlink pointing out of the repo is reported, one inside is followed") {
+// The message a link gets, in both modes.
+std::string LinkMessage(const std::string& target, bool dangling) {
+  return std::string(dangling ? "dangling " : "") + "symbolic link to '" + target +
+         "' not read: dflow reads only regular files";
+}
+
+std::map<std::string, std::string> Problems(const SourceSnapshot& snapshot) {
+  std::map<std::string, std::string> out;
+  for (const Diagnostic& d : snapshot.problems) out[d.file] = d.message;
+  return out;
+}
+
+TEST_CASE("a symbolic link is reported with its target and never followed, inside or out") {
   test::ScopedTempDir dir;
   test::WriteFile(dir.path() / "outside.yaml", "secret: outside the repo\n");
   test::GitRepo repo(dir.path() / "config");
   repo.Write("real.yaml", "kind: Node\n");
+  repo.Write(".env", "DATABASE_PASSWORD: canary-env-3f9a\n");
+  repo.Git("config dflow.token canary-git-config-77c1");
   std::filesystem::create_symlink("../outside.yaml", repo.path() / "escape.yaml");
   std::filesystem::create_symlink("real.yaml", repo.path() / "alias.yaml");
+  std::filesystem::create_symlink(".env", repo.path() / "env.yaml");
+  std::filesystem::create_symlink(".git/config", repo.path() / "x.yaml");
+  std::filesystem::create_symlink("missing.yaml", repo.path() / "gone.yaml");
   repo.CommitAll("links");
 
   for (bool from_git : {true, false}) {
@@ -110,13 +129,48 @@ TEST_CASE("a symlink pointing out of the repo is reported, one inside is followe
     auto snapshot = from_git ? ReadManifestsFromGit(repo.path().string(), "HEAD")
                              : ReadManifestsFromDirectory(repo.path().string());
     REQUIRE(snapshot.ok());
-    CHECK(Paths(*snapshot) == std::vector<std::string>{"alias.yaml", "real.yaml"});
-    REQUIRE(Find(*snapshot, "alias.yaml") != nullptr);
-    CHECK(Find(*snapshot, "alias.yaml")->content == "kind: Node\n");
-    REQUIRE(snapshot->problems.size() == 1);
-    CHECK(snapshot->problems[0].file == "escape.yaml");
-    CHECK(snapshot->problems[0].message.starts_with("symlink points outside the repository"));
+    CHECK(Paths(*snapshot) == std::vector<std::string>{"real.yaml"});
+    // Dangling means: not in what is read. A commit holds neither .git/config nor anything
+    // outside the repository; a work tree has both.
+    CHECK(Problems(*snapshot) == std::map<std::string, std::string>{
+                                     {"alias.yaml", LinkMessage("real.yaml", false)},
+                                     {"env.yaml", LinkMessage(".env", false)},
+                                     {"escape.yaml", LinkMessage("../outside.yaml", from_git)},
+                                     {"gone.yaml", LinkMessage("missing.yaml", true)},
+                                     {"x.yaml", LinkMessage(".git/config", from_git)},
+                                 });
+    for (const Diagnostic& d : snapshot->problems) {
+      CHECK(d.hint == "replace the link with a copy of the file, or remove it");
+      CHECK(d.severity == Diagnostic::Severity::kError);
+    }
   }
+}
+
+TEST_CASE("a link's target is shown cut short and without control characters") {
+  test::ScopedTempDir dir;
+  test::GitRepo repo(dir.path() / "config");
+  repo.Write("real.yaml", "kind: Node\n");
+  std::filesystem::create_symlink("a\x1b[31m" + std::string(300, 'b'), repo.path() / "l.yaml");
+  repo.CommitAll("odd link");
+  for (bool from_git : {true, false}) {
+    CAPTURE(from_git);
+    auto snapshot = from_git ? ReadManifestsFromGit(repo.path().string(), "HEAD")
+                             : ReadManifestsFromDirectory(repo.path().string());
+    REQUIRE(snapshot.ok());
+    REQUIRE(snapshot->problems.size() == 1);
+    CHECK(snapshot->problems[0].message ==
+          LinkMessage("a?[31m" + std::string(191, 'b') + "...", true));
+  }
+}
+
+TEST_CASE("a FIFO with a manifest name is reported, not read (the read would block)") {
+  test::ScopedTempDir dir;
+  REQUIRE(mkfifo((dir.path() / "pipe.yaml").c_str(), 0600) == 0);
+  auto snapshot = ReadManifestsFromDirectory(dir.path().string());
+  REQUIRE(snapshot.ok());
+  CHECK(snapshot->files.empty());
+  CHECK(Problems(*snapshot) ==
+        std::map<std::string, std::string>{{"pipe.yaml", "not a regular file: not read"}});
 }
 
 TEST_CASE("a file over the size bound is listed but not read") {

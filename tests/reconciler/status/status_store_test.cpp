@@ -195,5 +195,42 @@ TEST_CASE("a store written before node and passes existed is upgraded in place")
   REQUIRE(StatusStore::Open(path).ok());  // opening again adds nothing twice
 }
 
+TEST_CASE("every error and message is stored cut to 4 KiB") {
+  test::ScopedTempDir dir;
+  auto store = StatusStore::Open((dir.path() / "state.db").string());
+  REQUIRE(store.ok());
+  // One commit of 100,000 broken documents once stored a 31 MB error, served as it was.
+  const std::string huge(31'000'000, 'e');
+  auto begun = (*store)->BeginReconcile({0, "abc", "interval", 1, 0, "", "", "n1", 1});
+  REQUIRE(begun.ok());
+  REQUIRE((*store)->RecordAction({*begun, "n1", "web", "ps:restart", "failed", 1, huge, 2}).ok());
+  REQUIRE((*store)->FinishReconcile(*begun, "failed", huge, 3).ok());
+  REQUIRE(
+      (*store)->RecordQuietPass({0, "abc", "interval", 4, 5, "unreachable", huge, "n2", 1}).ok());
+  REQUIRE(
+      (*store)->RecordQuietPass({0, "abc", "interval", 6, 7, "unreachable", huge, "n2", 1}).ok());
+  REQUIRE((*store)
+              ->PutAppStatus({"n1", "web", "production", "courses", "web", "Failed", "Degraded",
+                              "abc", huge, 3, 0})
+              .ok());
+  REQUIRE((*store)->PutSourceStatus({"abc", "Ada", "change", "def", huge, 4}).ok());
+
+  auto history = (*store)->History(10);
+  REQUIRE(history.ok());
+  REQUIRE(history->size() == 2);
+  CHECK((*history)[0].first.message.size() <= 4096);
+  CHECK((*history)[0].first.passes == 2);  // the bounded message still folds equal passes
+  CHECK((*history)[1].first.message.size() <= 4096);
+  REQUIRE((*history)[1].second.size() == 1);
+  CHECK((*history)[1].second[0].error.size() <= 4096);
+  CHECK((*history)[1].second[0].error.ends_with(" more bytes not shown)"));
+  auto apps = (*store)->AppStatuses();
+  REQUIRE(apps.ok());
+  CHECK((*apps)[0].last_error.size() <= 4096);
+  auto source = (*store)->SourceStatus();
+  REQUIRE(source.ok());
+  CHECK(source->error.size() <= 4096);
+}
+
 }  // namespace
 }  // namespace dflow
