@@ -30,7 +30,7 @@ struct ApiRig {
   ApiRig() {
     api.deliveries = &deliveries;
     api.branch = "main";
-    api.webhook_secret = [] { return std::string(kSecret); };
+    api.webhook_secret = [] { return Secret(kSecret); };
     api.trigger = [this](const std::string& reason) { triggers.push_back(reason); };
   }
 };
