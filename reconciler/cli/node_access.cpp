@@ -43,8 +43,9 @@ void AddSshCredentialArgs(CLI::App& sub, SshCredentials& credentials) {
 
 Result<std::unique_ptr<Transport>> ConnectToNode(const NodeSpec& node,
                                                  const SshCredentials& credentials) {
+  // `dflow run` (ssh.passphraseFile) and the CLI (--passphrase-file) both come here.
   Result<Secret> passphrase =
-      ReadSecret(credentials.passphrase_file, "DFLOW_SSH_PASSPHRASE", "ssh.passphraseFile");
+      ReadSecret(credentials.passphrase_file, "DFLOW_SSH_PASSPHRASE", "passphrase file");
   if (!passphrase.ok()) return passphrase.status();
   SshOptions options;
   options.host = node.host;
