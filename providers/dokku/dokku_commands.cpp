@@ -4,6 +4,7 @@
 #include <set>
 
 #include "manifests-schema/base/digest.h"
+#include "manifests-schema/base/secret.h"
 #include "manifests-schema/base/text.h"
 #include "providers/transport/shell_quote.h"
 
@@ -84,7 +85,7 @@ Status AddConfigPair(const Action& action, const ConfigEntry& entry, const Secre
     return Status::Ok();
   }
   if (mode == Mode::kDisplay) {
-    out.words.push_back(entry.key + "=***");
+    out.words.push_back(entry.key + "=" + std::string(kRedacted));
     return Status::Ok();
   }
   auto env = secrets.find(action.app);
@@ -283,17 +284,6 @@ Status Build(const Action& action, const SecretValues& secrets, Mode mode, Rende
   return Invalid(action, "unknown action kind");
 }
 
-// https://user:token@host/x.git -> https://***@host/x.git: URLs may carry credentials.
-std::string RedactUrl(std::string url) {
-  const std::size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  const std::size_t host = scheme + 3;
-  const std::size_t at = url.find('@', host);
-  const std::size_t slash = url.find('/', host);
-  if (at == std::string::npos || (slash != std::string::npos && at > slash)) return url;
-  return url.replace(host, at - host, "***");
-}
-
 }  // namespace
 
 Result<RenderedCommand> RenderDokkuCommand(const Action& action, const SecretValues& secrets) {
@@ -310,12 +300,13 @@ Result<RenderedCommand> RenderDokkuCommand(const Action& action, const SecretVal
   }
   command.sensitive = std::move(rendering.sensitive);
   if (action.kind == ActionKind::kDeployGit) {
-    // Credentials in the URL (https://user:token@host) must not come back in error output.
-    const std::string redacted = RedactUrl(action.git_url);
-    if (redacted != action.git_url) {
+    // Credentials in the URL (https://user:token@host) must not come back in error output, not
+    // even alone: ScrubUrls swapped them for "***", so they are what it took out.
+    const std::string scrubbed = ScrubUrls(action.git_url);
+    if (scrubbed != action.git_url) {
       const std::size_t start = action.git_url.find("://") + 3;
       command.sensitive.push_back(
-          action.git_url.substr(start, action.git_url.find('@', start) - start));
+          action.git_url.substr(start, action.git_url.size() - scrubbed.size() + kRedacted.size()));
     }
   }
   return command;
@@ -323,9 +314,9 @@ Result<RenderedCommand> RenderDokkuCommand(const Action& action, const SecretVal
 
 std::string DisplayDokkuCommand(const Action& original) {
   Action action = original;
-  action.git_url = RedactUrl(action.git_url);
+  action.git_url = ScrubUrls(action.git_url);
   for (auto& entry : action.config)
-    if (entry.key == kDeployedSourceKey) entry.value = RedactUrl(entry.value);
+    if (entry.key == kDeployedSourceKey) entry.value = ScrubUrls(entry.value);
   Rendering rendering;
   Status status = Build(action, {}, Mode::kDisplay, rendering);
   if (!status.ok()) return "(" + status.message() + ")";
@@ -363,17 +354,6 @@ std::string Base64Encode(std::string_view data) {
     out += '=';
   }
   return out;
-}
-
-std::string ScrubSensitive(std::string text, const std::vector<std::string>& sensitive) {
-  for (const auto& secret : sensitive) {
-    if (secret.empty()) continue;
-    for (std::size_t pos = text.find(secret); pos != std::string::npos;
-         pos = text.find(secret, pos + 3)) {
-      text.replace(pos, secret.size(), "***");
-    }
-  }
-  return text;
 }
 
 }  // namespace dflow

@@ -18,7 +18,8 @@ struct RenderedCommand {
   // NEVER print or log it. Every word is non-empty.
   std::vector<std::string> argv;
   // Strings that must be scrubbed from anything the command prints back (each secret value
-  // and its base64 form), so Dokku's error output can be shown safely.
+  // and its base64 form, URL credentials), so Dokku's error output can be shown safely with
+  // ScrubSecrets() (manifests-schema/base/secret.h).
   std::vector<std::string> sensitive;
 };
 
@@ -41,8 +42,5 @@ std::string DisplayDokkuCommand(const Action& action);
 
 // Standard base64 (RFC 4648, with padding), as `config:set --encoded` expects.
 std::string Base64Encode(std::string_view data);
-
-// Replaces every occurrence of each non-empty `sensitive` string in `text` with "***".
-std::string ScrubSensitive(std::string text, const std::vector<std::string>& sensitive);
 
 }  // namespace dflow

@@ -5,18 +5,6 @@
 namespace dflow {
 namespace {
 
-// "https://user:token@host/x.git#sha" -> "https://***@host/x.git#sha".
-std::string ScrubUrlCredentials(const std::string& text) {
-  std::size_t scheme = text.find("://");
-  if (scheme == std::string::npos) return text;
-  std::size_t host_start = scheme + 3;
-  std::size_t host_end = text.find_first_of("/#?", host_start);
-  if (host_end == std::string::npos) host_end = text.size();
-  std::size_t at = text.rfind('@', host_end);
-  if (at == std::string::npos || at < host_start) return text;
-  return text.substr(0, host_start) + kRedacted + text.substr(at);
-}
-
 bool IsSecretTraefikKey(const std::string& key) {
   return key == "basic-auth-password" || key.rfind("dns-provider-", 0) == 0;
 }
@@ -29,7 +17,7 @@ nlohmann::json PortsToJson(const std::vector<PortMapping>& ports) {
 
 nlohmann::json ConfigToJson(const std::map<std::string, std::string>& config, bool redact) {
   nlohmann::json object = nlohmann::json::object();
-  for (const auto& [key, value] : config) object[key] = redact ? kRedacted : value;
+  for (const auto& [key, value] : config) object[key] = redact ? std::string(kRedacted) : value;
   return object;
 }
 
@@ -46,7 +34,7 @@ nlohmann::json AppToJson(const ObservedApp& app, bool redact) {
       {"builder", app.builder},
       {"source",
        {{"deploySource", app.deploy_source},
-        {"deploySourceMetadata", ScrubUrlCredentials(app.deploy_source_metadata)},
+        {"deploySourceMetadata", ScrubUrls(app.deploy_source_metadata)},
         {"gitSha", app.git_sha},
         {"sourceImage", app.source_image}}},
       {"deployed", app.deployed},
@@ -68,7 +56,7 @@ nlohmann::json TraefikToJson(const std::map<std::string, std::string>& settings,
   nlohmann::json object = nlohmann::json::object();
   for (const auto& [key, value] : settings) {
     bool hide = redact && IsSecretTraefikKey(key) && !value.empty();
-    object[key] = hide ? kRedacted : value;
+    object[key] = hide ? std::string(kRedacted) : value;
   }
   return object;
 }

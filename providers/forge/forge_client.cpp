@@ -135,9 +135,9 @@ class Client {
     return slash == std::string::npos ? root.size() : slash;
   }
 
-  std::string Scrub(std::string text) const {
-    ReplaceAll(text, options_.token, "***");
-    return text;
+  // Errors quote the forge's reply and libcurl's messages, which may echo the token or a URL.
+  std::string Scrub(const std::string& text) const {
+    return ScrubSecrets(ScrubUrls(text), std::vector<Secret>{options_.token});
   }
 
   std::vector<std::string> Headers() const {
@@ -145,14 +145,14 @@ class Client {
                                         "Content-Type: application/json", "User-Agent: dflow"};
     switch (options_.kind) {
       case ForgeKind::kGitHub:
-        headers.push_back("Authorization: Bearer " + options_.token);
+        headers.push_back("Authorization: Bearer " + options_.token.Reveal());
         headers.push_back("X-GitHub-Api-Version: 2022-11-28");
         break;
       case ForgeKind::kGitea:
-        headers.push_back("Authorization: token " + options_.token);
+        headers.push_back("Authorization: token " + options_.token.Reveal());
         break;
       case ForgeKind::kGitLab:
-        headers.push_back("PRIVATE-TOKEN: " + options_.token);
+        headers.push_back("PRIVATE-TOKEN: " + options_.token.Reveal());
         break;
     }
     return headers;

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "manifests-schema/base/secret.h"
 #include "manifests-schema/base/status.h"
 
 namespace dflow {
@@ -29,8 +30,8 @@ struct ForgeOptions {
   // "owner/name" for GitHub and Gitea; for GitLab a numeric project id or a path
   // "group/subgroup/project".
   std::string repo;
-  std::string token;  // secret: sent only in the auth header, never logged or returned
-  std::chrono::seconds timeout{20};           // per HTTP request, connect included
+  Secret token;                      // sent only in the auth header, never logged or returned
+  std::chrono::seconds timeout{20};  // per HTTP request, connect included
   std::size_t max_response_bytes = 8u << 20;  // larger responses fail the call
   int max_pages = 50;                         // comment listing stops with an error beyond
 };

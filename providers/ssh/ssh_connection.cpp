@@ -263,7 +263,8 @@ Status SshConnection::Authenticate(const SshOptions& options, Clock::time_point 
 
 int SshConnection::AuthWithKeyFiles(const SshOptions& options, Clock::time_point deadline,
                                     std::vector<std::string>& tried) {
-  const char* passphrase = options.passphrase.empty() ? nullptr : options.passphrase.c_str();
+  const char* passphrase =
+      options.passphrase.empty() ? nullptr : options.passphrase.Reveal().c_str();
   for (const auto& path : options.identity_files) {
     // No public key path: libssh2 derives it from the private key (checked with ed25519,
     // ecdsa, rsa and encrypted OpenSSH-format keys on libssh2 1.10 with OpenSSL).

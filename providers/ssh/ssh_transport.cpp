@@ -2,11 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <condition_variable>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -168,21 +164,6 @@ void SshTransport::KeepaliveLoop() {
 
 std::unique_ptr<Transport> MakeSshTransport(SshOptions options) {
   return std::make_unique<SshTransport>(std::move(options));
-}
-
-Result<std::string> ReadSshPassphrase(const std::string& passphrase_file) {
-  if (const char* value = std::getenv("DFLOW_SSH_PASSPHRASE")) return std::string(value);
-  if (passphrase_file.empty()) return std::string();
-  std::ifstream in(passphrase_file, std::ios::binary);
-  if (!in) {
-    int error = errno;
-    return Status(error == ENOENT ? Code::kNotFound : Code::kPermissionDenied,
-                  "passphrase file " + passphrase_file + ": " + std::strerror(error));
-  }
-  std::string line;
-  std::getline(in, line);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
 }
 
 }  // namespace dflow

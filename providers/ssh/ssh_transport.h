@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "manifests-schema/base/secret.h"
 #include "manifests-schema/base/status.h"
 #include "providers/transport/shell_quote.h"
 #include "providers/transport/transport.h"
@@ -20,7 +21,7 @@ struct SshOptions {
   std::string user = "dokku";
   std::vector<std::string>
       identity_files;                // private key files tried in order (ed25519, ecdsa, rsa)
-  std::string passphrase;            // for the identity files; a secret: never logged
+  Secret passphrase;                 // for the identity files
   bool use_agent = true;             // try ssh-agent ($SSH_AUTH_SOCK) when set
   std::string host_key_fingerprint;  // "SHA256:..." pin as `ssh-keygen -lf` prints it
   std::string known_hosts_file;      // used when there is no pin
@@ -54,11 +55,5 @@ std::string Sha256Fingerprint(std::string_view host_key_blob);
 // fix it; `pin_where` names where a pin goes in that message.
 Status VerifyHostKeyBlob(std::string_view host_key_blob, const SshOptions& options,
                          std::string_view pin_where);
-
-// Reads the passphrase for SshOptions::identity_files, for the CLI: the environment variable
-// DFLOW_SSH_PASSPHRASE when set, else the first line of `passphrase_file` when one is given,
-// else "". Fails with kNotFound/kPermissionDenied when the file cannot be read. The result is
-// a secret: never log it.
-Result<std::string> ReadSshPassphrase(const std::string& passphrase_file);
 
 }  // namespace dflow

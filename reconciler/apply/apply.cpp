@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "manifests-schema/base/parallel_for.h"
+#include "manifests-schema/base/secret.h"
 #include "manifests-schema/base/text.h"
 #include "providers/dokku/dokku_commands.h"
 #include "reconciler/apply/failure_scope.h"
@@ -29,6 +30,11 @@ bool IsSlow(const Action& action) {
     default:
       return false;
   }
+}
+
+// What Dokku or the transport said, without the command's secret values or URL credentials.
+std::string Scrubbed(const std::string& text, const RenderedCommand& command) {
+  return ScrubUrls(ScrubSecrets(text, command.sensitive));
 }
 
 // Runs one node's plan in order and tracks what a failure stops.
@@ -112,7 +118,7 @@ class NodeRunner {
     Result<ExecResult> exec = transport_->RunDokku(command.argv, exec_options);
     if (!exec.ok()) {
       // The connection is gone or refused: the node's other actions would fail the same way.
-      Fail(result, ScrubSensitive(exec.status().ToString(), command.sensitive), true);
+      Fail(result, Scrubbed(exec.status().ToString(), command), true);
       return;
     }
     result.exit_code = exec->exit_code;
@@ -121,9 +127,7 @@ class NodeRunner {
       return;
     }
     std::string output = Trim(exec->err.empty() ? exec->out : exec->err);
-    Fail(result,
-         ScrubSensitive("exit " + std::to_string(exec->exit_code) + ": " + output,
-                        command.sensitive),
+    Fail(result, Scrubbed("exit " + std::to_string(exec->exit_code) + ": " + output, command),
          false);
   }
 

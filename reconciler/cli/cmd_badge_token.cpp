@@ -1,11 +1,10 @@
 // dflow badge-token: the URLs of private badges, ?token= included, from the controller's
 // badge secret (badges.tokenSecretFile or badges.tokenSecretEnv in its config).
 #include <CLI/CLI.hpp>
-#include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
+#include "manifests-schema/base/secret.h"
 #include "reconciler/cli/cli.h"
 #include "reconciler/controller/controller_config.h"
 #include "reconciler/server/badge_routes.h"
@@ -19,30 +18,22 @@ struct BadgeTokenArgs {
   std::vector<std::string> paths;
 };
 
-Result<std::string> BadgeSecret(const ControllerConfig& config) {
-  std::string secret;
-  if (!config.badge_token_secret_file.empty()) {
-    std::ifstream in(config.badge_token_secret_file);
-    if (!in)
-      return Status(Code::kNotFound,
-                    "cannot read badges.tokenSecretFile " + config.badge_token_secret_file);
-    std::getline(in, secret);
-  } else if (!config.badge_token_secret_env.empty()) {
-    const char* value = std::getenv(config.badge_token_secret_env.c_str());
-    secret = value ? value : "";
-  } else {
+Result<Secret> BadgeSecret(const ControllerConfig& config) {
+  if (config.badge_token_secret_file.empty() && config.badge_token_secret_env.empty())
     return Status(Code::kInvalidArgument,
                   config.source_path +
                       ": badges need no token (set badges.tokenSecretFile or "
                       "badges.tokenSecretEnv to make them private)");
-  }
-  if (secret.empty()) return Status(Code::kInvalidArgument, "the badge token secret is empty");
+  auto secret = ReadSecret(config.badge_token_secret_file, config.badge_token_secret_env,
+                           "badges.tokenSecretFile");
+  if (!secret.ok()) return secret.status();
+  if (secret->empty()) return Status(Code::kInvalidArgument, "the badge token secret is empty");
   return secret;
 }
 
 int BadgeTokens(const BadgeTokenArgs& args) {
   ConfigLoadResult loaded = LoadControllerConfig(args.config_path);
-  for (const auto& error : loaded.errors) std::cerr << error.ToString() << "\n";
+  for (const auto& error : loaded.errors) std::cerr << ScrubUrls(error.ToString()) << "\n";
   if (!loaded.ok()) return kExitFailure;
   auto secret = BadgeSecret(loaded.config);
   if (!secret.ok()) {
@@ -55,7 +46,7 @@ int BadgeTokens(const BadgeTokenArgs& args) {
                 << ": not a badge path (write it like /badge/shop/production.svg, no query)\n";
       return kExitUsage;
     }
-    std::cout << path << "?token=" << BadgeToken(*secret, path) << "\n";
+    std::cout << path << "?token=" << BadgeToken(secret->Reveal(), path) << "\n";
   }
   return kExitOk;
 }

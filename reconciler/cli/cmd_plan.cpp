@@ -198,7 +198,12 @@ bool Post(const PlanCommandArgs& args, const PlanReport& report, const std::stri
   post.forge.api_base_url = args.forge_url;
   post.forge.repo = args.forge_repo;
   std::string variable;
-  post.forge.token = ForgeTokenFromEnvironment(kind.value(), variable);
+  Result<Secret> token = ForgeTokenFromEnvironment(kind.value(), variable);
+  if (!token.ok()) {
+    std::cerr << "dflow plan: --post " << args.post << ": " << token.status().message() << "\n";
+    return false;
+  }
+  post.forge.token = *token;
   if (post.forge.token.empty()) {
     std::cerr << "dflow plan: --post " << args.post << ": no token; set " << variable << "\n";
     return false;

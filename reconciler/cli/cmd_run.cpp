@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 
+#include "manifests-schema/base/secret.h"
 #include "reconciler/cli/cli.h"
 #include "reconciler/cli/node_access.h"
 #include "reconciler/controller/controller.h"
@@ -33,7 +34,8 @@ std::optional<ControllerConfig> ReadConfig(const RunArgs& args, bool at_start) {
   std::erase_if(loaded.errors, [&](const Diagnostic& d) {
     return !args.repo.empty() && d.message == "repo.url is required";
   });
-  for (const auto& error : loaded.errors) std::cerr << error.ToString() << "\n";
+  // An error quotes its line of the config file, which may be repo.url with a password in it.
+  for (const auto& error : loaded.errors) std::cerr << ScrubUrls(error.ToString()) << "\n";
   if (!loaded.ok()) {
     if (at_start) std::cerr << "dflow: invalid controller configuration; not starting\n";
     return std::nullopt;
@@ -78,8 +80,8 @@ int Run(const RunArgs& args) {
     std::cerr << "dflow: cannot start: " << controller.status().message() << "\n";
     return kExitFailure;
   }
-  spdlog::info("dflow {} following {} branch {} every {}s", DFLOW_VERSION, config->repo_url,
-               config->branch, config->interval.count());
+  spdlog::info("dflow {} following {} branch {} every {}s", DFLOW_VERSION,
+               ScrubUrls(config->repo_url), config->branch, config->interval.count());
   for (;;) {
     int signal = 0;
     sigwait(&signals, &signal);

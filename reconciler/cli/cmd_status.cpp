@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "manifests-schema/base/secret.h"
 #include "providers/forge/http_call.h"
 #include "reconciler/cli/cli.h"
 #include "reconciler/status/status_json.h"
@@ -27,12 +28,13 @@ Result<std::string> FetchStatus(const std::string& server) {
   call.url = server + "/api/v1/status";
   call.headers = {"Accept: application/json", "User-Agent: dflow"};
   auto reply = PerformHttp(call);
+  const std::string shown = ScrubUrls(call.url);  // --server may carry user:password@
   if (!reply.ok())
-    return Status(reply.status().code(), "cannot reach " + call.url + ": " +
-                                             reply.status().message() +
+    return Status(reply.status().code(), "cannot reach " + shown + ": " +
+                                             ScrubUrls(reply.status().message()) +
                                              " (is `dflow run` running? or use --state-dir)");
   if (reply->status != 200)
-    return Status(Code::kUnavailable, call.url + " answered HTTP " + std::to_string(reply->status));
+    return Status(Code::kUnavailable, shown + " answered HTTP " + std::to_string(reply->status));
   return std::move(reply->body);
 }
 

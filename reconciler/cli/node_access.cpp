@@ -3,9 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "manifests-schema/base/secret.h"
 #include "providers/ssh/ssh_transport.h"
 
 namespace dflow::cli {
@@ -22,19 +21,6 @@ std::vector<std::string> DefaultIdentities() {
     }
   }
   return found;
-}
-
-Result<std::string> ReadPassphrase(const SshCredentials& credentials) {
-  if (credentials.passphrase_file.empty()) {
-    const char* env = std::getenv("DFLOW_SSH_PASSPHRASE");
-    return std::string(env ? env : "");
-  }
-  std::ifstream in(credentials.passphrase_file);
-  if (!in)
-    return Status(Code::kNotFound, "cannot read passphrase file " + credentials.passphrase_file);
-  std::string passphrase;
-  std::getline(in, passphrase);
-  return passphrase;
 }
 
 }  // namespace
@@ -57,7 +43,9 @@ void AddSshCredentialArgs(CLI::App& sub, SshCredentials& credentials) {
 
 Result<std::unique_ptr<Transport>> ConnectToNode(const NodeSpec& node,
                                                  const SshCredentials& credentials) {
-  Result<std::string> passphrase = ReadPassphrase(credentials);
+  // `dflow run` (ssh.passphraseFile) and the CLI (--passphrase-file) both come here.
+  Result<Secret> passphrase =
+      ReadSecret(credentials.passphrase_file, "DFLOW_SSH_PASSPHRASE", "passphrase file");
   if (!passphrase.ok()) return passphrase.status();
   SshOptions options;
   options.host = node.host;

@@ -1,26 +1,10 @@
 #include "reconciler/controller/config_values.h"
 
 #include <charconv>
-#include <cstdlib>
-#include <fstream>
+
+#include "manifests-schema/base/secret.h"
 
 namespace dflow {
-
-Result<std::string> ReadSecret(const std::string& file, const std::string& env,
-                               const std::string& what) {
-  if (!file.empty()) {
-    std::ifstream in(file);
-    if (!in) return Status(Code::kNotFound, "cannot read " + what + " file " + file);
-    std::string value;
-    std::getline(in, value);
-    return value;
-  }
-  if (!env.empty()) {
-    const char* value = std::getenv(env.c_str());
-    return std::string(value ? value : "");
-  }
-  return std::string();
-}
 
 Result<std::pair<std::string, int>> ParseListenAddress(const std::string& listen) {
   const std::size_t colon = listen.rfind(':');
@@ -40,10 +24,10 @@ BadgeSettings BadgeSettingsOf(const ControllerConfig& config) {
   settings.environments = config.badge_environments;
   if (config.badge_token_secret_file.empty() && config.badge_token_secret_env.empty())
     return settings;
-  auto secret =
-      ReadSecret(config.badge_token_secret_file, config.badge_token_secret_env, "badge secret");
+  auto secret = ReadSecret(config.badge_token_secret_file, config.badge_token_secret_env,
+                           "badges.tokenSecretFile");
   if (!secret.ok() || secret->empty()) settings.enabled = false;
-  settings.token_secret = secret.ok() ? *secret : "";
+  if (secret.ok()) settings.token_secret = *secret;
   return settings;
 }
 
@@ -54,7 +38,7 @@ GitRemoteOptions RemoteOptionsOf(const ControllerConfig& config) {
   remote.ssh_key = config.repo_ssh_key;
   remote.host_key = config.repo_host_key;
   remote.known_hosts_file = config.known_hosts_file;
-  auto token = ReadSecret(config.repo_token_file, config.repo_token_env, "repo token");
+  auto token = ReadSecret(config.repo_token_file, config.repo_token_env, "repo.tokenFile");
   if (token.ok()) remote.token = *token;
   return remote;
 }

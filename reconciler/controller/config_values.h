@@ -1,5 +1,5 @@
-// Values the controller derives from its configuration: secrets named by file or environment
-// variable, the listen address, the badge settings, the config repo's remote.
+// Values the controller derives from its configuration: the listen address, the badge settings,
+// the config repo's remote (secrets are read with manifests-schema/base/secret.h).
 #pragma once
 
 #include <string>
@@ -11,11 +11,6 @@
 #include "reconciler/source/git_mirror.h"
 
 namespace dflow {
-
-// A secret from a file (its first line) or an environment variable; "" when neither is set.
-// kNotFound names `what` and the file when the file cannot be read.
-Result<std::string> ReadSecret(const std::string& file, const std::string& env,
-                               const std::string& what);
 
 // "host:port" split at the last colon; the port is a number from 0 to 65535.
 Result<std::pair<std::string, int>> ParseListenAddress(const std::string& listen);

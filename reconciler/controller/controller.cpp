@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "manifests-schema/base/secret.h"
 #include "manifests-schema/secrets_file.h"
 #include "reconciler/controller/config_values.h"
 #include "reconciler/controller/desired_in_force.h"
@@ -144,13 +145,13 @@ class ControllerImpl final : public Controller {
     // Read here (at start and on SIGHUP), not per request: an unauthenticated request must
     // not cost a file read. Unreadable: the webhook answers 401 until a reload fixes it.
     auto webhook =
-        ReadSecret(config.webhook_secret_file, config.webhook_secret_env, "webhook secret");
+        ReadSecret(config.webhook_secret_file, config.webhook_secret_env, "webhook.secretFile");
     if (!webhook.ok())
       spdlog::warn("{}; the webhook is off until it can be read (SIGHUP)",
                    webhook.status().message());
     {
       std::lock_guard lock(config_mutex_);
-      webhook_secret_ = webhook.ok() ? *webhook : "";
+      webhook_secret_ = webhook.ok() ? *webhook : Secret();
     }
     SecretValues secrets;
     if (!config.secrets_file.empty()) {
@@ -383,7 +384,7 @@ class ControllerImpl final : public Controller {
   SyncStatusReporter sync_reporter_;  // posts nothing when no forge is configured
   mutable std::mutex config_mutex_;
   ControllerConfig config_;                    // GUARDED_BY(config_mutex_) after Init
-  std::string webhook_secret_;                 // GUARDED_BY(config_mutex_)
+  Secret webhook_secret_;                      // GUARDED_BY(config_mutex_)
   PassSlots pass_slots_{config_.concurrency};  // after config_, which sets its limit
   Fleet fleet_;
   std::unique_ptr<StatusStore> store_;

@@ -1,7 +1,6 @@
 #include "reconciler/controller/sync_status_target.h"
 
-#include <cstdlib>
-#include <fstream>
+#include "manifests-schema/base/secret.h"
 
 namespace dflow {
 
@@ -13,14 +12,9 @@ Result<std::optional<SyncStatusTarget>> SyncStatusTargetFor(const ControllerConf
   options.kind = *kind;
   options.api_base_url = config.forge_api_url;
   options.repo = config.forge_repo;
-  if (!config.forge_token_file.empty()) {
-    std::ifstream in(config.forge_token_file);
-    if (!in)
-      return Status(Code::kNotFound, "cannot read forge token file " + config.forge_token_file);
-    std::getline(in, options.token);
-  } else if (const char* value = std::getenv(config.forge_token_env.c_str())) {
-    options.token = value;
-  }
+  auto token = ReadSecret(config.forge_token_file, config.forge_token_env, "forge.tokenFile");
+  if (!token.ok()) return token.status();
+  options.token = *token;
   if (options.token.empty())
     return Status(
         Code::kInvalidArgument,

@@ -10,7 +10,7 @@
 namespace dflow {
 
 // The target of the config's `forge:` section, its token read: nullopt when no forge is
-// configured; kNotFound when the token file cannot be read, kInvalidArgument when the token is
+// configured; ReadSecret()'s errors when the token cannot be read, kInvalidArgument when it is
 // empty.
 Result<std::optional<SyncStatusTarget>> SyncStatusTargetFor(const ControllerConfig& config);
 

@@ -164,7 +164,8 @@ HttpResponse HandleBadgeRequest(StatusStore& store, const BadgeSettings& setting
   };
   if (!target || !settings.enabled) return not_found();
   if (!settings.token_secret.empty() &&
-      !CheckBadgeToken(settings.token_secret, request.path, QueryValue(request, "token"))) {
+      !CheckBadgeToken(settings.token_secret.Reveal(), request.path,
+                       QueryValue(request, "token"))) {
     return Render(401, {"unauthorized", "lightgrey"}, label.empty() ? "dflow" : label, format,
                   request);
   }

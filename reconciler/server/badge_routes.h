@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "manifests-schema/base/secret.h"
 #include "reconciler/server/http_server.h"
 #include "reconciler/status/status_store.h"
 
@@ -15,7 +16,7 @@ namespace dflow {
 struct BadgeSettings {
   bool enabled = true;
   std::vector<std::string> environments;  // empty: every environment has badges
-  std::string token_secret;               // "" = badges need no token
+  Secret token_secret;                    // empty: badges need no token
 };
 
 // True for paths under /badge/ (the caller routes them here).

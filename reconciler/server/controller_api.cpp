@@ -66,14 +66,14 @@ HttpResponse History(const ControllerApi& api, const HttpRequest& request) {
 }
 
 HttpResponse Webhook(const ControllerApi& api, const HttpRequest& request) {
-  const std::string secret = api.webhook_secret ? api.webhook_secret() : "";
+  const Secret secret = api.webhook_secret ? api.webhook_secret() : Secret();
   if (secret.empty()) return Json(404, {{"error", "webhooks are not configured"}});
   HeaderLookup headers = [&request](std::string_view name) {
     std::string lower(name);
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return request.Header(lower);
   };
-  Result<Forge> forge = VerifyWebhook(headers, request.body, secret);
+  Result<Forge> forge = VerifyWebhook(headers, request.body, secret.Reveal());
   if (!forge.ok()) return Json(401, {{"error", forge.status().message()}});
   Result<PushEvent> event = ParsePushEvent(*forge, headers, request.body);
   if (!event.ok()) return Json(400, {{"error", event.status().message()}});

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "manifests-schema/base/secret.h"
 #include "reconciler/server/badge_routes.h"
 #include "reconciler/server/http_server.h"
 #include "reconciler/server/webhook.h"
@@ -19,7 +20,7 @@ struct ControllerApi {
   Metrics* metrics = nullptr;
   DeliveryLog* deliveries = nullptr;
   std::function<bool()> ready;                      // a valid desired state is in force
-  std::function<std::string()> webhook_secret;      // "" = webhook disabled
+  std::function<Secret()> webhook_secret;           // empty: webhook disabled
   std::string branch;                               // pushes to other branches are ignored
   std::function<void(const std::string&)> trigger;  // reconcile now, with a reason
   std::function<BadgeSettings()> badges;            // null: badges on, for all, no token

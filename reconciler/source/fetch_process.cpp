@@ -44,9 +44,9 @@ std::string SystemError(const std::string& what) { return what + ": " + std::str
 json Request(const GitRemoteOptions& options, const std::string& mirror_dir) {
   return {{"url", options.url},
           {"branch", options.branch},
-          {"token", options.token},
+          {"token", options.token.Reveal()},
           {"sshKey", options.ssh_key},
-          {"sshPassphrase", options.ssh_passphrase},
+          {"sshPassphrase", options.ssh_passphrase.Reveal()},
           {"hostKey", options.host_key},
           {"knownHosts", options.known_hosts_file},
           {"mirrorDir", mirror_dir}};
@@ -184,7 +184,7 @@ Result<FetchedCommit> FetchIntoMirrorInChild(const GitRemoteOptions& options,
                      : Status(Code::kInternal, "the fetch process did not take its request");
   if (!read.ok()) ::kill(pid, SIGKILL);
   int status = WaitFor(pid);
-  const std::string where = "fetch " + ScrubUrl(options.url);
+  const std::string where = "fetch " + ScrubUrls(options.url);
   if (!read.ok()) return read.WithContext(where);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::string how = WIFSIGNALED(status)
@@ -204,9 +204,9 @@ int ServeFetchRequest(std::istream& in, std::ostream& out) {
   GitRemoteOptions options;
   options.url = request.value("url", "");
   options.branch = request.value("branch", "main");
-  options.token = request.value("token", "");
+  options.token = Secret(request.value("token", ""));
   options.ssh_key = request.value("sshKey", "");
-  options.ssh_passphrase = request.value("sshPassphrase", "");
+  options.ssh_passphrase = Secret(request.value("sshPassphrase", ""));
   options.host_key = request.value("hostKey", "");
   options.known_hosts_file = request.value("knownHosts", "");
   const std::string mirror_dir = request.value("mirrorDir", "");

@@ -10,13 +10,9 @@
 namespace dflow {
 namespace {
 
-// The token may appear in libgit2's messages; never let it out.
-std::string Scrub(std::string text, const GitRemoteOptions& options) {
-  if (!options.token.empty()) {
-    for (std::size_t at; (at = text.find(options.token)) != std::string::npos;)
-      text.replace(at, options.token.size(), "***");
-  }
-  return text;
+// libgit2's messages may quote the URL (and its credentials) or the token; neither gets out.
+std::string Scrub(const std::string& text, const GitRemoteOptions& options) {
+  return ScrubUrls(ScrubSecrets(text, std::vector<Secret>{options.token, options.ssh_passphrase}));
 }
 
 struct CredentialState {
@@ -63,11 +59,13 @@ int ProvideCredentials(git_credential** out, const char* /*url*/, const char* us
     std::string pub = options.ssh_key + ".pub";
     return git_credential_ssh_key_new(out, username_from_url ? username_from_url : "git",
                                       std::filesystem::exists(pub) ? pub.c_str() : nullptr,
-                                      options.ssh_key.c_str(), options.ssh_passphrase.c_str());
+                                      options.ssh_key.c_str(),
+                                      options.ssh_passphrase.Reveal().c_str());
   }
   if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && !options.token.empty()) {
     return git_credential_userpass_plaintext_new(
-        out, username_from_url ? username_from_url : "x-access-token", options.token.c_str());
+        out, username_from_url ? username_from_url : "x-access-token",
+        options.token.Reveal().c_str());
   }
   state.auth = Status(Code::kPermissionDenied,
                       "the remote asks for credentials and none are configured (set "
@@ -91,7 +89,7 @@ Result<GitRepoPtr> OpenOrInitMirror(const std::string& dir, const std::string& u
   if (git_remote_lookup(&remote, raw, "origin") != 0) {
     if (git_remote_create_with_fetchspec(&remote, raw, "origin", url.c_str(),
                                          "+refs/heads/*:refs/heads/*") != 0)
-      return Status(Code::kUnavailable, "configure mirror remote: " + LastGitError());
+      return Status(Code::kUnavailable, "configure mirror remote: " + ScrubUrls(LastGitError()));
   } else if (url != git_remote_url(remote)) {
     git_remote_set_url(raw, "origin", url.c_str());
   }
@@ -108,15 +106,6 @@ std::string BranchHead(git_repository* repo, const std::string& branch) {
 }
 
 }  // namespace
-
-std::string ScrubUrl(const std::string& url) {
-  std::size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  std::size_t at = url.find('@', scheme + 3);
-  std::size_t slash = url.find('/', scheme + 3);
-  if (at == std::string::npos || (slash != std::string::npos && at > slash)) return url;
-  return url.substr(0, scheme + 3) + "***@" + url.substr(at + 1);
-}
 
 SshRemoteHost SshRemoteHostOf(const std::string& url) {
   std::string rest;
@@ -151,7 +140,7 @@ SshRemoteHost SshRemoteHostOf(const std::string& url) {
 Result<FetchedCommit> FetchIntoMirror(const GitRemoteOptions& options,
                                       const std::string& mirror_dir) {
   EnsureLibgit2();
-  const std::string where = "fetch " + ScrubUrl(options.url);
+  const std::string where = "fetch " + ScrubUrls(options.url);
   Result<GitRepoPtr> repo = OpenOrInitMirror(mirror_dir, options.url);
   if (!repo.ok()) return repo.status().WithContext(where);
   const std::string before = BranchHead(repo->get(), options.branch);

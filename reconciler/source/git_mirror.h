@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "manifests-schema/base/secret.h"
 #include "manifests-schema/base/status.h"
 
 namespace dflow {
@@ -12,9 +13,9 @@ namespace dflow {
 struct GitRemoteOptions {
   std::string url;  // file://..., /path, https://..., ssh://git@host/path or git@host:path
   std::string branch = "main";
-  std::string token;    // https: sent as the password (user "x-access-token"); a secret
+  Secret token;         // https: sent as the password (user "x-access-token")
   std::string ssh_key;  // ssh: private key path (public key beside it as <path>.pub if present)
-  std::string ssh_passphrase;
+  Secret ssh_passphrase;
   // ssh: the server's host key, "SHA256:..." as ssh-keygen -lf prints it; else it must be in
   // known_hosts_file. With neither, libgit2's own check (~/.ssh/known_hosts) applies.
   std::string host_key;
@@ -43,8 +44,5 @@ struct FetchedCommit {
 // key is not the pinned or known one.
 Result<FetchedCommit> FetchIntoMirror(const GitRemoteOptions& options,
                                       const std::string& mirror_dir);
-
-// Removes any user:password@ part from a URL for logs and errors.
-std::string ScrubUrl(const std::string& url);
 
 }  // namespace dflow

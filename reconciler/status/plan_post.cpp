@@ -1,25 +1,24 @@
 #include "reconciler/status/plan_post.h"
 
-#include <cstdlib>
 #include <vector>
 
 namespace dflow {
 
-std::string ForgeTokenFromEnvironment(ForgeKind kind, std::string& variable) {
+Result<Secret> ForgeTokenFromEnvironment(ForgeKind kind, std::string& variable) {
   std::vector<const char*> names = {"DFLOW_FORGE_TOKEN"};
   if (kind == ForgeKind::kGitHub) names.push_back("GITHUB_TOKEN");
   if (kind == ForgeKind::kGitea) names.insert(names.end(), {"GITEA_TOKEN", "FORGEJO_TOKEN"});
   if (kind == ForgeKind::kGitLab) names.push_back("GITLAB_TOKEN");
   variable.clear();
   for (const char* name : names) {
-    const char* value = std::getenv(name);
-    if (value != nullptr && *value != '\0') {
+    Result<Secret> value = ReadSecretEnv(name);
+    if (!value.ok() || !value->empty()) {
       variable = name;
       return value;
     }
     variable += (variable.empty() ? "" : " or ") + std::string(name);
   }
-  return "";
+  return Secret();
 }
 
 Status PostPlan(const PlanPost& post) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "manifests-schema/base/secret.h"
 #include "manifests-schema/base/status.h"
 #include "providers/forge/forge_client.h"
 
@@ -15,8 +16,8 @@ inline constexpr std::string_view kPlanStatusContext = "dflow/plan";
 
 // DFLOW_FORGE_TOKEN, else the forge's usual variable: GITHUB_TOKEN, GITEA_TOKEN (Forgejo:
 // also FORGEJO_TOKEN), GITLAB_TOKEN. `variable` gets the name of the one used, or the
-// names looked at when none is set (then the token is "").
-std::string ForgeTokenFromEnvironment(ForgeKind kind, std::string& variable);
+// names looked at when none is set (then the token is empty). Errors: ReadSecretEnv()'s.
+Result<Secret> ForgeTokenFromEnvironment(ForgeKind kind, std::string& variable);
 
 struct PlanPost {
   ForgeOptions forge;

@@ -44,7 +44,7 @@ class FakeForge {
     options.kind = kind_;
     options.api_base_url = Base() + "/";
     options.repo = "acme/shop";
-    options.token = kFakeForgeToken;
+    options.token = Secret(kFakeForgeToken);
     return options;
   }
 

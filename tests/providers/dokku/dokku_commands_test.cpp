@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "manifests-schema/base/digest.h"
+#include "manifests-schema/base/secret.h"
 
 namespace dflow {
 namespace {
@@ -207,9 +208,9 @@ TEST_CASE("credentials in a git URL are neither displayed nor echoed back") {
   Result<RenderedCommand> rendered = RenderDokkuCommand(a, {});
   REQUIRE(rendered.ok());
   CHECK(rendered->argv[4] == "https://deploy:t0ken@git.example.com/acme/shop.git");
-  CHECK(ScrubSensitive("fatal: could not read https://deploy:t0ken@git.example.com/",
-                       rendered->sensitive) ==
-        "fatal: could not read https://***@git.example.com/");
+  CHECK(rendered->sensitive == std::vector<std::string>{"deploy:t0ken"});
+  CHECK(ScrubSecrets("fatal: could not read deploy:t0ken@git.example.com/", rendered->sensitive) ==
+        "fatal: could not read ***@git.example.com/");
 }
 
 }  // namespace

@@ -170,7 +170,7 @@ TEST_CASE("an API error names the forge, request, HTTP code and forge message, n
 TEST_CASE("a wrong token gets 401 as permission denied") {
   FakeForge forge(ForgeKind::kGitea);
   ForgeOptions options = forge.Options();
-  options.token = "wrong";
+  options.token = Secret("wrong");
   Status status = UpsertPullRequestComment(options, 7, "plan");
   CHECK(status.code() == Code::kPermissionDenied);
   CHECK(status.message() ==
@@ -219,7 +219,7 @@ TEST_CASE("a forge that does not answer in time gives kTimeout") {
   ForgeOptions options;
   options.api_base_url = "http://127.0.0.1:" + std::to_string((*server)->port());
   options.repo = "acme/shop";
-  options.token = kToken;
+  options.token = Secret(kToken);
   options.timeout = std::chrono::seconds(1);
   Status status = SetCommitStatus(options, kSha, "dflow", CommitState::kSuccess, "", "");
   client_done = true;
@@ -230,7 +230,7 @@ TEST_CASE("a forge that does not answer in time gives kTimeout") {
 
 TEST_CASE("bad options are refused before any request") {
   ForgeOptions options;
-  options.token = kToken;
+  options.token = Secret(kToken);
   options.repo = "acme";
   CHECK(UpsertPullRequestComment(options, 7, "x").message() ==
         "forge repo must be \"owner/name\", got \"acme\"");
@@ -250,7 +250,7 @@ TEST_CASE("bad options are refused before any request") {
   CHECK(UpsertPullRequestComment(options, 7, "x").message() ==
         "forge base URL must start with https:// or http://");
   options.api_base_url = "https://git.example.com";
-  options.token = "";
+  options.token = Secret();
   CHECK(UpsertPullRequestComment(options, 7, "x").code() == Code::kInvalidArgument);
   CHECK(ParseForgeKind("forgejo").value() == ForgeKind::kGitea);
   CHECK(ParseForgeKind("bitbucket").status().message() ==

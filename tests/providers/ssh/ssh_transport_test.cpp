@@ -373,10 +373,10 @@ TEST_CASE("a passphrase-protected key logs in with its passphrase") {
   SshdNode node(PrintingNode());
   SshOptions options = node.MakeOptions();
   options.identity_files = {test::TestClientKeys().encrypted};
-  options.passphrase = test::TestClientKeys().passphrase;
+  options.passphrase = Secret(test::TestClientKeys().passphrase);
   CHECK(RunOk(*MakeSshTransport(options), {"apps:list"}).exit_code == 0);
 
-  options.passphrase = "wrong";
+  options.passphrase = Secret("wrong");
   Result<ExecResult> result = MakeSshTransport(options)->RunDokku({"apps:list"});
   REQUIRE_FALSE(result.ok());
   CHECK(result.status().code() == Code::kPermissionDenied);
@@ -650,23 +650,6 @@ TEST_CASE("a connection that dies mid-command is unavailable and the command is 
   CHECK(RunOk(*transport, {"apps:list"}).exit_code == 0);
   CHECK_FALSE(fs::exists(marker));
   CHECK(transport->Stats().connections_opened == 2);
-}
-
-TEST_CASE("ReadSshPassphrase reads the environment, else the file") {
-  test::ScopedTempDir dir;
-  const std::string file = (dir.path() / "passphrase").string();
-  test::WriteFile(file, "from file\nignored\n");
-  unsetenv("DFLOW_SSH_PASSPHRASE");
-  CHECK(ReadSshPassphrase(file).value() == "from file");
-  CHECK(ReadSshPassphrase("").value() == "");
-  Result<std::string> missing = ReadSshPassphrase(file + ".missing");
-  REQUIRE_FALSE(missing.ok());
-  CHECK(missing.status().code() == Code::kNotFound);
-  CHECK(missing.status().message() ==
-        "passphrase file " + file + ".missing: No such file or directory");
-  setenv("DFLOW_SSH_PASSPHRASE", "from env", 1);
-  CHECK(ReadSshPassphrase(file).value() == "from env");
-  unsetenv("DFLOW_SSH_PASSPHRASE");
 }
 
 }  // namespace

@@ -32,5 +32,27 @@ TEST_CASE("dflow badge-token prints each path with its token from the configured
   CHECK(unset.err == "dflow: the badge token secret is empty\n");
 }
 
+// The controller reads the same file through the same function: a file saved with CRLF must
+// give the tokens the controller checks, not ones made with a trailing "\r".
+TEST_CASE("dflow badge-token reads a CRLF secret file as the controller does, and names it") {
+  test::ScopedTempDir dir;
+  const std::string config = (dir.path() / "dflow.yaml").string();
+  const std::string secret = (dir.path() / "badge-secret").string();
+  test::WriteFile(config, "repo: {url: x}\nbadges: {tokenSecretFile: \"" + secret + "\"}\n");
+  test::WriteFile(secret, "s3cret\r\n");
+  auto printed = test::RunCapture({DFLOW_EXE, "badge-token", "/badge/shop.svg", "-c", config}, "");
+  CHECK(printed.exit_code == 0);
+  CHECK(printed.out == "/badge/shop.svg?token=" + BadgeToken("s3cret", "/badge/shop.svg") + "\n");
+
+  test::WriteFile(secret, "s3cret\nsecond line\n");
+  auto two_lines =
+      test::RunCapture({DFLOW_EXE, "badge-token", "/badge/shop.svg", "-c", config}, "");
+  CHECK(two_lines.exit_code == 1);
+  CHECK(two_lines.err == "dflow: badges.tokenSecretFile " + secret +
+                             " holds more than one line (a secret is one line, optionally ending "
+                             "in a line break)\n");
+  CHECK(two_lines.err.find("s3cret") == std::string::npos);
+}
+
 }  // namespace
 }  // namespace dflow

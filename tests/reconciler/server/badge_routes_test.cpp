@@ -178,7 +178,7 @@ TEST_CASE("badges turned off answer not found") {
 
 TEST_CASE("with a token secret a badge needs the token of exactly its path") {
   BadgeFixture f;
-  f.settings.token_secret = "badge-secret";
+  f.settings.token_secret = Secret("badge-secret");
   const std::string path = "/badge/shop/production.svg";
   const std::string token = BadgeToken("badge-secret", path);
   CHECK(f.Get(path + "?token=" + token).status == 200);

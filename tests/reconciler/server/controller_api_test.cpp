@@ -30,7 +30,7 @@ struct ApiRig {
   ApiRig() {
     api.deliveries = &deliveries;
     api.branch = "main";
-    api.webhook_secret = [] { return std::string(kApiSecret); };
+    api.webhook_secret = [] { return Secret(kApiSecret); };
     api.trigger = [this](const std::string& reason) { triggers.push_back(reason); };
   }
 };

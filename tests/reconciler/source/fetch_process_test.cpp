@@ -94,8 +94,8 @@ TEST_CASE("credentials reach the child on stdin only, never in its argv or envir
                              "'\necho '{\"code\":0,\"id\":\"abc123\"}'\n");
   GitRemoteOptions options;
   options.url = "https://git.example.com/team/config.git";
-  options.token = "tok-SECRET-1234";
-  options.ssh_passphrase = "pass-SECRET-5678";
+  options.token = Secret("tok-SECRET-1234");
+  options.ssh_passphrase = Secret("pass-SECRET-5678");
   options.host_key = "SHA256:pinned-key";
   options.known_hosts_file = "/etc/dflow/known_hosts";
 

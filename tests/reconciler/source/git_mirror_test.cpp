@@ -98,13 +98,5 @@ TEST_CASE("a branch missing on the remote is NotFound") {
   CHECK(fetched.status().message().ends_with("branch 'production' does not exist on the remote"));
 }
 
-TEST_CASE("credentials in URLs are scrubbed") {
-  CHECK(ScrubUrl("https://user:tok3n@git.example.com/a.git") ==
-        "https://***@git.example.com/a.git");
-  CHECK(ScrubUrl("https://git.example.com/a@b.git") == "https://git.example.com/a@b.git");
-  CHECK(ScrubUrl("git@github.com:acme/fleet.git") == "git@github.com:acme/fleet.git");
-  CHECK(ScrubUrl("file:///srv/x.git") == "file:///srv/x.git");
-}
-
 }  // namespace
 }  // namespace dflow
