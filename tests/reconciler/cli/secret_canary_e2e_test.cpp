@@ -75,7 +75,7 @@ void CheckClean(const std::string& output, const std::string& text) {
   CHECK_MESSAGE(leak.empty(), output << " shows the " << leak);
 }
 
-test::Captured Dflow(std::vector<std::string> args) {
+test::Captured DflowNoTokens(std::vector<std::string> args) {
   args.insert(args.begin(), DFLOW_EXE);
   return test::RunCapture(args, "", {"DFLOW_FORGE_TOKEN=", "GITHUB_TOKEN="});
 }
@@ -114,7 +114,7 @@ TEST_CASE("no secret shows in any output of the CLI or of dflow run") {
   const std::vector<std::string> node_args = {"--secrets", secrets, "-i", rig.identity()};
   auto with_nodes = [&](std::vector<std::string> args) {
     args.insert(args.end(), node_args.begin(), node_args.end());
-    return Dflow(args);
+    return DflowNoTokens(args);
   };
 
   struct Run {
@@ -123,10 +123,11 @@ TEST_CASE("no secret shows in any output of the CLI or of dflow run") {
     int exit_code;
   };
   const Run cli_runs[] = {
-      {"validate", Dflow({"validate", repo, "--secrets", secrets}), 0},
-      {"validate json", Dflow({"validate", repo, "--secrets", secrets, "--format", "json"}), 0},
-      {"render yaml", Dflow({"render", repo, "--secrets", secrets}), 0},
-      {"render json", Dflow({"render", repo, "--secrets", secrets, "--format", "json"}), 0},
+      {"validate", DflowNoTokens({"validate", repo, "--secrets", secrets}), 0},
+      {"validate json", DflowNoTokens({"validate", repo, "--secrets", secrets, "--format", "json"}),
+       0},
+      {"render yaml", DflowNoTokens({"render", repo, "--secrets", secrets}), 0},
+      {"render json", DflowNoTokens({"render", repo, "--secrets", secrets, "--format", "json"}), 0},
       {"plan text", with_nodes({"plan", repo, "--live"}), 0},
       {"plan json", with_nodes({"plan", repo, "--live", "--format", "json"}), 0},
       {"plan markdown", with_nodes({"plan", repo, "--live", "--format", "markdown"}), 0},
