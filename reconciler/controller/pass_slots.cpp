@@ -16,11 +16,15 @@ void PassSlots::SetLimit(int limit) {
 
 bool PassSlots::Acquire() {
   std::unique_lock lock(mutex_);
+  const unsigned long ticket = next_ticket_++;
   ++waiting_;
-  freed_.wait(lock, [this] { return shutdown_ || in_use_ < limit_; });
+  freed_.wait(lock, [&] { return shutdown_ || (ticket == serving_ && in_use_ < limit_); });
   --waiting_;
   if (shutdown_) return false;
+  ++serving_;
   ++in_use_;
+  lock.unlock();
+  freed_.notify_all();  // the next in line may fit too (a raised limit)
   return true;
 }
 
@@ -29,7 +33,7 @@ void PassSlots::Release() {
     std::lock_guard lock(mutex_);
     --in_use_;
   }
-  freed_.notify_one();
+  freed_.notify_all();  // only the first in line can take it; the others wait on
 }
 
 void PassSlots::Shutdown() {

@@ -1,7 +1,9 @@
 // How many node passes run at once (the controller config's `concurrency`). Each node has its
 // own loop; a loop takes a slot for its pass and gives it back after, so a large fleet does
 // not open hundreds of SSH sessions and Dokku runs at the same moment. The limit can change
-// while loops wait (a SIGHUP reload).
+// while loops wait (a SIGHUP reload). Slots go to waiters in the order they asked: a loop whose
+// pass just ended cannot take the slot straight back while another node's loop waits (with
+// `concurrency: 1` that starved every node but the first).
 #pragma once
 
 #include <condition_variable>
@@ -17,7 +19,8 @@ class PassSlots {
   // passes in flight finish, and no new one starts until fewer than `limit` run.
   void SetLimit(int limit);
 
-  // Blocks until a slot is free and takes it. False after Shutdown (no slot taken).
+  // Blocks until a slot is free and every earlier caller has had one, then takes it. False
+  // after Shutdown (no slot taken).
   bool Acquire();
   void Release();
 
@@ -30,10 +33,12 @@ class PassSlots {
  private:
   mutable std::mutex mutex_;
   std::condition_variable freed_;
-  int limit_;              // GUARDED_BY(mutex_)
-  int in_use_ = 0;         // GUARDED_BY(mutex_)
-  int waiting_ = 0;        // GUARDED_BY(mutex_)
-  bool shutdown_ = false;  // GUARDED_BY(mutex_)
+  int limit_;                      // GUARDED_BY(mutex_)
+  int in_use_ = 0;                 // GUARDED_BY(mutex_)
+  int waiting_ = 0;                // GUARDED_BY(mutex_)
+  unsigned long next_ticket_ = 0;  // GUARDED_BY(mutex_): the next caller's place in line
+  unsigned long serving_ = 0;      // GUARDED_BY(mutex_): the place in line served next
+  bool shutdown_ = false;          // GUARDED_BY(mutex_)
 };
 
 // Holds one slot for a scope, if it got one.

@@ -35,6 +35,26 @@ TEST_CASE("no more passes run at once than the limit; a freed slot lets a waiter
   CHECK(slots.in_use() == 1);  // the third gave its slot back when its scope ended
 }
 
+TEST_CASE("a freed slot goes to the one who waited, not back to the pass that just ended") {
+  // A node loop releases its slot and asks again at once, as it does after every pass; the
+  // other node's loop, already waiting, must run first (concurrency 1 starved it before).
+  PassSlots slots(1);
+  REQUIRE(slots.Acquire());
+  std::atomic<bool> other_ran{false};
+  std::thread other([&] {
+    PassSlot slot(slots);
+    other_ran = slot.held();
+  });
+  REQUIRE(Eventually([&] { return slots.waiting() == 1; }));
+  slots.Release();
+  REQUIRE(slots.Acquire());  // returns only once the waiter has had its turn
+  const bool waiter_went_first = other_ran;
+  slots.Release();
+  other.join();
+  CHECK(waiter_went_first);
+  CHECK(slots.in_use() == 0);
+}
+
 TEST_CASE("raising the limit starts waiters at once; lowering it lets passes in flight finish") {
   PassSlots slots(1);
   REQUIRE(slots.Acquire());
