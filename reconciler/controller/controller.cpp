@@ -25,10 +25,16 @@
 #include "reconciler/controller/wakeup.h"
 #include "reconciler/server/controller_api.h"
 #include "reconciler/server/http_server.h"
+#include "reconciler/status/status_publisher.h"
+#include "reconciler/status/status_store_hook.h"
 #include "reconciler/status/sync_status_reporter.h"
 
 namespace dflow {
 namespace {
+
+// The most often the served status is re-read from the store: the API lags the store by
+// about this much, and a pass that writes a hundred records costs a few reads.
+constexpr std::chrono::milliseconds kSnapshotGap{200};
 
 std::int64_t UnixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -88,9 +94,14 @@ class ControllerImpl final : public Controller {
                     "state directory " + config_.state_dir + ": " + ec.message());
     auto store = StatusStore::Open(config_.state_dir + "/state.db");
     if (!store.ok()) return store.status();
-    store_ = std::move(store).value();
+    // Every write marks the served snapshot stale; the publisher re-reads off the I/O thread.
+    store_ = WithWriteHook(std::move(store).value(), [this] {
+      if (publisher_) publisher_->MarkChanged();
+    });
     DeclareControllerMetrics(metrics_);
     CheckStoreWrite(store_->MarkInterrupted(UnixNow()), "mark interrupted reconciles", metrics_);
+    publisher_ = std::make_unique<StatusPublisher>(*store_, kSnapshotGap, UnixNow);
+    if (Status s = publisher_->Start(); !s.ok()) return s;
     if (Status s = LoadSecrets(config_); !s.ok()) return s;
     auto forge = SyncStatusTargetFor(config_);
     if (!forge.ok()) return forge.status();
@@ -169,7 +180,7 @@ class ControllerImpl final : public Controller {
     HttpServerOptions options;
     options.address = address->first;
     options.port = address->second;
-    api_.store = store_.get();
+    api_.snapshot = [this] { return publisher_->Current(); };
     api_.metrics = &metrics_;
     api_.deliveries = &deliveries_;
     api_.branch = config_.branch;
@@ -388,6 +399,7 @@ class ControllerImpl final : public Controller {
   PassSlots pass_slots_{config_.concurrency};  // after config_, which sets its limit
   Fleet fleet_;
   std::unique_ptr<StatusStore> store_;
+  std::unique_ptr<StatusPublisher> publisher_;  // reads store_; the HTTP side reads it
   Metrics metrics_;
   DeliveryLog deliveries_;
   ControllerApi api_;

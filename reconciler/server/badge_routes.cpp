@@ -154,8 +154,8 @@ HttpResponse Render(int status, const BadgeStatus& badge, const std::string& lab
 
 bool IsBadgePath(const std::string& path) { return path.starts_with(kPrefix); }
 
-HttpResponse HandleBadgeRequest(StatusStore& store, const BadgeSettings& settings, std::int64_t now,
-                                const HttpRequest& request) {
+HttpResponse HandleBadgeRequest(const StatusSnapshot* snapshot, const BadgeSettings& settings,
+                                std::int64_t now, const HttpRequest& request) {
   std::optional<BadgeTarget> target = ParseTarget(request.path);
   const Format format = target ? target->format : Format::kSvg;
   const std::string label = QueryValue(request, "label");
@@ -169,12 +169,11 @@ HttpResponse HandleBadgeRequest(StatusStore& store, const BadgeSettings& setting
     return Render(401, {"unauthorized", "lightgrey"}, label.empty() ? "dflow" : label, format,
                   request);
   }
-  auto apps = store.AppStatuses();
-  if (!apps.ok()) {
+  if (snapshot == nullptr) {
     return Render(503, StatusBadge(SyncState::kUnknown, HealthState::kUnknown),
                   label.empty() ? DefaultLabel(*target) : label, format, request);
   }
-  std::vector<AppStatusRecord> parts = PartsOf(*apps, settings, *target);
+  std::vector<AppStatusRecord> parts = PartsOf(snapshot->apps, settings, *target);
   if (parts.empty()) return not_found();
   return Render(200, RollupStatus(parts, request, now),
                 label.empty() ? DefaultLabel(*target) : label, format, request);

@@ -8,7 +8,7 @@
 
 #include "manifests-schema/base/secret.h"
 #include "reconciler/server/http_server.h"
-#include "reconciler/status/status_store.h"
+#include "reconciler/status/status_snapshot.h"
 
 namespace dflow {
 
@@ -34,8 +34,8 @@ bool IsBadgePath(const std::string& path);
 // `environments`) or disabled badges: grey "not found", 404. A missing or wrong token: grey
 // "unauthorized", 401, checked before any lookup so it reveals no names. Every answer carries
 // Cache-Control no-cache and an ETag; a matching If-None-Match gets 304 without a body.
-// `now` is unix seconds, for the age.
-HttpResponse HandleBadgeRequest(StatusStore& store, const BadgeSettings& settings, std::int64_t now,
-                                const HttpRequest& request);
+// `now` is unix seconds, for the age. No snapshot (null): a grey "unknown" badge, 503.
+HttpResponse HandleBadgeRequest(const StatusSnapshot* snapshot, const BadgeSettings& settings,
+                                std::int64_t now, const HttpRequest& request);
 
 }  // namespace dflow

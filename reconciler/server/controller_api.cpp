@@ -5,8 +5,6 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "reconciler/status/status_json.h"
-
 namespace dflow {
 namespace {
 
@@ -28,21 +26,30 @@ HttpResponse Text(int status, std::string body) {
   return response;
 }
 
+std::shared_ptr<const StatusSnapshot> SnapshotOf(const ControllerApi& api) {
+  return api.snapshot ? api.snapshot() : nullptr;
+}
+
+HttpResponse NoSnapshot() { return Json(503, {{"error", "the status is not available yet"}}); }
+
 HttpResponse History(const ControllerApi& api, const HttpRequest& request) {
   int limit = 50;
   if (auto it = request.query.find("limit"); it != request.query.end()) {
     try {
-      limit = std::clamp(std::stoi(it->second), 1, 500);
+      limit = std::clamp(std::stoi(it->second), 1, kMaxHistoryServed);
     } catch (const std::exception&) {
-      return Json(400, {{"error", "limit must be a number from 1 to 500"}});
+      return Json(400, {{"error",
+                         "limit must be a number from 1 to " + std::to_string(kMaxHistoryServed)}});
     }
   }
   auto changes = request.query.find("changes");
   const bool changes_only = changes != request.query.end() && changes->second != "0";
-  auto history = api.store->History(limit, changes_only);
-  if (!history.ok()) return Json(503, {{"error", history.status().message()}});
+  const auto snapshot = SnapshotOf(api);
+  if (!snapshot) return NoSnapshot();
+  const HistoryEntries& history = changes_only ? snapshot->changes : snapshot->history;
   json reconciles = json::array();
-  for (const auto& [r, actions] : *history) {
+  for (std::size_t i = 0; i < history.size() && i < static_cast<std::size_t>(limit); ++i) {
+    const auto& [r, actions] = history[i];
     json items = json::array();
     for (const auto& a : actions)
       items.push_back({{"node", a.node},
@@ -92,7 +99,7 @@ HttpResponse Badge(const ControllerApi& api, const HttpRequest& request) {
                                    : std::chrono::duration_cast<std::chrono::seconds>(
                                          std::chrono::system_clock::now().time_since_epoch())
                                          .count();
-  return HandleBadgeRequest(*api.store, settings, now, request);
+  return HandleBadgeRequest(SnapshotOf(api).get(), settings, now, request);
 }
 
 }  // namespace
@@ -105,7 +112,9 @@ HttpResponse HandleControllerRequest(const ControllerApi& api, const HttpRequest
     return Text(503, "not ready: no valid desired state yet\n");
   }
   if (request.path == "/api/v1/status" && get) {
-    HttpResponse response = Text(200, StatusJson(*api.store));
+    const auto snapshot = SnapshotOf(api);
+    if (!snapshot) return NoSnapshot();
+    HttpResponse response = Text(200, snapshot->status_json);
     response.content_type = "application/json";
     return response;
   }

@@ -11,12 +11,14 @@
 #include "reconciler/server/http_server.h"
 #include "reconciler/server/webhook.h"
 #include "reconciler/status/metrics.h"
-#include "reconciler/status/status_store.h"
+#include "reconciler/status/status_snapshot.h"
 
 namespace dflow {
 
 struct ControllerApi {
-  StatusStore* store = nullptr;
+  // The newest status snapshot (status_publisher.h); null: status, history and badges answer
+  // 503. Handlers never read the status store itself.
+  std::function<std::shared_ptr<const StatusSnapshot>()> snapshot;
   Metrics* metrics = nullptr;
   DeliveryLog* deliveries = nullptr;
   std::function<bool()> ready;                      // a valid desired state is in force
@@ -27,6 +29,8 @@ struct ControllerApi {
   std::function<std::int64_t()> now;                // unix seconds; null: the system clock
 };
 
+// Every answer comes from memory (the snapshot, the metrics registry), so no route waits on
+// SQLite or on the loop.
 // GET  /healthz             200 "ok" while the process serves
 // GET  /readyz              200 once a valid desired state is in force, else 503
 // GET  /api/v1/status       JSON: source, environments, applications, apps (docs/api.md)

@@ -26,11 +26,10 @@ json Rollup(const std::vector<const AppStatusRecord*>& apps) {
 
 }  // namespace
 
-std::string StatusJson(StatusStore& store) {
-  auto apps = store.AppStatuses();
-  auto source = store.SourceStatus();
+std::string StatusJson(const std::vector<AppStatusRecord>& apps,
+                       const std::optional<SourceStatusRecord>& source) {
   json out;
-  if (source.ok()) {
+  if (source) {
     out["source"] = {{"appliedRevision", source->applied_revision},
                      {"appliedAuthor", source->applied_author},
                      {"appliedMessage", source->applied_message},
@@ -40,22 +39,20 @@ std::string StatusJson(StatusStore& store) {
   }
   std::map<std::string, std::vector<const AppStatusRecord*>> by_env, by_application;
   json list = json::array();
-  if (apps.ok()) {
-    for (const auto& a : *apps) {
-      by_env[a.environment].push_back(&a);
-      by_application[a.application + "\n" + a.environment].push_back(&a);
-      list.push_back({{"node", a.node},
-                      {"app", a.app},
-                      {"environment", a.environment},
-                      {"application", a.application},
-                      {"service", a.service},
-                      {"sync", a.sync},
-                      {"health", a.health},
-                      {"revision", a.revision},
-                      {"lastError", a.last_error},
-                      {"updatedAt", a.updated_at},
-                      {"syncedAt", a.synced_at}});
-    }
+  for (const auto& a : apps) {
+    by_env[a.environment].push_back(&a);
+    by_application[a.application + "\n" + a.environment].push_back(&a);
+    list.push_back({{"node", a.node},
+                    {"app", a.app},
+                    {"environment", a.environment},
+                    {"application", a.application},
+                    {"service", a.service},
+                    {"sync", a.sync},
+                    {"health", a.health},
+                    {"revision", a.revision},
+                    {"lastError", a.last_error},
+                    {"updatedAt", a.updated_at},
+                    {"syncedAt", a.synced_at}});
   }
   json environments = json::array(), applications = json::array();
   for (const auto& [env, items] : by_env) {
@@ -73,6 +70,17 @@ std::string StatusJson(StatusStore& store) {
   out["applications"] = applications;
   out["apps"] = list;
   return out.dump(2) + "\n";
+}
+
+}  // namespace dflow
+
+namespace dflow {
+
+std::string StatusJson(StatusStore& store) {
+  auto apps = store.AppStatuses();
+  auto source = store.SourceStatus();
+  return StatusJson(apps.ok() ? *apps : std::vector<AppStatusRecord>{},
+                    source.ok() ? std::optional<SourceStatusRecord>(*source) : std::nullopt);
 }
 
 }  // namespace dflow

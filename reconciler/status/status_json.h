@@ -2,13 +2,20 @@
 // `dflow status --state-dir` prints from.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "reconciler/status/status_store.h"
 
 namespace dflow {
 
-// The store's source and app statuses, with roll-ups per environment and per application.
+// The source and app statuses, with roll-ups per environment and per application. No source:
+// the document has no "source" key.
+std::string StatusJson(const std::vector<AppStatusRecord>& apps,
+                       const std::optional<SourceStatusRecord>& source);
+
+// The same, read from the store (`dflow status --state-dir`); a failed read leaves its part out.
 std::string StatusJson(StatusStore& store);
 
 }  // namespace dflow

@@ -34,7 +34,12 @@ class BadgeFixture {
          kNow, kNow - 7200});
     Put({"stage-1", "staging-web-qa", "qa", "staging", "web", "Synced", "Healthy", kRevB, "", kNow,
          kNow - 30});
-    api_.store = store_.get();
+    // A fresh snapshot per request, so that a Put in a test shows at once.
+    api_.snapshot = [this]() -> std::shared_ptr<const StatusSnapshot> {
+      auto snapshot = TakeStatusSnapshot(*store_, kNow);
+      REQUIRE(snapshot.ok());
+      return *snapshot;
+    };
     api_.now = [] { return kNow; };
     api_.badges = [this] { return settings; };
   }
