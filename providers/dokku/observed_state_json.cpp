@@ -49,6 +49,7 @@ nlohmann::json AppToJson(const ObservedApp& app, bool redact) {
       {"networks", app.networks},
       {"linkedDatastores", app.linked_datastores},
       {"lastBuildStatus", app.last_build_status},
+      {"readError", ScrubUrls(app.read_error)},
   };
 }
 
@@ -73,8 +74,10 @@ nlohmann::json ObservedNodeToJson(const ObservedNode& node, bool redact) {
   for (const ObservedApp& app : node.apps) apps.push_back(AppToJson(app, redact));
   nlohmann::json datastores = nlohmann::json::array();
   for (const ObservedDatastore& store : node.datastores) {
-    datastores.push_back(
-        {{"name", store.name}, {"engine", store.engine}, {"linkedApps", store.linked_apps}});
+    datastores.push_back({{"name", store.name},
+                          {"engine", store.engine},
+                          {"linkedApps", store.linked_apps},
+                          {"readError", ScrubUrls(store.read_error)}});
   }
   return {
       {"node", node.node},

@@ -74,12 +74,25 @@ TEST_CASE("observe json: the documented shape, every app field") {
       "storage": ["/srv/a:/app/a"],
       "networks": ["backend"],
       "linkedDatastores": ["postgres/db"],
-      "lastBuildStatus": "succeeded"
+      "lastBuildStatus": "succeeded",
+      "readError": ""
     }],
-    "datastores": [{"name": "db", "engine": "postgres", "linkedApps": ["web"]}],
+    "datastores": [{"name": "db", "engine": "postgres", "linkedApps": ["web"], "readError": ""}],
     "observation": {"invocations": 19, "attempts": 1}
   })");
   CHECK(ObservedNodeToJson(SampleNode()).dump(2) == expected.dump(2));
+}
+
+TEST_CASE("observe json: what could not be read says why, with URL credentials masked") {
+  ObservedNode node = SampleNode();
+  node.apps[0].read_error =
+      "ps:scale web failed (exit 1): fatal: https://deploy:t0ken@git.example.com unreachable";
+  node.datastores[0].read_error = "postgres:info db --links failed (exit 1): not found";
+  nlohmann::json json = ObservedNodeToJson(node);
+  CHECK(json["apps"][0]["readError"] ==
+        "ps:scale web failed (exit 1): fatal: https://***@git.example.com unreachable");
+  CHECK(json["datastores"][0]["readError"] ==
+        "postgres:info db --links failed (exit 1): not found");
 }
 
 TEST_CASE("observe json: redact hides config values and Traefik secrets, keeps keys") {
