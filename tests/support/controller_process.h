@@ -18,7 +18,9 @@ struct ControllerProcessOptions {
   std::string identity;
   std::string secrets_file;
   std::string webhook_secret;  // written to a file the config names
-  std::string interval = "2s";
+  // Long enough that idle no-op passes (an observe of every node) do not eat the CPU the other
+  // tests need, short enough for the tests that wait for one (drift put back, a fetch).
+  std::string interval = "5s";
   std::string log_level = "info";
   std::string extra_config;  // YAML appended to the generated config (badges:, forge:, ...)
 };
