@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
+#include <set>
 #include <string>
 
 #include "tests/support/controller_process.h"
@@ -32,18 +34,16 @@ void Replace(const std::filesystem::path& file, const std::string& from, const s
 }
 
 TEST_CASE("concurrency 1: one node pass at a time, so never Dokku calls on two nodes at once") {
-  // Every node's `dokku` notes on how many nodes Dokku calls run as it starts (within a node,
-  // a pass may run several at once over one SSH connection). HOME is the node's folder.
+  // Every node's `dokku` appends "+ <node home>" to one shared log as a call starts and
+  // "- <node home>" as it ends (shell builtins and O_APPEND: the lines are in the order the
+  // calls started and ended). HOME is the node's folder.
   test::ScopedTempDir shared;
-  std::filesystem::create_directories(shared.path() / "running");
-  test::SshdNodeOptions counting;
-  counting.dokku_script =
-      "#!/bin/sh\nS='" + shared.path().string() +
-      "'\nmine=\"$S/running/$(echo \"$HOME\" | tr / _).$$\"\n"
-      "mkdir \"$mine\"\n"
-      "ls \"$S/running\" | sed 's/[.][0-9]*$//' | sort -u | wc -l >> \"$S/counts\"\n" +
-      std::string(DFLOW_DOKKU_SIM_EXE) + " \"$@\"\nrc=$?\nrmdir \"$mine\"\nexit $rc\n";
-  test::FleetRig rig(test::kSampleRepoNodes, test::LoginStyle::kShellUser, counting);
+  const std::string log = (shared.path() / "calls").string();
+  test::SshdNodeOptions logging;
+  logging.dokku_script = "#!/bin/sh\necho \"+ $HOME\" >> '" + log + "'\n" +
+                         std::string(DFLOW_DOKKU_SIM_EXE) +
+                         " \"$@\"\nrc=$?\necho \"- $HOME\" >> '" + log + "'\nexit $rc\n";
+  test::FleetRig rig(test::kSampleRepoNodes, test::LoginStyle::kShellUser, logging);
   rig.repo().CommitAll("initial");
   auto options = rig.ControllerOptions();
   options.extra_config = "concurrency: 1\n";
@@ -53,11 +53,23 @@ TEST_CASE("concurrency 1: one node pass at a time, so never Dokku calls on two n
   REQUIRE(test::ControllerProcess::WaitFor(
       [&] { return test::AllSynced(controller.Status(), app_count); }));
   controller.Stop();
-  std::ifstream counts(shared.path() / "counts");
+  std::ifstream lines(log);
+  std::map<std::string, int> running;  // node home -> its calls in flight
+  std::set<std::string> nodes_seen;
   int calls = 0;
-  int most = 0;
-  for (int running; counts >> running; ++calls) most = std::max(most, running);
-  CHECK(calls > 3 * 20);  // every node was observed and converged
+  std::size_t most = 0;  // nodes with a call in flight at once
+  for (std::string sign, home; lines >> sign >> home;) {
+    if (sign == "+") {
+      ++calls;
+      ++running[home];
+      nodes_seen.insert(home);
+    } else if (--running[home] == 0) {
+      running.erase(home);
+    }
+    most = std::max(most, running.size());
+  }
+  CHECK(nodes_seen.size() == 3);  // every node was observed and converged
+  CHECK(calls > 3 * 20);
   CHECK(most == 1);
 }
 
