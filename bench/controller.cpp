@@ -2,9 +2,15 @@
 // simulator with BENCH_DOKKU_MS per call, default 100). Prints the time from a signed push
 // webhook to the one-key config change being on every node (1 and 10 nodes), the controller's
 // peak RSS with 30 nodes x 10 apps once converged, its CPU use while idle, and whether its
-// RSS grows over many one-second loops.
+// RSS grows over many one-second loops, and how long /healthz takes while status documents are
+// being fetched and 1,000 idle clients hold connections (`controller healthz` runs only that).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -115,11 +121,85 @@ struct Fleet {
   }
 };
 
+// An open TCP connection that never sends a byte.
+struct IdleConnection {
+  int fd = -1;
+  explicit IdleConnection(int port) : fd(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    if (fd >= 0) connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  }
+  ~IdleConnection() {
+    if (fd >= 0) close(fd);
+  }
+  IdleConnection(const IdleConnection&) = delete;
+  IdleConnection& operator=(const IdleConnection&) = delete;
+};
+
+// Milliseconds of `count` sequential GET /healthz, sorted.
+std::vector<double> HealthzTimes(const ControllerProcess& controller, int count) {
+  std::vector<double> times;
+  for (int i = 0; i < count; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    dflow::test::HttpGet(controller.url("/healthz"));
+    times.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count());
+  }
+  std::sort(times.begin(), times.end());
+  return times;
+}
+
+void PrintLatencyRow(const char* what, const std::vector<double>& times) {
+  auto at = [&](double share) {
+    return times[std::min(times.size() - 1, static_cast<std::size_t>(share * times.size()))];
+  };
+  std::printf("| %s | %.2f | %.2f | %.2f |\n", what, at(0.5), at(0.99), times.back());
+  std::fflush(stdout);
+}
+
+// /healthz while the fleet is converged and idle, then while two clients fetch the status and
+// history in a loop and 1,000 idle connections are held (the server caps and evicts them).
+int HealthzLatency(const std::string& delay) {
+  Fleet fleet(10, delay, "60s");
+  if (!fleet.Converged()) {
+    std::fprintf(stderr, "did not converge\n%s\n", fleet.controller->Log().c_str());
+    return 1;
+  }
+  std::printf(
+      "\n| /healthz, 10 nodes x 10 apps, 500 requests | p50 ms | p99 ms | max ms |\n"
+      "|---|---|---|---|\n");
+  PrintLatencyRow("idle", HealthzTimes(*fleet.controller, 500));
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> readers;
+  for (const std::string path : {"/api/v1/status", "/api/v1/history?limit=500"})
+    readers.emplace_back([&, path] {
+      while (!stop) dflow::test::HttpGet(fleet.controller->url(path));
+    });
+  const std::string url = fleet.controller->url("/");
+  const int port = std::stoi(url.substr(url.rfind(':') + 1));
+  std::vector<std::unique_ptr<IdleConnection>> idle;
+  for (int i = 0; i < 1000; ++i) idle.push_back(std::make_unique<IdleConnection>(port));
+  PrintLatencyRow("status + history readers, 1,000 idle clients",
+                  HealthzTimes(*fleet.controller, 500));
+  stop = true;
+  for (auto& reader : readers) reader.join();
+  return 0;
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const std::string only = argc > 1 ? argv[1] : "";
+  if (!only.empty() && only != "healthz") {
+    std::fprintf(stderr, "usage: controller [healthz]\n");
+    return 2;
+  }
   const char* cost = std::getenv("BENCH_DOKKU_MS");
   const std::string delay = cost ? cost : "100";
+  if (only == "healthz") return HealthzLatency(delay);
   std::printf(
       "Simulated Dokku cost: %s ms per invocation; 10 apps per node; interval 10m (only "
       "the webhook triggers).\n\n| nodes | webhook -> one-key change on every node (s) |\n"
@@ -181,5 +261,5 @@ int main() {
               rss_end / 1024.0);
   std::printf("| growth per loop | %.1f KiB |\n",
               static_cast<double>(rss_end - rss_start) / kLoops);
-  return 0;
+  return HealthzLatency(delay);
 }
