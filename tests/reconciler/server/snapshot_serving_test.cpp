@@ -1,13 +1,18 @@
 // Status, history and badges answer from the published snapshot, never from SQLite (the API
 // has no store to query), and a 10,000-app status is a copy of a string rendered beforehand,
 // not a query and a JSON build on a handler thread.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "reconciler/server/controller_api.h"
 #include "reconciler/status/status_publisher.h"
 #include "reconciler/status/status_store_hook.h"
+#include "tests/support/http_client.h"
 #include "tests/support/process.h"
 #include "tests/support/wait.h"
 
@@ -126,6 +131,45 @@ TEST_CASE(
   CHECK(history["reconciles"].size() == static_cast<std::size_t>(kMaxHistoryServed));
   CHECK(history["reconciles"][0]["startedAt"] ==
         kServedAt + kMaxHistoryServed + 19);  // newest first
+}
+
+TEST_CASE("over HTTP, /healthz answers while a 10,000-app status answer is still unread") {
+  ServingRig rig;
+  for (int i = 0; i < 10000; ++i) REQUIRE(rig.store->PutAppStatus(FleetApp(i, "Synced")).ok());
+  rig.StartPublishing();
+  auto server = HttpServer::Start(
+      {}, [&rig](const HttpRequest& request) { return HandleControllerRequest(rig.api, request); });
+  REQUIRE(server.ok());
+  const std::string base = "http://127.0.0.1:" + std::to_string((*server)->port());
+
+  // A client asks for the status and does not read: megabytes wait in the socket buffers.
+  const int client = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(client >= 0);
+  const int small = 4096;  // so the answer cannot fit in the buffers
+  setsockopt(client, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>((*server)->port()));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  REQUIRE(connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  const std::string get = "GET /api/v1/status HTTP/1.1\r\nHost: x\r\n\r\n";
+  REQUIRE(write(client, get.data(), get.size()) == static_cast<ssize_t>(get.size()));
+  // The first bytes of the answer prove it is being sent.
+  char first[16];
+  REQUIRE(read(client, first, sizeof first) > 0);
+
+  // Ordering, not timing: health answers while the status answer is far from delivered.
+  auto health = test::HttpGet(base + "/healthz");
+  CHECK(health.status == 200);
+  std::size_t received = sizeof first;
+  char buf[65536];
+  timeval generous{30, 0};
+  setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &generous, sizeof generous);
+  for (ssize_t n; received < rig.publisher->Current()->status_json.size() &&
+                  (n = read(client, buf, sizeof buf)) > 0;)
+    received += static_cast<std::size_t>(n);
+  close(client);
+  CHECK(received >= rig.publisher->Current()->status_json.size());  // and it did arrive whole
 }
 
 }  // namespace
