@@ -154,15 +154,22 @@ class ControllerImpl final : public Controller {
 
   Status LoadSecrets(const ControllerConfig& config) {
     // Read here (at start and on SIGHUP), not per request: an unauthenticated request must
-    // not cost a file read. Unreadable: the webhook answers 401 until a reload fixes it.
+    // not cost a file read. Unreadable: the webhook answers 401, and badges are off, until a
+    // reload fixes it.
     auto webhook =
         ReadSecret(config.webhook_secret_file, config.webhook_secret_env, "webhook.secretFile");
     if (!webhook.ok())
       spdlog::warn("{}; the webhook is off until it can be read (SIGHUP)",
                    webhook.status().message());
+    BadgeSettings badges = BadgeSettingsOf(config);
+    if (config.badges_enabled && !badges.enabled)
+      spdlog::warn(
+          "badges.tokenSecretFile cannot be read or is empty; badges are off until it "
+          "can be read (SIGHUP)");
     {
       std::lock_guard lock(config_mutex_);
       webhook_secret_ = webhook.ok() ? *webhook : Secret();
+      badges_ = std::move(badges);
     }
     SecretValues secrets;
     if (!config.secrets_file.empty()) {
@@ -190,7 +197,10 @@ class ControllerImpl final : public Controller {
       return webhook_secret_;
     };
     api_.trigger = [this](const std::string& reason) { TriggerSync(reason); };
-    api_.badges = [this] { return BadgeSettingsOf(Config()); };
+    api_.badges = [this] {
+      std::lock_guard lock(config_mutex_);
+      return badges_;
+    };
     auto server = HttpServer::Start(options, [this](const HttpRequest& request) {
       return HandleControllerRequest(api_, request);
     });
@@ -396,6 +406,7 @@ class ControllerImpl final : public Controller {
   mutable std::mutex config_mutex_;
   ControllerConfig config_;                    // GUARDED_BY(config_mutex_) after Init
   Secret webhook_secret_;                      // GUARDED_BY(config_mutex_)
+  BadgeSettings badges_;                       // GUARDED_BY(config_mutex_), secret read
   PassSlots pass_slots_{config_.concurrency};  // after config_, which sets its limit
   Fleet fleet_;
   std::unique_ptr<StatusStore> store_;

@@ -1,5 +1,6 @@
-// `dflow run` reads its webhook secret at start and on SIGHUP, never per request: an
-// unauthenticated request costs no file read, and a rotated secret takes effect on reload.
+// `dflow run` reads its webhook secret and its badge token secret at start and on SIGHUP, never
+// per request: an unauthenticated request costs no file read, and a rotated secret takes effect
+// on reload.
 #include <doctest/doctest.h>
 #include <signal.h>
 
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "manifests-schema/base/digest.h"
+#include "reconciler/status/badge.h"
 #include "tests/support/controller_process.h"
 #include "tests/support/fleet_rig.h"
 #include "tests/support/http_client.h"
@@ -47,6 +49,35 @@ TEST_CASE("the webhook secret is read at start and on SIGHUP, not on every reque
   REQUIRE(test::ControllerProcess::WaitFor(
       [&] { return SignedPush(controller, "second-secret", "d-4").status == 202; }));
   CHECK(SignedPush(controller, "first-secret", "d-5").status == 401);
+  controller.Stop();
+  CHECK(controller.exit_code() == 0);
+}
+
+TEST_CASE("the badge token secret is read at start and on SIGHUP, not on every request") {
+  test::FleetRig rig(test::kSampleRepoNodes);
+  rig.repo().CommitAll("initial");
+  test::ScopedTempDir secrets;
+  const std::filesystem::path file = secrets.path() / "badge-secret";
+  test::WriteFile(file, "first-badge-secret\n");
+  auto options = rig.ControllerOptions();
+  options.interval = "600s";
+  options.extra_config = "badges: {enabled: true, tokenSecretFile: \"" + file.string() + "\"}\n";
+  test::ControllerProcess controller(options);
+  controller.Start();
+  const std::string path = "/badge/production.svg";
+  auto badge = [&](const std::string& secret) {
+    return test::HttpGet(controller.url(path + "?token=" + BadgeToken(secret, path))).status;
+  };
+  REQUIRE(test::ControllerProcess::WaitFor([&] { return badge("first-badge-secret") == 200; }));
+
+  std::filesystem::remove(file);  // the secret read at start still serves
+  CHECK(badge("first-badge-secret") == 200);
+
+  test::WriteFile(file, "second-badge-secret\n");
+  CHECK(badge("second-badge-secret") == 401);  // not until the reload
+  REQUIRE(kill(controller.pid(), SIGHUP) == 0);
+  REQUIRE(test::ControllerProcess::WaitFor([&] { return badge("second-badge-secret") == 200; }));
+  CHECK(badge("first-badge-secret") == 401);
   controller.Stop();
   CHECK(controller.exit_code() == 0);
 }
