@@ -14,6 +14,10 @@ namespace dflow {
 
 // Files larger than this are not read into memory: the loader reports them as too large.
 inline constexpr std::uint64_t kMaxManifestFileBytes = 1u << 20;
+// All the manifest files of one revision together: past either bound the revision is refused
+// with one error and nothing more is read, so a commit of 10,000 one-MiB files cannot take 10 GiB.
+inline constexpr std::size_t kMaxManifestFiles = 10'000;
+inline constexpr std::uint64_t kMaxManifestRevisionBytes = 64u << 20;
 
 struct SourceFile {
   std::string path;        // relative, '/'-separated, e.g. "apps/courses.yaml"

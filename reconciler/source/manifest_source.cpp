@@ -62,8 +62,37 @@ Diagnostic LinkProblem(const std::string& path, const std::string& target, bool 
                      "replace the link with a copy of the file, or remove it");
 }
 
+// Counts the files and bytes read from one revision against kMaxManifestFiles and
+// kMaxManifestRevisionBytes.
+class RevisionBudget {
+ public:
+  // False once one more file of `size` bytes is past a bound; the first time, one problem on
+  // `snapshot` names the file where reading stopped.
+  bool Take(std::uint64_t size, const std::string& path, SourceSnapshot& snapshot) {
+    if (exceeded_) return false;
+    ++files_;
+    bytes_ += std::min<std::uint64_t>(size, kMaxManifestFileBytes + 1);  // too large: not read
+    if (files_ <= kMaxManifestFiles && bytes_ <= kMaxManifestRevisionBytes) return true;
+    exceeded_ = true;
+    snapshot.problems.push_back(FileProblem(
+        path,
+        "the manifests of this revision pass " + std::to_string(kMaxManifestFiles) + " files or " +
+            std::to_string(kMaxManifestRevisionBytes >> 20) +
+            " MiB in all: not read from here on, and nothing is applied from this revision",
+        "keep only manifests in the config repo (dflow reads every *.yaml and *.yml outside "
+        "dot-folders), or split it"));
+    return false;
+  }
+  bool exceeded() const { return exceeded_; }
+
+ private:
+  std::size_t files_ = 0;
+  std::uint64_t bytes_ = 0;
+  bool exceeded_ = false;
+};
+
 Status ReadDirectoryFile(const fs::path& file, const std::string& relative,
-                         SourceSnapshot& snapshot) {
+                         SourceSnapshot& snapshot, RevisionBudget& budget) {
   std::error_code ec;
   const fs::file_status status = fs::symlink_status(file, ec);
   if (fs::is_symlink(status)) {
@@ -90,6 +119,10 @@ Status ReadDirectoryFile(const fs::path& file, const std::string& relative,
                     error == 0 ? "not a regular file: not read"
                                : "cannot read file: " + std::generic_category().message(error),
                     ""));
+    return Status::Ok();
+  }
+  if (!budget.Take(static_cast<std::uint64_t>(info.st_size), relative, snapshot)) {
+    close(fd);
     return Status::Ok();
   }
   SourceFile source;
@@ -119,6 +152,7 @@ struct TreeWalk {
   git_tree* root;
   git_odb* odb;
   SourceSnapshot* snapshot;
+  RevisionBudget budget;
 };
 
 // Whether the link at `link_path` names an entry of the commit's tree. Lexical, like Git:
@@ -135,24 +169,27 @@ bool LinkTargetInTree(git_tree* root, const std::string& link_path, const std::s
   return true;
 }
 
-void ReadBlobInto(TreeWalk& walk, const git_oid* oid, SourceFile& file) {
+// False when the file is not kept (its problem is recorded).
+bool ReadBlobInto(TreeWalk& walk, const git_oid* oid, SourceFile& file) {
   size_t size = 0;
   git_object_t type = GIT_OBJECT_INVALID;
   if (git_odb_read_header(&size, &type, walk.odb, oid) != 0) {
     walk.snapshot->problems.push_back(FileProblem(file.path, GitError("cannot read blob"), ""));
-    return;
+    return true;  // kept empty, as before: the problem already fails the revision
   }
+  if (!walk.budget.Take(size, file.path, *walk.snapshot)) return false;
   file.size = size;
   file.too_large = size > kMaxManifestFileBytes;
-  if (file.too_large) return;
+  if (file.too_large) return true;
   git_blob* raw = nullptr;
   if (git_blob_lookup(&raw, walk.repo, oid) != 0) {
     walk.snapshot->problems.push_back(FileProblem(file.path, GitError("cannot read blob"), ""));
-    return;
+    return true;
   }
   GitBlobPtr blob(raw);
   file.content.assign(static_cast<const char*>(git_blob_rawcontent(raw)),
                       static_cast<size_t>(git_blob_rawsize(raw)));
+  return true;
 }
 
 // A committed link's blob holds its target path; it is reported, never followed.
@@ -174,6 +211,7 @@ void ReportLinkedBlob(TreeWalk& walk, const std::string& path, const git_oid* li
 
 int VisitTreeEntry(const char* root, const git_tree_entry* entry, void* payload) {
   auto& walk = *static_cast<TreeWalk*>(payload);
+  if (walk.budget.exceeded()) return 1;  // nothing more is read; skip the rest quickly
   const std::string name = git_tree_entry_name(entry);
   if (git_tree_entry_type(entry) == GIT_OBJECT_TREE) return name.front() == '.' ? 1 : 0;
   const std::string path = std::string(root) + name;
@@ -184,8 +222,8 @@ int VisitTreeEntry(const char* root, const git_tree_entry* entry, void* payload)
   }
   SourceFile file;
   file.path = path;
-  ReadBlobInto(walk, git_tree_entry_id(entry), file);
-  walk.snapshot->files.push_back(std::move(file));
+  if (ReadBlobInto(walk, git_tree_entry_id(entry), file))
+    walk.snapshot->files.push_back(std::move(file));
   return 0;
 }
 
@@ -228,6 +266,7 @@ Result<SourceSnapshot> ReadManifestsFromDirectory(const std::string& dir) {
   SourceSnapshot snapshot;
   snapshot.description = dir;
   auto options = fs::directory_options::skip_permission_denied;
+  RevisionBudget budget;
   for (auto it = fs::recursive_directory_iterator(root, options, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     // lexically: fs::relative would resolve symlinks and hide the link's own name.
@@ -241,8 +280,9 @@ Result<SourceSnapshot> ReadManifestsFromDirectory(const std::string& dir) {
       continue;
     }
     if (directory || !IsManifestPath(relative)) continue;
-    Status status = ReadDirectoryFile(it->path(), relative, snapshot);
+    Status status = ReadDirectoryFile(it->path(), relative, snapshot, budget);
     if (!status.ok()) return status;
+    if (budget.exceeded()) break;
   }
   if (ec) return Status(Code::kUnavailable, "reading '" + dir + "': " + ec.message());
   SortSnapshot(snapshot);
@@ -266,7 +306,7 @@ Result<SourceSnapshot> ReadManifestsFromGit(const std::string& repo_path, const 
     return Status(Code::kInternal, GitError("cannot open the object database"));
   GitOdbPtr odb(raw_odb);
   snapshot.description = repo_path + "@" + snapshot.revision.substr(0, 12);
-  TreeWalk walk{raw_repo, tree->get(), raw_odb, &snapshot};
+  TreeWalk walk{raw_repo, tree->get(), raw_odb, &snapshot, {}};
   if (git_tree_walk(tree->get(), GIT_TREEWALK_PRE, VisitTreeEntry, &walk) != 0)
     return Status(Code::kInternal, GitError("cannot walk the tree of " + snapshot.revision));
   SortSnapshot(snapshot);

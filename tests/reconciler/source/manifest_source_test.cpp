@@ -193,6 +193,50 @@ TEST_CASE("a file over the size bound is listed but not read") {
   }
 }
 
+// The one problem of a revision past a bound, and how many files were kept.
+std::size_t CheckRefusedOnce(const SourceSnapshot& snapshot) {
+  std::size_t refusals = 0;
+  for (const Diagnostic& d : snapshot.problems)
+    refusals += d.message.find("nothing is applied from this revision") != std::string::npos;
+  CHECK(refusals == 1);
+  return snapshot.files.size();
+}
+
+TEST_CASE("a revision past the file count bound is refused once, and no more is read") {
+  test::ScopedTempDir dir;
+  test::GitRepo repo(dir.path() / "config");
+  for (std::size_t i = 0; i < kMaxManifestFiles + 5; ++i)
+    test::WriteFile(repo.path() / ("f" + std::to_string(i) + ".yaml"), "#\n");
+  repo.CommitAll("many files");
+  for (bool from_git : {true, false}) {
+    CAPTURE(from_git);
+    auto snapshot = from_git ? ReadManifestsFromGit(repo.path().string(), "HEAD")
+                             : ReadManifestsFromDirectory(repo.path().string());
+    REQUIRE(snapshot.ok());
+    CHECK(CheckRefusedOnce(*snapshot) == kMaxManifestFiles);
+  }
+}
+
+TEST_CASE("a revision past the total size bound is refused once, and no more is read") {
+  test::ScopedTempDir dir;
+  test::GitRepo repo(dir.path() / "config");
+  const std::size_t fit = kMaxManifestRevisionBytes / kMaxManifestFileBytes;  // files at the cap
+  for (std::size_t i = 0; i < fit + 3; ++i)
+    test::WriteFile(repo.path() / ("big" + std::to_string(i) + ".yaml"),
+                    std::string(kMaxManifestFileBytes, '#'));
+  repo.CommitAll("big files");
+  for (bool from_git : {true, false}) {
+    CAPTURE(from_git);
+    auto snapshot = from_git ? ReadManifestsFromGit(repo.path().string(), "HEAD")
+                             : ReadManifestsFromDirectory(repo.path().string());
+    REQUIRE(snapshot.ok());
+    CHECK(CheckRefusedOnce(*snapshot) == fit);
+    std::uint64_t bytes = 0;
+    for (const SourceFile& file : snapshot->files) bytes += file.content.size();
+    CHECK(bytes <= kMaxManifestRevisionBytes);
+  }
+}
+
 TEST_CASE("missing repositories, revisions and empty repositories are clear errors") {
   test::ScopedTempDir dir;
   auto missing = ReadManifestsFromGit((dir.path() / "nope").string(), "HEAD");
