@@ -197,21 +197,48 @@ class AppPlanner {
 
   void PlanDomainsAndPorts() {
     // A new app gets Dokku's default vhost from apps:create; clear it when none is desired.
-    if (spec_.domains != live_.domains || (!exists_ && spec_.domains.empty())) {
+    const bool enable = EnablesVhosts();
+    const bool set_domains =
+        spec_.domains != live_.domains || (!exists_ && spec_.domains.empty()) || enable;
+    if (enable) {
+      // domains:set turns vhost support back on, but after writing the list, which it then
+      // overwrites with the default vhosts when the node has a global domain: the second
+      // domains:set writes the list. (domains:enable would also restart a deployed app.)
+      Add(ActionKind::kSetDomains, "vhost support is off: turn it on first").values = spec_.domains;
+    }
+    if (set_domains) {
       Add(ActionKind::kSetDomains, DomainReason()).values = spec_.domains;
       NeedRouting("domains");
     }
-    if (spec_.ports != live_.ports) {
+    const bool ports_lost = enable && EnablingClearsPorts();
+    if (spec_.ports != live_.ports || ports_lost) {
       Strings ports;
       for (const auto& port : spec_.ports) ports.push_back(port.ToString());
-      Add(ActionKind::kSetPorts, ports.empty() ? "ports cleared" : "ports " + Join(ports, " "))
-          .values = ports;
+      std::string why = ports.empty() ? "ports cleared" : "ports " + Join(ports, " ");
+      if (spec_.ports == live_.ports) why += " again: enabling vhosts clears them on nginx";
+      Add(ActionKind::kSetPorts, why).values = ports;
       NeedRouting("ports");
     }
   }
 
+  // The app's vhost support is off (NO_VHOST=1: apps:create on a node without a global domain,
+  // or domains:disable) and domains are wanted (docs/dokku-side-effects.md).
+  bool EnablesVhosts() const { return exists_ && !live_.vhosts_enabled && !spec_.domains.empty(); }
+
+  // nginx's pre-enable-vhost trigger clears the whole port map when it maps http:80 or
+  // https:443 (docs/dokku-side-effects.md).
+  bool EnablingClearsPorts() const {
+    const std::string proxy = EffectiveProxy();
+    if (!proxy.empty() && proxy != "nginx") return false;
+    return std::any_of(live_.ports.begin(), live_.ports.end(), [](const PortMapping& port) {
+      return (port.scheme == "http" && port.host_port == 80) ||
+             (port.scheme == "https" && port.host_port == 443);
+    });
+  }
+
   std::string DomainReason() const {
     if (!exists_ && spec_.domains.empty()) return "new app: drop Dokku's default domain";
+    if (spec_.domains == live_.domains) return "domains " + Join(spec_.domains, " ") + " again";
     Strings reasons;
     for (const auto& d : Minus(spec_.domains, live_.domains))
       reasons.push_back("domain " + d + " added");
@@ -335,17 +362,28 @@ class AppPlanner {
 
   bool WillDeploy() const { return !DeployReason().empty(); }
 
+  // The formation the app has when the scale step runs. apps:create gives every new app web=1
+  // (the ps plugin's post-create trigger), so a new app that wants no web process scales it to
+  // 0 in the same pass (docs/dokku-side-effects.md).
+  std::map<std::string, int> LiveScale() const {
+    if (!exists_) return {{"web", 1}};
+    return live_.scale;
+  }
+
   void PlanScale(bool deploying) {
     if (spec_.processes.empty()) return;
+    const std::map<std::string, int> live = LiveScale();
     std::map<std::string, std::string> settings;
     Strings reasons;
     for (const auto& [type, count] : spec_.processes) {
-      auto it = live_.scale.find(type);
-      if (it != live_.scale.end() && it->second == count) continue;
+      // A type Dokku does not list runs no container: the same as 0. A deploy drops a type
+      // scaled to 0 from the formation unless the app's Procfile names it (scale.old).
+      auto it = live.find(type);
+      if ((it == live.end() ? 0 : it->second) == count) continue;
       settings[type] = std::to_string(count);
       reasons.push_back(type + "=" + std::to_string(count));
     }
-    for (const auto& [type, count] : live_.scale) {
+    for (const auto& [type, count] : live) {
       if (spec_.processes.contains(type) || count == 0) continue;
       settings[type] = "0";
       reasons.push_back(type + "=0");

@@ -167,6 +167,9 @@ Args WithAppArg(Ctx& ctx, const Args& args);
 
 // Deploy model (sim_ps.cpp).
 bool HasSource(const Json& app);
+// The ps plugin's post-create trigger (plugins/ps/triggers.go TriggerPostCreate): every new
+// app gets the formation web=1.
+void PsPostCreate(Json& app);
 void Deploy(Ctx& ctx, const std::string& name, Json& app);
 void StopApp(Json& app);
 // Restart when deployed (config:set semantics): prints "Restarting app" and redeploys.

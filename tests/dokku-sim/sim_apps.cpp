@@ -80,7 +80,11 @@ int AppsCreate(Ctx& ctx, const Args& args) {
   app = Json::object();
   app["created_at"] = std::to_string(NowUnix());
   app["config"] = Json::object();
+  // The post-create trigger (plugins/apps/functions.go createApp): domains sets up the default
+  // vhost (plugins/domains/post-create), ps gives web=1 (plugins/ps/triggers.go). The other
+  // plugins only make directories or properties that no report shows.
   SetupDomains(ctx, name, app);
+  PsPostCreate(app);
   ctx.store.SaveApp(name);
   return 0;
 }

@@ -63,16 +63,54 @@ int Validate(Ctx& ctx, const Args& domains) {
   return 0;
 }
 
-// domains_enable as called by add/set on an app whose vhost support is disabled: the VHOST
-// file is overwritten with the default vhosts when there are any, and NO_VHOST is unset.
+// The computed proxy type (app, global, default nginx) is nginx.
+bool IsNginx(Ctx& ctx, const Json& a) {
+  std::string type = Prop(a, "proxy", "type");
+  if (type.empty()) type = GlobalProp(ctx, "proxy", "type");
+  return type.empty() || type == "nginx";
+}
+
+// ports-clear (plugins/ports/functions.go clearPorts: map and map-detected) when a mapping
+// starts with http:80: or https:443:.
+void ClearPortsOn80Or443(Json& a) {
+  if (!a.contains("ports")) return;
+  for (const auto& m : a["ports"]) {
+    const std::string map = m.get<std::string>();
+    if (map.rfind("http:80:", 0) == 0 || map.rfind("https:443:", 0) == 0) {
+      a.erase("ports");
+      a.erase("ports_detected");
+      return;
+    }
+  }
+}
+
+// The nginx-vhosts pre-enable-vhost trigger (plugins/nginx-vhosts/pre-enable-vhost), for an
+// app whose computed proxy type is nginx: map-detected is deleted, and the whole port map is
+// cleared (ports-clear) when one of its mappings starts with http:80: or https:443:. (The
+// proxy-port properties it also deletes are not simulated.)
+void PreEnableVhost(Ctx& ctx, Json& a) {
+  if (!IsNginx(ctx, a)) return;
+  a.erase("ports_detected");
+  ClearPortsOn80Or443(a);
+}
+
+// plugins/nginx-vhosts/pre-disable-vhost: the same port clearing, map-detected kept otherwise.
+void PreDisableVhost(Ctx& ctx, Json& a) {
+  if (IsNginx(ctx, a)) ClearPortsOn80Or443(a);
+}
+
+// domains_enable as called by add/set on an app whose vhost support is disabled
+// (plugins/domains/functions): the VHOST file is overwritten with the default vhosts when there
+// are any, and enable_app_vhost stores NO_VHOST=0 (config_set --no-restart, not an unset).
 void EnableIfDisabled(Ctx& ctx, const std::string& app, Json& a) {
   if (a.value("vhost_enabled", true)) return;
+  PreEnableVhost(ctx, a);
   std::vector<std::string> defaults;
   for (const auto& v : GlobalVhosts(ctx))
     defaults.push_back(app.find('.') != std::string::npos ? app : app + "." + v);
   if (!defaults.empty()) a["vhosts"] = defaults;
   a["vhost_enabled"] = true;
-  if (a.contains("config")) a["config"].erase("NO_VHOST");
+  a["config"]["NO_VHOST"] = "0";
 }
 
 int SetDomains(Ctx& ctx, const Args& args) {
@@ -146,8 +184,12 @@ int Toggle(Ctx& ctx, const Args& args, bool enable) {
     return 0;
   }
   if (enable) {
+    // fn-domains-enable calls domains_enable without --no-restart, so NO_VHOST=0 goes in
+    // through a config_set that restarts a deployed app (plugins/domains/functions).
     EnableIfDisabled(ctx, app, a);
+    if (Prop(a, "ps", "restore") != "false") RestartIfDeployed(ctx, app, a);
   } else {
+    PreDisableVhost(ctx, a);
     ctx.Info1("App virtual host support disabled");
     a["vhost_enabled"] = false;
     a.erase("vhosts");

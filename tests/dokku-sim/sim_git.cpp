@@ -105,6 +105,10 @@ int GitSync(Ctx& ctx, const Args& raw) {
   }
   std::string rev = First({Prop(a, "git", "rev-env-var"), "GIT_REV"});
   a["config"][rev] = updated;
+  // deploy-source-set with a type other than docker-image clears the git plugin's
+  // source-image property (plugins/git/deploy-source-set).
+  SetProp(a, "git", "source-image", "");
+  a.erase("source_image");
   RecordDeploy(ctx, app, a, "git-sync", remote + "#" + updated);
   return 0;
 }
@@ -147,9 +151,18 @@ int GitFromImage(Ctx& ctx, const Args& raw) {
     ctx.Warn("Call 'ps:rebuild' on app to rebuild the app from existing source");
     return 1;
   }
+  // A new app's repo is cloned from the generated one on the computed deploy branch, and
+  // fn-git-clone stores that branch as deploy-branch (plugins/git/git-from-directory).
+  if (a.value("git_sha", "").empty())
+    SetProp(a, "git", "deploy-branch",
+            First({Prop(a, "git", "deploy-branch"), GlobalProp(ctx, "git", "deploy-branch"),
+                   "master"}));
   a["source_image"] = image;
   a["git_sha"] = Sha1Hex("image:" + image + "#" + a.value("git_sha", ""));
   a["git_updated_at"] = std::to_string(NowUnix());
+  // git-from-directory commits the generated Dockerfile and builds that commit: git_build
+  // stores its sha in the rev-env-var config key like any git deploy (plugins/git/functions).
+  a["config"][First({Prop(a, "git", "rev-env-var"), "GIT_REV"})] = a["git_sha"];
   RecordDeploy(ctx, app, a, "docker-image", image);
   return 0;
 }

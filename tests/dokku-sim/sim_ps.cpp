@@ -10,12 +10,33 @@ bool HasSource(const Json& app) { return app.value("has_source", false); }
 
 namespace {
 
-std::map<std::string, long> Formation(const Json& app) {
+std::map<std::string, long> ReadTuples(const Json& app, const char* key) {
   std::map<std::string, long> f;
-  if (app.contains("scale") && app["scale"].is_object())
-    for (auto it = app["scale"].begin(); it != app["scale"].end(); ++it)
+  if (app.contains(key) && app[key].is_object())
+    for (auto it = app[key].begin(); it != app[key].end(); ++it)
       f[it.key()] = it.value().get<long>();
   return f;
+}
+
+// getFormations (plugins/ps/functions.go): the `scale` property, then the `scale.old` entries
+// of types it does not hold, sorted by process type.
+std::map<std::string, long> Formation(const Json& app) {
+  std::map<std::string, long> f = ReadTuples(app, "scale");
+  for (const auto& [proc, qty] : ReadTuples(app, "scale_old")) f.emplace(proc, qty);
+  return f;
+}
+
+// updateScale (plugins/ps/functions.go) for an app without a Procfile (the simulator has
+// none): the updates win over the stored `scale`; a type at 0 that no Procfile lists is kept in
+// `scale.old` instead, which the next deploy deletes (TriggerCorePostDeploy).
+void UpdateScale(Json& app, const std::map<std::string, long>& updates) {
+  std::map<std::string, long> merged = updates;
+  for (const auto& [proc, qty] : ReadTuples(app, "scale")) merged.emplace(proc, qty);
+  Json scale = Json::object();
+  Json old = Json::object();
+  for (const auto& [proc, qty] : merged) (qty == 0 ? old : scale)[proc] = qty;
+  app["scale"] = scale;
+  app["scale_old"] = old;
 }
 
 std::string RunningState(const Json& app) {
@@ -31,12 +52,13 @@ std::string RunningState(const Json& app) {
 
 }  // namespace
 
+void PsPostCreate(Json& app) { UpdateScale(app, {{"web", 1}}); }
+
 void Deploy(Ctx& ctx, const std::string& name, Json& app) {
-  auto formation = Formation(app);
-  if (formation.empty()) {
-    formation["web"] = 1;
-    app["scale"] = {{"web", 1}};
-  }
+  // The release step (post-release-builder) rewrites `scale.old` from `scale`, which holds no
+  // zero without a Procfile, and core-post-deploy deletes it: zero entries go away.
+  app.erase("scale_old");
+  const auto formation = ReadTuples(app, "scale");
   long count = app.value("deploy_count", 0L) + 1;
   app["deploy_count"] = count;
   app["deployed"] = true;
@@ -180,8 +202,8 @@ int Scale(Ctx& ctx, const Args& args) {
   for (const auto& [proc, qty] : updates) {
     auto it = existing.find(proc);
     if (it == existing.end() || it->second != qty) changed = true;
-    a["scale"][proc] = qty;
   }
+  UpdateScale(a, updates);
   ctx.store.SaveApp(app);
   if (pf.Has("skip-deploy") || !a.value("deployed", false) || !changed) return 0;
   Deploy(ctx, app, a);

@@ -189,6 +189,7 @@ TEST_CASE("observe sim: 30 apps cost 15 + 2 engines + 3 per app + 1 per service"
   sim.Do({"apps:create", "handmade"});  // not created by dflow: not managed
   expected.push_back(UndeployedApp("handmade"));
   expected.back().domains = {"handmade.dokku.me"};
+  expected.back().scale = {{"web", 1}};  // the ps plugin's post-create trigger
   sim.Do({"postgres:create", "shared_db"});
   sim.Do({"postgres:link", "shared_db", "app-07", "--no-restart"});
   std::string dsn = sim.Do({"--quiet", "postgres:info", "shared_db", "--dsn"});
