@@ -8,7 +8,7 @@
 
 namespace dokku_sim {
 
-namespace {
+namespace sim_apps {
 
 int Version(Ctx& ctx, const Args&) {
   const char* v = std::getenv("DOKKU_SIM_VERSION");
@@ -259,9 +259,10 @@ int PluginList(Ctx& ctx, const Args& args) {
   return 0;
 }
 
-}  // namespace
+}  // namespace sim_apps
 
 void RegisterApps(std::vector<Command>& c) {
+  using namespace sim_apps;
   c.push_back({"version", Version, false});
   c.push_back({"apps:list", AppsList, false});
   c.push_back({"apps:exists", AppsExists, false});

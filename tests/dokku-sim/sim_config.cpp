@@ -5,7 +5,7 @@
 
 namespace dokku_sim {
 
-namespace {
+namespace sim_config {
 
 using Env = std::map<std::string, std::string>;
 
@@ -348,9 +348,10 @@ int Clear(Ctx& ctx, const Args& args) {
   return 0;
 }
 
-}  // namespace
+}  // namespace sim_config
 
 void RegisterConfig(std::vector<Command>& c) {
+  using namespace sim_config;
   c.push_back({"config:export", Export, false});
   c.push_back({"config:get", Get, false});
   c.push_back({"config:keys", Keys, false});

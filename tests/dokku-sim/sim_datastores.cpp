@@ -5,7 +5,7 @@
 
 namespace dokku_sim {
 
-namespace {
+namespace sim_datastores {
 
 // is_valid_service_name: ^[A-Za-z0-9_-]+$
 constexpr char kServiceNameChars[] =
@@ -341,9 +341,10 @@ int Destroy(Ctx& ctx, const Engine& e, const Args& args) {
 DATASTORE_COMMANDS(kPostgres, Pg)
 DATASTORE_COMMANDS(kRedis, Rd)
 
-}  // namespace
+}  // namespace sim_datastores
 
 void UnlinkAllServices(Ctx& ctx, const std::string& app) {
+  using namespace sim_datastores;
   for (const Engine* e : {&kPostgres, &kRedis}) {
     for (const auto& svc : ctx.store.Services(e->name)) {
       auto links = Links(ctx, *e, svc);
@@ -357,6 +358,7 @@ void UnlinkAllServices(Ctx& ctx, const std::string& app) {
 }
 
 void RegisterDatastores(std::vector<Command>& c) {
+  using namespace sim_datastores;
   c.push_back({"postgres:create", PgCreate, true});
   c.push_back({"postgres:list", PgList, false});
   c.push_back({"postgres:exists", PgExists, false});

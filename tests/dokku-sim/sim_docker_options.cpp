@@ -5,7 +5,7 @@
 
 namespace dokku_sim {
 
-namespace {
+namespace sim_docker_options {
 
 const std::vector<std::string> kPhases = {"build", "deploy", "run"};
 
@@ -100,21 +100,24 @@ int Clear(Ctx& ctx, const Args& args) {
   return 0;
 }
 
-}  // namespace
+}  // namespace sim_docker_options
 
 void AddDockerOption(Json& app, const std::string& phase, const std::string& option) {
+  using namespace sim_docker_options;
   auto options = Options(app, phase);
   if (std::find(options.begin(), options.end(), option) == options.end()) options.push_back(option);
   app["docker_options"][phase] = options;
 }
 
 void RemoveDockerOption(Json& app, const std::string& phase, const std::string& option) {
+  using namespace sim_docker_options;
   auto options = Options(app, phase);
   options.erase(std::remove(options.begin(), options.end(), option), options.end());
   if (app.contains("docker_options")) app["docker_options"][phase] = options;
 }
 
 void RegisterDockerOptions(std::vector<Command>& c) {
+  using namespace sim_docker_options;
   c.push_back({"docker-options:report", Report, false});
   c.push_back({"docker-options:add", Add, true});
   c.push_back({"docker-options:remove", Remove, true});

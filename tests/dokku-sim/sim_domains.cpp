@@ -16,7 +16,7 @@ std::vector<std::string> AppVhosts(const Json& app) {
   return app["vhosts"].get<std::vector<std::string>>();
 }
 
-namespace {
+namespace sim_domains {
 
 bool ValidHostname(std::string d) {
   if (d == "_") return true;
@@ -238,9 +238,10 @@ int AddGlobal(Ctx& ctx, const Args& a) { return GlobalChange(ctx, a, "add"); }
 int RemoveGlobal(Ctx& ctx, const Args& a) { return GlobalChange(ctx, a, "remove"); }
 int ClearGlobal(Ctx& ctx, const Args& a) { return GlobalChange(ctx, a, "clear"); }
 
-}  // namespace
+}  // namespace sim_domains
 
 void RegisterDomains(std::vector<Command>& c) {
+  using namespace sim_domains;
   c.push_back({"domains:report", Report, false});
   c.push_back({"domains:set", SetDomains, true});
   c.push_back({"domains:add", Add, true});

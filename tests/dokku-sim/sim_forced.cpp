@@ -14,7 +14,7 @@ extern char** environ;
 
 namespace dokku_sim {
 
-namespace {
+namespace sim_forced {
 
 // IFS word splitting with the default IFS (space, tab, newline); globbing is off.
 std::vector<std::string> IfsSplit(const std::string& s) {
@@ -140,9 +140,10 @@ std::string EchoOne(const std::string& token) {
   return token + "\n";
 }
 
-}  // namespace
+}  // namespace sim_forced
 
 std::vector<std::string> ForcedCommandArgs(const std::string& command, std::string* err) {
+  using namespace sim_forced;
   std::vector<std::string> words = IfsSplit(command);
   if (FirstWordAfterFlags(words).find("git") != std::string::npos) return words;
 

@@ -5,7 +5,7 @@
 
 namespace dokku_sim {
 
-namespace {
+namespace sim_git {
 
 std::string First(std::initializer_list<std::string> v) {
   for (const auto& s : v)
@@ -258,9 +258,10 @@ int BuilderSet(Ctx& ctx, const Args& args) {
                      {"build-dir", "selected", "skip-cleanup"});
 }
 
-}  // namespace
+}  // namespace sim_git
 
 void RegisterGit(std::vector<Command>& c) {
+  using namespace sim_git;
   c.push_back({"git:report", GitReport, false});
   c.push_back({"git:sync", GitSync, true});
   c.push_back({"git:from-image", GitFromImage, true});

@@ -5,7 +5,7 @@
 
 namespace dokku_sim {
 
-namespace {
+namespace sim_letsencrypt {
 
 // jq -c string encoding (no HTML escapes, unlike Go).
 std::string JqString(const std::string& s) {
@@ -271,9 +271,10 @@ int Active(Ctx& ctx, const Args& raw) {
   return 0;
 }
 
-}  // namespace
+}  // namespace sim_letsencrypt
 
 void RegisterLetsencrypt(std::vector<Command>& c) {
+  using namespace sim_letsencrypt;
   c.push_back({"letsencrypt:report", Report, false});
   c.push_back({"letsencrypt:set", Set, true});
   c.push_back({"letsencrypt:enable", Enable, true});

@@ -5,7 +5,7 @@
 
 namespace dokku_sim {
 
-namespace {
+namespace sim_misc {
 
 std::string First(std::initializer_list<std::string> v) {
   for (const auto& s : v)
@@ -325,9 +325,10 @@ int TraefikStartStop(Ctx& ctx, bool start) {
 int TraefikStart(Ctx& ctx, const Args&) { return TraefikStartStop(ctx, true); }
 int TraefikStop(Ctx& ctx, const Args&) { return TraefikStartStop(ctx, false); }
 
-}  // namespace
+}  // namespace sim_misc
 
 void RegisterMisc(std::vector<Command>& c) {
+  using namespace sim_misc;
   c.push_back({"checks:report", ChecksReport, false});
   c.push_back({"checks:enable", ChecksEnable, true});
   c.push_back({"checks:disable", ChecksDisable, true});

@@ -6,7 +6,7 @@
 
 namespace dokku_sim {
 
-namespace {
+namespace sim_network_storage {
 
 std::string First(std::initializer_list<std::string> v) {
   for (const auto& s : v)
@@ -306,9 +306,10 @@ int StorageReport(Ctx& ctx, const Args& args) {
   return RunReport(ctx, args, {"storage", true, true, true}, CollectStorage);
 }
 
-}  // namespace
+}  // namespace sim_network_storage
 
 void RegisterNetworkStorage(std::vector<Command>& c) {
+  using namespace sim_network_storage;
   c.push_back({"network:create", NetworkCreate, true});
   c.push_back({"network:destroy", NetworkDestroy, true});
   c.push_back({"network:exists", NetworkExistsCmd, false});

@@ -5,7 +5,7 @@
 
 namespace dokku_sim {
 
-namespace {
+namespace sim_ports_proxy {
 
 struct PortMap {
   std::string scheme;
@@ -281,9 +281,10 @@ int ProxyBuildConfig(Ctx& ctx, const Args& raw) {
   return VerifyApp(ctx, app);
 }
 
-}  // namespace
+}  // namespace sim_ports_proxy
 
 void RegisterPortsProxy(std::vector<Command>& c) {
+  using namespace sim_ports_proxy;
   c.push_back({"ports:report", PortsReport, false});
   c.push_back({"ports:list", PortsList, false});
   c.push_back({"ports:set", PortsSet, true});

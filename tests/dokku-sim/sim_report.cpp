@@ -6,7 +6,7 @@
 
 namespace dokku_sim {
 
-namespace {
+namespace sim_report {
 
 struct ReportArgs {
   Args os_args;
@@ -104,9 +104,10 @@ int ReportOne(Ctx& ctx, const std::string& app, const std::string& format,
   return ctx.Fail("Invalid flag passed, valid flags: " + Join(keys, ", "));
 }
 
-}  // namespace
+}  // namespace sim_report
 
 int RunReport(Ctx& ctx, const Args& raw_args, const ReportOptions& opt, Collector collect) {
+  using namespace sim_report;
   ReportArgs ra = ParseReportArgs(WithAppArg(ctx, raw_args));
   if (ra.info_flags.size() > 1) {
     if (opt.drop_multi_flag_error) return 0;

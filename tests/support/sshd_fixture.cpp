@@ -20,21 +20,6 @@
 
 #include "tests/support/wait.h"
 
-// Sanitizer build (DFLOW_SANITIZE) hooks, here because every user of real sshd logins links
-// this file (a separate object in the static support library would not be linked at all).
-// libssh2 1.10 (Debian 12) leaks the private exponent BIGNUM it makes while deriving the public
-// key of an OpenSSH-format ECDSA key file (gen_publickey_from_ecdsa_openssh_priv_data: BN_new,
-// BN_bin2bn, never BN_free), 24+32 bytes per ECDSA login. dflow allocates no BIGNUM itself.
-extern "C" const char* __lsan_default_suppressions();
-extern "C" const char* __lsan_default_suppressions() {
-  return "leak:BN_new\n"
-         "leak:BN_bin2bn\n";
-}
-// The suppressions need whole stacks: libcrypto has no frame pointers, so the fast unwinder
-// stops inside it.
-extern "C" const char* __asan_default_options();
-extern "C" const char* __asan_default_options() { return "fast_unwind_on_malloc=0"; }
-
 namespace dflow::test {
 namespace {
 
