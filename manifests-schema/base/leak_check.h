@@ -26,7 +26,8 @@ class LeaksIgnoredHere {
   LeaksIgnoredHere() { __lsan_disable(); }
   ~LeaksIgnoredHere() { __lsan_enable(); }
 #else
-  LeaksIgnoredHere() = default;
+  LeaksIgnoredHere() {}   // user-provided, so that an unused-variable warning never fires
+  ~LeaksIgnoredHere() {}  // on the RAII object
 #endif
   LeaksIgnoredHere(const LeaksIgnoredHere&) = delete;
   LeaksIgnoredHere& operator=(const LeaksIgnoredHere&) = delete;

@@ -52,6 +52,12 @@ enum class ActionKind {
   kDestroyApp,               // apps:destroy <app> --force
 };
 
+// The node's Traefik steps (they configure the one proxy, so they run one after another).
+inline bool IsTraefikStep(ActionKind kind) {
+  return kind == ActionKind::kSetTraefikGlobal || kind == ActionKind::kStopTraefik ||
+         kind == ActionKind::kStartTraefik;
+}
+
 // Stable kebab-case name, used in plan output and JSON: "create-app", "set-config", ...
 inline std::string_view ActionKindName(ActionKind kind) {
   switch (kind) {

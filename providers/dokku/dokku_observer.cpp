@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <initializer_list>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -29,17 +31,46 @@ Argv Quiet(std::initializer_list<std::string> words) {
 
 Argv AppListCommand() { return Quiet({"apps:list", "--format", "json"}); }
 
-// One attempt at observing a node. An attempt that sees the app list change reports it
-// through race() so that ObserveNode starts again.
+// What each call of an observation is for; `index` picks the report kind, app or service.
+enum class Role {
+  kPlugins,
+  kVersion,
+  kAppList,
+  kReport,         // an all-app report other than apps:report
+  kClosingReport,  // apps:report, run after every other all-app report (see Evaluate)
+  kTraefik,
+  kServiceList,
+  kAppQuery,
+  kLinks,
+};
+
+struct PlannedCall {
+  Argv argv;
+  Role role;
+  std::size_t index = 0;
+};
+
+// The version every core plugin carries (plugin.toml `version`, set to the release when Dokku
+// is packaged): read from `00_dokku-standard`, so that no `version` call is needed.
+constexpr std::string_view kCorePlugin = "00_dokku-standard";
+
+// One attempt at observing a node, as one flow of calls (Transport::RunDokkuFlow): each call
+// starts as soon as what it needs has answered and a channel is free. An attempt that sees
+// the app list change reports it through race() so that ObserveNode starts again.
 class Observation {
  public:
   Observation(Transport& transport, const ObserveOptions& options, int& invocations)
       : transport_(transport), options_(options), invocations_(invocations) {}
 
   Status Run() {
-    if (Status s = ReadBasics(); !s.ok()) return s;
-    if (Status s = ReadNodeReports(); !s.ok()) return s;
-    if (Status s = ReadPerItem(); !s.ok()) return s;
+    std::vector<DokkuCall> first = {
+        Plan(Quiet({"plugin:list", "--format", "json"}), Role::kPlugins),
+        Plan(AppListCommand(), Role::kAppList)};
+    results_ = transport_.RunDokkuFlow(
+        std::move(first), options_.exec,
+        [this](std::size_t id, const Result<ExecResult>& result) { return FollowUps(id, result); });
+    invocations_ += static_cast<int>(results_.size());
+    if (Status s = Evaluate(); !s.ok()) return s;
     Finish();
     return Status::Ok();
   }
@@ -48,15 +79,131 @@ class Observation {
   ObservedNode& node() { return node_; }
 
  private:
-  Result<std::vector<ExecResult>> RunBatch(const std::vector<Argv>& argvs) {
-    invocations_ += static_cast<int>(argvs.size());
-    std::vector<Result<ExecResult>> results = transport_.RunDokkuMany(argvs, options_.exec);
-    std::vector<ExecResult> outputs;
-    for (Result<ExecResult>& result : results) {
-      if (!result.ok()) return result.status();
-      outputs.push_back(std::move(result).value());
+  DokkuCall Plan(Argv argv, Role role, std::size_t index = 0) {
+    calls_.push_back({argv, role, index});
+    return {std::move(argv), {}};
+  }
+
+  // The reports paired by position, in the order they are planned; apps:report closes them.
+  std::vector<AppReportKind> BracketedReports() const {
+    std::vector<AppReportKind> kinds;
+    for (const AppReportKind& kind : AllAppReports())
+      if (std::string_view(kind.plugin) != "apps") kinds.push_back(kind);
+    if (options_.include_builds) kinds.push_back({"builds", ApplyBuildsReport});
+    return kinds;
+  }
+
+  static bool Answered(const Result<ExecResult>& result) {
+    return result.ok() && result->exit_code == 0;
+  }
+
+  // Decides, as each call answers, what can run next.
+  std::vector<DokkuCall> FollowUps(std::size_t id, const Result<ExecResult>& result) {
+    const PlannedCall call = calls_[id];  // a copy: Plan() below grows calls_
+    std::vector<DokkuCall> next;
+    switch (call.role) {
+      case Role::kPlugins: {
+        plugins_answered_ = true;
+        if (Answered(result)) {
+          auto plugins = ParsePluginList(call.argv, result->out);
+          if (plugins.ok()) node_.plugins = std::move(plugins).value();
+          plugins_ok_ = plugins.ok();
+        }
+        // A node that cannot list its plugins in JSON (no Dokku, an old one) or does not say
+        // its core version: `version` tells which, with a clear message.
+        if (result.ok() && !CoreVersion()) {
+          next.push_back(Plan(Quiet({"version"}), Role::kVersion));
+        } else {
+          version_ok_ = CoreVersionOk();
+        }
+        break;
+      }
+      case Role::kVersion:
+        if (Answered(result)) {
+          auto version = ParseDokkuVersion(result->out);
+          version_ok_ = version.ok() && CheckDokkuVersion(*version).ok();
+        }
+        break;
+      case Role::kAppList:
+        app_list_answered_ = true;
+        if (Answered(result)) {
+          auto names = ParseAppList(call.argv, result->out);
+          if (names.ok()) names_ = std::move(names).value();
+          names_ok_ = names.ok();
+        }
+        break;
+      case Role::kReport:
+        if (++reports_done_ == BracketedReports().size())
+          next.push_back(Plan(Quiet({"apps:report", "--format", "json"}), Role::kClosingReport));
+        break;
+      case Role::kServiceList:
+        if (Answered(result)) {
+          auto services = ParseServiceList(call.argv, result->out);
+          if (services.ok()) {
+            for (const std::string& service : *services) {
+              const std::string& engine = engines_[call.index];
+              services_.push_back({engine, service});
+              next.push_back(Plan(Quiet({engine + ":info", service, "--links"}), Role::kLinks,
+                                  services_.size() - 1));
+            }
+          }
+        }
+        break;
+      default:
+        break;
     }
-    return outputs;
+    const bool gate =
+        call.role == Role::kPlugins || call.role == Role::kAppList || call.role == Role::kVersion;
+    if (gate && !body_planned_ && plugins_answered_ && app_list_answered_ && plugins_ok_ &&
+        names_ok_ && version_ok_) {
+      body_planned_ = true;
+      for (DokkuCall& body : PlanBody()) next.push_back(std::move(body));
+    }
+    return next;
+  }
+
+  std::optional<DokkuVersion> CoreVersion() const {
+    const ObservedPlugin* core = FindEnabledPlugin(node_.plugins, kCorePlugin);
+    if (core == nullptr) return std::nullopt;
+    Result<DokkuVersion> version = ParseDokkuVersion("dokku version " + core->version);
+    if (!version.ok()) return std::nullopt;
+    return *version;
+  }
+
+  bool CoreVersionOk() const {
+    std::optional<DokkuVersion> version = CoreVersion();
+    return version && CheckDokkuVersion(*version).ok();
+  }
+
+  // Everything after the plugin and app lists: the all-app reports first (they gate
+  // apps:report), the service lists, then the per-app queries.
+  std::vector<DokkuCall> PlanBody() {
+    std::vector<DokkuCall> calls;
+    if (!names_.empty()) {
+      const std::vector<AppReportKind> kinds = BracketedReports();
+      for (std::size_t i = 0; i < kinds.size(); ++i)
+        calls.push_back(Plan(Quiet({std::string(kinds[i].plugin) + ":report", "--format", "json"}),
+                             Role::kReport, i));
+    }
+    if (FindEnabledPlugin(node_.plugins, "traefik-vhosts") != nullptr)
+      calls.push_back(
+          Plan(Quiet({"traefik:report", "--global", "--format", "json"}), Role::kTraefik));
+    for (const std::string& engine : DatastoreEngines()) {
+      if (!FindEnabledPlugin(node_.plugins, engine)) continue;
+      engines_.push_back(engine);
+      calls.push_back(Plan(Quiet({engine + ":list"}), Role::kServiceList, engines_.size() - 1));
+    }
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      for (Argv& argv : PerAppCommands(names_[i]))
+        calls.push_back(Plan(std::move(argv), Role::kAppQuery, i));
+    }
+    return calls;
+  }
+
+  static std::vector<Argv> PerAppCommands(const std::string& app) {
+    return {Quiet({"config:export", "--format", "json", app}),
+            Quiet({"ps:scale", "--format", "json", app}),
+            Quiet({"resource:report", app, "--format", "json"})};
   }
 
   Status Race(const std::string& why) {
@@ -71,21 +218,42 @@ class Observation {
     return status;
   }
 
-  // Round 1: version gate, plugins, app names.
+  // The ids of the calls with `role`, in the order they were planned.
+  std::vector<std::size_t> IdsOf(Role role) const {
+    std::vector<std::size_t> ids;
+    for (std::size_t id = 0; id < calls_.size(); ++id)
+      if (calls_[id].role == role) ids.push_back(id);
+    return ids;
+  }
+
+  // Reads every answer in a fixed order, whatever order they came in; the first error wins.
+  Status Evaluate() {
+    for (const Result<ExecResult>& result : results_)
+      if (!result.ok()) return result.status();  // the transport failed: the node is unreachable
+    if (Status s = ReadBasics(); !s.ok()) return s;
+    if (Status s = ReadNodeReports(); !s.ok()) return s;
+    return ReadPerItem();
+  }
+
   Status ReadBasics() {
-    std::vector<Argv> argvs = {Quiet({"version"}), Quiet({"plugin:list", "--format", "json"}),
-                               AppListCommand()};
-    Result<std::vector<ExecResult>> out = RunBatch(argvs);
-    if (!out.ok()) return out.status();
-    if (Status s = ReadVersion(argvs[0], (*out)[0]); !s.ok()) return s;
-    if (Status s = CheckExit(argvs[1], (*out)[1]); !s.ok()) return s;
-    Result<std::vector<ObservedPlugin>> plugins = ParsePluginList(argvs[1], (*out)[1].out);
-    if (!plugins.ok()) return plugins.status();
-    node_.plugins = std::move(plugins).value();
-    if (Status s = CheckExit(argvs[2], (*out)[2]); !s.ok()) return s;
-    Result<Argv> names = ParseAppList(argvs[2], (*out)[2].out);
+    const std::size_t plugins = IdsOf(Role::kPlugins).front();
+    const std::vector<std::size_t> version = IdsOf(Role::kVersion);
+    if (!version.empty()) {
+      if (Status s = ReadVersion(calls_[version.front()].argv, *results_[version.front()]); !s.ok())
+        return s;
+    }
+    if (Status s = CheckExit(calls_[plugins].argv, *results_[plugins]); !s.ok()) return s;
+    Result<std::vector<ObservedPlugin>> parsed =
+        ParsePluginList(calls_[plugins].argv, results_[plugins]->out);
+    if (!parsed.ok()) return parsed.status();
+    if (std::optional<DokkuVersion> core = CoreVersion()) {
+      if (Status s = CheckDokkuVersion(*core); !s.ok()) return s;
+      node_.dokku_version = core->ToString();
+    }
+    const std::size_t list = IdsOf(Role::kAppList).front();
+    if (Status s = CheckExit(calls_[list].argv, *results_[list]); !s.ok()) return s;
+    Result<Argv> names = ParseAppList(calls_[list].argv, results_[list]->out);
     if (!names.ok()) return names.status();
-    names_ = std::move(names).value();
     for (const std::string& name : names_) {
       ObservedApp app;
       app.name = name;
@@ -108,39 +276,29 @@ class Observation {
     return Status::Ok();
   }
 
-  std::vector<std::string> EnabledEngines() const {
-    std::vector<std::string> engines;
-    for (const std::string& engine : DatastoreEngines()) {
-      if (FindEnabledPlugin(node_.plugins, engine)) engines.push_back(engine);
-    }
-    return engines;
-  }
-
-  // Round 2: every all-app report, traefik's global settings, the datastore lists.
   Status ReadNodeReports() {
-    std::vector<Argv> argvs;
-    std::size_t report_count = names_.empty() ? 0 : AllAppReports().size();
-    for (std::size_t i = 0; i < report_count; ++i) {
-      argvs.push_back(
-          Quiet({std::string(AllAppReports()[i].plugin) + ":report", "--format", "json"}));
+    const std::vector<AppReportKind> kinds = BracketedReports();
+    for (std::size_t id : IdsOf(Role::kReport)) {
+      const AppReportKind& kind = kinds[calls_[id].index];
+      if (Status s = ApplyAllAppReport(kind, calls_[id].argv, *results_[id]); !s.ok()) return s;
     }
-    bool traefik = FindEnabledPlugin(node_.plugins, "traefik-vhosts") != nullptr;
-    if (traefik) argvs.push_back(Quiet({"traefik:report", "--global", "--format", "json"}));
-    std::vector<std::string> engines = EnabledEngines();
-    for (const std::string& engine : engines) argvs.push_back(Quiet({engine + ":list"}));
-    Result<std::vector<ExecResult>> out = RunBatch(argvs);
-    if (!out.ok()) return out.status();
-    for (std::size_t i = 0; i < report_count; ++i) {
-      if (Status s = ApplyAllAppReport(AllAppReports()[i], argvs[i], (*out)[i]); !s.ok()) return s;
+    for (std::size_t id : IdsOf(Role::kClosingReport)) {
+      if (Status s = ReadClosingReport(calls_[id].argv, *results_[id]); !s.ok()) return s;
     }
-    std::size_t next = report_count;
-    if (traefik) {
-      if (Status s = ReadTraefik(argvs[next], (*out)[next]); !s.ok()) return s;
-      ++next;
+    for (std::size_t id : IdsOf(Role::kTraefik)) {
+      if (Status s = ReadTraefik(calls_[id].argv, *results_[id]); !s.ok()) return s;
     }
-    for (const std::string& engine : engines) {
-      if (Status s = ReadServiceList(engine, argvs[next], (*out)[next]); !s.ok()) return s;
-      ++next;
+    for (std::size_t id : IdsOf(Role::kServiceList)) {
+      if (Status s = CheckExit(calls_[id].argv, *results_[id]); !s.ok()) return s;
+      Result<std::vector<std::string>> services =
+          ParseServiceList(calls_[id].argv, results_[id]->out);
+      if (!services.ok()) return services.status();
+    }
+    for (const auto& [engine, service] : services_) {
+      ObservedDatastore store;
+      store.name = service;
+      store.engine = engine;
+      node_.datastores.push_back(std::move(store));
     }
     return Status::Ok();
   }
@@ -160,6 +318,28 @@ class Observation {
     return Status::Ok();
   }
 
+  // apps:report ran after every other all-app report, and each of its lines names its app
+  // (`dir` is $DOKKU_ROOT/<app>): the same apps, in the order of the first apps:list, mean
+  // nothing was created or destroyed while the reports ran, so each line of every report
+  // was paired with the right app.
+  Status ReadClosingReport(const Argv& argv, const ExecResult& result) {
+    if (Status s = ApplyAllAppReport({"apps", ApplyAppsReport}, argv, result); !s.ok()) return s;
+    Result<std::vector<ReportObject>> objects = ParseReportLines(argv, result.out);
+    if (!objects.ok()) return objects.status();
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      auto dir = (*objects)[i].find("dir");
+      if (dir == (*objects)[i].end()) {
+        return Status(Code::kFailed, DescribeCommand(argv) + ": report " + std::to_string(i + 1) +
+                                         " has no \"dir\" key");
+      }
+      const std::string& path = dir->second;
+      const std::string name = path.substr(path.rfind('/') + 1);
+      if (name != names_[i])
+        return Race("apps:report lists " + name + " where apps:list had " + names_[i]);
+    }
+    return Status::Ok();
+  }
+
   Status ReadTraefik(const Argv& argv, const ExecResult& result) {
     if (Status s = CheckExit(argv, result); !s.ok()) return s;
     Result<std::string> document = SingleJsonDocument(argv, result.out);
@@ -173,60 +353,23 @@ class Observation {
     return Status::Ok();
   }
 
-  Status ReadServiceList(const std::string& engine, const Argv& argv, const ExecResult& result) {
-    if (Status s = CheckExit(argv, result); !s.ok()) return s;
-    Result<std::vector<std::string>> services = ParseServiceList(argv, result.out);
-    if (!services.ok()) return services.status();
-    for (const std::string& service : *services) {
-      ObservedDatastore store;
-      store.name = service;
-      store.engine = engine;
-      node_.datastores.push_back(std::move(store));
-    }
-    return Status::Ok();
-  }
-
-  std::vector<Argv> PerAppCommands(const std::string& app) const {
-    std::vector<Argv> argvs = {Quiet({"config:export", "--format", "json", app}),
-                               Quiet({"ps:scale", "--format", "json", app}),
-                               Quiet({"resource:report", app, "--format", "json"})};
-    if (options_.include_builds) argvs.push_back(Quiet({"builds:report", app, "--format", "json"}));
-    return argvs;
-  }
-
-  // Round 3: the app list again, then everything Dokku only reports per app or per service.
   Status ReadPerItem() {
-    std::vector<Argv> argvs = {AppListCommand()};
-    for (const std::string& name : names_) {
-      for (Argv& argv : PerAppCommands(name)) argvs.push_back(std::move(argv));
-    }
-    for (const ObservedDatastore& store : node_.datastores) {
-      argvs.push_back(Quiet({store.engine + ":info", store.name, "--links"}));
-    }
-    Result<std::vector<ExecResult>> out = RunBatch(argvs);
-    if (!out.ok()) return out.status();
-    if (Status s = CheckAppListUnchanged(argvs[0], (*out)[0]); !s.ok()) return s;
-    std::size_t per_app = PerAppCommands("").size();
+    const std::size_t per_app = PerAppCommands("").size();
+    const std::vector<std::size_t> queries = IdsOf(Role::kAppQuery);
     for (std::size_t i = 0; i < names_.size(); ++i) {
-      std::size_t first = 1 + i * per_app;
-      Status s = ReadAppQueries(node_.apps[i], &argvs[first], &(*out)[first], per_app);
+      std::vector<Argv> argvs;
+      std::vector<ExecResult> outs;
+      for (std::size_t k = 0; k < per_app; ++k) {
+        argvs.push_back(calls_[queries[i * per_app + k]].argv);
+        outs.push_back(*results_[queries[i * per_app + k]]);
+      }
+      Status s = ReadAppQueries(node_.apps[i], argvs.data(), outs.data(), per_app);
       if (!s.ok()) return s;
     }
-    std::size_t next = 1 + names_.size() * per_app;
-    for (ObservedDatastore& store : node_.datastores) {
-      if (Status s = ReadLinks(store, argvs[next], (*out)[next]); !s.ok()) return s;
-      ++next;
+    for (std::size_t id : IdsOf(Role::kLinks)) {
+      ObservedDatastore& store = node_.datastores[calls_[id].index];
+      if (Status s = ReadLinks(store, calls_[id].argv, *results_[id]); !s.ok()) return s;
     }
-    return Status::Ok();
-  }
-
-  // The all-app reports ran between the two apps:list calls; the same list on both sides
-  // means every report line was paired with the right app.
-  Status CheckAppListUnchanged(const Argv& argv, const ExecResult& result) {
-    if (Status s = CheckExit(argv, result); !s.ok()) return s;
-    Result<Argv> names = ParseAppList(argv, result.out);
-    if (!names.ok()) return names.status();
-    if (*names != names_) return Race("apps:list differs from the first one");
     return Status::Ok();
   }
 
@@ -263,12 +406,7 @@ class Observation {
         ParseResourceReport(argvs[2], out[2].out);
     if (!resources.ok()) return resources.status();
     app.resources = std::move(resources).value();
-    if (!options_.include_builds) return Status::Ok();
-    Result<std::string> document = SingleJsonDocument(argvs[3], out[3].out);
-    if (!document.ok()) return document.status();
-    Result<ReportObject> builds = ParseReportLine(argvs[3], 1, *document);
-    if (!builds.ok()) return builds.status();
-    return ApplyBuildsReport(argvs[3], *builds, app);
+    return Status::Ok();
   }
 
   Status ReadLinks(ObservedDatastore& store, const Argv& argv, const ExecResult& result) {
@@ -315,8 +453,16 @@ class Observation {
   Transport& transport_;
   const ObserveOptions& options_;
   int& invocations_;
+  std::vector<PlannedCall> calls_;  // by flow id
+  std::vector<Result<ExecResult>> results_;
   ObservedNode node_;
-  std::vector<std::string> names_;
+  std::vector<std::string> names_;                             // the first apps:list
+  std::vector<std::string> engines_;                           // enabled, as planned
+  std::vector<std::pair<std::string, std::string>> services_;  // (engine, service) as listed
+  std::size_t reports_done_ = 0;
+  bool plugins_answered_ = false, plugins_ok_ = false;
+  bool app_list_answered_ = false, names_ok_ = false;
+  bool version_ok_ = false, body_planned_ = false;
   bool race_ = false;
 };
 

@@ -1,17 +1,22 @@
 // ObserveNode: one node's observed state from as few Dokku invocations as Dokku 0.38 allows
-// (reference/dokku.md §4), run concurrently through Transport::RunDokkuMany in three rounds:
-//   1. `version`, `plugin:list --format json`, `apps:list --format json`;
-//   2. the ten all-app reports (apps, domains, ports, proxy, ps, builder, git, checks,
-//      network, storage; `--format json`, skipped when there are no apps),
-//      `traefik:report --global --format json` (when traefik-vhosts is enabled) and
-//      `<engine>:list` for each enabled datastore plugin (postgres, redis);
-//   3. `apps:list --format json` again (the pairing check), per app `config:export --format
-//      json <app>`, `ps:scale --format json <app>`, `resource:report <app> --format json`
-//      (and `builds:report <app> --format json` when asked), per service
-//      `<engine>:info <svc> --links`.
+// (reference/dokku.md §4), run as one flow (Transport::RunDokkuFlow): each call starts as soon
+// as the calls it needs have answered and a channel is free.
+//   - `plugin:list --format json` and `apps:list --format json` first. Dokku's version is the
+//     version of its core plugins (`00_dokku-standard`); only when plugin:list cannot say it
+//     (no Dokku, a Dokku before 0.38.22) does `version` run, to name the problem;
+//   - then the all-app reports (domains, ports, proxy, ps, builder, git, checks, network,
+//     storage, and builds when asked; `--format json`, skipped when there are no apps),
+//     `traefik:report --global --format json` (when traefik-vhosts is enabled), `<engine>:list`
+//     for each enabled datastore plugin (postgres, redis), and per app `config:export --format
+//     json <app>`, `ps:scale --format json <app>`, `resource:report <app> --format json` (the
+//     three Dokku has no all-app form of, or none that can be paired: §4);
+//   - `apps:report --format json` once every other all-app report has answered: its lines name
+//     their apps (`dir`), so the same apps as apps:list mean every report was paired right;
+//     and per service `<engine>:info <svc> --links` once its engine's list has answered.
 // Every argv starts with `--quiet`. For a node with A apps, S datastore services, E enabled
-// datastore engines and traefik enabled: 3 + 10 + 1 + E + 1 + 3*A + S invocations
-// (4*A with builds); with no apps the ten reports are skipped.
+// datastore engines and traefik enabled: 2 + 10 + 1 + E + 3*A + S invocations (one more with
+// builds), the floor Dokku 0.38.27 allows; with no apps the ten reports are skipped. On 8
+// channels the longest chain is plugin:list/apps:list, a report, apps:report.
 #pragma once
 
 #include <string>
@@ -27,16 +32,16 @@ struct ObserveOptions {
   ExecOptions exec;  // for every invocation
   // All-app reports carry no app name and are paired by position with apps:list. When the
   // app list changes during an observation (an app created or destroyed meanwhile, seen as
-  // a report count that differs, a second apps:list that differs, or exit 20) or a
+  // a report count that differs, an apps:report naming other apps, or exit 20) or a
   // datastore service vanishes, the observation starts again, at most this many times in
   // all.
   int max_attempts = 3;
-  bool include_builds = false;  // fills ObservedApp::last_build_status (one call per app)
+  bool include_builds = false;  // fills ObservedApp::last_build_status (one call per node)
 };
 
 // Observes one node. Errors:
 // - a transport failure, as the transport reported it (kUnavailable, kTimeout, ...);
-// - Dokku older than 0.38.22: kFailed "Dokku <v> is too old: dflow needs Dokku 0.38.22 or
+// - Dokku older than 0.38.22: kNotReady "Dokku <v> is too old: dflow needs Dokku 0.38.22 or
 //   newer";
 // - a command that exits non-zero, or output of a shape Dokku does not print: kFailed naming
 //   the command and quoting the offending line (never a config value);

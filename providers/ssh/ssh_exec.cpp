@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <deque>
 #include <string_view>
+#include <utility>
 
 namespace dflow {
-namespace {
+// Not anonymous: ChannelFlow::Multiplexer, declared in the header, holds these.
+namespace ssh_exec_detail {
 
 using Clock = SshConnection::Clock;
 
@@ -18,8 +21,9 @@ enum class Op { kNone, kOpen, kExec, kWrite, kEof, kReadOut, kReadErr, kWaitClos
 enum class Step { kDone, kBlocked, kFailed };
 
 struct Slot {
-  const RemoteCommand* command = nullptr;
-  ChannelOutcome* outcome = nullptr;
+  std::size_t id = 0;
+  RemoteCommand command;
+  ChannelOutcome outcome;
   Phase phase = Phase::kQueued;
   LIBSSH2_CHANNEL* channel = nullptr;
   Clock::time_point deadline;
@@ -50,69 +54,96 @@ int SignalNumber(std::string_view name) {
   return 127;
 }
 
-class Multiplexer {
+}  // namespace ssh_exec_detail
+
+using namespace ssh_exec_detail;
+
+class ChannelFlow::Multiplexer {
  public:
-  Multiplexer(SshConnection& conn, const std::vector<RemoteCommand>& commands,
-              const ExecOptions& options, int max_channels, std::vector<ChannelOutcome>& outcomes)
+  Multiplexer(SshConnection& conn, const ExecOptions& options, int max_channels,
+              ChannelFlow::Finished finished)
       : conn_(conn),
         session_(conn.session()),
         options_(options),
         max_channels_(std::max(1, max_channels)),
-        slots_(commands.size()) {
-    for (std::size_t i = 0; i < commands.size(); ++i) {
-      slots_[i].command = &commands[i];
-      slots_[i].outcome = &outcomes[i];
-    }
+        finished_(std::move(finished)) {}
+
+  // A deque: adding keeps references to the other slots valid.
+  void Add(std::size_t id, RemoteCommand command) {
+    Slot& slot = slots_.emplace_back();
+    slot.id = id;
+    slot.command = std::move(command);
+    ++unfinished_;
   }
 
   void Run() {
-    while (!conn_.broken() && Unfinished() > 0) {
-      progress_ = false;
-      std::uint64_t io_before = conn_.io_bytes();
-      Admit();
-      for (Slot& slot : slots_) {
-        if (conn_.broken()) return;
-        if (Active(slot) && (!pinned_ || pinned_ == &slot)) Advance(slot);
+    while (true) {
+      while (!conn_.broken() && unfinished_ > 0) {
+        progress_ = false;
+        std::uint64_t io_before = conn_.io_bytes();
+        Admit();
+        for (std::size_t i = first_unfinished_; i < slots_.size(); ++i) {
+          Slot& slot = slots_[i];
+          if (conn_.broken()) break;
+          if (Active(slot) && (!pinned_ || pinned_ == &slot)) Advance(slot);
+        }
+        if (conn_.broken()) break;
+        CheckDeadlines();
+        Notify();
+        if (!progress_ && conn_.io_bytes() == io_before && unfinished_ > 0 && !conn_.broken())
+          conn_.WaitSocket(std::min(EarliestDeadline(), Clock::now() + std::chrono::seconds(1)));
       }
-      CheckDeadlines();
-      if (!progress_ && conn_.io_bytes() == io_before && Unfinished() > 0 && !conn_.broken())
-        conn_.WaitSocket(std::min(EarliestDeadline(), Clock::now() + std::chrono::seconds(1)));
+      // The connection broke: what is left (and whatever the callbacks add) fails.
+      if (unfinished_ > 0) FailConnection("the connection became unusable");
+      Notify();
+      if (unfinished_ == 0) return;
     }
-    if (Unfinished() > 0) FailConnection("the connection became unusable");
   }
 
   bool must_drop() const { return must_drop_; }
+  void MarkConnectionBroken() { conn_.MarkBroken(); }
 
  private:
   static bool Active(const Slot& slot) {
     return slot.phase != Phase::kQueued && slot.phase != Phase::kDone;
   }
 
-  std::size_t Unfinished() const {
-    return std::count_if(slots_.begin(), slots_.end(),
-                         [](const Slot& s) { return s.phase != Phase::kDone; });
+  // Hands each finished slot to the callback, which may add slots (never while a loop over
+  // the slots runs).
+  void Notify() {
+    while (!done_.empty()) {
+      Slot* slot = done_.front();
+      done_.pop_front();
+      if (finished_) finished_(slot->id, slot->command, std::move(slot->outcome));
+    }
+    while (first_unfinished_ < slots_.size() && slots_[first_unfinished_].phase == Phase::kDone)
+      ++first_unfinished_;
   }
 
   // Starts the next queued command when a channel is free. libssh2 keeps the state of a
   // channel being opened in the session, so only one open may be under way at a time.
   void Admit() {
     if (pinned_ || opening_) return;
-    int active = static_cast<int>(std::count_if(slots_.begin(), slots_.end(), Active));
-    if (active >= max_channels_) return;
-    for (Slot& slot : slots_) {
-      if (slot.phase != Phase::kQueued) continue;
-      slot.phase = Phase::kOpen;
-      slot.deadline = Clock::now() + options_.timeout;
-      opening_ = true;
-      progress_ = true;
-      return;
-    }
+    if (active_ >= max_channels_) return;
+    while (next_queued_ < slots_.size() && slots_[next_queued_].phase != Phase::kQueued)
+      ++next_queued_;
+    if (next_queued_ == slots_.size()) return;
+    Slot& slot = slots_[next_queued_++];
+    slot.phase = Phase::kOpen;
+    slot.deadline = Clock::now() + Timeout(slot);
+    ++active_;
+    opening_ = true;
+    progress_ = true;
+  }
+
+  std::chrono::milliseconds Timeout(const Slot& slot) const {
+    return slot.command.timeout.count() > 0 ? slot.command.timeout : options_.timeout;
   }
 
   Clock::time_point EarliestDeadline() const {
     Clock::time_point earliest = Clock::time_point::max();
-    for (const Slot& slot : slots_)
-      if (Active(slot)) earliest = std::min(earliest, slot.deadline);
+    for (std::size_t i = first_unfinished_; i < slots_.size(); ++i)
+      if (Active(slots_[i])) earliest = std::min(earliest, slots_[i].deadline);
     return earliest;
   }
 
@@ -135,14 +166,14 @@ class Multiplexer {
     if (IsSessionFatal(rc)) {
       FailConnection(std::string(what) + ": " + error);
     } else {
-      Fail(slot, Status(Code::kUnavailable, slot.command->name + ": " + what + ": " + error));
+      Fail(slot, Status(Code::kUnavailable, slot.command.name + ": " + what + ": " + error));
       must_drop_ = true;
     }
     return Step::kFailed;
   }
 
   void Fail(Slot& slot, Status status) {
-    ChannelOutcome& outcome = *slot.outcome;
+    ChannelOutcome& outcome = slot.outcome;
     outcome.retryable = !outcome.sent && status.code() == Code::kUnavailable;
     outcome.result = std::move(status);
     if (slot.phase == Phase::kOpen) opening_ = false;
@@ -152,18 +183,26 @@ class Multiplexer {
       conn_.MarkBroken();
     }
     // The channel, if any, is left to libssh2_session_free.
+    Finish(slot);
+  }
+
+  void Finish(Slot& slot) {
+    if (Active(slot)) --active_;
     slot.phase = Phase::kDone;
+    --unfinished_;
+    done_.push_back(&slot);
   }
 
   // The session is unusable: every unfinished command fails; those not yet sent may be run
   // again over a new connection, those sent may have run and are not.
   void FailConnection(const std::string& why) {
     conn_.MarkBroken();
-    for (Slot& slot : slots_) {
+    for (std::size_t i = first_unfinished_; i < slots_.size(); ++i) {
+      Slot& slot = slots_[i];
       if (slot.phase == Phase::kDone) continue;
-      const std::string& name = slot.command->name;
+      const std::string name = slot.command.name;
       Fail(slot, Status(Code::kUnavailable,
-                        slot.outcome->sent
+                        slot.outcome.sent
                             ? "connection dropped while " + name + " ran (" + why +
                                   "); it was not run again"
                             : "connection dropped before " + name + " was sent (" + why + ")"));
@@ -172,26 +211,29 @@ class Multiplexer {
 
   void CheckDeadlines() {
     Clock::time_point now = Clock::now();
-    for (Slot& slot : slots_) {
+    for (std::size_t i = first_unfinished_; i < slots_.size(); ++i) {
+      Slot& slot = slots_[i];
       if (!Active(slot) || now < slot.deadline) continue;
       bool stuck = slot.phase == Phase::kOpen || pinned_ == &slot;
-      Fail(slot, Status(Code::kTimeout, slot.command->name + ": timed out after " +
-                                            std::to_string(options_.timeout.count()) + " ms"));
+      const std::string name = slot.command.name;
+      Fail(slot, Status(Code::kTimeout, name + ": timed out after " +
+                                            std::to_string(Timeout(slot).count()) + " ms"));
       must_drop_ = true;
-      if (stuck) FailRest(slot.command->name);
+      if (stuck) FailRest(name);
     }
   }
 
   // A timed-out open or half-sent packet blocks the session for everyone else.
   void FailRest(const std::string& culprit) {
     conn_.MarkBroken();
-    for (Slot& slot : slots_) {
+    for (std::size_t i = first_unfinished_; i < slots_.size(); ++i) {
+      Slot& slot = slots_[i];
       if (slot.phase == Phase::kDone) continue;
-      Fail(slot,
-           Status(Code::kUnavailable,
-                  slot.command->name + ": connection dropped after " + culprit + " timed out" +
-                      (slot.outcome->sent ? "; it was not run again" : "; it was not run")));
-      slot.outcome->retryable = false;
+      const bool sent = slot.outcome.sent;
+      Fail(slot, Status(Code::kUnavailable,
+                        slot.command.name + ": connection dropped after " + culprit + " timed out" +
+                            (sent ? "; it was not run again" : "; it was not run")));
+      slot.outcome.retryable = false;
     }
   }
 
@@ -202,8 +244,8 @@ class Multiplexer {
           if (!Open(slot)) return;
           break;
         case Phase::kExec:
-          slot.outcome->sent = true;
-          if (Check(slot, Op::kExec, libssh2_channel_exec(slot.channel, slot.command->line.c_str()),
+          slot.outcome.sent = true;
+          if (Check(slot, Op::kExec, libssh2_channel_exec(slot.channel, slot.command.line.c_str()),
                     "exec") != Step::kDone)
             return;
           slot.phase = Phase::kRun;
@@ -223,8 +265,8 @@ class Multiplexer {
               Step::kDone)
             return;
           slot.channel = nullptr;
-          slot.outcome->result = std::move(slot.result);
-          slot.phase = Phase::kDone;
+          slot.outcome.result = std::move(slot.result);
+          Finish(slot);
           return;
         default:
           return;
@@ -299,7 +341,7 @@ class Multiplexer {
       progress_ = true;
       into.append(buffer, static_cast<std::size_t>(n));
       if (into.size() > options_.max_output) {
-        Fail(slot, Status(Code::kFailed, slot.command->name + ": " + stream_name +
+        Fail(slot, Status(Code::kFailed, slot.command.name + ": " + stream_name +
                                              " went over the limit of " +
                                              std::to_string(options_.max_output) + " bytes"));
         must_drop_ = true;  // the channel is abandoned mid-stream
@@ -325,22 +367,45 @@ class Multiplexer {
   LIBSSH2_SESSION* session_;
   const ExecOptions& options_;
   int max_channels_;
-  std::vector<Slot> slots_;
+  ChannelFlow::Finished finished_;
+  std::deque<Slot> slots_;
+  std::deque<Slot*> done_;            // finished, not yet handed to finished_
+  std::size_t unfinished_ = 0;        // slots not kDone
+  std::size_t first_unfinished_ = 0;  // every slot before it is kDone and notified
+  std::size_t next_queued_ = 0;       // every slot before it has left kQueued
+  int active_ = 0;                    // slots with a channel under way
   Slot* pinned_ = nullptr;
   bool opening_ = false;
   bool progress_ = false;
   bool must_drop_ = false;
 };
 
-}  // namespace
+ChannelFlow::ChannelFlow(SshConnection& conn, const ExecOptions& options, int max_channels,
+                         Finished finished)
+    : multiplexer_(
+          std::make_unique<Multiplexer>(conn, options, max_channels, std::move(finished))) {}
+
+ChannelFlow::~ChannelFlow() = default;
+
+void ChannelFlow::Add(std::size_t id, RemoteCommand command) {
+  multiplexer_->Add(id, std::move(command));
+}
+
+void ChannelFlow::Run() {
+  multiplexer_->Run();
+  if (multiplexer_->must_drop()) multiplexer_->MarkConnectionBroken();
+}
 
 std::vector<ChannelOutcome> RunChannels(SshConnection& conn,
                                         const std::vector<RemoteCommand>& commands,
                                         const ExecOptions& options, int max_channels) {
   std::vector<ChannelOutcome> outcomes(commands.size());
-  Multiplexer multiplexer(conn, commands, options, max_channels, outcomes);
-  multiplexer.Run();
-  if (multiplexer.must_drop()) conn.MarkBroken();
+  ChannelFlow flow(conn, options, max_channels,
+                   [&](std::size_t id, const RemoteCommand&, ChannelOutcome outcome) {
+                     outcomes[id] = std::move(outcome);
+                   });
+  for (std::size_t i = 0; i < commands.size(); ++i) flow.Add(i, commands[i]);
+  flow.Run();
   return outcomes;
 }
 

@@ -3,6 +3,10 @@
 // when a whole round of calls made no progress. Internal to providers/.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,12 +19,31 @@ namespace dflow {
 struct RemoteCommand {
   std::string line;  // rendered by RenderRemoteCommand
   std::string name;  // "dokku apps:list": argv[0] only, for messages (later words may be secret)
+  std::chrono::milliseconds timeout{0};  // 0: ExecOptions::timeout
 };
 
 struct ChannelOutcome {
   Result<ExecResult> result = Status(Code::kInternal, "not run");
   bool sent = false;       // the exec request went out: the command may have run
   bool retryable = false;  // the connection failed before the command was sent
+};
+
+// Runs commands over `conn`, at most `max_channels` at a time, each as soon as a channel is
+// free; `finished(id, command, outcome)` is called as each one ends (outside any libssh2 call,
+// on the calling thread) and may Add() more. Same bounds and breakage rules as RunChannels.
+class ChannelFlow {
+ public:
+  using Finished =
+      std::function<void(std::size_t id, const RemoteCommand& command, ChannelOutcome outcome)>;
+  ChannelFlow(SshConnection& conn, const ExecOptions& options, int max_channels, Finished finished);
+  ~ChannelFlow();
+  void Add(std::size_t id, RemoteCommand command);
+  // Runs until every command added (before or during the run) has finished.
+  void Run();
+
+ private:
+  class Multiplexer;
+  std::unique_ptr<Multiplexer> multiplexer_;
 };
 
 // Runs `commands` over `conn`, at most `max_channels` at a time, each bounded by

@@ -42,7 +42,16 @@ class SshTransport final : public Transport {
   }
 
   std::vector<Result<ExecResult>> RunDokkuMany(const std::vector<std::vector<std::string>>& argvs,
-                                               const ExecOptions& options) override;
+                                               const ExecOptions& options) override {
+    std::vector<DokkuCall> calls;
+    calls.reserve(argvs.size());
+    for (const auto& argv : argvs) calls.push_back({argv, {}});
+    return RunDokkuFlow(std::move(calls), options, nullptr);
+  }
+
+  std::vector<Result<ExecResult>> RunDokkuFlow(std::vector<DokkuCall> first,
+                                               const ExecOptions& options,
+                                               const DokkuFollowUps& follow_ups) override;
 
   std::string Describe() const override { return describe_; }
 
@@ -53,11 +62,8 @@ class SshTransport final : public Transport {
  private:
   // Opens the connection when there is none (or it broke); requires mu_.
   Status EnsureConnected(const ExecOptions& options, bool& fresh);
-  // Runs `todo` (indexes into commands) once; returns those to run again on a new connection.
-  std::vector<std::size_t> RunOnce(const std::vector<RemoteCommand>& commands,
-                                   const std::vector<std::size_t>& todo, bool fresh,
-                                   const ExecOptions& options,
-                                   std::vector<Result<ExecResult>>& results);
+  // The line sent for `call`, or why it cannot be sent.
+  Result<RemoteCommand> Render(const DokkuCall& call) const;
   void KeepaliveLoop();
 
   const SshOptions options_;
@@ -85,64 +91,97 @@ Status SshTransport::EnsureConnected(const ExecOptions& options, bool& fresh) {
   return Status::Ok();
 }
 
-std::vector<std::size_t> SshTransport::RunOnce(const std::vector<RemoteCommand>& commands,
-                                               const std::vector<std::size_t>& todo, bool fresh,
-                                               const ExecOptions& options,
-                                               std::vector<Result<ExecResult>>& results) {
-  std::vector<RemoteCommand> batch;
-  for (std::size_t i : todo) batch.push_back(commands[i]);
-  std::vector<ChannelOutcome> outcomes = RunChannels(*conn_, batch, options, options_.max_channels);
-  std::vector<std::size_t> again;
-  for (std::size_t k = 0; k < todo.size(); ++k) {
-    ChannelOutcome& outcome = outcomes[k];
-    if (outcome.sent) ++commands_run_;
-    if (!outcome.result.ok() && outcome.retryable && !fresh) {
-      again.push_back(todo[k]);  // the connection had died before it was sent
-    } else if (outcome.result.ok()) {
-      results[todo[k]] = std::move(outcome.result);
-    } else {
-      results[todo[k]] = outcome.result.status().WithContext(describe_);
-    }
+Result<RemoteCommand> SshTransport::Render(const DokkuCall& call) const {
+  const std::vector<std::string>& argv = call.argv;
+  if (argv.empty()) return Status(Code::kInvalidArgument, describe_ + ": an empty dokku command");
+  Result<std::string> line = RenderRemoteCommand(argv, shell_);
+  if (!line.ok()) return line.status().WithContext(describe_);
+  // libssh2 cannot send an exec request much over 32 KiB (its packets stop at 35,000 bytes);
+  // refuse it here rather than lose the connection mid-request.
+  constexpr std::size_t kMaxCommandBytes = 34000;
+  if (line->size() > kMaxCommandBytes) {
+    return Status(Code::kInvalidArgument,
+                  describe_ + ": dokku " + argv.front() + ": the command is " +
+                      std::to_string(line->size()) + " bytes, over the " +
+                      std::to_string(kMaxCommandBytes) + " one SSH request can carry");
   }
-  if (conn_->broken()) conn_.reset();
-  return again;
+  return RemoteCommand{std::move(line).value(), "dokku " + argv.front(), call.timeout};
 }
 
-std::vector<Result<ExecResult>> SshTransport::RunDokkuMany(
-    const std::vector<std::vector<std::string>>& argvs, const ExecOptions& options) {
-  std::vector<Result<ExecResult>> results(argvs.size(), Status(Code::kInternal, "not run"));
-  std::vector<RemoteCommand> commands(argvs.size());
-  std::vector<std::size_t> todo;
-  for (std::size_t i = 0; i < argvs.size(); ++i) {
-    Result<std::string> line = RenderRemoteCommand(argvs[i], shell_);
-    if (!line.ok()) {
-      results[i] = line.status().WithContext(describe_);
-      continue;
+std::vector<Result<ExecResult>> SshTransport::RunDokkuFlow(std::vector<DokkuCall> first,
+                                                           const ExecOptions& options,
+                                                           const DokkuFollowUps& follow_ups) {
+  std::vector<Result<ExecResult>> results;
+  std::vector<std::pair<std::size_t, RemoteCommand>> todo;  // ready, not yet on a channel
+  std::vector<std::size_t> finished;                        // results whose follow-ups are due
+  auto add = [&](std::vector<DokkuCall> calls) {
+    for (DokkuCall& call : calls) {
+      const std::size_t id = results.size();
+      results.emplace_back(Status(Code::kInternal, "not run"));
+      Result<RemoteCommand> command = Render(call);
+      if (command.ok()) {
+        todo.emplace_back(id, std::move(command).value());
+      } else {
+        results[id] = command.status();
+        finished.push_back(id);
+      }
     }
-    // libssh2 cannot send an exec request much over 32 KiB (its packets stop at 35,000 bytes);
-    // refuse it here rather than lose the connection mid-request.
-    constexpr std::size_t kMaxCommandBytes = 34000;
-    if (line->size() > kMaxCommandBytes) {
-      results[i] = Status(Code::kInvalidArgument,
-                          describe_ + ": dokku " + argvs[i].front() + ": the command is " +
-                              std::to_string(line->size()) + " bytes, over the " +
-                              std::to_string(kMaxCommandBytes) + " one SSH request can carry");
-      continue;
+  };
+  // Asks for the follow-ups of every finished call (and of those that fail at once).
+  auto settle = [&] {
+    while (!finished.empty()) {
+      const std::size_t id = finished.back();
+      finished.pop_back();
+      if (follow_ups) add(follow_ups(id, results[id]));
     }
-    commands[i] = {std::move(line).value(), "dokku " + argvs[i].front()};
-    todo.push_back(i);
-  }
+  };
+  add(std::move(first));
+  settle();
+
   std::lock_guard<std::mutex> lock(mu_);
   bool fresh = false;
-  // At most two passes: the second only re-runs commands that never reached a connection
+  Status unreachable = Status::Ok();
+  // At most two connections: the second only re-runs commands that never reached a connection
   // found dead, over a new one.
   for (int pass = 0; pass < 2 && !todo.empty(); ++pass) {
-    Status connected = EnsureConnected(options, fresh);
-    if (!connected.ok()) {
-      for (std::size_t i : todo) results[i] = connected;
-      break;
+    unreachable = EnsureConnected(options, fresh);
+    if (!unreachable.ok()) break;
+    std::vector<std::pair<std::size_t, RemoteCommand>> again;
+    ChannelFlow* current = nullptr;
+    ChannelFlow flow(*conn_, options, options_.max_channels,
+                     [&](std::size_t id, const RemoteCommand& command, ChannelOutcome outcome) {
+                       if (outcome.sent) ++commands_run_;
+                       if (!outcome.result.ok() && outcome.retryable && !fresh) {
+                         // The connection had died before it was sent: run it on a new one.
+                         again.emplace_back(id, command);
+                         return;
+                       }
+                       results[id] = outcome.result.ok()
+                                         ? std::move(outcome.result)
+                                         : outcome.result.status().WithContext(describe_);
+                       finished.push_back(id);
+                       settle();
+                       for (auto& [next_id, next] : todo) current->Add(next_id, std::move(next));
+                       todo.clear();
+                     });
+    current = &flow;
+    for (auto& [id, command] : todo) flow.Add(id, std::move(command));
+    todo.clear();
+    flow.Run();
+    if (conn_->broken()) conn_.reset();
+    todo = std::move(again);
+  }
+  // Not sent: what is left fails with the reason, and so do its follow-ups.
+  while (!todo.empty()) {
+    for (auto& [id, command] : todo) {
+      results[id] = !unreachable.ok()
+                        ? unreachable
+                        : Status(Code::kUnavailable, describe_ + ": connection dropped before " +
+                                                         command.name + " was sent");
+      finished.push_back(id);
     }
-    todo = RunOnce(commands, todo, fresh, options, results);
+    todo.clear();
+    settle();
   }
   return results;
 }

@@ -28,7 +28,9 @@ struct SshOptions {
   bool accept_new_host_key = false;  // explicit opt-in: record an unknown key in known_hosts_file
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::seconds keepalive_interval{30};
-  int max_channels = 4;              // concurrent channels for RunDokkuMany
+  // Concurrent channels over the one connection: min(8, MaxSessions - 2) for OpenSSH's default
+  // MaxSessions of 10, which leaves room for an interactive `ssh` beside dflow.
+  int max_channels = 8;
   std::optional<RemoteShell> shell;  // default: kDokkuForcedCommand when user == "dokku", else
                                      // kPosixShell
 };
@@ -43,7 +45,8 @@ struct SshOptions {
 // and made again next time), kPermissionDenied for an untrusted host key or refused keys,
 // kInvalidArgument for an argv the remote side cannot carry, kFailed when a command's output
 // went over ExecOptions::max_output. Thread-safe; commands from several threads share the
-// one connection in turn, RunDokkuMany runs up to max_channels channels at once over it.
+// one connection in turn; RunDokkuMany and RunDokkuFlow run up to max_channels channels at once
+// over it.
 std::unique_ptr<Transport> MakeSshTransport(SshOptions options);
 
 // "SHA256:<base64 without padding>" of a raw host key blob, as ssh-keygen -lf prints it.

@@ -10,4 +10,40 @@ std::vector<Result<ExecResult>> Transport::RunDokkuMany(
   return results;
 }
 
+std::vector<Result<ExecResult>> Transport::RunDokkuFlow(std::vector<DokkuCall> first,
+                                                        const ExecOptions& options,
+                                                        const DokkuFollowUps& follow_ups) {
+  std::vector<Result<ExecResult>> results;
+  std::vector<DokkuCall> round = std::move(first);
+  while (!round.empty()) {
+    // One round per distinct timeout, so that each call keeps its own bound.
+    std::vector<DokkuCall> next;
+    const std::size_t base = results.size();
+    results.resize(base + round.size(), Status(Code::kInternal, "not run"));
+    std::vector<bool> done(round.size(), false);
+    for (std::size_t i = 0; i < round.size(); ++i) {
+      if (done[i]) continue;
+      ExecOptions bounded = options;
+      if (round[i].timeout.count() > 0) bounded.timeout = round[i].timeout;
+      std::vector<std::size_t> same;
+      std::vector<std::vector<std::string>> argvs;
+      for (std::size_t j = i; j < round.size(); ++j) {
+        if (done[j] || round[j].timeout != round[i].timeout) continue;
+        same.push_back(j);
+        argvs.push_back(round[j].argv);
+        done[j] = true;
+      }
+      std::vector<Result<ExecResult>> out = RunDokkuMany(argvs, bounded);
+      for (std::size_t k = 0; k < same.size(); ++k) results[base + same[k]] = std::move(out[k]);
+    }
+    for (std::size_t i = 0; i < round.size(); ++i) {
+      if (!follow_ups) continue;
+      for (DokkuCall& call : follow_ups(base + i, results[base + i]))
+        next.push_back(std::move(call));
+    }
+    round = std::move(next);
+  }
+  return results;
+}
+
 }  // namespace dflow

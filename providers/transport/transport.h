@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,19 @@ struct ExecResult {
   std::string out;  // stdout, read apart from stderr
   std::string err;
 };
+
+// One Dokku invocation of a flow (Transport::RunDokkuFlow).
+struct DokkuCall {
+  std::vector<std::string> argv;         // excludes the "dokku" word
+  std::chrono::milliseconds timeout{0};  // 0: ExecOptions::timeout
+};
+
+// Called when call `id` of a flow has finished (ids count from 0 in the order calls were
+// given: the first ones, then each follow-up in the order returned). Returns the calls that
+// this result makes ready, which start as soon as a channel is free. Called on the thread
+// that runs the flow, one call at a time; it must not use the transport.
+using DokkuFollowUps =
+    std::function<std::vector<DokkuCall>(std::size_t id, const Result<ExecResult>& result)>;
 
 struct TransportStats {
   int connections_opened = 0;  // SSH sessions established (reuse keeps this low)
@@ -44,6 +58,14 @@ class Transport {
   // runs them one after another.
   virtual std::vector<Result<ExecResult>> RunDokkuMany(
       const std::vector<std::vector<std::string>>& argvs, const ExecOptions& options = {});
+
+  // Runs `first`, then whatever `follow_ups` returns as calls finish, each as soon as it is
+  // ready and a channel is free (not in rounds): a chain of dependent calls costs only its own
+  // length. Returns every call's result by id. The default runs ready calls in rounds of
+  // RunDokkuMany.
+  virtual std::vector<Result<ExecResult>> RunDokkuFlow(std::vector<DokkuCall> first,
+                                                       const ExecOptions& options,
+                                                       const DokkuFollowUps& follow_ups);
 
   // "ssh dokku@10.0.0.5:22", "local" — for logs and errors. Never contains a secret.
   virtual std::string Describe() const = 0;

@@ -4,11 +4,13 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "manifests-schema/base/parallel_for.h"
 #include "manifests-schema/base/secret.h"
 #include "manifests-schema/base/text.h"
 #include "providers/dokku/dokku_commands.h"
+#include "reconciler/apply/action_graph.h"
 #include "reconciler/apply/failure_scope.h"
 
 namespace dflow {
@@ -55,9 +57,15 @@ class NodeRunner {
       action_result.index = i;
       action_result.action = plan_.actions[i];
       action_result.display = DisplayDokkuCommand(plan_.actions[i]);
-      Step(i, action_result);
-      Report(ActionEvent::Phase::kFinished, action_result);
     }
+    if (options_.dry_run || transport_ == nullptr || plan_.refused) {
+      for (ActionResult& action_result : result.actions) {
+        Step(action_result.index, action_result);
+        Report(ActionEvent::Phase::kFinished, action_result);
+      }
+      return result;
+    }
+    RunGraph(result.actions);
     return result;
   }
 
@@ -87,6 +95,7 @@ class NodeRunner {
     return "";
   }
 
+  // Dry run, a refused plan or no transport: each action in plan order, none run.
   void Step(std::size_t index, ActionResult& result) {
     const Action& action = result.action;
     if (std::string why = SkipReason(index, action); !why.empty()) {
@@ -104,18 +113,85 @@ class NodeRunner {
       result.outcome = ActionOutcome::kWouldRun;
       return;
     }
-    Execute(*command, result);
+    Fail(result, "no transport for node " + plan_.node, true);
   }
 
-  void Execute(const RenderedCommand& command, ActionResult& result) {
-    if (transport_ == nullptr) {
-      Fail(result, "no transport for node " + plan_.node, true);
-      return;
+  // Runs every action as soon as the actions it needs (action_graph.h) have finished, over
+  // the transport's channels. A skipped or failed action still releases the actions that
+  // wait for it: FailureScope then decides whether they run, exactly as in plan order.
+  void RunGraph(std::vector<ActionResult>& results) {
+    const ActionGraph graph = BuildActionGraph(plan_.actions);
+    std::vector<std::size_t> waiting(results.size());
+    std::vector<std::size_t> ready;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      waiting[i] = graph.waits_for[i].size();
+      if (waiting[i] == 0) ready.push_back(i);
     }
-    ExecOptions exec_options = options_.exec;
-    if (IsSlow(result.action))
-      exec_options.timeout = std::max(exec_options.timeout, options_.slow_timeout);
-    Result<ExecResult> exec = transport_->RunDokku(command.argv, exec_options);
+    std::vector<std::size_t> action_of_call;  // flow id -> action index
+    std::vector<RenderedCommand> commands;    // by flow id, for scrubbing what Dokku said
+    // Starts what is ready; what is skipped or cannot be rendered finishes at once and may
+    // make more ready.
+    auto start = [&](std::vector<std::size_t> now) {
+      std::vector<DokkuCall> calls;
+      while (!now.empty()) {
+        std::sort(now.begin(), now.end());  // plan order among the ready ones
+        std::vector<std::size_t> released;
+        for (std::size_t i : now) {
+          ActionResult& result = results[i];
+          std::optional<RenderedCommand> command = Begin(i, result);
+          if (!command) {
+            Report(ActionEvent::Phase::kFinished, result);
+            Release(graph, i, waiting, released);
+            continue;
+          }
+          ExecOptions exec = options_.exec;
+          if (IsSlow(result.action)) exec.timeout = std::max(exec.timeout, options_.slow_timeout);
+          calls.push_back({command->argv, exec.timeout});
+          action_of_call.push_back(i);
+          commands.push_back(std::move(*command));
+        }
+        now = std::move(released);
+      }
+      return calls;
+    };
+    std::vector<DokkuCall> first = start(ready);
+    transport_->RunDokkuFlow(
+        std::move(first), options_.exec,
+        [&](std::size_t id, const Result<ExecResult>& exec) -> std::vector<DokkuCall> {
+          const std::size_t i = action_of_call[id];
+          Finish(commands[id], exec, results[i]);
+          Report(ActionEvent::Phase::kFinished, results[i]);
+          std::vector<std::size_t> released;
+          Release(graph, i, waiting, released);
+          return start(std::move(released));
+        });
+  }
+
+  static void Release(const ActionGraph& graph, std::size_t done, std::vector<std::size_t>& waiting,
+                      std::vector<std::size_t>& released) {
+    for (std::size_t j : graph.unblocks[done])
+      if (--waiting[j] == 0) released.push_back(j);
+  }
+
+  // The command to run for the action at `index`, or nothing when it is skipped or fails
+  // before reaching Dokku (its result is then final).
+  std::optional<RenderedCommand> Begin(std::size_t index, ActionResult& result) {
+    if (std::string why = SkipReason(index, result.action); !why.empty()) {
+      result.outcome = ActionOutcome::kSkipped;
+      result.message = why;
+      return std::nullopt;
+    }
+    Result<RenderedCommand> command = RenderDokkuCommand(result.action, options_.secrets);
+    if (!command.ok()) {
+      Fail(result, command.status().message(), false);
+      return std::nullopt;
+    }
+    Report(ActionEvent::Phase::kStarted, result);
+    return std::move(command).value();
+  }
+
+  void Finish(const RenderedCommand& command, const Result<ExecResult>& exec,
+              ActionResult& result) {
     if (!exec.ok()) {
       // The connection is gone or refused: the node's other actions would fail the same way.
       Fail(result, Scrubbed(exec.status().ToString(), command), true);

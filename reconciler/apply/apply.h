@@ -1,7 +1,9 @@
-// ApplyPlans: runs node plans through each node's Transport. Serial within a node, nodes in
-// parallel (bounded pool). A failed action skips the rest of that app's actions on that node
-// and nothing else; a failed node-level action, or a transport failure, skips the rest of
-// the node. Dry run renders every action and runs nothing.
+// ApplyPlans: runs node plans through each node's Transport. Within a node, each action runs
+// as soon as the actions it needs have finished (action_graph.h: an app's actions in order,
+// a datastore's create before its links, Traefik before the apps), the rest at the same time
+// over the transport's channels; nodes in parallel (bounded pool). A failure skips only what
+// depends on it (failure_scope.h); a transport failure skips the rest of the node. Results
+// stay in plan order. Dry run renders every action and runs nothing.
 #pragma once
 
 #include <chrono>

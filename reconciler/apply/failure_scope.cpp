@@ -3,11 +3,6 @@
 namespace dflow {
 namespace {
 
-bool IsTraefik(ActionKind kind) {
-  return kind == ActionKind::kSetTraefikGlobal || kind == ActionKind::kStopTraefik ||
-         kind == ActionKind::kStartTraefik;
-}
-
 std::string DatastoreOf(const Action& action) { return action.engine + " " + action.target; }
 
 }  // namespace
@@ -21,7 +16,7 @@ void FailureScope::Failed(const Action& action, bool node_unreachable) {
     failed_apps_.emplace(action.app, "skipped: an earlier action of app " + action.app + " failed");
   } else if (action.kind == ActionKind::kCreateDatastore) {
     failed_datastores_.insert(DatastoreOf(action));
-  } else if (IsTraefik(action.kind)) {
+  } else if (IsTraefikStep(action.kind)) {
     if (traefik_failure_.empty()) traefik_failure_ = kind;
   }
 }
@@ -39,7 +34,7 @@ std::string FailureScope::Blocked(const Action& action) {
     }
     return "";
   }
-  if (IsTraefik(action.kind) && !traefik_failure_.empty())
+  if (IsTraefikStep(action.kind) && !traefik_failure_.empty())
     return "skipped: an earlier Traefik step failed (" + traefik_failure_ + ")";
   return "";
 }

@@ -101,10 +101,10 @@ TEST_CASE("observe sim: a node without apps") {
   CHECK(node->datastores.empty());
   CHECK(node->traefik_global.at("letsencrypt-email").empty());
   CHECK(node->traefik_global.count("computed-image") == 0);
-  // version, plugin:list, apps:list; traefik, postgres:list, redis:list; apps:list again.
+  // plugin:list, apps:list; traefik, postgres:list, redis:list (no apps: no app reports).
   std::vector<std::string> log = sim.LoggedInvocations();
-  CHECK(log.size() == 7);
-  CHECK(node->invocations == 7);
+  CHECK(log.size() == 5);
+  CHECK(node->invocations == 5);
   CheckReadOnlyQuietCalls(log);
 }
 
@@ -162,12 +162,12 @@ TEST_CASE("observe sim: one deployed app with every setting") {
   web.linked_datastores = {"postgres/courses_db"};
   CheckSameApps(*node, {web}, {{"courses_db", "postgres", {"web"}, ""}});
   CHECK(node->traefik_global.at("letsencrypt-email") == "ops@example.com");
-  // 3 + 10 reports + traefik + 2 datastore lists + apps:list + 3 per app + 1 per service.
-  CHECK(sim.LoggedInvocations().size() == 21);
-  CHECK(node->invocations == 21);
+  // 2 lists + 10 reports + traefik + 2 datastore lists + 3 per app + 1 per service.
+  CHECK(sim.LoggedInvocations().size() == 19);
+  CHECK(node->invocations == 19);
 }
 
-TEST_CASE("observe sim: 30 apps cost 15 + 2 engines + 3 per app + 1 per service") {
+TEST_CASE("observe sim: 30 apps cost 13 + 2 engines + 3 per app + 1 per service") {
   SimNode sim;
   std::vector<ObservedApp> expected;
   for (int i = 0; i < 30; ++i) {
@@ -201,8 +201,8 @@ TEST_CASE("observe sim: 30 apps cost 15 + 2 engines + 3 per app + 1 per service"
   REQUIRE_MESSAGE(node.ok(), node.status().ToString());
   CheckSameApps(*node, expected, {{"shared_db", "postgres", {"app-07"}, ""}});
   std::vector<std::string> log = sim.LoggedInvocations();
-  CHECK(log.size() == 15 + 2 + 3 * 31 + 1);
-  CHECK(node->invocations == 15 + 2 + 3 * 31 + 1);
+  CHECK(log.size() == 13 + 2 + 3 * 31 + 1);
+  CHECK(node->invocations == 13 + 2 + 3 * 31 + 1);
   CHECK(node->attempts == 1);
   CheckReadOnlyQuietCalls(log);
 }
@@ -239,7 +239,7 @@ TEST_CASE("observe sim: an app that keeps vanishing gives up after three attempt
   CHECK(node.status().message() ==
         "local: gave up after 3 attempts: the node changed during the observation: dokku "
         "--quiet config:export --format json web: app does not exist");
-  CHECK(sim.LoggedInvocations().size() == 3 * (15 + 2 + 3));
+  CHECK(sim.LoggedInvocations().size() == 3 * (13 + 2 + 3));
 }
 
 }  // namespace

@@ -74,9 +74,7 @@ Argv Scale(const std::string& app) { return {"--quiet", "ps:scale", "--format", 
 Argv Resource(const std::string& app) {
   return {"--quiet", "resource:report", app, "--format", "json"};
 }
-Argv Builds(const std::string& app) {
-  return {"--quiet", "builds:report", app, "--format", "json"};
-}
+const Argv kPluginListJson = {"--quiet", "plugin:list", "--format", "json"};
 const Argv kCoursesDbLinks = {"--quiet", "postgres:info", "courses_db", "--links"};
 
 const std::vector<std::string> kPlugins = {"apps",    "domains", "ports",  "proxy",   "ps",
@@ -86,7 +84,7 @@ const std::vector<std::string> kPlugins = {"apps",    "domains", "ports",  "prox
 // node-js-app, traefik enabled and redis installed but disabled.
 void TwoAppNode(FakeDokku& dokku) {
   dokku.On(kVersion, "dokku version 0.38.27\n");
-  dokku.On({"--quiet", "plugin:list", "--format", "json"}, test::JsonFixture("plugin-list.json"));
+  dokku.On(kPluginListJson, test::JsonFixture("plugin-list.json"));
   dokku.On(test::kAppListArgv, test::SampleOutput("apps-list-json"));
   for (const std::string& plugin : kPlugins) {
     dokku.On(Report(plugin), test::JsonFixture(plugin + "-report.jsonl"));
@@ -100,8 +98,8 @@ void TwoAppNode(FakeDokku& dokku) {
   dokku.On(Scale("python-app"), test::SampleOutput("ps-scale-json-empty"));
   dokku.On(Resource("node-js-app"), test::JsonFixture("resource-report-node-js-app.json"));
   dokku.On(Resource("python-app"), "");
-  dokku.On(Builds("node-js-app"), test::JsonFixture("builds-report-node-js-app.json"));
-  dokku.On(Builds("python-app"), "{\"build-status\":\"\",\"build-id\":\"\"}\n");
+  dokku.On(Report("builds"), test::JsonFixture("builds-report-node-js-app.json") +
+                                 "{\"build-status\":\"\",\"build-id\":\"\"}\n");
   dokku.On(kCoursesDbLinks, "node-js-app \n");
 }
 
@@ -181,40 +179,47 @@ TEST_CASE("observe: a two-app node gives every field of every app") {
   CHECK(node->apps[1].last_build_status.empty());  // builds not asked for
 }
 
-TEST_CASE("observe: three concurrent rounds, 3 + 10 + 1 + 1 + 1 + 3 per app + 1 per service") {
+TEST_CASE("observe: 2 + 10 + 1 + 1 + 3 per app + 1 per service calls, three deep") {
   FakeDokku dokku;
   TwoAppNode(dokku);
   Result<ObservedNode> node = ObserveNode(dokku, Options());
   REQUIRE(node.ok());
-  CHECK(dokku.batches() == std::vector<std::size_t>{3, 12, 8});
-  CHECK(node->invocations == 23);
+  // Run in rounds (this fake has no channels): the plugin and app lists; then every all-app
+  // report but apps:report, traefik, the service list and the per-app queries; then
+  // apps:report (after the other reports) and the service's links.
+  CHECK(dokku.batches() == std::vector<std::size_t>{2, 17, 2});
+  CHECK(node->invocations == 21);
   CHECK(node->attempts == 1);
-  CHECK(dokku.calls().size() == 23);
+  CHECK(dokku.calls().size() == 21);
   for (const Argv& argv : dokku.calls()) CHECK(argv.front() == "--quiet");
   // Each all-app report runs once per node, not once per app.
   CHECK(std::count(dokku.calls().begin(), dokku.calls().end(), Report("ps")) == 1);
-  CHECK(std::count(dokku.calls().begin(), dokku.calls().end(), test::kAppListArgv) == 2);
+  CHECK(std::count(dokku.calls().begin(), dokku.calls().end(), Report("apps")) == 1);
+  // apps:list once, and no `version`: the core plugin's version is Dokku's.
+  CHECK(std::count(dokku.calls().begin(), dokku.calls().end(), test::kAppListArgv) == 1);
+  CHECK(std::count(dokku.calls().begin(), dokku.calls().end(), kVersion) == 0);
+  CHECK(node->dokku_version == "0.38.27");
   // redis is installed but disabled: not observed.
   for (const Argv& argv : dokku.calls()) CHECK(argv[1].rfind("redis:", 0) != 0);
 }
 
-TEST_CASE("observe: builds:report per app only when asked") {
+TEST_CASE("observe: builds:report once for all apps, only when asked") {
   FakeDokku dokku;
   TwoAppNode(dokku);
   ObserveOptions options = Options();
   options.include_builds = true;
   Result<ObservedNode> node = ObserveNode(dokku, options);
-  REQUIRE(node.ok());
+  REQUIRE_MESSAGE(node.ok(), node.status().ToString());
   CHECK(node->apps[0].last_build_status == "succeeded");
   CHECK(node->apps[1].last_build_status.empty());
-  CHECK(dokku.batches() == std::vector<std::size_t>{3, 12, 10});
-  CHECK(node->invocations == 25);
+  CHECK(dokku.batches() == std::vector<std::size_t>{2, 18, 2});
+  CHECK(node->invocations == 22);
+  CHECK(std::count(dokku.calls().begin(), dokku.calls().end(), Report("builds")) == 1);
 }
 
 TEST_CASE("observe: a node without apps skips the all-app reports") {
   FakeDokku empty;
-  empty.On(kVersion, "dokku version 0.38.22\n");
-  empty.On({"--quiet", "plugin:list", "--format", "json"}, test::JsonFixture("plugin-list.json"));
+  empty.On(kPluginListJson, test::JsonFixture("plugin-list.json"));
   empty.On(test::kAppListArgv, "[]\n");
   empty.On({"--quiet", "traefik:report", "--global", "--format", "json"}, "{}\n");
   empty.On({"--quiet", "postgres:list"}, "courses_db\n");
@@ -222,11 +227,11 @@ TEST_CASE("observe: a node without apps skips the all-app reports") {
   Result<ObservedNode> node = ObserveNode(empty, Options());
   REQUIRE_MESSAGE(node.ok(), node.status().ToString());
   CHECK(node->apps.empty());
-  CHECK(node->dokku_version == "0.38.22");
+  CHECK(node->dokku_version == "0.38.27");
   REQUIRE(node->datastores.size() == 1);
   CHECK(node->datastores[0].linked_apps.empty());
-  CHECK(empty.batches() == std::vector<std::size_t>{3, 2, 2});
-  CHECK(node->invocations == 7);
+  CHECK(empty.batches() == std::vector<std::size_t>{2, 2, 1});
+  CHECK(node->invocations == 5);
 }
 
 TEST_CASE("observe: a node without traefik-vhosts or datastore plugins") {
@@ -239,18 +244,44 @@ TEST_CASE("observe: a node without traefik-vhosts or datastore plugins") {
   CHECK(node->traefik_global.empty());
   CHECK(node->datastores.empty());
   CHECK(node->apps[0].linked_datastores.empty());
-  CHECK(dokku.batches() == std::vector<std::size_t>{3, 10, 7});
+  // No core plugin named 00_dokku-standard: `version` says which Dokku this is, first.
+  CHECK(dokku.batches() == std::vector<std::size_t>{2, 1, 15, 1});
+  CHECK(node->dokku_version == "0.38.27");
 }
 
-TEST_CASE("observe: a Dokku older than 0.38.22 is refused after the first round") {
+TEST_CASE("observe: a Dokku older than 0.38.22 is refused after the plugin list") {
   FakeDokku dokku;
   TwoAppNode(dokku);
-  dokku.Set(kVersion, "dokku version 0.38.21\n");
+  dokku.Set(kPluginListJson,
+            "[{\"name\":\"00_dokku-standard\",\"version\":\"0.38.21\",\"enabled\":true}]\n");
   Result<ObservedNode> node = ObserveNode(dokku, Options());
   CHECK(node.status().code() == Code::kNotReady);
   CHECK(node.status().message() ==
         "fake: Dokku 0.38.21 is too old: dflow needs Dokku 0.38.22 or newer");
-  CHECK(dokku.calls().size() == 3);
+  CHECK(dokku.calls().size() == 2);
+}
+
+TEST_CASE("observe: a Dokku without a JSON plugin list is named by `version`") {
+  FakeDokku dokku;
+  TwoAppNode(dokku);
+  // Before 0.38.22 plugin:list ignores --format and prints its table.
+  dokku.Set(kPluginListJson,
+            "plugn: 0.13.0\n  00_dokku-standard    0.30.0 enabled    dokku core\n");
+  dokku.Set(kVersion, "dokku version 0.30.0\n");
+  Result<ObservedNode> node = ObserveNode(dokku, Options());
+  CHECK(node.status().code() == Code::kNotReady);
+  CHECK(node.status().message() ==
+        "fake: Dokku 0.30.0 is too old: dflow needs Dokku 0.38.22 or newer");
+  CHECK(dokku.batches() == std::vector<std::size_t>{2, 1});
+
+  FakeDokku missing;  // no Dokku at all: the shell says 127 to both
+  missing.On(kPluginListJson, "", 127, "sh: 1: dokku: not found\n");
+  missing.On(test::kAppListArgv, "", 127, "sh: 1: dokku: not found\n");
+  missing.On(kVersion, "", 127, "sh: 1: dokku: not found\n");
+  Result<ObservedNode> none = ObserveNode(missing, Options());
+  CHECK(none.status().code() == Code::kNotReady);
+  CHECK(none.status().message() ==
+        "fake: dokku is not installed on the node (exit 127: command not found)");
 }
 
 TEST_CASE("observe: an app created during the reports restarts the observation") {
@@ -262,20 +293,25 @@ TEST_CASE("observe: an app created during the reports restarts the observation")
   Result<ObservedNode> node = ObserveNode(dokku, Options());
   REQUIRE_MESSAGE(node.ok(), node.status().ToString());
   CHECK(node->attempts == 2);
-  CHECK(node->invocations == 15 + 23);  // rounds 1 and 2, then a whole observation
-  CHECK(dokku.batches() == std::vector<std::size_t>{3, 12, 3, 12, 8});
+  CHECK(node->invocations == 21 + 21);
+  CHECK(dokku.batches() == std::vector<std::size_t>{2, 17, 2, 2, 17, 2});
   CheckSameState(*node, ExpectedTwoAppNode());
 }
 
-TEST_CASE("observe: a changed app list at the end restarts the observation") {
+TEST_CASE("observe: apps:report naming another app restarts the observation") {
   FakeDokku dokku;
   TwoAppNode(dokku);
-  dokku.On(test::kAppListArgv, "[\"node-js-app\",\"other-app\"]\n");  // same count, another app
-  dokku.On(test::kAppListArgv, test::SampleOutput("apps-list-json"));
+  // Same count, another app: python-app destroyed and other-app created during the reports.
+  std::string apps = test::JsonFixture("apps-report.jsonl");
+  std::string swapped = apps;
+  for (std::size_t at; (at = swapped.find("/home/dokku/python-app")) != std::string::npos;)
+    swapped.replace(at, std::string("/home/dokku/python-app").size(), "/home/dokku/other-app");
+  dokku.Set(Report("apps"), swapped);
+  dokku.On(Report("apps"), apps);
   Result<ObservedNode> node = ObserveNode(dokku, Options());
   REQUIRE_MESSAGE(node.ok(), node.status().ToString());
   CHECK(node->attempts == 2);
-  CHECK(node->invocations == 46);
+  CHECK(node->invocations == 42);
   CheckSameState(*node, ExpectedTwoAppNode());
 }
 
@@ -327,7 +363,7 @@ TEST_CASE("observe: an app list that keeps changing gives up after max_attempts"
   CHECK(node.status().message() ==
         "fake: gave up after 3 attempts: the node changed during the observation: dokku "
         "--quiet ps:report --format json gave 1 reports for 2 apps");
-  CHECK(dokku.batches() == std::vector<std::size_t>{3, 12, 3, 12, 3, 12});
+  CHECK(dokku.batches() == std::vector<std::size_t>{2, 17, 2, 2, 17, 2, 2, 17, 2});
 }
 
 TEST_CASE("observe: unexpected report output is an error quoting command and line") {
@@ -393,7 +429,7 @@ TEST_CASE("observe: a config error never quotes a value") {
 TEST_CASE("observe: a transport failure is returned as the transport said") {
   FakeDokku dokku;
   TwoAppNode(dokku);
-  dokku.OnError(kVersion, Status(Code::kTimeout, "ssh: no answer within 120000 ms"));
+  dokku.OnError(kPluginListJson, Status(Code::kTimeout, "ssh: no answer within 120000 ms"));
   Result<ObservedNode> node = ObserveNode(dokku, Options());
   CHECK(node.status().code() == Code::kTimeout);
   CHECK(node.status().message() == "fake: ssh: no answer within 120000 ms");

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -517,6 +518,85 @@ TEST_CASE("RunDokkuMany runs up to max_channels commands at the same time") {
     CHECK(result->exit_code == 0);
   }
   CHECK(transport->Stats().connections_opened == 1);
+}
+
+TEST_CASE("RunDokkuFlow starts a follow-up while the rest still run, not after a round") {
+  SshdNode node(PrintingNode());
+  test::ScopedTempDir barrier;
+  auto transport = MakeSshTransport(node.MakeOptions());
+  const std::vector<std::string> wait_for_two = {"barrier", barrier.path().string(), "2"};
+  // The first call waits for a second arrival, which only the follow-up of `echo go` brings:
+  // run in rounds, the first round would never end (the barrier gives up after 30 s).
+  std::vector<std::size_t> asked;
+  auto results = transport->RunDokkuFlow(
+      {{wait_for_two, {}}, {{"echo", "go"}, {}}}, {},
+      [&](std::size_t id, const Result<ExecResult>& result) -> std::vector<DokkuCall> {
+        asked.push_back(id);
+        REQUIRE_MESSAGE(result.ok(), result.status().ToString());
+        if (id == 1) return {{wait_for_two, {}}, {{"echo", "third"}, {}}};
+        return {};
+      });
+  REQUIRE(results.size() == 4);
+  for (auto& result : results) REQUIRE_MESSAGE(result.ok(), result.status().ToString());
+  CHECK(results[0]->out == "released\n");
+  CHECK(test::SplitNul(results[1]->out) == std::vector<std::string>{"echo", "go"});
+  CHECK(results[2]->out == "released\n");
+  CHECK(test::SplitNul(results[3]->out) == std::vector<std::string>{"echo", "third"});
+  std::sort(asked.begin(), asked.end());
+  CHECK(asked == std::vector<std::size_t>{0, 1, 2, 3});  // each result is handed over once
+  CHECK(transport->Stats().connections_opened == 1);
+  CHECK(transport->Stats().commands_run == 4);
+}
+
+TEST_CASE("RunDokkuFlow: a call that cannot be sent still gets its follow-ups asked") {
+  SshdNode node(PrintingNode());
+  SshOptions options = node.MakeOptions();
+  auto transport = MakeSshTransport(options);
+  const std::string too_long(40000, 'x');
+  auto results = transport->RunDokkuFlow(
+      {{{"echo", too_long}, {}}}, {},
+      [&](std::size_t id, const Result<ExecResult>& result) -> std::vector<DokkuCall> {
+        if (id == 0) {
+          CHECK(result.status().code() == Code::kInvalidArgument);
+          return {{{"echo", "after"}, {}}};
+        }
+        return {};
+      });
+  REQUIRE(results.size() == 2);
+  CHECK_FALSE(results[0].ok());
+  REQUIRE_MESSAGE(results[1].ok(), results[1].status().ToString());
+  CHECK(test::SplitNul(results[1]->out) == std::vector<std::string>{"echo", "after"});
+
+  node.Stop();  // nothing listens now: every call, follow-ups included, fails as unreachable
+  auto down = MakeSshTransport(options);
+  int asked = 0;
+  auto failed =
+      down->RunDokkuFlow({{{"echo", "1"}, {}}}, {},
+                         [&](std::size_t, const Result<ExecResult>&) -> std::vector<DokkuCall> {
+                           return ++asked < 3 ? std::vector<DokkuCall>{{{"echo", "more"}, {}}}
+                                              : std::vector<DokkuCall>{};
+                         });
+  CHECK(asked == 3);
+  REQUIRE(failed.size() == 3);
+  for (auto& result : failed) CHECK(result.status().code() == Code::kUnavailable);
+}
+
+TEST_CASE("RunDokkuFlow bounds each call by its own timeout") {
+  SshdNode node(PrintingNode());
+  test::ScopedTempDir marks;
+  auto transport = MakeSshTransport(node.MakeOptions());
+  ExecOptions options;
+  options.timeout = std::chrono::seconds(60);
+  const std::string mark = (marks.path() / "started").string();
+  auto results = transport->RunDokkuFlow(
+      {{{"mark-sleep", mark, "30"}, std::chrono::milliseconds(1500)}, {{"echo", "quick"}, {}}},
+      options, nullptr);
+  REQUIRE(results.size() == 2);
+  REQUIRE_FALSE(results[0].ok());
+  CHECK(results[0].status().code() == Code::kTimeout);
+  CHECK(results[0].status().message() ==
+        Prefix(node) + "dokku mark-sleep: timed out after 1500 ms");
+  REQUIRE(results[1].ok());
 }
 
 TEST_CASE("RunDokkuMany keeps results in input order") {

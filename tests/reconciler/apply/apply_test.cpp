@@ -55,11 +55,28 @@ class FakeTransport : public Transport {
     std::lock_guard<std::mutex> lock(mutex_);
     return calls_;
   }
+  // This fake has no channels: the default RunDokkuFlow runs what is ready in rounds of
+  // RunDokkuMany, one round per timeout. The batches show what was ready together.
+  std::vector<Result<ExecResult>> RunDokkuMany(const std::vector<Words>& argvs,
+                                               const ExecOptions& options) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      Words batch;
+      for (const auto& argv : argvs) batch.push_back(JoinWords(argv));
+      batches_.push_back(batch);
+    }
+    return Transport::RunDokkuMany(argvs, options);
+  }
+  std::vector<Words> Batches() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return batches_;
+  }
 
  private:
   mutable std::mutex mutex_;
   Words calls_;
   std::vector<std::chrono::milliseconds> timeouts_;
+  std::vector<Words> batches_;
   std::map<std::string, ExecResult> script_;
   std::map<std::string, Status> failures_;
   std::function<void()> before_run_;
@@ -102,21 +119,43 @@ std::vector<std::string> Outcomes(const NodeApplyResult& node) {
   return outcomes;
 }
 
-TEST_CASE("a successful apply runs every action in plan order") {
+TEST_CASE("a successful apply runs each app's actions in plan order, the apps side by side") {
   FakeTransport transport;
   const ApplyResult result = ApplyPlans({TwoAppPlan("n1")}, {{"n1", &transport}}, ApplyOptions{});
-  CHECK(transport.Calls() == Words{"--quiet postgres:create db", "--quiet apps:create alpha",
-                                   "--quiet domains:set alpha alpha.example.com",
-                                   "--quiet ps:rebuild alpha", "--quiet apps:create beta",
-                                   "--quiet domains:set beta beta.example.com",
-                                   "--quiet ps:rebuild beta"});
+  // Ready together: the datastore and both apps' first steps, then each app's next step.
+  CHECK(transport.Batches() ==
+        std::vector<Words>{{"--quiet postgres:create db"},
+                           {"--quiet apps:create alpha", "--quiet apps:create beta"},
+                           {"--quiet domains:set alpha alpha.example.com",
+                            "--quiet domains:set beta beta.example.com"},
+                           {"--quiet ps:rebuild alpha", "--quiet ps:rebuild beta"}});
   CHECK(result.ok());
   CHECK(result.Summary() == "ran 7, failed 0, skipped 0");
   using std::chrono::milliseconds;
   const milliseconds quick{120'000};
   const milliseconds slow{30 * 60 * 1000};
   CHECK(transport.Timeouts() ==
-        std::vector<milliseconds>{slow, quick, quick, slow, quick, quick, slow});
+        std::vector<milliseconds>{slow, quick, quick, quick, quick, slow, slow});
+  REQUIRE(result.nodes[0].actions.size() == 7);  // results stay in plan order
+  for (std::size_t i = 0; i < 7; ++i) CHECK(result.nodes[0].actions[i].index == i);
+}
+
+TEST_CASE("eight independent apps take as many steps as one") {
+  NodePlan plan;
+  plan.node = "n1";
+  for (int i = 0; i < 8; ++i) {
+    const std::string app = "app" + std::to_string(i);
+    plan.actions.push_back(AppAction("n1", app, ActionKind::kCreateApp));
+    plan.actions.push_back(AppAction("n1", app, ActionKind::kRebuild));
+  }
+  FakeTransport transport;
+  const ApplyResult result = ApplyPlans({plan}, {{"n1", &transport}}, ApplyOptions{});
+  CHECK(result.Summary() == "ran 16, failed 0, skipped 0");
+  const std::vector<Words> batches = transport.Batches();
+  REQUIRE(batches.size() == 2);
+  CHECK(batches[0].size() == 8);
+  CHECK(batches[1].size() == 8);
+  for (const auto& call : batches[0]) CHECK(call.find("apps:create") != std::string::npos);
 }
 
 TEST_CASE("a failed action skips the rest of that app only") {
@@ -125,8 +164,8 @@ TEST_CASE("a failed action skips the rest of that app only") {
                    ExecResult{1, "", " !     alpha.example.com is invalid. exiting...\n"});
   const ApplyResult result = ApplyPlans({TwoAppPlan("n1")}, {{"n1", &transport}}, ApplyOptions{});
   CHECK(transport.Calls() ==
-        Words{"--quiet postgres:create db", "--quiet apps:create alpha",
-              "--quiet domains:set alpha alpha.example.com", "--quiet apps:create beta",
+        Words{"--quiet postgres:create db", "--quiet apps:create alpha", "--quiet apps:create beta",
+              "--quiet domains:set alpha alpha.example.com",
               "--quiet domains:set beta beta.example.com", "--quiet ps:rebuild beta"});
   REQUIRE(result.nodes.size() == 1);
   CHECK(Outcomes(result.nodes[0]) ==
@@ -173,10 +212,11 @@ TEST_CASE("a datastore that cannot be created skips only the apps that link it")
   CHECK(result.nodes[0].actions[5].message ==
         "skipped: app alpha needs datastore postgres db, which could not be created");
   CHECK(result.nodes[0].actions[6].message == result.nodes[0].actions[5].message);
+  // The Traefik steps one after another, before the apps; the datastore beside them.
   CHECK(first.Calls() ==
         Words{"--quiet postgres:create db", "--quiet traefik:set --global api-enabled x",
               "--quiet traefik:set --global letsencrypt-email x", "--quiet apps:create alpha",
-              "--quiet domains:set alpha alpha.example.com", "--quiet apps:create beta",
+              "--quiet apps:create beta", "--quiet domains:set alpha alpha.example.com",
               "--quiet domains:set beta beta.example.com", "--quiet ps:rebuild beta"});
   CHECK(second.Calls().size() == 10);
   CHECK(result.ran == 10 + 7);
@@ -207,12 +247,13 @@ TEST_CASE("a datastore that cannot be destroyed stops nothing else") {
   CHECK(result.skipped == 0);
 }
 
-TEST_CASE("a transport failure stops the node") {
+TEST_CASE("a transport failure stops the node: nothing starts after it") {
   FakeTransport transport;
   transport.Fail("--quiet apps:create alpha", Status(Code::kUnavailable, "connection dropped"));
   const ApplyResult result = ApplyPlans({TwoAppPlan("n1")}, {{"n1", &transport}}, ApplyOptions{});
+  // beta's create was already under way beside alpha's.
   CHECK(Outcomes(result.nodes[0]) == std::vector<std::string>{"ran", "failed", "skipped", "skipped",
-                                                              "skipped", "skipped", "skipped"});
+                                                              "ran", "skipped", "skipped"});
   CHECK(result.nodes[0].actions[1].message == "Unavailable: connection dropped");
   CHECK(result.nodes[0].actions[2].message ==
         "skipped: the node stopped answering (create-app failed)");
@@ -260,10 +301,22 @@ TEST_CASE("progress reports each action started and finished") {
   };
   transport.Script("--quiet apps:create beta", ExecResult{1, "", "Name is already taken"});
   ApplyPlans({TwoAppPlan("n1")}, {{"n1", &transport}}, options);
-  CHECK(events == std::vector<std::string>{"start 1/7", "end 1/7 ran", "start 2/7", "end 2/7 ran",
-                                           "start 3/7", "end 3/7 ran", "start 4/7", "end 4/7 ran",
-                                           "start 5/7", "end 5/7 failed", "end 6/7 skipped",
-                                           "end 7/7 skipped"});
+  // Each action ends once; one that ran or failed started first; a skipped one never did.
+  std::map<std::string, std::vector<std::string>> by_action;
+  for (const std::string& event : events) {
+    const std::size_t space = event.find(' ');
+    const std::size_t after = event.find(' ', space + 1);
+    by_action[event.substr(space + 1, after - space - 1)].push_back(
+        event.substr(0, space) + (after == std::string::npos ? "" : event.substr(after)));
+  }
+  CHECK(by_action ==
+        std::map<std::string, std::vector<std::string>>{{"1/7", {"start", "end ran"}},
+                                                        {"2/7", {"start", "end ran"}},
+                                                        {"3/7", {"start", "end ran"}},
+                                                        {"4/7", {"start", "end ran"}},
+                                                        {"5/7", {"start", "end failed"}},
+                                                        {"6/7", {"end skipped"}},
+                                                        {"7/7", {"end skipped"}}});
 }
 
 TEST_CASE("a refused plan runs nothing") {
