@@ -11,8 +11,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "manifests-schema/base/parallel_for.h"
 
@@ -231,6 +235,49 @@ class LocalTransport final : public Transport {
     std::vector<Result<ExecResult>> results;
     results.reserve(slots.size());
     for (auto& slot : slots) results.push_back(std::move(*slot));
+    return results;
+  }
+
+  // Workers (the calling thread one of them) take ready calls from one queue; the follow-ups
+  // are asked under the queue's lock, so one at a time.
+  std::vector<Result<ExecResult>> RunDokkuFlow(std::vector<DokkuCall> first,
+                                               const ExecOptions& options,
+                                               const DokkuFollowUps& follow_ups) override {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::deque<std::pair<std::size_t, DokkuCall>> ready;
+    std::vector<Result<ExecResult>> results;
+    std::size_t running = 0;
+    auto add = [&](std::vector<DokkuCall> calls) {
+      for (DokkuCall& call : calls) {
+        ready.emplace_back(results.size(), std::move(call));
+        results.emplace_back(Status(Code::kInternal, "not run"));
+      }
+    };
+    add(std::move(first));
+    auto work = [&] {
+      std::unique_lock<std::mutex> lock(mutex);
+      while (true) {
+        changed.wait(lock, [&] { return !ready.empty() || running == 0; });
+        if (ready.empty()) return;  // nothing ready and nothing running: the flow is done
+        auto [id, call] = std::move(ready.front());
+        ready.pop_front();
+        ++running;
+        lock.unlock();
+        ExecOptions bounded = options;
+        if (call.timeout.count() > 0) bounded.timeout = call.timeout;
+        Result<ExecResult> result = RunDokku(call.argv, bounded);
+        lock.lock();
+        results[id] = std::move(result);
+        if (follow_ups) add(follow_ups(id, results[id]));
+        --running;
+        changed.notify_all();
+      }
+    };
+    std::vector<std::thread> workers;
+    for (int i = 1; i < std::max(1, options_.max_parallel); ++i) workers.emplace_back(work);
+    work();
+    for (std::thread& worker : workers) worker.join();
     return results;
   }
 

@@ -17,7 +17,7 @@ struct LocalOptions {
   // "K=V" entries added to the inherited environment, replacing an inherited K
   // (e.g. "DOKKU_SIM_STATE=/tmp/node1" for the simulator).
   std::vector<std::string> extra_env;
-  // How many commands RunDokkuMany runs at once.
+  // How many commands RunDokkuMany and RunDokkuFlow run at once.
   int max_parallel = 8;
 };
 

@@ -33,8 +33,9 @@ struct DokkuCall {
 
 // Called when call `id` of a flow has finished (ids count from 0 in the order calls were
 // given: the first ones, then each follow-up in the order returned). Returns the calls that
-// this result makes ready, which start as soon as a channel is free. Called on the thread
-// that runs the flow, one call at a time; it must not use the transport.
+// this result makes ready, which start as soon as a channel is free. Called one call at a
+// time (never two at once, though not always on the same thread); it must not use the
+// transport.
 using DokkuFollowUps =
     std::function<std::vector<DokkuCall>(std::size_t id, const Result<ExecResult>& result)>;
 

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -163,6 +164,38 @@ TEST_CASE("local transport: RunDokkuMany with more commands than the bound") {
   REQUIRE(results.size() == 20);
   for (int i = 0; i < 20; ++i) CHECK(results[i]->out == std::to_string(i) + "\n");
   CHECK(transport->RunDokkuMany({}, {}).empty());
+}
+
+TEST_CASE("local transport: RunDokkuFlow starts a follow-up while the others still run") {
+  test::ScopedTempDir dir;
+  // `wait` returns once two marks are there; `go` leaves none. The second `wait` is the
+  // follow-up of `go`: in rounds, the first `wait` would be alone and give up after 30 s.
+  std::string body =
+      "if [ \"$1\" = go ]; then echo go; exit 0; fi\n"
+      "touch \"" +
+      dir.path().string() +
+      "/mark.$$\"\n"
+      "i=0\n"
+      "while [ $(ls \"" +
+      dir.path().string() +
+      "\" | grep -c mark) -lt 2 ]; do\n"
+      "  i=$((i + 1)); if [ $i -gt 600 ]; then echo alone; exit 1; fi\n"
+      "  sleep 0.05\ndone\necho released\n";
+  auto transport = Local(Script(dir, "dokku", body));
+  std::vector<std::size_t> asked;
+  std::vector<Result<ExecResult>> results = transport->RunDokkuFlow(
+      {{{"wait"}, {}}, {{"go"}, {}}}, {},
+      [&](std::size_t id, const Result<ExecResult>&) -> std::vector<DokkuCall> {
+        asked.push_back(id);
+        return id == 1 ? std::vector<DokkuCall>{{{"wait"}, {}}} : std::vector<DokkuCall>{};
+      });
+  REQUIRE(results.size() == 3);
+  for (const auto& result : results) REQUIRE_MESSAGE(result.ok(), result.status().ToString());
+  CHECK(results[0]->out == "released\n");
+  CHECK(results[1]->out == "go\n");
+  CHECK(results[2]->out == "released\n");
+  std::sort(asked.begin(), asked.end());
+  CHECK(asked == std::vector<std::size_t>{0, 1, 2});
 }
 
 }  // namespace
