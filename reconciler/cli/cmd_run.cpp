@@ -61,6 +61,7 @@ TransportFactory SshFactory(const ControllerConfig& config) {
   credentials.passphrase_file = config.ssh_passphrase_file;
   credentials.known_hosts_file = config.known_hosts_file;
   credentials.connect_timeout_seconds = static_cast<int>(config.connect_timeout.count());
+  credentials.max_sessions = config.ssh_max_sessions;
   return [credentials](const NodeSpec& node) { return ConnectToNode(node, credentials); };
 }
 

@@ -1,6 +1,7 @@
 #include "reconciler/cli/node_access.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -39,7 +40,14 @@ void AddSshCredentialArgs(CLI::App& sub, SshCredentials& credentials) {
   sub.add_option("--connect-timeout", credentials.connect_timeout_seconds,
                  "seconds to wait for a node's SSH handshake")
       ->default_val(10);
+  sub.add_option("--ssh-max-sessions", credentials.max_sessions,
+                 "the nodes' sshd MaxSessions; dflow runs up to min(8, this - 2) Dokku commands "
+                 "at once on a node")
+      ->default_val(10)
+      ->check(CLI::Range(3, 1000));
 }
+
+int ChannelsFor(int max_sessions) { return std::max(1, std::min(8, max_sessions - 2)); }
 
 Result<std::unique_ptr<Transport>> ConnectToNode(const NodeSpec& node,
                                                  const SshCredentials& credentials) {
@@ -58,6 +66,7 @@ Result<std::unique_ptr<Transport>> ConnectToNode(const NodeSpec& node,
   options.known_hosts_file = credentials.known_hosts_file;
   options.accept_new_host_key = credentials.accept_new_host_key;
   options.connect_timeout = std::chrono::seconds(credentials.connect_timeout_seconds);
+  options.max_channels = ChannelsFor(credentials.max_sessions);
   return MakeSshTransport(std::move(options));
 }
 

@@ -22,7 +22,12 @@ struct SshCredentials {
   bool accept_new_host_key = false;
   int connect_timeout_seconds = 10;
   int command_timeout_seconds = 600;
+  int max_sessions = 10;  // the nodes' sshd MaxSessions (OpenSSH's default)
 };
+
+// Channels dflow opens at once on one node: min(8, max_sessions - 2), at least 1, which leaves
+// sessions free for an operator's own `ssh` beside dflow.
+int ChannelsFor(int max_sessions);
 
 // Declares --identity, --passphrase-file, --known-hosts, --accept-new-host-key,
 // --connect-timeout on a subcommand.

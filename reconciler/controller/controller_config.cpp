@@ -178,9 +178,12 @@ void ReadSsh(FieldReader& r, const YamlNode& n, ControllerConfig& c) {
       SetDuration(r, v, c.connect_timeout, "ssh.connectTimeout");
     } else if (key == "commandTimeout") {
       SetDuration(r, v, c.command_timeout, "ssh.commandTimeout");
+    } else if (key == "maxSessions") {
+      SetInt(r, v, c.ssh_max_sessions, "ssh.maxSessions", 3, 1000);
     } else {
       r.Error(k, "unknown field 'ssh." + key + "'",
-              "known: identity, passphraseFile, knownHosts, connectTimeout, commandTimeout");
+              "known: identity, passphraseFile, knownHosts, connectTimeout, commandTimeout, "
+              "maxSessions");
     }
   }
 }
@@ -343,6 +346,7 @@ void ForEachRestartOnlySetting(Visit&& visit) {
   visit("ssh.passphraseFile", &ControllerConfig::ssh_passphrase_file);
   visit("ssh.knownHosts", &ControllerConfig::known_hosts_file);
   visit("ssh.connectTimeout", &ControllerConfig::connect_timeout);
+  visit("ssh.maxSessions", &ControllerConfig::ssh_max_sessions);
   visit("stateDir", &ControllerConfig::state_dir);
   visit("listen", &ControllerConfig::listen);
 }

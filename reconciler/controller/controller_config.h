@@ -28,6 +28,7 @@ struct ControllerConfig {
   std::string known_hosts_file;  // for nodes without a pinned hostKey
   std::chrono::seconds connect_timeout{10};
   std::chrono::seconds command_timeout{600};
+  int ssh_max_sessions = 10;  // the nodes' sshd MaxSessions: dflow opens up to this - 2 channels
 
   // Controller.
   std::string state_dir = "/var/lib/dflow";

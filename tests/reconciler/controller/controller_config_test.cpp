@@ -15,6 +15,7 @@ ssh:
   identity: [/etc/dflow/id_ed25519, /etc/dflow/id_rsa]
   knownHosts: /etc/dflow/known_hosts
   connectTimeout: 5s
+  maxSessions: 6
 stateDir: /var/lib/dflow
 listen: 0.0.0.0:9000
 interval: 2m
@@ -31,6 +32,8 @@ maxDeleteShare: 0.25
   CHECK(c.ssh_identities == std::vector<std::string>{"/etc/dflow/id_ed25519", "/etc/dflow/id_rsa"});
   CHECK(c.connect_timeout == std::chrono::seconds(5));
   CHECK(c.command_timeout == std::chrono::seconds(600));
+  CHECK(c.ssh_max_sessions == 6);
+  CHECK(ParseControllerConfig("repo: {url: x}\n", "d.yaml").config.ssh_max_sessions == 10);
   CHECK(c.interval == std::chrono::seconds(120));
   CHECK(c.concurrency == 16);
   CHECK(c.webhook_secret_env == "DFLOW_WEBHOOK_SECRET");
@@ -138,6 +141,7 @@ TEST_CASE("numbers, lists and YAML types are checked with their place") {
 maxDeleteShare: .nan
 ssh:
   identity: [/etc/dflow/key, [nested]]
+  maxSessions: 2
 historyKeep: '100'
 allowMassDelete: yes
 )",
@@ -152,7 +156,8 @@ allowMassDelete: yes
   CHECK(errors == std::vector<std::string>{
                       "dflow.yaml:2:17: maxDeleteShare must be a number from 0 to 1",
                       "dflow.yaml:4:30: ssh.identity must be a path or a list of paths",
-                      "dflow.yaml:5:14: historyKeep must be a whole number from 10 to 1000000"});
+                      "dflow.yaml:5:16: ssh.maxSessions must be a whole number from 3 to 1000",
+                      "dflow.yaml:6:14: historyKeep must be a whole number from 10 to 1000000"});
   CHECK(result.config.ssh_identities == std::vector<std::string>{"/etc/dflow/key"});
   CHECK(result.config.allow_mass_delete);
   auto share = ParseControllerConfig("repo: {url: x}\nmaxDeleteShare: .5\n", "dflow.yaml");
