@@ -80,11 +80,16 @@ std::string FormatDiagnostics(const std::vector<Diagnostic>& diagnostics,
                               const SourceSnapshot& snapshot) {
   Excerpts excerpts(snapshot);
   std::string out;
-  int errors = 0;
-  int warnings = 0;
+  std::size_t errors = 0;
+  std::size_t warnings = 0;
   for (const Diagnostic& d : diagnostics) {
     out += Format(d, excerpts) + "\n";
-    (d.severity == Diagnostic::Severity::kError ? errors : warnings)++;
+    if (d.omitted_errors + d.omitted_warnings > 0) {  // the "and N more" line: what it stands for
+      errors += d.omitted_errors;
+      warnings += d.omitted_warnings;
+    } else {
+      (d.severity == Diagnostic::Severity::kError ? errors : warnings)++;
+    }
   }
   if (errors + warnings > 0) {
     out += std::to_string(errors) + (errors == 1 ? " error, " : " errors, ") +

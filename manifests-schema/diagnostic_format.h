@@ -17,7 +17,8 @@ namespace dflow {
 // Source lines are cut at 200 bytes; control characters are shown as spaces.
 std::string FormatDiagnostic(const Diagnostic& diagnostic, const SourceSnapshot& snapshot);
 
-// All of them, each followed by a newline, then "N error(s), M warning(s)\n" when any.
+// All of them, each followed by a newline, then "N error(s), M warning(s)\n" when any: the
+// totals, those an "and N more" line stands for included.
 std::string FormatDiagnostics(const std::vector<Diagnostic>& diagnostics,
                               const SourceSnapshot& snapshot);
 

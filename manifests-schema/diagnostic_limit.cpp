@@ -38,6 +38,8 @@ void DiagnosticLimit::Finish(std::vector<Diagnostic>& diagnostics) {
                  std::to_string(dropped_warnings_) +
                  (dropped_warnings_ == 1 ? " warning" : " warnings") + ") not shown";
   more.hint = "fix the ones above and validate again";
+  more.omitted_errors = dropped_errors_;
+  more.omitted_warnings = dropped_warnings_;
   more.severity =
       dropped_errors_ > 0 ? Diagnostic::Severity::kError : Diagnostic::Severity::kWarning;
   diagnostics.push_back(std::move(more));

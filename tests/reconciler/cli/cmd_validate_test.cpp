@@ -85,6 +85,8 @@ TEST_CASE("validate on 100000 small documents: at most 101 diagnostics, bounded 
       "20001 on are not read (merge or remove documents; a fleet needs far fewer)\n"
       "many.yaml:2:1: unknown field 'x' in document"));
   CHECK(text.err.find("and 29901 more (29901 errors, 0 warnings) not shown") != std::string::npos);
+  // The totals count what the "and N more" line stands for, not the line itself.
+  CHECK(text.err.find("30001 errors, 0 warnings\n") != std::string::npos);
 
   Measured json = Validate(dir.path(), {repo, "--format", "json"});
   CHECK(json.exit_code == 1);
