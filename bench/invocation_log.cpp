@@ -64,7 +64,9 @@ std::vector<std::size_t> ChainOf(const std::vector<Invocation>& calls) {
 
 }  // namespace
 
-int LongestChain(std::vector<Invocation> calls) { return static_cast<int>(ChainOf(calls).size()); }
+int LongestChain(const std::vector<Invocation>& calls) {
+  return static_cast<int>(ChainOf(calls).size());
+}
 
 int MaxInFlight(const std::vector<Invocation>& calls) {
   // +1 at each start, -1 at each end; at equal times ends first (touching calls do not

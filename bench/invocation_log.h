@@ -36,7 +36,7 @@ std::vector<Invocation> ReadInvocations(const std::filesystem::path& log, std::s
 // once, so this is the number of sequential steps the calls took: with a fixed cost per call,
 // wall time ~ chain x cost. Over the calls of several nodes together, nodes waiting for each
 // other show as a longer chain.
-int LongestChain(std::vector<Invocation> calls);
+int LongestChain(const std::vector<Invocation>& calls);
 
 // The most calls in flight at one instant.
 int MaxInFlight(const std::vector<Invocation>& calls);
