@@ -1,9 +1,14 @@
 // bench/controller: `dflow run` as a process against simulated nodes (real sshd, the Dokku
-// simulator with BENCH_DOKKU_MS per call, default 100). Prints the time from a signed push
-// webhook to the one-key config change being on every node (1 and 10 nodes), the controller's
-// peak RSS with 30 nodes x 10 apps once converged, its CPU use while idle, and whether its
-// RSS grows over many one-second loops, and how long /healthz takes while status documents are
-// being fetched and 1,000 idle clients hold connections (`controller healthz` runs only that).
+// simulator at each simulated cost of BENCH_DOKKU_MS, default "0,300" ms per call).
+// `controller webhook` (issue 14): 1 and 10 nodes x 10 apps, several signed push webhooks
+// (BENCH_PUSHES, default 5 for 1 node, 3 for 10) each for a one-key config change; per push,
+// the time from sending the webhook and from its 2xx answer to the first Dokku command on any
+// node (the nodes' invocations.log), to the change being on every node, and the push's Dokku
+// commands per node and longest chain (bench/invocation_log.h); p50 and max over the pushes.
+// `controller healthz`: how long /healthz takes while status documents are being fetched and
+// 1,000 idle clients hold connections. No argument: both, plus (at the last cost of the list)
+// the controller's peak RSS with 30 nodes x 10 apps once converged, its CPU use while idle,
+// and whether its RSS grows over many one-second loops.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -12,8 +17,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -21,6 +28,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench/dokku_cost.h"
+#include "bench/invocation_log.h"
 #include "manifests-schema/base/digest.h"
 #include "reconciler/server/webhook.h"
 #include "tests/support/controller_process.h"
@@ -82,10 +91,26 @@ double CpuSeconds(pid_t pid) {
   return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
 }
 
-std::string ConfigOn(const SshdNode& node, const std::string& app) {
-  auto r = dflow::test::RunCapture({DFLOW_DOKKU_SIM_EXE, "config:get", app, "LOG_LEVEL"}, "",
-                                   {"DOKKU_SIM_STATE=" + node.state_dir().string()});
-  return r.out;
+// LOG_LEVEL of `app` on `node`, "" when unset. Read from the simulator's state file (written
+// by rename, so never half a document), not through `dokku config:get`: a probe must not show
+// up among the node's Dokku calls.
+std::string LogLevelOn(const SshdNode& node, const std::string& app) {
+  std::ifstream in(node.state_dir() / "apps" / (app + ".json"));
+  const auto state = nlohmann::json::parse(in, nullptr, false);
+  if (state.is_discarded() || !state.contains("config")) return "";
+  return state["config"].value("LOG_LEVEL", "");
+}
+
+// Every app on `nodes` has LOG_LEVEL=`level`.
+bool LevelEverywhere(const std::vector<std::unique_ptr<SshdNode>>& nodes,
+                     const std::string& level) {
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    for (const std::string app : {"shop", "blog"})
+      for (int s = 0; s < kServices; ++s)
+        if (LogLevelOn(*nodes[i],
+                       app + std::to_string(i) + "-s" + std::to_string(s) + "-production") != level)
+          return false;
+  return true;
 }
 
 struct Fleet {
@@ -95,10 +120,10 @@ struct Fleet {
   std::unique_ptr<ControllerProcess> controller;
   std::size_t apps = 0;
 
-  Fleet(int count, const std::string& delay, const std::string& interval) {
+  // Nodes at the current cost (bench::SetDokkuCost).
+  Fleet(int count, const std::string& interval) {
     dflow::test::SshdNodeOptions options;
-    options.dokku_script = "#!/bin/sh\nDOKKU_SIM_DELAY_MS=" + delay + " exec " +
-                           std::string(DFLOW_DOKKU_SIM_EXE) + " \"$@\"\n";
+    options.dokku_script = dflow::bench::DokkuScript();
     for (int i = 0; i < count; ++i) nodes.push_back(std::make_unique<SshdNode>(options));
     apps = static_cast<std::size_t>(count) * 2 * kServices;
     repo = std::make_unique<dflow::test::GitRepo>(dir.path() / "repo");
@@ -162,8 +187,8 @@ void PrintLatencyRow(const char* what, const std::vector<double>& times) {
 
 // /healthz while the fleet is converged and idle, then while two clients fetch the status and
 // history in a loop and 1,000 idle connections are held (the server caps and evicts them).
-int HealthzLatency(const std::string& delay) {
-  Fleet fleet(10, delay, "60s");
+int HealthzLatency() {
+  Fleet fleet(10, "60s");
   if (!fleet.Converged()) {
     std::fprintf(stderr, "did not converge\n%s\n", fleet.controller->Log().c_str());
     return 1;
@@ -189,51 +214,222 @@ int HealthzLatency(const std::string& delay) {
   return 0;
 }
 
+double Percentile(std::vector<double> values, double share) {
+  std::sort(values.begin(), values.end());
+  return values[std::min(values.size() - 1, static_cast<std::size_t>(share * values.size()))];
+}
+
+// "p50 / max" of `values`, each printed with `format`.
+std::string P50Max(const std::vector<double>& values, const char* format) {
+  const std::string both = std::string(format) + " / " + format;
+  char cell[64];
+  std::snprintf(cell, sizeof cell, both.c_str(), Percentile(values, 0.5), Percentile(values, 1.0));
+  return cell;
+}
+
+std::filesystem::path LogOf(const SshdNode& node) { return node.state_dir() / "invocations.log"; }
+
+// Every node's newest pass is of `commit` and finished.
+bool PassesDone(const ControllerProcess& controller, std::size_t nodes, const std::string& commit) {
+  const auto reply = dflow::test::HttpGet(controller.url("/api/v1/history?limit=500"));
+  const auto history = nlohmann::json::parse(reply.body, nullptr, false);
+  if (history.is_discarded() || !history.contains("reconciles")) return false;
+  for (std::size_t i = 0; i < nodes; ++i) {
+    const std::string node = "node-" + std::to_string(i);
+    bool newest_done = false;
+    for (const auto& record : history["reconciles"])
+      if (record.value("node", "") == node) {
+        newest_done = record.value("revision", "") == commit && record.value("finishedAt", 0) != 0;
+        break;
+      }
+    if (!newest_done) return false;
+  }
+  return true;
+}
+
+// SSH logins `node` has accepted so far (sshd logs each at LogLevel VERBOSE).
+int Logins(const SshdNode& node) {
+  const std::string log = node.Log();
+  int count = 0;
+  for (std::size_t at = 0; (at = log.find("Accepted publickey", at)) != std::string::npos; ++at)
+    ++count;
+  return count;
+}
+
+// Waits until no node has logged a Dokku call for a second.
+void WaitQuiet(const std::vector<std::unique_ptr<SshdNode>>& nodes) {
+  std::vector<std::size_t> last;
+  for (int quiet = 0; quiet < 5;) {
+    std::vector<std::size_t> now;
+    for (const auto& node : nodes) now.push_back(dflow::bench::LogLines(LogOf(*node)));
+    quiet = now == last ? quiet + 1 : 0;
+    last = now;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+// One push, as its columns show it.
+struct Push {
+  double answer_ms = 0;           // webhook sent -> 2xx answer
+  double sent_to_first_ms = 0;    // webhook sent -> first Dokku command started, any node
+  double answer_to_first_ms = 0;  // 2xx answer -> first Dokku command started
+  double changed_s = 0;           // webhook sent -> the new value in every app (polled, 0.2 s)
+  double done_s = 0;              // webhook sent -> the push's last Dokku command ended
+  int commands = 0;               // node-0's Dokku commands for this push
+  int chain = 0;                  // longest chain over all nodes' calls of this push
+  int connections = 0;            // SSH logins node-0 accepted during the push
+  bool ok = true;
+};
+
+// The push's Dokku calls on every node: from the lines each log had `before`.
+void ReadCalls(const std::vector<std::unique_ptr<SshdNode>>& nodes,
+               const std::vector<std::size_t>& before, std::int64_t sent_us,
+               std::int64_t answered_us, Push& push) {
+  std::vector<dflow::bench::Invocation> all;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    auto calls = dflow::bench::ReadInvocations(LogOf(*nodes[i]), before[i]);
+    if (i == 0) push.commands = static_cast<int>(calls.size());
+    all.insert(all.end(), calls.begin(), calls.end());
+  }
+  dflow::bench::TraceCalls("push, all nodes", all);
+  push.chain = dflow::bench::LongestChain(all);
+  const dflow::bench::Invocation* first = dflow::bench::FirstStartedAfter(all, sent_us);
+  if (!first) {
+    push.ok = false;
+    return;
+  }
+  push.sent_to_first_ms = static_cast<double>(first->start_us - sent_us) / 1000.0;
+  push.answer_to_first_ms = static_cast<double>(first->start_us - answered_us) / 1000.0;
+  std::int64_t last_end = 0;
+  for (const auto& call : all) last_end = std::max(last_end, call.end_us);
+  push.done_s = static_cast<double>(last_end - sent_us) / 1e6;
+}
+
+// One signed push for LOG_LEVEL=`level`; returns once the controller is idle again.
+Push OnePush(Fleet& fleet, const std::string& level, int number) {
+  fleet.repo->Write("fleet.yaml", Manifests(fleet.nodes, level));
+  const std::string commit = fleet.repo->CommitAll("log level " + level);
+  const std::string body = R"({"ref":"refs/heads/main","after":")" + commit + R"("})";
+  std::vector<std::size_t> before;
+  for (const auto& node : fleet.nodes) before.push_back(dflow::bench::LogLines(LogOf(*node)));
+  Push push;
+  const int logins_before = Logins(*fleet.nodes[0]);
+  const std::int64_t sent_us = dflow::bench::RealtimeMicros();
+  const auto reply = dflow::test::HttpPost(
+      fleet.controller->url("/api/v1/webhook"), body,
+      {"X-GitHub-Event: push", "X-GitHub-Delivery: bench-" + std::to_string(number),
+       "X-Hub-Signature-256: sha256=" + dflow::HmacSha256Hex("bench", body)});
+  const std::int64_t answered_us = dflow::bench::RealtimeMicros();
+  push.ok = reply.status / 100 == 2;
+  push.answer_ms = static_cast<double>(answered_us - sent_us) / 1000.0;
+  push.ok =
+      push.ok && ControllerProcess::WaitFor([&] { return LevelEverywhere(fleet.nodes, level); },
+                                            std::chrono::seconds(600));
+  push.changed_s = static_cast<double>(dflow::bench::RealtimeMicros() - sent_us) / 1e6;
+  // The pass goes on after the change (a verifying observe, status): let it end first.
+  push.ok =
+      push.ok && ControllerProcess::WaitFor(
+                     [&] { return PassesDone(*fleet.controller, fleet.nodes.size(), commit); },
+                     std::chrono::seconds(600));
+  WaitQuiet(fleet.nodes);
+  ReadCalls(fleet.nodes, before, sent_us, answered_us, push);
+  push.connections = Logins(*fleet.nodes[0]) - logins_before;
+  return push;
+}
+
+std::vector<int> WebhookNodes() {
+  const char* env = std::getenv("BENCH_NODES");
+  std::istringstream in(env && *env ? env : "1,10");
+  std::vector<int> counts;
+  for (std::string item; std::getline(in, item, ',');)
+    if (const int n = std::atoi(item.c_str()); n > 0) counts.push_back(n);
+  return counts;
+}
+
+// BENCH_PUSHES, else 5 with one node and 1 with more (each push of 10 nodes takes half a
+// minute at 300 ms).
+int Pushes(int nodes) {
+  const char* env = std::getenv("BENCH_PUSHES");
+  if (env && std::atoi(env) > 0) return std::atoi(env);
+  return nodes == 1 ? 5 : 1;
+}
+
+void PrintPushRow(int cost, int nodes, const std::vector<Push>& pushes) {
+  auto column = [&](double Push::*field) {
+    std::vector<double> values;
+    for (const auto& push : pushes) values.push_back(push.*field);
+    return values;
+  };
+  std::vector<double> commands, chain, connections;
+  bool ok = true;
+  for (const auto& push : pushes) {
+    commands.push_back(push.commands);
+    chain.push_back(push.chain);
+    connections.push_back(push.connections);
+    ok = ok && push.ok;
+  }
+  std::printf("| %d | %d | %zu | %s | %s | %s | %s | %s | %s | %s | %s |%s\n", cost, nodes,
+              pushes.size(), P50Max(column(&Push::answer_ms), "%.1f").c_str(),
+              P50Max(column(&Push::sent_to_first_ms), "%.0f").c_str(),
+              P50Max(column(&Push::answer_to_first_ms), "%.0f").c_str(),
+              P50Max(column(&Push::changed_s), "%.1f").c_str(),
+              P50Max(column(&Push::done_s), "%.1f").c_str(), P50Max(commands, "%.0f").c_str(),
+              P50Max(chain, "%.0f").c_str(), P50Max(connections, "%.0f").c_str(),
+              ok ? "" : " (failures!)");
+  std::fflush(stdout);
+}
+
+// Issue 14's table: for each cost and node count, a few pushes.
+int WebhookLatency(const std::vector<int>& costs) {
+  std::printf(
+      "Webhook: 10 apps per node; interval 10m (only the webhook triggers); each push changes "
+      "LOG_LEVEL of every app. Cells are p50 / max over the pushes. Dokku ms = simulated cost "
+      "per call.\n\n"
+      "| Dokku ms | nodes | pushes | webhook answer (ms) | sent -> first Dokku command (ms) | "
+      "2xx -> first Dokku command (ms) | sent -> new value in every app (s) | sent -> last "
+      "Dokku command done (s) | Dokku commands/node | longest chain, all nodes | SSH logins/node "
+      "|\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+  std::fflush(stdout);
+  for (int cost : costs)
+    for (int count : WebhookNodes()) {
+      // The first converge is not measured: at no cost, it takes seconds instead of a minute.
+      const auto row_start = std::chrono::steady_clock::now();
+      dflow::bench::SetDokkuCost(0);
+      Fleet fleet(count, "10m");
+      if (!fleet.Converged()) {
+        std::fprintf(stderr, "did not converge\n%s\n", fleet.controller->Log().c_str());
+        return 1;
+      }
+      WaitQuiet(fleet.nodes);
+      dflow::bench::SetDokkuCost(cost);
+      std::vector<Push> pushes;
+      for (int p = 0; p < Pushes(count); ++p)
+        pushes.push_back(OnePush(fleet, "push" + std::to_string(p), p));
+      PrintPushRow(cost, count, pushes);
+      std::fprintf(
+          stderr, "(%d ms, %d nodes: %.0f s; node-0 accepted %d SSH logins in all)\n", cost, count,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - row_start).count(),
+          Logins(*fleet.nodes[0]));
+    }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string only = argc > 1 ? argv[1] : "";
-  if (!only.empty() && only != "healthz") {
-    std::fprintf(stderr, "usage: controller [healthz]\n");
+  if (!only.empty() && only != "healthz" && only != "webhook") {
+    std::fprintf(stderr, "usage: controller [webhook|healthz]\n");
     return 2;
   }
-  const char* cost = std::getenv("BENCH_DOKKU_MS");
-  const std::string delay = cost ? cost : "100";
-  if (only == "healthz") return HealthzLatency(delay);
-  std::printf(
-      "Simulated Dokku cost: %s ms per invocation; 10 apps per node; interval 10m (only "
-      "the webhook triggers).\n\n| nodes | webhook -> one-key change on every node (s) |\n"
-      "|---|---|\n",
-      delay.c_str());
-  for (int count : {1, 10}) {
-    Fleet fleet(count, delay, "10m");
-    if (!fleet.Converged()) {
-      std::fprintf(stderr, "did not converge\n%s\n", fleet.controller->Log().c_str());
-      return 1;
-    }
-    fleet.repo->Write("fleet.yaml", Manifests(fleet.nodes, "debug"));
-    const std::string commit = fleet.repo->CommitAll("log level debug");
-    const std::string body = R"({"ref":"refs/heads/main","after":")" + commit + R"("})";
-    const auto start = std::chrono::steady_clock::now();
-    dflow::test::HttpPost(fleet.controller->url("/api/v1/webhook"), body,
-                          {"X-GitHub-Event: push", "X-GitHub-Delivery: bench-1",
-                           "X-Hub-Signature-256: sha256=" + dflow::HmacSha256Hex("bench", body)});
-    bool done = ControllerProcess::WaitFor(
-        [&] {
-          for (std::size_t i = 0; i < fleet.nodes.size(); ++i)
-            for (const std::string app : {"shop", "blog"})
-              if (ConfigOn(*fleet.nodes[i], app + std::to_string(i) + "-s0-production") !=
-                  "debug\n")
-                return false;
-          return true;
-        },
-        std::chrono::seconds(600));
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::printf("| %d | %.2f%s |\n", count, seconds, done ? "" : " (not reached)");
-    std::fflush(stdout);
-  }
-  Fleet big(30, delay, "60s");
+  const std::vector<int> costs = dflow::bench::DokkuCosts();
+  if (only != "healthz" && WebhookLatency(costs) != 0) return 1;
+  if (only == "webhook") return 0;
+  // The rest at one cost: the last of the list.
+  dflow::bench::SetDokkuCost(costs.back());
+  if (only == "healthz") return HealthzLatency();
+  std::printf("\nDokku ms = %d for the tables below.\n", costs.back());
+  Fleet big(30, "60s");
   const bool converged = big.Converged();
   const pid_t pid = big.controller->pid();
   const double cpu_before = CpuSeconds(pid);
@@ -247,7 +443,8 @@ int main(int argc, char** argv) {
 
   // Memory over time: every loop fetches the repo and re-observes the node. RSS must not
   // grow with the number of loops (libgit2's per-fetch leak stays in the fetch child).
-  Fleet busy(1, "0", "1s");
+  dflow::bench::SetDokkuCost(0);
+  Fleet busy(1, "1s");
   if (!busy.Converged()) return 1;
   const pid_t busy_pid = busy.controller->pid();
   std::this_thread::sleep_for(std::chrono::seconds(5));
@@ -261,5 +458,6 @@ int main(int argc, char** argv) {
               rss_end / 1024.0);
   std::printf("| growth per loop | %.1f KiB |\n",
               static_cast<double>(rss_end - rss_start) / kLoops);
-  return HealthzLatency(delay);
+  dflow::bench::SetDokkuCost(costs.back());
+  return HealthzLatency();
 }

@@ -1,19 +1,27 @@
-// bench/observe: a full observe of 1, 10 and 30 nodes with 10 apps each, over real sshd (the
-// dokku user's forced command) with the Dokku simulator behind it. Prints wall time of the
-// first and second loop, Dokku invocations per node, and SSH connections opened per loop
-// (the second loop reuses the first loop's connections). Simulated Dokku cost per call:
-// BENCH_DOKKU_MS (default 100, about what a real Dokku call costs).
+// bench/observe: a no-op observe over real sshd (the dokku user's forced command) with the
+// Dokku simulator behind it. Each node has issue 14's shape: 8 apps, each with 10 config keys,
+// 2 domains, a port map, web=2 and a link to one shared postgres (the redis plugin installed,
+// no redis service). 1 and 10 nodes (BENCH_NODES, e.g. "1,10,30"), observed in parallel, at each
+// simulated Dokku cost of BENCH_DOKKU_MS (default "0,300" ms per call). The 1st observe opens the
+// SSH connections, the 2nd reuses them. Prints, per row: wall time of both, Dokku commands per node
+// and the longest chain of commands run one after another (bench/invocation_log.h) of the 2nd, on
+// node-0 and over all nodes' calls together, the most commands in flight at once on node-0, SSH
+// connections opened per loop, and the process's peak RSS so far.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "bench/dokku_cost.h"
+#include "bench/invocation_log.h"
 #include "manifests-schema/base/parallel_for.h"
 #include "providers/dokku/dokku_observer.h"
 #include "providers/ssh/ssh_transport.h"
@@ -22,43 +30,70 @@
 
 namespace {
 
-using dflow::test::RunCapture;
+using dflow::test::SshdNode;
+using Nodes = std::vector<std::unique_ptr<SshdNode>>;
 
-int CountLines(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  int n = 0;
-  for (std::string line; std::getline(in, line);) ++n;
-  return n;
+constexpr int kApps = 8;
+constexpr int kConfigKeys = 10;
+
+std::vector<int> NodeCounts() {
+  const char* env = std::getenv("BENCH_NODES");
+  std::istringstream in(env && *env ? env : "1,10");
+  std::vector<int> counts;
+  for (std::string item; std::getline(in, item, ',');)
+    if (const int n = std::atoi(item.c_str()); n > 0) counts.push_back(n);
+  return counts;
 }
 
-void Dokku(const dflow::test::SshdNode& node, const std::vector<std::string>& args) {
+// Setup runs the simulator directly: no SSH, no simulated cost, not in the measured logs.
+void Dokku(const SshdNode& node, const std::vector<std::string>& args) {
   std::vector<std::string> argv = {DFLOW_DOKKU_SIM_EXE};
   argv.insert(argv.end(), args.begin(), args.end());
-  auto result = RunCapture(argv, "", {"DOKKU_SIM_STATE=" + node.state_dir().string()});
+  auto result = dflow::test::RunCapture(argv, "", {"DOKKU_SIM_STATE=" + node.state_dir().string()});
   if (result.exit_code != 0) {
     std::fprintf(stderr, "setup failed: %s\n", result.err.c_str());
     std::exit(1);
   }
 }
 
-void Populate(const dflow::test::SshdNode& node, int apps) {
+void Populate(const SshdNode& node) {
   Dokku(node, {"postgres:create", "shared-db"});
-  for (int a = 0; a < apps; ++a) {
+  for (int a = 0; a < kApps; ++a) {
     const std::string app = "app-" + std::to_string(a);
     Dokku(node, {"apps:create", app});
-    Dokku(node, {"config:set", "--no-restart", app, "DFLOW_MANAGED=production/app/" + app,
-                 "LOG_LEVEL=info", "QUOTED='x' \"y\" $(z)"});
-    Dokku(node, {"domains:set", app, app + ".example.com"});
+    std::vector<std::string> config = {"config:set", "--no-restart", app,
+                                       "DFLOW_MANAGED=production/app/" + app,
+                                       "QUOTED='x' \"y\" $(z)"};
+    for (int k = 2; k < kConfigKeys; ++k)
+      config.push_back("KEY_" + std::to_string(k) + "=value-" + std::to_string(k));
+    Dokku(node, config);
+    Dokku(node, {"domains:set", app, app + ".example.com", "www." + app + ".example.com"});
     Dokku(node, {"ports:set", app, "http:80:5000"});
     Dokku(node, {"git:from-image", app, "registry.example.com/" + app + ":1.0"});
     Dokku(node, {"ps:scale", app, "web=2"});
-    if (a == 0) Dokku(node, {"postgres:link", "shared-db", app, "--no-restart"});
+    Dokku(node, {"postgres:link", "shared-db", app, "--no-restart"});
   }
-  std::filesystem::remove(node.state_dir() / "invocations.log");
 }
 
-double ObserveAll(const std::vector<std::unique_ptr<dflow::test::SshdNode>>& nodes,
-                  std::vector<std::unique_ptr<dflow::Transport>>& transports, int* failures) {
+std::vector<std::size_t> LogSizes(const Nodes& nodes) {
+  std::vector<std::size_t> sizes;
+  for (const auto& node : nodes)
+    sizes.push_back(dflow::bench::LogLines(node->state_dir() / "invocations.log"));
+  return sizes;
+}
+
+// The calls of every node since `sizes`, node by node.
+std::vector<std::vector<dflow::bench::Invocation>> CallsSince(
+    const Nodes& nodes, const std::vector<std::size_t>& sizes) {
+  std::vector<std::vector<dflow::bench::Invocation>> calls;
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    calls.push_back(
+        dflow::bench::ReadInvocations(nodes[i]->state_dir() / "invocations.log", sizes[i]));
+  return calls;
+}
+
+double ObserveAll(const Nodes& nodes, std::vector<std::unique_ptr<dflow::Transport>>& transports,
+                  int* failures) {
   const auto start = std::chrono::steady_clock::now();
   std::atomic<int> failed{0};
   dflow::ParallelFor(nodes.size(), static_cast<int>(nodes.size()), [&](std::size_t i) {
@@ -70,46 +105,70 @@ double ObserveAll(const std::vector<std::unique_ptr<dflow::test::SshdNode>>& nod
       ++failed;
     }
   });
-  *failures = failed;
+  *failures += failed;
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+int Connections(const std::vector<std::unique_ptr<dflow::Transport>>& transports) {
+  int total = 0;
+  for (const auto& t : transports) total += t->Stats().connections_opened;
+  return total;
+}
+
+// One row: `nodes` observed twice at the current cost, with fresh transports.
+std::string MeasureRow(int cost, const Nodes& nodes) {
+  dflow::bench::SetDokkuCost(cost);
+  std::vector<std::unique_ptr<dflow::Transport>> transports;
+  for (const auto& node : nodes) transports.push_back(dflow::MakeSshTransport(node->MakeOptions()));
+  int failures = 0;
+  const double first = ObserveAll(nodes, transports, &failures);
+  const int connections_first = Connections(transports);
+  const auto before = LogSizes(nodes);
+  const double second = ObserveAll(nodes, transports, &failures);
+  const auto calls = CallsSince(nodes, before);
+  std::vector<dflow::bench::Invocation> all;
+  for (const auto& node_calls : calls) all.insert(all.end(), node_calls.begin(), node_calls.end());
+  const auto node0 = dflow::bench::Summarize(calls[0]);
+  dflow::bench::TraceCalls("2nd observe, node-0, " + std::to_string(cost) + " ms", calls[0]);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  char row[512];
+  std::snprintf(
+      row, sizeof row, "| %d | %zu | %.2f | %d | %d | %d | %d | %.2f | %d | %d | %.1f |%s", cost,
+      nodes.size(), second, node0.commands, node0.longest_chain, dflow::bench::LongestChain(all),
+      node0.max_in_flight, first, connections_first, Connections(transports) - connections_first,
+      usage.ru_maxrss / 1024.0, failures ? " (failures!)" : "");
+  return row;
 }
 
 }  // namespace
 
 int main() {
-  const char* cost = std::getenv("BENCH_DOKKU_MS");
-  const std::string delay = cost ? cost : "100";
-  const int kApps = 10;
-  std::printf("Simulated Dokku cost: %s ms per invocation; %d apps per node.\n\n", delay.c_str(),
-              kApps);
+  const std::vector<int> costs = dflow::bench::DokkuCosts();
   std::printf(
-      "| nodes | 1st observe (s) | 2nd observe (s) | Dokku calls/node | SSH connections 1st "
-      "loop | SSH connections 2nd loop | peak RSS (MiB) |\n|---|---|---|---|---|---|---|\n");
-  for (int count : {1, 10, 30}) {
+      "Observe, no-op: %d apps per node (%d config keys, 2 domains, a port map, web=2, all "
+      "linked to one postgres); nodes in parallel. Dokku ms = simulated cost per call.\n\n",
+      kApps, kConfigKeys);
+  std::fflush(stdout);
+  // Nodes are made and populated once per count, then observed at every cost.
+  std::map<std::pair<int, std::size_t>, std::string> rows;
+  for (int count : NodeCounts()) {
     dflow::test::SshdNodeOptions options;
-    options.forced_command_script = "#!/bin/sh\nDOKKU_SIM_DELAY_MS=" + delay + " exec " +
-                                    std::string(DFLOW_DOKKU_SIM_EXE) + " --ssh-forced-command\n";
-    std::vector<std::unique_ptr<dflow::test::SshdNode>> nodes;
-    std::vector<std::unique_ptr<dflow::Transport>> transports;
+    options.forced_command_script = dflow::bench::ForcedCommandScript();
+    Nodes nodes;
     for (int i = 0; i < count; ++i) {
-      nodes.push_back(std::make_unique<dflow::test::SshdNode>(options));
-      Populate(*nodes.back(), kApps);
-      transports.push_back(dflow::MakeSshTransport(nodes.back()->MakeOptions()));
+      nodes.push_back(std::make_unique<SshdNode>(options));
+      Populate(*nodes.back());
     }
-    int failures = 0;
-    const double first = ObserveAll(nodes, transports, &failures);
-    int connections_first = 0;
-    for (auto& t : transports) connections_first += t->Stats().connections_opened;
-    const int calls = CountLines(nodes[0]->state_dir() / "invocations.log");
-    const double second = ObserveAll(nodes, transports, &failures);
-    int connections_total = 0;
-    for (auto& t : transports) connections_total += t->Stats().connections_opened;
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    std::printf("| %d | %.2f | %.2f | %d | %d | %d | %.1f |%s\n", count, first, second, calls,
-                connections_first, connections_total - connections_first, usage.ru_maxrss / 1024.0,
-                failures ? " (failures!)" : "");
-    std::fflush(stdout);
+    for (int cost : costs) {
+      rows[{cost, nodes.size()}] = MeasureRow(cost, nodes);
+      std::fprintf(stderr, "%s\n", rows[{cost, nodes.size()}].c_str());
+    }
   }
+  std::printf(
+      "| Dokku ms | nodes | 2nd observe (s) | Dokku commands/node | longest chain/node | longest "
+      "chain, all nodes | most in flight/node | 1st observe (s) | SSH connections 1st loop | SSH "
+      "connections 2nd loop | peak RSS (MiB) |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+  for (const auto& [key, row] : rows) std::printf("%s\n", row.c_str());
   return 0;
 }

@@ -2,6 +2,7 @@
 // See tests/dokku-sim/README.md.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -115,8 +116,22 @@ bool MatchFault(const fs::path& dir, const std::string& command, const Args& arg
   return false;
 }
 
-void AppendLog(const fs::path& dir, const Args& argv, int code, bool changed) {
-  Json entry = {{"argv", argv}, {"exit", code}, {"changed", changed}};
+// CLOCK_REALTIME in microseconds: comparable across processes (and with the benchmarks' own
+// clock), unlike a monotonic clock's origin.
+long long RealtimeMicros() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<long long>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+// `start_us`: when the invocation began (before the DOKKU_SIM_DELAY_MS sleep); `end_us`: now,
+// just before the line is written. Benchmarks read them to see which calls overlapped.
+void AppendLog(const fs::path& dir, const Args& argv, int code, bool changed, long long start_us) {
+  Json entry = {{"argv", argv},
+                {"exit", code},
+                {"changed", changed},
+                {"start_us", start_us},
+                {"end_us", RealtimeMicros()}};
   std::string line = entry.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
   int fd = open((dir / "invocations.log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return;
@@ -148,6 +163,7 @@ int Help(Ctx& ctx) {
 }
 
 int Run(int argc, char** argv) {
+  const long long start_us = RealtimeMicros();
   const char* state = std::getenv("DOKKU_SIM_STATE");
   if (!state || !*state) {
     std::fputs("dokku-sim: DOKKU_SIM_STATE is not set\n", stderr);
@@ -200,7 +216,7 @@ int Run(int argc, char** argv) {
   }
   WriteAll(1, ctx.out);
   WriteAll(2, ctx.err);
-  AppendLog(dir, raw, code, store.changed());
+  AppendLog(dir, raw, code, store.changed(), start_us);
   if (lock_fd >= 0) close(lock_fd);
   return code;
 }

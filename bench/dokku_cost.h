@@ -1,0 +1,26 @@
+// The simulated cost of a Dokku call in the SSH benchmarks. Real Dokku calls take hundreds of
+// milliseconds; the simulator sleeps DOKKU_SIM_DELAY_MS per call. The node scripts below read
+// the cost from one file of this process at every call, so a benchmark can change it between
+// runs without rebuilding its nodes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace dflow::bench {
+
+// BENCH_DOKKU_MS: comma-separated milliseconds per Dokku call, each a separate run of the
+// benchmark's tables ("0,300" when unset; "100" runs once at 100 ms). Exits with a message
+// on a malformed value.
+std::vector<int> DokkuCosts();
+
+// Sets the cost of every call from now on (all nodes of the process). Starts at 0.
+void SetDokkuCost(int ms);
+
+// SshdNodeOptions::dokku_script: `dokku` on the shell user's PATH runs the simulator at the
+// current cost.
+std::string DokkuScript();
+// SshdNodeOptions::forced_command_script: the dokku user's forced command, at the current cost.
+std::string ForcedCommandScript();
+
+}  // namespace dflow::bench
