@@ -337,15 +337,6 @@ Push OnePush(Fleet& fleet, const std::string& level, int number) {
   return push;
 }
 
-std::vector<int> WebhookNodes() {
-  const char* env = std::getenv("BENCH_NODES");
-  std::istringstream in(env && *env ? env : "1,10");
-  std::vector<int> counts;
-  for (std::string item; std::getline(in, item, ',');)
-    if (const int n = std::atoi(item.c_str()); n > 0) counts.push_back(n);
-  return counts;
-}
-
 // BENCH_PUSHES, else 5 with one node and 1 with more (each push of 10 nodes takes half a
 // minute at 300 ms).
 int Pushes(int nodes) {
@@ -391,7 +382,7 @@ int WebhookLatency(const std::vector<int>& costs) {
       "|\n|---|---|---|---|---|---|---|---|---|---|---|\n");
   std::fflush(stdout);
   for (int cost : costs)
-    for (int count : WebhookNodes()) {
+    for (int count : dflow::bench::NodeCounts()) {
       // The first converge is not measured: at no cost, it takes seconds instead of a minute.
       const auto row_start = std::chrono::steady_clock::now();
       dflow::bench::SetDokkuCost(0);

@@ -27,21 +27,32 @@ std::string Script(const std::string& sim_args) {
 
 }  // namespace
 
-std::vector<int> DokkuCosts() {
-  const char* env = std::getenv("BENCH_DOKKU_MS");
-  std::istringstream in(env && *env ? env : "0,300");
-  std::vector<int> costs;
+namespace {
+
+// The comma list in environment variable `name` (else `fallback`), each in [min, max].
+std::vector<int> IntList(const char* name, const char* fallback, long min, long max,
+                         const char* example) {
+  const char* env = std::getenv(name);
+  const std::string text = env && *env ? env : fallback;
+  std::istringstream in(text);
+  std::vector<int> values;
   for (std::string item; std::getline(in, item, ',');) {
     char* end = nullptr;
-    const long ms = std::strtol(item.c_str(), &end, 10);
-    if (item.empty() || *end != '\0' || ms < 0 || ms > 60000) {
-      std::fprintf(stderr, "BENCH_DOKKU_MS: want milliseconds like 0,300; got \"%s\"\n", env);
+    const long value = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || value < min || value > max) {
+      std::fprintf(stderr, "%s: want a list like %s; got \"%s\"\n", name, example, text.c_str());
       std::exit(2);
     }
-    costs.push_back(static_cast<int>(ms));
+    values.push_back(static_cast<int>(value));
   }
-  return costs;
+  return values;
 }
+
+}  // namespace
+
+std::vector<int> DokkuCosts() { return IntList("BENCH_DOKKU_MS", "0,300", 0, 60000, "0,300"); }
+
+std::vector<int> NodeCounts() { return IntList("BENCH_NODES", "1,10", 1, 1000, "1,10"); }
 
 void SetDokkuCost(int ms) {
   // Renamed into place: a call starting meanwhile reads the old cost or the new, never "".

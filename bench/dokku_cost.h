@@ -14,6 +14,10 @@ namespace dflow::bench {
 // on a malformed value.
 std::vector<int> DokkuCosts();
 
+// BENCH_NODES: comma-separated node counts, each a separate row ("1,10" when unset). Exits with
+// a message on a malformed value.
+std::vector<int> NodeCounts();
+
 // Sets the cost of every call from now on (all nodes of the process). Starts at 0.
 void SetDokkuCost(int ms);
 

@@ -36,15 +36,6 @@ using Nodes = std::vector<std::unique_ptr<SshdNode>>;
 constexpr int kApps = 8;
 constexpr int kConfigKeys = 10;
 
-std::vector<int> NodeCounts() {
-  const char* env = std::getenv("BENCH_NODES");
-  std::istringstream in(env && *env ? env : "1,10");
-  std::vector<int> counts;
-  for (std::string item; std::getline(in, item, ',');)
-    if (const int n = std::atoi(item.c_str()); n > 0) counts.push_back(n);
-  return counts;
-}
-
 // Setup runs the simulator directly: no SSH, no simulated cost, not in the measured logs.
 void Dokku(const SshdNode& node, const std::vector<std::string>& args) {
   std::vector<std::string> argv = {DFLOW_DOKKU_SIM_EXE};
@@ -152,7 +143,7 @@ int main() {
   std::fflush(stdout);
   // Nodes are made and populated once per count, then observed at every cost.
   std::map<std::pair<int, std::size_t>, std::string> rows;
-  for (int count : NodeCounts()) {
+  for (int count : dflow::bench::NodeCounts()) {
     dflow::test::SshdNodeOptions options;
     options.forced_command_script = dflow::bench::ForcedCommandScript();
     Nodes nodes;
