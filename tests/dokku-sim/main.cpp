@@ -77,6 +77,7 @@ const std::vector<Command>& Registry() {
     RegisterDatastores(c);
     RegisterDockerOptions(c);
     RegisterLetsencrypt(c);
+    RegisterNginx(c);
     return c;
   }();
   return commands;

@@ -109,6 +109,7 @@ void RegisterNetworkStorage(std::vector<Command>& out);
 void RegisterDatastores(std::vector<Command>& out);
 void RegisterDockerOptions(std::vector<Command>& out);
 void RegisterLetsencrypt(std::vector<Command>& out);
+void RegisterNginx(std::vector<Command>& out);
 
 // ---- shared helpers (sim_util.cpp) ----
 
@@ -142,6 +143,10 @@ std::string GlobalProp(Ctx& ctx, const std::string& plugin, const std::string& k
 // valid property lists; prints "=====> Setting p to v" / "=====> Unsetting p".
 int PropertySet(Ctx& ctx, const std::string& plugin, const Args& args,
                 const std::vector<std::string>& valid, const std::vector<std::string>& global);
+// The same once the caller has picked app, property and value out of its arguments.
+int PropertySetValue(Ctx& ctx, const std::string& plugin, const std::string& app,
+                     const std::string& property, const std::string& value,
+                     const std::vector<std::string>& valid, const std::vector<std::string>& global);
 
 // A pflag-like parser: known boolean and string flags anywhere; `--` ends flags; global
 // flags are accepted and ignored. Returns false (after printing pflag's error, exit 2 set in
@@ -181,6 +186,9 @@ struct ReportOptions {
   bool legacy = true;  // emit <type>-<prop> keys in JSON
   bool ucfirst = true;
   bool drop_multi_flag_error = true;  // two info flags: print nothing, exit 0
+  // The pflag FlagSet name in "Usage of <name>:" (nginx's is "nginx-vhosts:report");
+  // empty: "<type>:report".
+  std::string flagset = "";
 };
 using FlagValues = std::map<std::string, std::string>;
 // A FlagValues key starting with this marker is a JSON-only key whose value is raw JSON
@@ -198,6 +206,10 @@ std::vector<std::string> AppVhosts(const Json& app);
 // docker-options of the default process scope (sim_docker_options.cpp).
 void AddDockerOption(Json& app, const std::string& phase, const std::string& option);
 void RemoveDockerOption(Json& app, const std::string& phase, const std::string& option);
+
+// Properties written for an app before it existed (nginx:set checks no app): apps:create
+// takes them over (sim_nginx.cpp).
+void AdoptOrphanProps(Ctx& ctx, const std::string& app, Json& doc);
 
 // Datastore hooks used by apps:destroy (sim_datastores.cpp).
 void UnlinkAllServices(Ctx& ctx, const std::string& app);

@@ -85,6 +85,9 @@ int AppsCreate(Ctx& ctx, const Args& args) {
   // plugins only make directories or properties that no report shows.
   SetupDomains(ctx, name, app);
   PsPostCreate(app);
+  // nginx's post-create only sets up the app's property folder, which keeps what an earlier
+  // nginx:set wrote for this name.
+  AdoptOrphanProps(ctx, name, app);
   ctx.store.SaveApp(name);
   return 0;
 }

@@ -147,6 +147,50 @@ int Add(Ctx& ctx, const Args& args) {
   return 0;
 }
 
+// domains_remove / domains_remove_global delete with `sed -i "\|^$DOMAIN\$|d"`: the domain is a
+// GNU sed basic regular expression for the whole line, so `.` matches any character (removing
+// `a.b` also removes `axb`) and `*` repeats the atom before it (a literal `*` when it comes
+// first). This models those two and `\c` (a literal c); other characters are literal.
+bool SedLineMatches(const std::string& re, const std::string& line) {
+  struct Atom {
+    char c;
+    bool any;
+    bool star;
+  };
+  std::vector<Atom> atoms;
+  for (size_t i = 0; i < re.size(); ++i) {
+    char c = re[i];
+    if (c == '*' && !atoms.empty() && !atoms.back().star) {
+      atoms.back().star = true;
+      continue;
+    }
+    if (c == '\\' && i + 1 < re.size()) {
+      atoms.push_back({re[++i], false, false});
+      continue;
+    }
+    atoms.push_back({c, c == '.', false});
+  }
+  // Backtracking match of atoms[a..] against line[p..], anchored at both ends.
+  auto match = [&](auto&& self, size_t a, size_t p) -> bool {
+    if (a == atoms.size()) return p == line.size();
+    const Atom& at = atoms[a];
+    auto ok = [&](size_t q) { return q < line.size() && (at.any || line[q] == at.c); };
+    if (!at.star) return ok(p) && self(self, a + 1, p + 1);
+    size_t q = p;
+    while (ok(q)) ++q;
+    for (size_t end = q + 1; end-- > p;)
+      if (self(self, a + 1, end)) return true;
+    return false;
+  };
+  return match(match, 0, 0);
+}
+
+void SedDelete(std::vector<std::string>& lines, const std::string& re) {
+  lines.erase(std::remove_if(lines.begin(), lines.end(),
+                             [&](const std::string& l) { return SedLineMatches(re, l); }),
+              lines.end());
+}
+
 int Remove(Ctx& ctx, const Args& args) {
   std::string app;
   Args domains;
@@ -154,7 +198,7 @@ int Remove(Ctx& ctx, const Args& args) {
   Json& a = ctx.store.App(app);
   auto vhosts = AppVhosts(a);
   for (const auto& d : domains) {
-    vhosts.erase(std::remove(vhosts.begin(), vhosts.end(), d), vhosts.end());
+    SedDelete(vhosts, d);
     ctx.Info1("Removed " + d + " from " + app);
   }
   a["vhosts"] = vhosts;
@@ -201,7 +245,12 @@ int Toggle(Ctx& ctx, const Args& args, bool enable) {
 int Enable(Ctx& ctx, const Args& args) { return Toggle(ctx, args, true); }
 int Disable(Ctx& ctx, const Args& args) { return Toggle(ctx, args, false); }
 
-int GlobalChange(Ctx& ctx, const Args& args, const std::string& op) {
+// subcommands/{set,add,remove,clear}-global and domains_*_global (plugins/domains/functions):
+// only the global VHOST file changes. No trigger runs: no app's VHOST file, NO_VHOST or proxy
+// config is touched (post-domains-update is not fired), so existing apps keep their domains.
+// The missing-domain message interpolates `$1`, the empty first domain, hence "dokku  <domain>".
+int GlobalChange(Ctx& ctx, const Args& raw, const std::string& op) {
+  const Args args = WithAppArg(ctx, raw);  // a core plugin: --app X comes first
   if (op != "clear" && (args.empty() || args[0].empty()))
     return ctx.Fail("Please specify a domain name. Usage: dokku  <domain> [<domain> ...]");
   if (op == "set" || op == "add") {
@@ -222,10 +271,12 @@ int GlobalChange(Ctx& ctx, const Args& args, const std::string& op) {
     }
   } else if (op == "remove") {
     for (const auto& d : args) {
-      vhosts.erase(std::remove(vhosts.begin(), vhosts.end(), d), vhosts.end());
+      SedDelete(vhosts, d);
       ctx.Info1("Removed " + d);
     }
   } else {
+    // `rm VHOST` would fail on a node installed without a global domain (no VHOST file); the
+    // simulated node always has the file (absent `vhosts` = "dokku.me", [] after a clear).
     ctx.Info1Quiet("Clearing global domains");
     vhosts.clear();
   }

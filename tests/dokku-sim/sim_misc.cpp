@@ -313,11 +313,16 @@ int TraefikSet(Ctx& ctx, const Args& raw) {
   return 0;
 }
 
-// traefik:start / traefik:stop run `docker compose up/down` on a real host. The running state
-// is the internal property proxy-status (started|stopped), not shown by traefik:report (§3.7).
+// cmd-traefik-start / cmd-traefik-stop (plugins/traefik-vhosts/command-functions): write the
+// internal global property proxy-status (`started` / `stopped`, global.json
+// props.traefik.proxy-status; traefik:report does not show it), touch traefik-acme.json, then
+// `common compose-up` / `compose-down` of project traefik (`docker compose ... up --detach
+// --quiet-pull` / `down --remove-orphans`). Dokku prints nothing of its own: the output is
+// docker compose's progress, streamed, which is not simulated. `up` of a running project
+// changes nothing, so traefik:start is idempotent (and so is traefik:stop). Not simulated: the
+// "Required docker compose plugin is not installed" failure.
 int TraefikStartStop(Ctx& ctx, bool start) {
-  ctx.Info1Quiet(start ? "Starting traefik" : "Stopping traefik");
-  ctx.store.Global()["traefik_proxy_status"] = start ? "started" : "stopped";
+  SetProp(ctx.store.Global(), "traefik", "proxy-status", start ? "started" : "stopped");
   ctx.store.SaveGlobal();
   return 0;
 }

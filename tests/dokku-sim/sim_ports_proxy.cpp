@@ -257,9 +257,37 @@ int ProxyReport(Ctx& ctx, const Args& args) {
   return RunReport(ctx, args, {"proxy", true, true, true}, CollectProxy);
 }
 
-int ProxySet(Ctx& ctx, const Args& args) {
-  return PropertySet(ctx, "proxy", args, {"disabled", "proxy-port", "proxy-ssl-port", "type"},
-                     {"type", "proxy-port", "proxy-ssl-port"});
+// plugins/proxy/src/subcommands (case "set") and subcommands.go CommandSet: pflag with a
+// `--global` bool anywhere; app, property, value = the first three words (later ones are
+// ignored), or property, value = the first two with --global. A property that is not one of
+// DefaultProperties with no value is the old `proxy:set <app> <proxy-type>` form: it becomes
+// `type <property>`, unless it contains ':' (then a warning and an error, before any app
+// check). So `proxy:set <app>` and `proxy:set --global` alone unset the type. Then
+// common.CommandPropertySet: it only writes the property; no proxy is started or stopped and
+// no config is rebuilt, for an app or --global alike.
+int ProxySet(Ctx& ctx, const Args& raw) {
+  FlagSpec spec{{"global"}, {}};
+  ParsedFlags pf;
+  int code = 0;
+  if (!ParseFlags(ctx, "proxy:set", WithAppArg(ctx, raw), spec, pf, &code)) return code;
+  auto arg = [&](size_t i) { return i < pf.positional.size() ? pf.positional[i] : std::string(); };
+  // strconv.ParseBool's true spellings (pflag's bool flag).
+  const std::string g = pf.Get("global", "false");
+  const bool global = g == "1" || g == "t" || g == "T" || g == "true" || g == "TRUE" || g == "True";
+  std::string app = global ? "--global" : arg(0);
+  std::string property = global ? arg(0) : arg(1);
+  std::string value = global ? arg(1) : arg(2);
+  const std::vector<std::string> defaults = {"disabled", "proxy-port", "proxy-ssl-port", "type"};
+  if (std::find(defaults.begin(), defaults.end(), property) == defaults.end() && value.empty()) {
+    if (property.find(':') != std::string::npos) {
+      ctx.Warn("Detected potential port mapping instead of proxy type");
+      return ctx.Fail("Consider using ports:set command or specifying a valid proxy");
+    }
+    value = property;
+    property = "type";
+  }
+  return PropertySetValue(ctx, "proxy", app, property, value, defaults,
+                          {"type", "proxy-port", "proxy-ssl-port"});
 }
 
 int ProxyToggle(Ctx& ctx, const Args& raw, bool enable) {

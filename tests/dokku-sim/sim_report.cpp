@@ -117,7 +117,8 @@ int RunReport(Ctx& ctx, const Args& raw_args, const ReportOptions& opt, Collecto
   FlagSpec spec{{}, {"format"}};
   ParsedFlags pf;
   int code = 0;
-  if (!ParseFlags(ctx, opt.type + ":report", ra.os_args, spec, pf, &code)) return code;
+  const std::string flagset = opt.flagset.empty() ? opt.type + ":report" : opt.flagset;
+  if (!ParseFlags(ctx, flagset, ra.os_args, spec, pf, &code)) return code;
   const std::string format = pf.Get("format", "stdout");
   std::string app = pf.positional.empty() ? "" : pf.positional[0];
   if (ra.global) app = "--global";

@@ -306,6 +306,13 @@ int PropertySet(Ctx& ctx, const std::string& plugin, const Args& raw,
   std::string app = args.empty() ? "" : args[0];
   std::string property = args.size() > 1 ? args[1] : "";
   std::string value = args.size() > 2 ? Join(Args(args.begin() + 2, args.end()), " ") : "";
+  return PropertySetValue(ctx, plugin, app, property, value, valid, global);
+}
+
+int PropertySetValue(Ctx& ctx, const std::string& plugin, const std::string& app,
+                     const std::string& property, const std::string& value,
+                     const std::vector<std::string>& valid,
+                     const std::vector<std::string>& global) {
   if (app != "--global") {
     if (int rc = VerifyApp(ctx, app)) return rc;
   }
