@@ -42,4 +42,10 @@ bool IsValidDokkuName(std::string_view name) {
   return true;
 }
 
+std::string DefaultVhost(std::string_view app, std::string_view global_domain) {
+  if (global_domain.empty()) return "";
+  if (app.find('.') != std::string_view::npos) return std::string(app);
+  return std::string(app) + "." + std::string(global_domain);
+}
+
 }  // namespace dflow

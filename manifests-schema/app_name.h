@@ -31,6 +31,11 @@ std::string DokkuAppName(std::string_view application, std::string_view service,
 std::string DatastoreServiceName(std::string_view application, std::string_view database,
                                  std::string_view environment);
 
+// The vhost Dokku gives a new app on a node whose global domain is `global_domain`
+// (plugins/domains/functions get_default_vhosts): "<app>.<global_domain>" (dflow's app names
+// have no dots, which would make Dokku use the name itself). "" when there is no domain.
+std::string DefaultVhost(std::string_view app, std::string_view global_domain);
+
 // True when `name` is lower-case letters, digits and inner hyphens, 1..63 bytes.
 bool IsValidManifestName(std::string_view name);
 

@@ -39,8 +39,8 @@ struct AppSpec {
   std::vector<std::string> secret_keys;       // sorted; values come from the secrets file
   std::vector<std::string> domains;           // sorted, lower case
   std::vector<PortMapping> ports;             // sorted
-  std::string proxy_type = "traefik";
-  std::string builder;  // "" = Dokku auto-detects; else herokuish|dockerfile|pack|nixpacks|...
+  std::string proxy_type;  // "" = the node's global proxy type (TrafficSpec::proxy)
+  std::string builder;     // "" = Dokku auto-detects; else herokuish|dockerfile|pack|nixpacks|...
   DeploySource source;
   std::map<std::string, int> processes;                // process type -> count
   std::vector<std::string> datastores;                 // DatastoreSpec::name values to link, sorted
@@ -63,12 +63,16 @@ struct DatastoreSpec {
   bool allow_destroy = false;  // only then may a removed datastore be destroyed
 };
 
-// Traffic settings a node gets from its environment(s): Traefik through Dokku and TLS.
+// Traffic settings a node gets from its environment(s): which Dokku proxy serves its apps on
+// :80 (docs/proxy.md), TLS through Traefik's ACME resolver, or trust in a front proxy.
 struct TrafficSpec {
-  std::string proxy = "traefik";
-  bool tls = false;
+  std::string proxy = "nginx";     // nginx (Dokku's default) | traefik: the node's global type
+  bool tls = false;                // traefik only
   std::string letsencrypt_email;   // enables ACME in Traefik when set
   std::string letsencrypt_server;  // "" = production ACME
+  // nginx only: the node sits behind a trusted front (an edge proxy or load balancer), so
+  // nginx passes on the X-Forwarded-* headers it receives instead of writing its own.
+  bool behind_trusted_proxy = false;
   bool operator==(const TrafficSpec&) const = default;
 };
 
@@ -92,8 +96,12 @@ struct EnvironmentSpec {
 
 struct NodeDesiredState {
   NodeSpec node;
+  // Set when an environment lists the node: only then does dflow converge its proxy and
+  // global domain (a node no environment uses is left as it is).
+  bool in_environment = false;
   TrafficSpec traffic;
-  std::vector<AppSpec> apps;              // sorted by name
+  std::string domain;         // the environment's domain: Dokku's global domain ("" = none)
+  std::vector<AppSpec> apps;  // sorted by name
   std::vector<DatastoreSpec> datastores;  // sorted by name
 };
 

@@ -262,7 +262,6 @@ void Builder::CheckOverrides(const ApplicationManifest& app, const EnvironmentOv
 AppSpec Builder::Merge(const ServiceManifest& s, const EnvironmentManifest& env,
                        const EnvironmentOverride& o, const Override* so) {
   AppSpec a = s.spec;
-  a.proxy_type = env.spec.traffic.proxy;
   a.config = env.config;
   for (const auto& [k, v] : s.spec.config) a.config[k] = v;
   const Override* layers[] = {&o.all, so};
@@ -307,6 +306,9 @@ void Builder::Service(const ApplicationManifest& app, const ServiceManifest& s,
   a.service = s.name.value;
   a.environment = env_name;
   a.name = DokkuAppName(a.application, a.service, a.environment);
+  // No domains: the app keeps the vhost Dokku gives it under the environment's domain.
+  if (a.domains.empty() && !env.spec.domain.empty())
+    a.domains.push_back(DefaultVhost(a.name, env.spec.domain));
   for (const Located& key : s.secret_keys) a.secret_keys.push_back(key.value);
   CheckSecrets(a, s);
   for (const Located& db : s.databases) {
@@ -447,12 +449,12 @@ std::optional<DesiredState> Builder::Build() {
   if (errors_ > 0) return std::nullopt;
 
   DesiredState state;
-  std::map<std::string, TrafficSpec> node_traffic;
+  std::map<std::string, const EnvironmentSpec*> node_env;  // environments agree (checked)
   for (const auto& [name, env] : envs_) {
     EnvironmentSpec spec = env->spec;
     for (const Located& n : env->nodes) {
       spec.nodes.push_back(n.value);
-      node_traffic.emplace(n.value, spec.traffic);
+      node_env.emplace(n.value, &env->spec);
     }
     SortUnique(spec.nodes);
     state.environments.push_back(std::move(spec));
@@ -460,7 +462,11 @@ std::optional<DesiredState> Builder::Build() {
   for (const auto& [name, node] : nodes_) {
     NodeDesiredState n;
     n.node = node->spec;
-    if (auto t = node_traffic.find(name); t != node_traffic.end()) n.traffic = t->second;
+    if (auto e = node_env.find(name); e != node_env.end()) {
+      n.in_environment = true;
+      n.traffic = e->second->traffic;
+      n.domain = e->second->domain;
+    }
     n.apps = std::move(node_apps_[name]);
     n.datastores = std::move(node_datastores_[name]);
     std::sort(n.apps.begin(), n.apps.end(),

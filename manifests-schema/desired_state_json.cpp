@@ -11,7 +11,8 @@ json TrafficJson(const TrafficSpec& t) {
   return {{"proxy", t.proxy},
           {"tls", t.tls},
           {"letsencryptEmail", t.letsencrypt_email},
-          {"letsencryptServer", t.letsencrypt_server}};
+          {"letsencryptServer", t.letsencrypt_server},
+          {"behindTrustedProxy", t.behind_trusted_proxy}};
 }
 
 json AppJson(const AppSpec& a) {
@@ -58,7 +59,9 @@ json NodeJson(const NodeDesiredState& n) {
           {"user", n.node.user},
           {"hostKey", n.node.host_key},
           {"labels", n.node.labels},
+          {"inEnvironment", n.in_environment},
           {"traffic", TrafficJson(n.traffic)},
+          {"globalDomain", n.domain},
           {"apps", apps},
           {"datastores", datastores}};
 }

@@ -208,12 +208,26 @@ void Parser::Environment(const YamlNode& doc) {
 }
 
 void Parser::Traffic(const YamlNode& node, TrafficSpec& traffic) {
-  if (!r_.ExpectMap(node, "traffic", {"proxy", "tls"})) return;
+  if (!r_.ExpectMap(node, "traffic", {"proxy", "tls", "behindTrustedProxy"})) return;
   if (const YamlNode* proxy = node.Find("proxy")) {
-    if (auto text = Enum(*proxy, "proxy", {"traefik"})) traffic.proxy = *text;
+    if (auto text = Enum(*proxy, "proxy", {"nginx", "traefik"})) traffic.proxy = *text;
+  }
+  if (const YamlNode* behind = node.Find("behindTrustedProxy")) {
+    traffic.behind_trusted_proxy = r_.Bool(*behind, "behindTrustedProxy").value_or(false);
+    // Dokku's Traefik cannot be told to trust a front's X-Forwarded-* (reference traefik §1.7).
+    if (traffic.behind_trusted_proxy && traffic.proxy != "nginx")
+      r_.Error(*behind, "'behindTrustedProxy' needs 'proxy: nginx'",
+               "Dokku's Traefik rewrites the X-Forwarded-* headers a front sends; use 'proxy: "
+               "nginx' on nodes behind a trusted front");
   }
   const YamlNode* tls = node.Find("tls");
   if (!tls || !r_.ExpectMap(*tls, "tls", {"letsencrypt"})) return;
+  if (traffic.proxy != "traefik") {
+    r_.Error(*tls, "'tls' needs 'proxy: traefik'",
+             "add 'proxy: traefik' to traffic: dflow gets certificates from Traefik's ACME "
+             "resolver");
+    return;
+  }
   const YamlNode* le = r_.Required(*tls, "letsencrypt", "tls", "add 'letsencrypt: {email: ...}'");
   if (!le || !r_.ExpectMap(*le, "letsencrypt", {"email", "server"})) return;
   traffic.tls = true;

@@ -21,11 +21,16 @@ inline constexpr const char* kDeployedSourceKey = "DFLOW_SOURCE";  // "<url>#<re
 
 enum class ActionKind {
   // Node level (Action::app is empty).
-  kSetTraefikGlobal,  // traefik:set --global <property> [value]
-  kStopTraefik,       // traefik:stop
-  kStartTraefik,      // traefik:start
-  kCreateDatastore,   // <engine>:create <service>
-  kDestroyDatastore,  // <engine>:destroy <service> -f
+  kSetGlobalDomain,     // domains:set-global <domain> (domains:clear-global when empty)
+  kSetGlobalProxyType,  // proxy:set --global type <type>
+  kSetNginxGlobal,      // nginx:set --global <property> [value]
+  kSetTraefikGlobal,    // traefik:set --global <property> [value]
+  kStopNginx,           // nginx:stop
+  kStopTraefik,         // traefik:stop
+  kStartNginx,          // nginx:start
+  kStartTraefik,        // traefik:start
+  kCreateDatastore,     // <engine>:create <service>
+  kDestroyDatastore,    // <engine>:destroy <service> -f
   // App level.
   kCreateApp,                // apps:create <app>
   kSetConfig,                // config:set --encoded --no-restart <app> K=base64(V)...
@@ -33,6 +38,7 @@ enum class ActionKind {
   kSetBuilder,               // builder:set <app> selected [builder]
   kSetProxyType,             // proxy:set <app> type [type]
   kSetDomains,               // domains:set <app> d... (domains:clear <app> when the list is empty)
+  kBuildProxyConfig,         // proxy:build-config <app> (nginx re-reads its settings)
   kSetPorts,                 // ports:set <app> s:h:c... (ports:clear <app> when empty)
   kEnableChecks,             // checks:enable <app> [p1,p2] (no list = every process type)
   kDisableChecks,            // checks:disable <app> p1,p2
@@ -52,19 +58,41 @@ enum class ActionKind {
   kDestroyApp,               // apps:destroy <app> --force
 };
 
-// The node's Traefik steps (they configure the one proxy, so they run one after another).
-inline bool IsTraefikStep(ActionKind kind) {
-  return kind == ActionKind::kSetTraefikGlobal || kind == ActionKind::kStopTraefik ||
-         kind == ActionKind::kStartTraefik;
+// The node's proxy and global-domain steps: they configure what every app is served by, so
+// they run one after another, in plan order, before any app action.
+inline bool IsNodeProxyStep(ActionKind kind) {
+  switch (kind) {
+    case ActionKind::kSetGlobalDomain:
+    case ActionKind::kSetGlobalProxyType:
+    case ActionKind::kSetNginxGlobal:
+    case ActionKind::kSetTraefikGlobal:
+    case ActionKind::kStopNginx:
+    case ActionKind::kStopTraefik:
+    case ActionKind::kStartNginx:
+    case ActionKind::kStartTraefik:
+      return true;
+    default:
+      return false;
+  }
 }
 
 // Stable kebab-case name, used in plan output and JSON: "create-app", "set-config", ...
 inline std::string_view ActionKindName(ActionKind kind) {
   switch (kind) {
+    case ActionKind::kSetGlobalDomain:
+      return "set-global-domain";
+    case ActionKind::kSetGlobalProxyType:
+      return "set-global-proxy-type";
+    case ActionKind::kSetNginxGlobal:
+      return "set-nginx-global";
     case ActionKind::kSetTraefikGlobal:
       return "set-traefik-global";
+    case ActionKind::kStopNginx:
+      return "stop-nginx";
     case ActionKind::kStopTraefik:
       return "stop-traefik";
+    case ActionKind::kStartNginx:
+      return "start-nginx";
     case ActionKind::kStartTraefik:
       return "start-traefik";
     case ActionKind::kCreateDatastore:
@@ -83,6 +111,8 @@ inline std::string_view ActionKindName(ActionKind kind) {
       return "set-proxy-type";
     case ActionKind::kSetDomains:
       return "set-domains";
+    case ActionKind::kBuildProxyConfig:
+      return "build-proxy-config";
     case ActionKind::kSetPorts:
       return "set-ports";
     case ActionKind::kEnableChecks:

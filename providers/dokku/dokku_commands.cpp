@@ -203,12 +203,30 @@ Words DeployGitCommand(const Action& action) {
 Status Build(const Action& action, const SecretValues& secrets, Mode mode, Rendering& out) {
   const std::string& app = action.app;
   switch (action.kind) {
+    case ActionKind::kSetGlobalDomain:
+      out.words = action.value.empty() ? Words{"domains:clear-global"}
+                                       : Words{"domains:set-global", action.value};
+      return Status::Ok();
+    case ActionKind::kSetGlobalProxyType:
+      out.words = {"proxy:set", "--global", "type"};
+      AppendIfSet(out.words, action.value);
+      return Status::Ok();
+    case ActionKind::kSetNginxGlobal:
+      out.words = {"nginx:set", "--global", action.target};
+      AppendIfSet(out.words, action.value);
+      return Status::Ok();
     case ActionKind::kSetTraefikGlobal:
       out.words = {"traefik:set", "--global", action.target};
       AppendIfSet(out.words, action.value);
       return Status::Ok();
+    case ActionKind::kStopNginx:
+      out.words = {"nginx:stop"};
+      return Status::Ok();
     case ActionKind::kStopTraefik:
       out.words = {"traefik:stop"};
+      return Status::Ok();
+    case ActionKind::kStartNginx:
+      out.words = {"nginx:start"};
       return Status::Ok();
     case ActionKind::kStartTraefik:
       out.words = {"traefik:start"};
@@ -238,6 +256,9 @@ Status Build(const Action& action, const SecretValues& secrets, Mode mode, Rende
       return Status::Ok();
     case ActionKind::kSetDomains:
       out.words = ListCommand(action, "domains:set", "domains:clear");
+      return Status::Ok();
+    case ActionKind::kBuildProxyConfig:
+      out.words = {"proxy:build-config", app};
       return Status::Ok();
     case ActionKind::kSetPorts:
       out.words = ListCommand(action, "ports:set", "ports:clear");

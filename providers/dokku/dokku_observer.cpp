@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,7 +39,7 @@ enum class Role {
   kAppList,
   kReport,         // an all-app report other than apps:report
   kClosingReport,  // apps:report, run after every other all-app report (see Evaluate)
-  kTraefik,
+  kGlobalReport,   // <plugin>:report --global, index into kGlobalReports
   kServiceList,
   kAppQuery,
   kLinks,
@@ -48,6 +49,47 @@ struct PlannedCall {
   Argv argv;
   Role role;
   std::size_t index = 0;
+};
+
+// The node-wide settings dflow converges, each read with `<command>:report --global --format
+// json` when its plugin is enabled; `apply` gets the raw global-<prop> values, "global-" removed.
+struct GlobalReport {
+  const char* plugin;   // as plugin:list names it
+  const char* command;  // the report's plugin prefix
+  Status (*apply)(const Argv& argv, ReportObject globals, ObservedNode& node);
+};
+
+Status ApplyProxyGlobals(const Argv& argv, ReportObject globals, ObservedNode& node) {
+  Result<std::string> type = RequireKey(argv, globals, "type");
+  if (!type.ok()) return type.status();
+  node.proxy_global_type = *type;
+  node.proxy_read = true;
+  return Status::Ok();
+}
+
+Status ApplyDomainsGlobals(const Argv& argv, ReportObject globals, ObservedNode& node) {
+  Result<std::string> vhosts = RequireKey(argv, globals, "vhosts");
+  if (!vhosts.ok()) return vhosts.status();
+  node.global_domains = SplitWords(*vhosts);
+  node.domains_read = true;
+  return Status::Ok();
+}
+
+Status ApplyNginxGlobals(const Argv&, ReportObject globals, ObservedNode& node) {
+  node.nginx_global = std::move(globals);
+  return Status::Ok();
+}
+
+Status ApplyTraefikGlobals(const Argv&, ReportObject globals, ObservedNode& node) {
+  node.traefik_global = std::move(globals);
+  return Status::Ok();
+}
+
+const GlobalReport kGlobalReports[] = {
+    {"proxy", "proxy", ApplyProxyGlobals},
+    {"domains", "domains", ApplyDomainsGlobals},
+    {"nginx-vhosts", "nginx", ApplyNginxGlobals},
+    {"traefik-vhosts", "traefik", ApplyTraefikGlobals},
 };
 
 // The version every core plugin carries (plugin.toml `version`, set to the release when Dokku
@@ -185,9 +227,13 @@ class Observation {
         calls.push_back(Plan(Quiet({std::string(kinds[i].plugin) + ":report", "--format", "json"}),
                              Role::kReport, i));
     }
-    if (FindEnabledPlugin(node_.plugins, "traefik-vhosts") != nullptr)
+    for (std::size_t i = 0; i < std::size(kGlobalReports); ++i) {
+      const GlobalReport& report = kGlobalReports[i];
+      if (FindEnabledPlugin(node_.plugins, report.plugin) == nullptr) continue;
       calls.push_back(
-          Plan(Quiet({"traefik:report", "--global", "--format", "json"}), Role::kTraefik));
+          Plan(Quiet({std::string(report.command) + ":report", "--global", "--format", "json"}),
+               Role::kGlobalReport, i));
+    }
     for (const std::string& engine : DatastoreEngines()) {
       if (!FindEnabledPlugin(node_.plugins, engine)) continue;
       engines_.push_back(engine);
@@ -285,8 +331,9 @@ class Observation {
     for (std::size_t id : IdsOf(Role::kClosingReport)) {
       if (Status s = ReadClosingReport(calls_[id].argv, *results_[id]); !s.ok()) return s;
     }
-    for (std::size_t id : IdsOf(Role::kTraefik)) {
-      if (Status s = ReadTraefik(calls_[id].argv, *results_[id]); !s.ok()) return s;
+    for (std::size_t id : IdsOf(Role::kGlobalReport)) {
+      const GlobalReport& report = kGlobalReports[calls_[id].index];
+      if (Status s = ReadGlobalReport(report, calls_[id].argv, *results_[id]); !s.ok()) return s;
     }
     for (std::size_t id : IdsOf(Role::kServiceList)) {
       if (Status s = CheckExit(calls_[id].argv, *results_[id]); !s.ok()) return s;
@@ -340,17 +387,11 @@ class Observation {
     return Status::Ok();
   }
 
-  Status ReadTraefik(const Argv& argv, const ExecResult& result) {
+  Status ReadGlobalReport(const GlobalReport& report, const Argv& argv, const ExecResult& result) {
     if (Status s = CheckExit(argv, result); !s.ok()) return s;
-    Result<std::string> document = SingleJsonDocument(argv, result.out);
-    if (!document.ok()) return document.status();
-    Result<ReportObject> object = ParseReportLine(argv, 1, *document);
-    if (!object.ok()) return object.status();
-    static const std::string kGlobal = "global-";
-    for (const auto& [key, value] : *object) {
-      if (key.rfind(kGlobal, 0) == 0) node_.traefik_global[key.substr(kGlobal.size())] = value;
-    }
-    return Status::Ok();
+    Result<ReportObject> globals = ParseGlobalReport(argv, result.out);
+    if (!globals.ok()) return globals.status();
+    return report.apply(argv, std::move(globals).value(), node_);
   }
 
   Status ReadPerItem() {

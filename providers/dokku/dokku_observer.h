@@ -5,17 +5,18 @@
 //     version of its core plugins (`00_dokku-standard`); only when plugin:list cannot say it
 //     (no Dokku, a Dokku before 0.38.22) does `version` run, to name the problem;
 //   - then the all-app reports (domains, ports, proxy, ps, builder, git, checks, network,
-//     storage, and builds when asked; `--format json`, skipped when there are no apps),
-//     `traefik:report --global --format json` (when traefik-vhosts is enabled), `<engine>:list`
-//     for each enabled datastore plugin (postgres, redis), and per app `config:export --format
-//     json <app>`, `ps:scale --format json <app>`, `resource:report <app> --format json` (the
-//     three Dokku has no all-app form of, or none that can be paired: §4);
+//     storage, and builds when asked; `--format json`, skipped when there are no apps), the
+//     node-wide settings `<plugin>:report --global --format json` for proxy, domains, nginx
+//     and traefik (each when its plugin is enabled), `<engine>:list` for each enabled datastore
+//     plugin (postgres, redis), and per app `config:export --format json <app>`, `ps:scale
+//     --format json <app>`, `resource:report <app> --format json` (the three Dokku has no
+//     all-app form of, or none that can be paired: §4);
 //   - `apps:report --format json` once every other all-app report has answered: its lines name
 //     their apps (`dir`), so the same apps as apps:list mean every report was paired right;
 //     and per service `<engine>:info <svc> --links` once its engine's list has answered.
 // Every argv starts with `--quiet`. For a node with A apps, S datastore services, E enabled
-// datastore engines and traefik enabled: 2 + 10 + 1 + E + 3*A + S invocations (one more with
-// builds), the floor Dokku 0.38.27 allows; with no apps the ten reports are skipped. On 8
+// datastore engines and the four global reports: 2 + 10 + 4 + E + 3*A + S invocations (one more
+// with builds), the floor Dokku 0.38.27 allows; with no apps the ten reports are skipped. On 8
 // channels the longest chain is plugin:list/apps:list, a report, apps:report.
 #pragma once
 

@@ -128,6 +128,19 @@ Result<std::string> SingleJsonDocument(const std::vector<std::string>& argv, std
   return document;
 }
 
+Result<ReportObject> ParseGlobalReport(const std::vector<std::string>& argv, std::string_view out) {
+  Result<std::string> document = SingleJsonDocument(argv, out);
+  if (!document.ok()) return document.status();
+  Result<ReportObject> object = ParseReportLine(argv, 1, *document);
+  if (!object.ok()) return object.status();
+  static const std::string kGlobal = "global-";
+  ReportObject globals;
+  for (const auto& [key, value] : *object) {
+    if (key.rfind(kGlobal, 0) == 0) globals[key.substr(kGlobal.size())] = value;
+  }
+  return globals;
+}
+
 Result<std::vector<std::string>> ParseAppList(const std::vector<std::string>& argv,
                                               std::string_view out) {
   Result<std::string> document = SingleJsonDocument(argv, out);

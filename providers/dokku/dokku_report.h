@@ -56,6 +56,10 @@ Result<std::vector<ReportObject>> ParseReportLines(const std::vector<std::string
 Result<std::string> SingleJsonDocument(const std::vector<std::string>& argv, std::string_view out,
                                        bool secret = false);
 
+// Parses `<plugin>:report --global --format json`: one object; keeps the `global-<prop>` keys,
+// "global-" removed ("global-type" -> "type").
+Result<ReportObject> ParseGlobalReport(const std::vector<std::string>& argv, std::string_view out);
+
 // Parses `apps:list --format json`: ["a","b"] (or []) -> names, in Dokku's order, which is
 // the order of every all-app report. Dokku always prints the array, so empty stdout is an
 // error.

@@ -71,6 +71,16 @@ struct ObservedNode {
   // traefik:report --global: each raw global-<prop> key with "global-" removed
   // ("letsencrypt-email" -> "ops@example.com"); empty when traefik-vhosts is not enabled.
   std::map<std::string, std::string> traefik_global;
+  // nginx:report --global: the same for nginx-vhosts ("x-forwarded-for-value" -> "");
+  // empty when nginx-vhosts is not enabled.
+  std::map<std::string, std::string> nginx_global;
+  // proxy:report --global global-type: the raw global proxy type ("" = Dokku's default, nginx).
+  std::string proxy_global_type;
+  // domains:report --global global-vhosts: the node's global domains ("" = none).
+  std::vector<std::string> global_domains;
+  // Whether the proxy/domains globals above were read (their core plugins are enabled).
+  bool proxy_read = false;
+  bool domains_read = false;
   std::vector<ObservedApp> apps;              // sorted by name
   std::vector<ObservedDatastore> datastores;  // sorted by engine, name
 

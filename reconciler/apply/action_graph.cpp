@@ -19,19 +19,19 @@ ActionGraph BuildActionGraph(const std::vector<Action>& actions) {
   graph.unblocks.resize(actions.size());
   std::map<std::string, std::size_t> last_of_app;
   std::map<std::string, std::size_t> created;  // "<engine> <service>" -> its create action
-  std::vector<std::size_t> traefik;            // Traefik steps so far
+  std::vector<std::size_t> proxy;              // node proxy steps so far
   for (std::size_t j = 0; j < actions.size(); ++j) {
     const Action& action = actions[j];
     std::vector<std::size_t>& needs = graph.waits_for[j];
     if (action.kind == ActionKind::kDestroyDatastore) {
       for (std::size_t i = 0; i < j; ++i) needs.push_back(i);
-    } else if (IsTraefikStep(action.kind)) {
-      if (!traefik.empty()) needs.push_back(traefik.back());  // the chain holds the rest
+    } else if (IsNodeProxyStep(action.kind)) {
+      if (!proxy.empty()) needs.push_back(proxy.back());  // the chain holds the rest
     } else if (!action.app.empty()) {
       if (auto it = last_of_app.find(action.app); it != last_of_app.end()) {
         needs.push_back(it->second);
       } else {
-        if (!traefik.empty()) needs.push_back(traefik.back());  // before the app's first action
+        if (!proxy.empty()) needs.push_back(proxy.back());  // before the app's first action
       }
       if (TouchesLink(action.kind)) {
         auto create = created.find(action.engine + " " + action.target);
@@ -41,7 +41,7 @@ ActionGraph BuildActionGraph(const std::vector<Action>& actions) {
     std::sort(needs.begin(), needs.end());
     needs.erase(std::unique(needs.begin(), needs.end()), needs.end());
     for (std::size_t i : needs) graph.unblocks[i].push_back(j);
-    if (IsTraefikStep(action.kind)) traefik.push_back(j);
+    if (IsNodeProxyStep(action.kind)) proxy.push_back(j);
     if (!action.app.empty()) last_of_app[action.app] = j;
     if (action.kind == ActionKind::kCreateDatastore)
       created[action.engine + " " + action.target] = j;

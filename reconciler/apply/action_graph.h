@@ -2,8 +2,8 @@
 // the rest at the same time (Dokku locks per app, not per node). Action j waits for an
 // earlier action i when:
 //   - both act on the same app (an app's actions run in plan order);
-//   - i is a Traefik step and j is a Traefik step or any app action (node-level proxy settings
-//     come before the apps that use them);
+//   - i is a node proxy step (IsNodeProxyStep) and j is one too or any app action (the proxy
+//     and global domain come before the apps that use them);
 //   - j links or unlinks a datastore that i creates;
 //   - j destroys a datastore (it goes last: after every unlink and app destroy before it).
 // Anything else is independent: different apps, datastores created side by side.

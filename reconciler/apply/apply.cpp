@@ -25,6 +25,7 @@ bool IsSlow(const Action& action) {
     case ActionKind::kCreateDatastore:
     case ActionKind::kLinkDatastore:
     case ActionKind::kStartTraefik:
+    case ActionKind::kStartNginx:
     case ActionKind::kDestroyApp:
       return true;
     case ActionKind::kScale:

@@ -1,7 +1,7 @@
 // ApplyPlans: runs node plans through each node's Transport. Within a node, each action runs
 // as soon as the actions it needs have finished (action_graph.h: an app's actions in order,
-// a datastore's create before its links, Traefik before the apps), the rest at the same time
-// over the transport's channels; nodes in parallel (bounded pool). A failure skips only what
+// a datastore's create before its links, the node's proxy before the apps), the rest at the same
+// time over the transport's channels; nodes in parallel (bounded pool). A failure skips only what
 // depends on it (failure_scope.h); a transport failure skips the rest of the node. Results
 // stay in plan order. Dry run renders every action and runs nothing.
 #pragma once

@@ -16,8 +16,8 @@ void FailureScope::Failed(const Action& action, bool node_unreachable) {
     failed_apps_.emplace(action.app, "skipped: an earlier action of app " + action.app + " failed");
   } else if (action.kind == ActionKind::kCreateDatastore) {
     failed_datastores_.insert(DatastoreOf(action));
-  } else if (IsTraefikStep(action.kind)) {
-    if (traefik_failure_.empty()) traefik_failure_ = kind;
+  } else if (IsNodeProxyStep(action.kind)) {
+    if (proxy_failure_.empty()) proxy_failure_ = kind;
   }
 }
 
@@ -34,8 +34,8 @@ std::string FailureScope::Blocked(const Action& action) {
     }
     return "";
   }
-  if (IsTraefikStep(action.kind) && !traefik_failure_.empty())
-    return "skipped: an earlier Traefik step failed (" + traefik_failure_ + ")";
+  if (IsNodeProxyStep(action.kind) && !proxy_failure_.empty())
+    return "skipped: an earlier proxy step failed (" + proxy_failure_ + ")";
   return "";
 }
 

@@ -5,7 +5,8 @@
 //   - an app's action: the rest of that app (its later steps assume the earlier ones);
 //   - a datastore that could not be created: the links to it, and the rest of every app that
 //     links it (it would start without its database);
-//   - a Traefik step: the later Traefik steps (they configure the same proxy);
+//   - a node proxy step (proxy type, global domain, nginx/Traefik settings, start/stop): the
+//     later proxy steps (they configure the same proxy);
 //   - a datastore that could not be destroyed: nothing else needs it gone.
 #pragma once
 
@@ -30,7 +31,7 @@ class FailureScope {
   std::string node_stop_;                           // set once the node is unreachable
   std::map<std::string, std::string> failed_apps_;  // app -> why its later steps are skipped
   std::set<std::string> failed_datastores_;         // "<engine> <service>"
-  std::string traefik_failure_;                     // the failed Traefik step's kind
+  std::string proxy_failure_;                       // the failed proxy step's kind
 };
 
 }  // namespace dflow

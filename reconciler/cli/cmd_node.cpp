@@ -1,5 +1,5 @@
 // dflow node check NODE: is this node ready for dflow? (reconciler/node_check.h)
-// Read-only: it runs `dokku version` and `dokku plugin:list` on the node, nothing else.
+// Read-only: it runs `dokku version`, `dokku plugin:list` and the proxy/domains reports.
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
@@ -58,8 +58,11 @@ void AttachCheck(CLI::App& check, std::function<int()>& run) {
   check.footer(
       "Checks, in order: the node answers on SSH, its host key is trusted (pinned hostKey, else "
       "--known-hosts), the login works, Dokku is installed in a version dflow supports, and "
-      "the Dokku plugins the node's apps and datastores need are installed and enabled. Each "
-      "failing item comes with the command that fixes it.\nExit codes: 0 ready, 1 not ready "
+      "the Dokku plugins the node's apps and datastores need are installed and enabled; for a "
+      "node in an environment, its proxy is the one the environment asks for (whether it runs "
+      "cannot be observed through Dokku: the check says so and how to make sure), the proxy's "
+      "settings match, and the global domain is the environment's domain. Each failing item "
+      "comes with the command that fixes it.\nExit codes: 0 ready, 1 not ready "
       "(or the repo cannot be read), 64 usage.");
   check.callback([&run, args] { run = [args] { return RunCheck(*args); }; });
 }

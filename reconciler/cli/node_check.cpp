@@ -7,6 +7,7 @@
 
 #include "providers/dokku/dokku_plugins.h"
 #include "providers/dokku/dokku_version.h"
+#include "reconciler/cli/node_proxy_check.h"
 
 namespace dflow {
 namespace {
@@ -20,11 +21,12 @@ struct PluginSource {
   const char* install;
 };
 
-// How each plugin dflow may need is installed. traefik-vhosts ships with Dokku: it can only
-// have been disabled.
+// How each plugin dflow may need is installed. nginx-vhosts and traefik-vhosts ship with
+// Dokku: they can only have been disabled.
 const PluginSource kPluginSources[] = {
     {"postgres", "sudo dokku plugin:install https://github.com/dokku/dokku-postgres.git postgres"},
     {"redis", "sudo dokku plugin:install https://github.com/dokku/dokku-redis.git redis"},
+    {"nginx-vhosts", "sudo dokku plugin:enable nginx-vhosts"},
     {"traefik-vhosts", "sudo dokku plugin:enable traefik-vhosts"},
 };
 
@@ -76,6 +78,7 @@ class Checker {
     report_.address = node_.user + "@" + HostPort(node_);
     for (const char* name : {"reachable", "host key", "login", "dokku"}) Add(name);
     for (const auto& plugin : RequiredPlugins(desired_)) Add("plugin " + plugin.name);
+    for (const auto& name : ProxyCheckNames(desired_)) Add(name);
   }
 
   NodeCheckReport Run() {
@@ -87,7 +90,10 @@ class Checker {
     Ok("reachable", "SSH answers at " + HostPort(node_));
     Ok("host key", HostKeyDetail(node_, options_));
     Ok("login", "logged in as " + node_.user);
-    if (CheckVersion(*version)) CheckPlugins();
+    if (CheckVersion(*version)) {
+      CheckPlugins();
+      for (NodeCheckItem& item : CheckNodeProxy(desired_, transport_)) Item(item.name) = item;
+    }
     return report_;
   }
 
@@ -206,6 +212,10 @@ const char* StateName(CheckState state) {
       return "fail";
     case CheckState::kSkipped:
       return "skipped";
+    case CheckState::kUnknown:
+      return "unknown";
+    case CheckState::kDiffers:
+      return "differs";
   }
   return "skipped";
 }
@@ -213,8 +223,9 @@ const char* StateName(CheckState state) {
 }  // namespace
 
 bool NodeCheckReport::ready() const {
-  return std::all_of(items.begin(), items.end(),
-                     [](const NodeCheckItem& item) { return item.state == CheckState::kOk; });
+  return std::none_of(items.begin(), items.end(), [](const NodeCheckItem& item) {
+    return item.state == CheckState::kFail || item.state == CheckState::kSkipped;
+  });
 }
 
 std::vector<RequiredPlugin> RequiredPlugins(const NodeDesiredState& node) {
@@ -223,12 +234,12 @@ std::vector<RequiredPlugin> RequiredPlugins(const NodeDesiredState& node) {
   std::vector<RequiredPlugin> out;
   for (const auto& [engine, names] : needed)
     out.push_back({engine, "datastores " + JoinNames(names), InstallCommand(engine)});
-  std::set<std::string> proxied;
-  for (const auto& app : node.apps)
-    if (app.proxy_type == "traefik") proxied.insert(app.name);
-  if (!proxied.empty())
-    out.push_back({"traefik-vhosts", std::to_string(proxied.size()) + " app(s) behind Traefik",
-                   InstallCommand("traefik-vhosts")});
+  if (node.in_environment) {
+    const std::string plugin = node.traffic.proxy + "-vhosts";
+    out.push_back({plugin,
+                   "the environment's proxy (" + std::to_string(node.apps.size()) + " app(s))",
+                   InstallCommand(plugin)});
+  }
   std::sort(out.begin(), out.end(),
             [](const RequiredPlugin& a, const RequiredPlugin& b) { return a.name < b.name; });
   return out;
@@ -243,20 +254,32 @@ std::string FormatNodeCheckText(const NodeCheckReport& report) {
   std::string out = "node " + report.node + " (" + report.address + ")\n";
   std::size_t width = 0;
   for (const auto& item : report.items) width = std::max(width, item.name.size());
-  int failed = 0;
+  int failed = 0, differs = 0;
   for (const auto& item : report.items) {
-    const char* label = item.state == CheckState::kOk     ? "OK  "
-                        : item.state == CheckState::kFail ? "FAIL"
-                                                          : "SKIP";
+    const char* label = item.state == CheckState::kOk        ? "OK  "
+                        : item.state == CheckState::kFail    ? "FAIL"
+                        : item.state == CheckState::kUnknown ? "??  "
+                        : item.state == CheckState::kDiffers ? "DIFF"
+                                                             : "SKIP";
     std::string detail = item.state == CheckState::kSkipped ? "not checked" : item.detail;
     out += "  " + std::string(label) + "  " + item.name +
            std::string(width - item.name.size(), ' ') + "  " + detail + "\n";
     if (item.state == CheckState::kFail) {
       ++failed;
       out += "        fix: " + item.fix + "\n";
+    } else if (item.state == CheckState::kDiffers) {
+      ++differs;
+      out += "        dflow apply sets it; by hand: " + item.fix + "\n";
+    } else if (item.state == CheckState::kUnknown && !item.fix.empty()) {
+      out += "        to be sure: " + item.fix + "\n";
     }
   }
-  if (report.ready()) return out + report.node + " is ready\n";
+  if (report.ready())
+    return out + report.node + " is ready" +
+           (differs
+                ? " (" + std::to_string(differs) + " setting(s) differ: `dflow apply` sets them)"
+                : std::string()) +
+           "\n";
   return out + report.node + " is not ready: " + std::to_string(failed) + " check(s) failed\n";
 }
 
@@ -265,7 +288,8 @@ std::string FormatNodeCheckJson(const NodeCheckReport& report) {
   for (const auto& item : report.items) {
     nlohmann::json check = {{"name", item.name}, {"status", StateName(item.state)}};
     check["detail"] = item.detail;
-    if (item.state == CheckState::kFail) check["fix"] = item.fix;
+    if (item.state == CheckState::kFail || item.state == CheckState::kUnknown)
+      check["fix"] = item.fix;
     checks.push_back(std::move(check));
   }
   nlohmann::json json = {{"node", report.node},

@@ -179,15 +179,26 @@ class AppPlanner {
       NeedRebuild("builder");
     }
     if (spec_.proxy_type != live_.proxy_type) {
-      Add(ActionKind::kSetProxyType, spec_.proxy_type.empty() ? "proxy type: global default"
-                                                              : "proxy type " + spec_.proxy_type)
+      Add(ActionKind::kSetProxyType,
+          spec_.proxy_type.empty()
+              ? "proxy type: follow the node's (" + context_.node->traffic.proxy + ")"
+              : "proxy type " + spec_.proxy_type)
           .value = spec_.proxy_type;
-      NeedRebuild("proxy type");
     }
+    // Routes are made when a container is created (labels, or nginx's config at deploy):
+    // serving the app with another proxy takes a rebuild.
+    if (exists_ && EffectiveProxy() != LiveProxy())
+      NeedRebuild("proxy " + EffectiveProxy() + " instead of " + LiveProxy());
   }
 
+  // The proxy that will serve the app: its own type, else the node's global one.
   std::string EffectiveProxy() const {
     return spec_.proxy_type.empty() ? context_.node->traffic.proxy : spec_.proxy_type;
+  }
+
+  // The proxy that serves it now.
+  std::string LiveProxy() const {
+    return live_.proxy_type.empty() ? context_.proxy->live_type : live_.proxy_type;
   }
 
   // Label-based proxies (Traefik) read routes from container labels: they need a rebuild.
@@ -475,7 +486,12 @@ class AppPlanner {
   }
 
   void PlanRestart(bool deploying) {
-    if (context_.traefik_changed && exists_) NeedRebuild("traefik settings");
+    const std::string proxy = EffectiveProxy();
+    if (context_.proxy->traefik_changed && exists_ && proxy == "traefik")
+      NeedRebuild("traefik settings");
+    if (context_.proxy->nginx_changed && exists_ && live_.deployed && proxy == "nginx" &&
+        !deploying && rebuild_causes_.empty())
+      Add(ActionKind::kBuildProxyConfig, "nginx settings changed");
     if (deploying || !exists_ || !live_.deployed) return;
     if (!rebuild_causes_.empty()) {
       Strings causes = rebuild_causes_;

@@ -9,6 +9,7 @@
 #include "providers/dokku/action.h"
 #include "providers/dokku/observed_state.h"
 #include "reconciler/plan/plan.h"
+#include "reconciler/plan/proxy_plan.h"
 
 namespace dflow {
 
@@ -17,7 +18,7 @@ struct AppContext {
   const ObservedApp* live = nullptr;  // nullptr when the app does not exist on the node yet
   const NodeDesiredState* node = nullptr;
   const PlanOptions* options = nullptr;
-  bool traefik_changed = false;  // node-level TLS settings change: deployed apps rebuild
+  const ProxyChange* proxy = nullptr;  // what the node-level proxy steps change (proxy_plan.h)
 };
 
 struct AppPlan {

@@ -9,6 +9,7 @@
 #include "manifests-schema/base/digest.h"
 #include "manifests-schema/base/text.h"
 #include "reconciler/plan/app_plan.h"
+#include "reconciler/plan/proxy_plan.h"
 
 namespace dflow {
 namespace {
@@ -54,41 +55,6 @@ Action NodeAction(const std::string& node, ActionKind kind, std::string reason) 
   action.node = node;
   action.reason = std::move(reason);
   return action;
-}
-
-std::string TraefikValue(const ObservedNode& observed, const std::string& property) {
-  auto it = observed.traefik_global.find("global-" + property);
-  if (it == observed.traefik_global.end()) it = observed.traefik_global.find(property);
-  return it == observed.traefik_global.end() ? "" : it->second;
-}
-
-// Traefik's ACME settings are global (§3.7): letsencrypt-email turns the resolver on, so it
-// is set exactly when the node's traffic wants TLS, and cleared otherwise. Returns whether
-// anything changes (then Traefik restarts and deployed apps rebuild to pick up the labels).
-bool PlanTraffic(const NodeDesiredState& desired, const ObservedNode& observed, NodePlan& plan) {
-  const TrafficSpec& traffic = desired.traffic;
-  if (traffic.proxy != "traefik") return false;
-  const std::vector<std::pair<std::string, std::string>> wanted = {
-      {"letsencrypt-email", traffic.tls ? traffic.letsencrypt_email : ""},
-      {"letsencrypt-server", traffic.tls ? traffic.letsencrypt_server : ""}};
-  bool changed = false;
-  for (const auto& [property, value] : wanted) {
-    if (TraefikValue(observed, property) == value) continue;
-    Action action = NodeAction(
-        plan.node, ActionKind::kSetTraefikGlobal,
-        value.empty() ? "traefik " + property + " cleared" : "traefik " + property + " " + value);
-    action.target = property;
-    action.value = value;
-    plan.actions.push_back(std::move(action));
-    changed = true;
-  }
-  if (changed) {
-    plan.actions.push_back(NodeAction(plan.node, ActionKind::kStopTraefik,
-                                      "restart traefik to load its new settings"));
-    plan.actions.push_back(NodeAction(plan.node, ActionKind::kStartTraefik,
-                                      "restart traefik to load its new settings"));
-  }
-  return changed;
 }
 
 bool HasDatastore(const ObservedNode& observed, const std::string& engine,
@@ -148,7 +114,7 @@ std::string UnreadReason(const AppSpec& app, const ObservedApp* live,
 }
 
 void PlanDesiredApps(const NodeDesiredState& desired, const ObservedNode& observed,
-                     const PlanOptions& options, bool traefik_changed, NodePlan& plan) {
+                     const PlanOptions& options, const ProxyChange& proxy, NodePlan& plan) {
   for (const auto& app : desired.apps) {
     const ObservedApp* live = FindApp(observed, app.name);
     if (std::string why = UnreadReason(app, live, observed); !why.empty()) {
@@ -169,7 +135,7 @@ void PlanDesiredApps(const NodeDesiredState& desired, const ObservedNode& observ
                             app.environment});
       continue;
     }
-    AppPlan app_plan = PlanApp({&app, live, &desired, &options, traefik_changed});
+    AppPlan app_plan = PlanApp({&app, live, &desired, &options, &proxy});
     for (auto& action : app_plan.actions) plan.actions.push_back(std::move(action));
     for (auto& note : app_plan.notes) plan.notes.push_back(std::move(note));
   }
@@ -350,9 +316,9 @@ NodePlan PlanNode(const NodeDesiredState& desired, const ObservedNode& observed,
                   const PlanOptions& options) {
   NodePlan plan;
   plan.node = desired.node.name;
-  const bool traefik_changed = PlanTraffic(desired, observed, plan);
+  const ProxyChange proxy = PlanNodeProxy(desired, observed, plan);
   PlanDatastoreCreates(desired, observed, plan);
-  PlanDesiredApps(desired, observed, options, traefik_changed, plan);
+  PlanDesiredApps(desired, observed, options, proxy, plan);
   PlanOrphans(desired, observed, options, plan);
   PlanDatastoreDestroys(desired, observed, options, plan);
   MoveDestroysLast(plan);

@@ -6,6 +6,7 @@
 
 #include "manifests-schema/base/text.h"
 #include "reconciler/plan/app_plan.h"
+#include "reconciler/plan/proxy_plan.h"
 
 namespace dflow {
 namespace {
@@ -94,6 +95,31 @@ std::vector<std::string> EnvironmentNames(const DesiredState& desired) {
   return names;
 }
 
+// The node's proxy and global domain as dflow leaves them (proxy_plan.h); a node no
+// environment lists is taken as Dokku installs it: nginx, no global domain.
+void SimulateProxy(const NodeDesiredState& desired, ObservedNode& node) {
+  for (const char* plugin : {"nginx-vhosts", "traefik-vhosts"})
+    node.plugins.push_back({plugin, "", true});
+  node.proxy_read = node.domains_read = true;
+  node.nginx_global = {{"x-forwarded-for-value", ""},
+                       {"x-forwarded-port-value", ""},
+                       {"x-forwarded-proto-value", ""}};
+  node.traefik_global = {{"letsencrypt-email", ""}, {"letsencrypt-server", ""}};
+  if (!desired.in_environment) return;
+  const TrafficSpec& traffic = desired.traffic;
+  node.proxy_global_type = traffic.proxy;
+  if (!desired.domain.empty()) node.global_domains = {desired.domain};
+  if (traffic.proxy == "traefik" && traffic.tls) {
+    node.traefik_global["letsencrypt-email"] = traffic.letsencrypt_email;
+    node.traefik_global["letsencrypt-server"] = traffic.letsencrypt_server;
+  }
+  if (traffic.proxy == "nginx" && traffic.behind_trusted_proxy) {
+    node.nginx_global["x-forwarded-for-value"] = kNginxForwardedFor;
+    node.nginx_global["x-forwarded-port-value"] = kNginxForwardedPort;
+    node.nginx_global["x-forwarded-proto-value"] = kNginxForwardedProto;
+  }
+}
+
 NodePlan RemovedNodePlan(const NodeDesiredState& base) {
   NodePlan plan;
   plan.node = base.node.name;
@@ -112,13 +138,7 @@ NodePlan RemovedNodePlan(const NodeDesiredState& base) {
 ObservedNode SimulateApplied(const NodeDesiredState& desired, const SecretValues& secrets) {
   ObservedNode node;
   node.node = desired.node.name;
-  const TrafficSpec& traffic = desired.traffic;
-  if (traffic.proxy == "traefik" && traffic.tls) {
-    if (!traffic.letsencrypt_email.empty())
-      node.traefik_global["letsencrypt-email"] = traffic.letsencrypt_email;
-    if (!traffic.letsencrypt_server.empty())
-      node.traefik_global["letsencrypt-server"] = traffic.letsencrypt_server;
-  }
+  SimulateProxy(desired, node);
   for (const auto& app : desired.apps) node.apps.push_back(AppliedApp(app, desired, secrets));
   for (const auto& store : desired.datastores) {
     ObservedDatastore live{store.name, store.engine, {}, ""};
@@ -161,7 +181,9 @@ StaticPlan PlanBetween(const DesiredState& base, const DesiredState& head, PlanO
       continue;
     }
     if (before == nullptr) result.nodes_added.push_back(name);
-    ObservedNode observed = before ? SimulateApplied(*before, base_secrets) : ObservedNode{};
+    // A node new to the repo is taken as Dokku installs it (no apps, nginx, no global domain).
+    ObservedNode observed = SimulateApplied(before ? *before : NodeDesiredState{},
+                                            before ? base_secrets : SecretValues{});
     observed.node = name;
     PlanOptions node_options = options;
     if (before) node_options.previous_datastores = before->datastores;

@@ -101,10 +101,18 @@ TEST_CASE("observe sim: a node without apps") {
   CHECK(node->datastores.empty());
   CHECK(node->traefik_global.at("letsencrypt-email").empty());
   CHECK(node->traefik_global.count("computed-image") == 0);
-  // plugin:list, apps:list; traefik, postgres:list, redis:list (no apps: no app reports).
+  // A fresh Dokku: nginx by default, the installer's global domain, nginx's own headers.
+  CHECK(node->proxy_read);
+  CHECK(node->proxy_global_type == "");
+  CHECK(node->domains_read);
+  CHECK(node->global_domains == std::vector<std::string>{"dokku.me"});
+  CHECK(node->nginx_global.at("x-forwarded-for-value") == "");
+  CHECK(node->nginx_global.count("computed-x-forwarded-for-value") == 0);
+  // plugin:list, apps:list; the proxy, domains, nginx and traefik globals, postgres:list,
+  // redis:list (no apps: no app reports).
   std::vector<std::string> log = sim.LoggedInvocations();
-  CHECK(log.size() == 5);
-  CHECK(node->invocations == 5);
+  CHECK(log.size() == 8);
+  CHECK(node->invocations == 8);
   CheckReadOnlyQuietCalls(log);
 }
 
@@ -128,6 +136,9 @@ TEST_CASE("observe sim: one deployed app with every setting") {
   sim.Do({"postgres:create", "courses_db"});
   sim.Do({"postgres:link", "courses_db", "web", "--no-restart"});
   sim.Do({"traefik:set", "--global", "letsencrypt-email", "ops@example.com"});
+  sim.Do({"proxy:set", "--global", "type", "traefik"});
+  sim.Do({"domains:set-global", "learn.example.com", "example.org"});
+  sim.Do({"nginx:set", "--global", "x-forwarded-proto-value", "$http_x_forwarded_proto"});
   const std::string sha = "0123456789abcdef0123456789abcdef01234567";
   sim.Do({"git:sync", "--build", "web", "https://git.example.com/acme/courses.git", sha});
   std::string dsn = sim.Do({"--quiet", "postgres:info", "courses_db", "--dsn"});
@@ -162,12 +173,15 @@ TEST_CASE("observe sim: one deployed app with every setting") {
   web.linked_datastores = {"postgres/courses_db"};
   CheckSameApps(*node, {web}, {{"courses_db", "postgres", {"web"}, ""}});
   CHECK(node->traefik_global.at("letsencrypt-email") == "ops@example.com");
-  // 2 lists + 10 reports + traefik + 2 datastore lists + 3 per app + 1 per service.
-  CHECK(sim.LoggedInvocations().size() == 19);
-  CHECK(node->invocations == 19);
+  CHECK(node->proxy_global_type == "traefik");
+  CHECK(node->global_domains == std::vector<std::string>{"learn.example.com", "example.org"});
+  CHECK(node->nginx_global.at("x-forwarded-proto-value") == "$http_x_forwarded_proto");
+  // 2 lists + 10 reports + 4 globals + 2 datastore lists + 3 per app + 1 per service.
+  CHECK(sim.LoggedInvocations().size() == 22);
+  CHECK(node->invocations == 22);
 }
 
-TEST_CASE("observe sim: 30 apps cost 13 + 2 engines + 3 per app + 1 per service") {
+TEST_CASE("observe sim: 30 apps cost 16 + 2 engines + 3 per app + 1 per service") {
   SimNode sim;
   std::vector<ObservedApp> expected;
   for (int i = 0; i < 30; ++i) {
@@ -201,8 +215,8 @@ TEST_CASE("observe sim: 30 apps cost 13 + 2 engines + 3 per app + 1 per service"
   REQUIRE_MESSAGE(node.ok(), node.status().ToString());
   CheckSameApps(*node, expected, {{"shared_db", "postgres", {"app-07"}, ""}});
   std::vector<std::string> log = sim.LoggedInvocations();
-  CHECK(log.size() == 13 + 2 + 3 * 31 + 1);
-  CHECK(node->invocations == 13 + 2 + 3 * 31 + 1);
+  CHECK(log.size() == 16 + 2 + 3 * 31 + 1);
+  CHECK(node->invocations == 16 + 2 + 3 * 31 + 1);
   CHECK(node->attempts == 1);
   CheckReadOnlyQuietCalls(log);
 }
@@ -239,7 +253,7 @@ TEST_CASE("observe sim: an app that keeps vanishing gives up after three attempt
   CHECK(node.status().message() ==
         "local: gave up after 3 attempts: the node changed during the observation: dokku "
         "--quiet config:export --format json web: app does not exist");
-  CHECK(sim.LoggedInvocations().size() == 3 * (13 + 2 + 3));
+  CHECK(sim.LoggedInvocations().size() == 3 * (16 + 2 + 3));
 }
 
 }  // namespace

@@ -36,6 +36,9 @@ ObservedNode SampleNode() {
                          {"dns-provider-CF_API_TOKEN", "tok"},
                          {"letsencrypt-email", "ops@example.com"},
                          {"log-level", ""}};
+  node.nginx_global = {{"x-forwarded-for-value", "$http_x_forwarded_for"}};
+  node.proxy_global_type = "traefik";
+  node.global_domains = {"learn.example.com"};
   node.apps = {app};
   node.datastores = {{"db", "postgres", {"web"}, ""}};
   node.invocations = 19;
@@ -48,6 +51,9 @@ TEST_CASE("observe json: the documented shape, every app field") {
     "node": "prod-1",
     "dokkuVersion": "0.38.27",
     "plugins": [{"name": "postgres", "version": "1.48.0", "enabled": true}],
+    "proxyGlobalType": "traefik",
+    "globalDomains": ["learn.example.com"],
+    "nginxGlobal": {"x-forwarded-for-value": "$http_x_forwarded_for"},
     "traefikGlobal": {"basic-auth-password": "pw", "dns-provider-CF_API_TOKEN": "tok",
                       "letsencrypt-email": "ops@example.com", "log-level": ""},
     "apps": [{

@@ -233,7 +233,7 @@ TEST_CASE("a failed Traefik step skips the later Traefik steps, not the apps") {
                                                               "ran", "ran", "ran", "ran", "ran",
                                                               "ran"});
   CHECK(result.nodes[0].actions[2].message ==
-        "skipped: an earlier Traefik step failed (set-traefik-global)");
+        "skipped: an earlier proxy step failed (set-traefik-global)");
 }
 
 TEST_CASE("a datastore that cannot be destroyed stops nothing else") {

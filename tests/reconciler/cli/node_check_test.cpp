@@ -23,9 +23,12 @@ DatastoreSpec Datastore(const std::string& name, const std::string& engine) {
   return datastore;
 }
 
-// A node that runs one app behind Traefik and one postgres datastore.
+// A node of an environment with Traefik, one app and one postgres datastore.
 NodeDesiredState DesiredFor(const SshdNode& sshd, const std::string& user = "dokku") {
   NodeDesiredState desired;
+  desired.in_environment = true;
+  desired.traffic.proxy = "traefik";
+  desired.domain = "dokku.me";  // the simulator's global domain on a fresh node
   desired.node.name = "web-1";
   desired.node.host = sshd.host();
   desired.node.port = sshd.port();
@@ -60,16 +63,18 @@ std::vector<std::string> Names(const NodeCheckReport& report) {
 // plugin:list as Dokku prints it, with the given non-core plugins (name, enabled).
 std::string PluginsJson(const std::vector<std::pair<std::string, bool>>& plugins) {
   nlohmann::json list = nlohmann::json::array();
-  list.push_back(
-      {{"name", "traefik-vhosts"}, {"version", "0.38.27"}, {"enabled", true}, {"core", true}});
+  for (const char* core : {"nginx-vhosts", "traefik-vhosts"})
+    list.push_back({{"name", core}, {"version", "0.38.27"}, {"enabled", true}, {"core", true}});
   for (const auto& [name, enabled] : plugins)
     list.push_back({{"name", name}, {"version", "1.48.0"}, {"enabled", enabled}, {"core", false}});
   return list.dump();
 }
 
-TEST_CASE("the plugins a node needs follow its datastores and its apps behind Traefik") {
+TEST_CASE("the plugins a node needs follow its datastores and its environment's proxy") {
   NodeDesiredState desired;
   CHECK(RequiredPlugins(desired).empty());
+  desired.in_environment = true;
+  desired.traffic.proxy = "traefik";
   desired.datastores.push_back(Datastore("b-db", "postgres"));
   desired.datastores.push_back(Datastore("a-cache", "redis"));
   desired.datastores.push_back(Datastore("a-db", "postgres"));
@@ -86,7 +91,12 @@ TEST_CASE("the plugins a node needs follow its datastores and its apps behind Tr
   CHECK(plugins[1].install ==
         "sudo dokku plugin:install https://github.com/dokku/dokku-redis.git redis");
   CHECK(plugins[2].name == "traefik-vhosts");
-  CHECK(plugins[2].why == "1 app(s) behind Traefik");
+  CHECK(plugins[2].why == "the environment's proxy (1 app(s))");
+  CHECK(plugins[2].install == "sudo dokku plugin:enable traefik-vhosts");
+  desired.traffic.proxy = "nginx";
+  CHECK(RequiredPlugins(desired)[2].name == "nginx-vhosts");
+  desired.in_environment = false;  // a node no environment uses: its proxy is not dflow's
+  CHECK(RequiredPlugins(desired).size() == 2);
 }
 
 TEST_CASE("a node with Dokku and every needed plugin is ready") {
@@ -95,7 +105,9 @@ TEST_CASE("a node with Dokku and every needed plugin is ready") {
   INFO(FormatNodeCheckText(report));
   CHECK(report.ready());
   CHECK(Names(report) == std::vector<std::string>{"reachable", "host key", "login", "dokku",
-                                                  "plugin postgres", "plugin traefik-vhosts"});
+                                                  "plugin postgres", "plugin traefik-vhosts",
+                                                  "proxy", "proxy running", "proxy settings",
+                                                  "global domain"});
   CHECK(Item(report, "dokku").detail == "0.38.27 (dflow supports 0.38.22 or newer)");
   CHECK(Item(report, "host key").detail ==
         sshd.host_key_fingerprint() + " matches the pinned hostKey");
@@ -233,6 +245,117 @@ TEST_CASE("a Dokku that is missing or too old fails with the command that instal
   }
 }
 
+// Runs `dokku <args>` on the simulated node directly (as an operator would by hand).
+void OnNode(const SshdNode& sshd, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {DFLOW_DOKKU_SIM_EXE};
+  argv.insert(argv.end(), args.begin(), args.end());
+  test::Captured done =
+      test::RunCapture(argv, "", {"DOKKU_SIM_STATE=" + sshd.state_dir().string()});
+  REQUIRE_MESSAGE(done.exit_code == 0, done.out << done.err);
+}
+
+TEST_CASE("a fresh node of a Traefik environment: the proxy and domain differ, with the fixes") {
+  SshdNode sshd;
+  NodeDesiredState desired = DesiredFor(sshd);
+  desired.domain = "learn.example.com";
+  NodeCheckReport report = Check(desired, sshd.MakeOptions());
+  const std::string text = FormatNodeCheckText(report);
+  INFO(text);
+  CHECK(report.ready());  // what differs is what `dflow apply` converges
+  const NodeCheckItem& proxy = Item(report, "proxy");
+  CHECK(proxy.state == CheckState::kDiffers);
+  CHECK(proxy.detail == "nginx, but the environment wants traefik");
+  CHECK(proxy.fix ==
+        "sudo dokku proxy:set --global type traefik && sudo dokku nginx:stop && sudo dokku "
+        "traefik:start   # then rebuild the apps (`dflow apply` does all of it)");
+  const NodeCheckItem& running = Item(report, "proxy running");
+  CHECK(running.state == CheckState::kUnknown);
+  CHECK(running.fix ==
+        "sudo dokku traefik:start   # safe to repeat: nothing happens if it already runs");
+  CHECK(Item(report, "proxy settings").state == CheckState::kOk);
+  CHECK(Item(report, "proxy settings").detail == "no TLS on the node");
+  const NodeCheckItem& domain = Item(report, "global domain");
+  CHECK(domain.state == CheckState::kDiffers);
+  CHECK(domain.detail == "dokku.me, but the environment's domain is learn.example.com");
+  CHECK(domain.fix == "sudo dokku domains:set-global learn.example.com");
+  CHECK(text.find("  DIFF  proxy           nginx, but the environment wants traefik\n"
+                  "        dflow apply sets it; by hand: sudo dokku proxy:set --global type "
+                  "traefik") != std::string::npos);
+  CHECK(text.find("  ??    proxy running   cannot be observed") != std::string::npos);
+  CHECK(text.find("web-1 is ready (2 setting(s) differ: `dflow apply` sets them)\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("a node set up as its Traefik environment says, TLS included, checks OK") {
+  SshdNode sshd;
+  NodeDesiredState desired = DesiredFor(sshd);
+  desired.domain = "learn.example.com";
+  desired.traffic.tls = true;
+  desired.traffic.letsencrypt_email = "ops@example.com";
+  OnNode(sshd, {"proxy:set", "--global", "type", "traefik"});
+  OnNode(sshd, {"domains:set-global", "learn.example.com"});
+  NodeCheckReport before = Check(desired, sshd.MakeOptions());
+  CHECK(Item(before, "proxy settings").state == CheckState::kDiffers);
+  CHECK(Item(before, "proxy settings").fix ==
+        "sudo dokku traefik:set --global letsencrypt-email ops@example.com && sudo dokku "
+        "traefik:stop && sudo dokku traefik:start   # then rebuild the apps behind Traefik");
+  OnNode(sshd, {"traefik:set", "--global", "letsencrypt-email", "ops@example.com"});
+  NodeCheckReport after = Check(desired, sshd.MakeOptions());
+  INFO(FormatNodeCheckText(after));
+  CHECK(Item(after, "proxy").state == CheckState::kOk);
+  CHECK(Item(after, "proxy").detail == "traefik (the node's global proxy type)");
+  CHECK(Item(after, "proxy settings").detail == "Let's Encrypt through Traefik (ops@example.com)");
+  CHECK(Item(after, "global domain").detail == "learn.example.com");
+  CHECK(FormatNodeCheckText(after).find("web-1 is ready\n") != std::string::npos);
+}
+
+TEST_CASE("nginx behind a trusted front: the forwarded-header settings, quoted for the shell") {
+  SshdNode sshd;
+  NodeDesiredState desired = DesiredFor(sshd);
+  desired.traffic.proxy = "nginx";
+  desired.traffic.behind_trusted_proxy = true;
+  NodeCheckReport report = Check(desired, sshd.MakeOptions());
+  INFO(FormatNodeCheckText(report));
+  CHECK(Item(report, "proxy").state == CheckState::kOk);  // nginx is Dokku's default
+  CHECK(Item(report, "plugin nginx-vhosts").state == CheckState::kOk);
+  const NodeCheckItem& settings = Item(report, "proxy settings");
+  CHECK(settings.state == CheckState::kDiffers);
+  CHECK(settings.detail ==
+        "nginx x-forwarded-for-value, x-forwarded-port-value, x-forwarded-proto-value do not "
+        "pass on the trusted front's headers");
+  CHECK(settings.fix ==
+        "sudo dokku nginx:set --global x-forwarded-for-value '$http_x_forwarded_for' && sudo "
+        "dokku nginx:set --global x-forwarded-port-value '$http_x_forwarded_port' && sudo dokku "
+        "nginx:set --global x-forwarded-proto-value '$http_x_forwarded_proto' && sudo dokku "
+        "proxy:build-config --all");
+  OnNode(sshd, {"nginx:set", "--global", "x-forwarded-for-value", "$http_x_forwarded_for"});
+  OnNode(sshd, {"nginx:set", "--global", "x-forwarded-port-value", "$http_x_forwarded_port"});
+  OnNode(sshd, {"nginx:set", "--global", "x-forwarded-proto-value", "$http_x_forwarded_proto"});
+  NodeCheckReport after = Check(desired, sshd.MakeOptions());
+  CHECK(Item(after, "proxy settings").state == CheckState::kOk);
+  CHECK(Item(after, "proxy settings").detail ==
+        "nginx passes on the X-Forwarded-* headers of the trusted front");
+  CHECK(Item(after, "proxy running").fix ==
+        "sudo dokku nginx:start   # safe to repeat: nothing happens if it already runs");
+}
+
+TEST_CASE("a proxy report that cannot be read fails, with the command that shows why") {
+  SshdNode sshd(
+      DokkuScript("[ \"$1\" = proxy:report ] && { echo ' !     boom' >&2; exit 1; }\n"
+                  "exec '" +
+                  std::string(DFLOW_DOKKU_SIM_EXE) + "' \"$@\""));
+  NodeDesiredState desired = DesiredFor(sshd, sshd.user());
+  NodeCheckReport report = Check(desired, sshd.MakeOptions(LoginStyle::kShellUser));
+  INFO(FormatNodeCheckText(report));
+  CHECK_FALSE(report.ready());
+  const NodeCheckItem& proxy = Item(report, "proxy");
+  CHECK(proxy.state == CheckState::kFail);
+  CHECK(proxy.detail.find("cannot read it: ") == 0);
+  CHECK(proxy.detail.find("proxy:report --global --format json: exit 1") != std::string::npos);
+  CHECK(proxy.fix == "sudo dokku proxy:report --global   # on the node, to see why");
+  CHECK(Item(report, "global domain").state == CheckState::kOk);
+}
+
 // The command itself, on a small config repo of one node.
 struct CliRig {
   SshdNode sshd;
@@ -268,7 +391,10 @@ TEST_CASE("dflow node check exits 0 for a ready node and 1 with the fix for a mi
   nlohmann::json json = nlohmann::json::parse(ready.out);
   CHECK(json["node"] == "web-1");
   CHECK(json["ready"] == true);
-  CHECK(json["checks"].size() == 6);
+  CHECK(json["checks"].size() == 10);  // with the plugins, the proxy and the global domain
+  CHECK(json["checks"][9]["name"] == "global domain");
+  CHECK(json["checks"][9]["status"] == "differs");  // dokku.me where the repo says none
+  CHECK(json["checks"][9]["fix"] == "sudo dokku domains:clear-global");
 
   test::WriteFile(rig.sshd.state_dir() / "plugins.json", PluginsJson({}));
   test::Captured missing = rig.Run({"web-1"});

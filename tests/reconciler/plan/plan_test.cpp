@@ -19,6 +19,14 @@ using testing::Service;
 using testing::ShopDb;
 using testing::ShopWeb;
 
+// A node with Dokku and nothing on it.
+ObservedNode EmptyNode() {
+  ObservedNode node;
+  node.node = "node-1";
+  node.dokku_version = "0.38.27";
+  return node;
+}
+
 ObservedApp* FindLive(ObservedNode& observed, const std::string& name) {
   for (auto& app : observed.apps)
     if (app.name == name) return &app;
@@ -39,7 +47,7 @@ TEST_CASE("a converged node gives an empty plan") {
 TEST_CASE("the same input gives the same plan") {
   const NodeDesiredState desired = DesiredNode({ShopWeb(), Service("api")}, {ShopDb()});
   const PlanOptions options = Options();
-  const ObservedNode empty{"node-1", "0.38.27", {}, {}, {}, {}};
+  const ObservedNode empty = EmptyNode();
   const NodePlan first = PlanNode(desired, empty, options);
   const NodePlan second = PlanNode(desired, empty, options);
   CHECK(first.actions == second.actions);
@@ -65,7 +73,7 @@ TEST_CASE("changing one config key gives one config action and one restart") {
 TEST_CASE("a new app on an empty node gets the full ordered sequence") {
   const NodeDesiredState desired = DesiredNode({ShopWeb()}, {ShopDb()});
   const PlanOptions options = Options();
-  const ObservedNode empty{"node-1", "0.38.27", {}, {}, {}, {}};
+  const ObservedNode empty = EmptyNode();
   const NodePlan plan = PlanNode(desired, empty, options);
   CHECK(Lines(plan) ==
         "create-datastore shop-db: postgres datastore missing\n"
@@ -105,10 +113,9 @@ TEST_CASE("a new app without domains drops Dokku's default domain") {
         "create-app shop-worker: app missing\n"
         "set-config shop-worker: config ROLE added; mark app as managed by dflow; record managed "
         "config keys; record spec digest\n"
-        "set-proxy-type shop-worker: proxy type traefik\n"
         "set-domains shop-worker: new app: drop Dokku's default domain\n"
         "deploy-image shop-worker: new app\n");
-  CHECK(plan.actions[3].values.empty());
+  CHECK(plan.actions[2].values.empty());
 }
 
 TEST_CASE("an app dflow does not manage is never touched") {
@@ -521,21 +528,6 @@ TEST_CASE("self-heal off still applies a change made in the repo") {
         "set-domains shop-web: domain new.example.com added; domain shop.example.com removed\n"
         "rebuild shop-web: apply domains\n");
   CHECK(plan.HasChanges());
-}
-
-TEST_CASE("traefik TLS settings are set globally, traefik restarts and apps rebuild") {
-  const PlanOptions options = Options();
-  NodeDesiredState desired = DesiredNode({Service("api")}, {});
-  const ObservedNode observed = ConvergedNode(desired, options);
-  desired.traffic.tls = true;
-  desired.traffic.letsencrypt_email = "ops@example.com";
-  const NodePlan plan = PlanNode(desired, observed, options);
-  CHECK(Lines(plan) ==
-        "set-traefik-global letsencrypt-email: traefik letsencrypt-email ops@example.com\n"
-        "stop-traefik : restart traefik to load its new settings\n"
-        "start-traefik : restart traefik to load its new settings\n"
-        "rebuild shop-api: apply traefik settings\n");
-  CHECK(plan.actions[0].value == "ops@example.com");
 }
 
 TEST_CASE("an app that could not be read is neither created, changed nor destroyed") {

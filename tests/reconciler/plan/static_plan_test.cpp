@@ -87,7 +87,14 @@ TEST_CASE("nodes and environments that come and go are listed; a removed node is
   const NodePlan& added = plan.plans[2];
   CHECK(added.node == "prod-3");
   CHECK(added.actions.size() > 0);
-  CHECK(added.actions.front().kind == ActionKind::kSetTraefikGlobal);  // a fresh node gets TLS
+  // A fresh node (nginx, no global domain) gets prod-1's domain, Traefik and TLS (a copy).
+  REQUIRE(added.actions.size() > 5);
+  CHECK(added.actions[0].kind == ActionKind::kSetGlobalDomain);
+  CHECK(added.actions[0].value == "learn.example.com");
+  CHECK(added.actions[1].kind == ActionKind::kSetGlobalProxyType);
+  CHECK(added.actions[2].kind == ActionKind::kSetTraefikGlobal);
+  CHECK(added.actions[3].kind == ActionKind::kStopNginx);
+  CHECK(added.actions[4].kind == ActionKind::kStartTraefik);
 }
 
 }  // namespace
