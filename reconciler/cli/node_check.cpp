@@ -288,8 +288,7 @@ std::string FormatNodeCheckJson(const NodeCheckReport& report) {
   for (const auto& item : report.items) {
     nlohmann::json check = {{"name", item.name}, {"status", StateName(item.state)}};
     check["detail"] = item.detail;
-    if (item.state == CheckState::kFail || item.state == CheckState::kUnknown)
-      check["fix"] = item.fix;
+    if (!item.fix.empty() && item.state != CheckState::kOk) check["fix"] = item.fix;
     checks.push_back(std::move(check));
   }
   nlohmann::json json = {{"node", report.node},

@@ -14,10 +14,18 @@ constexpr const char* kRunning = "proxy running";
 constexpr const char* kSettings = "proxy settings";
 constexpr const char* kDomain = "global domain";
 
-// `sudo dokku <words>` with every word quoted for the shell it is pasted into.
+// A word as typed: as it is when the shell takes it literally, else through ShellQuote.
+std::string ForShell(const std::string& word) {
+  const bool plain = !word.empty() && word.find_first_not_of(
+                                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789@%+=:,./_-") == std::string::npos;
+  return plain ? word : ShellQuote(word);
+}
+
+// `sudo dokku <words>`, each word quoted for the shell it is pasted into.
 std::string Dokku(const std::vector<std::string>& words) {
   std::string out = "sudo dokku";
-  for (const auto& word : words) out += " " + ShellQuote(word);
+  for (const auto& word : words) out += " " + ForShell(word);
   return out;
 }
 

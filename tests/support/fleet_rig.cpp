@@ -72,6 +72,14 @@ std::unique_ptr<Fleet> FleetRig::MakeFleet() const {
       });
 }
 
+Captured FleetRig::Dflow(std::vector<std::string> args) const {
+  args.insert(args.begin(), DFLOW_EXE);
+  for (const std::string& more :
+       {std::string("--secrets"), secrets_file_, std::string("-i"), identity()})
+    args.push_back(more);
+  return RunCapture(args, "", {"DFLOW_FORGE_TOKEN=", "GITHUB_TOKEN="});
+}
+
 Captured FleetRig::Dokku(const std::string& node, const std::vector<std::string>& args) const {
   std::vector<std::string> argv = {DFLOW_DOKKU_SIM_EXE};
   argv.insert(argv.end(), args.begin(), args.end());

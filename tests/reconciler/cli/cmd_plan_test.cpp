@@ -267,12 +267,12 @@ TEST_CASE("--live --head REV plans a commit against the real nodes, in markdown 
       Dflow({"plan", rig.repo().path().string(), "--live", "--head", head, "--secrets",
              rig.secrets_file(), "-i", rig.identity(), "--format", "markdown"},
             {"HOME=" + rig.repo().path().string()});
-  INFO(run.err);
+  INFO(run.out << run.err);
   REQUIRE(run.exit_code == 0);
   CHECK(Contains(run.out, "### dflow plan: head " + head.substr(0, 12) + " against the nodes\n"));
   CHECK(Contains(run.out,
                  "**Summary:** production: 7 apps created; staging: 7 apps created; "
-                 "24 node-level changes\n"));
+                 "30 node-level changes\n"));
   CHECK_FALSE(Contains(run.out, "wiki"));
   CHECK_FALSE(Contains(run.out, "WARNING"));
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "providers/ssh/ssh_transport.h"
+#include "providers/transport/shell_quote.h"
 #include "tests/support/process.h"
 #include "tests/support/sshd_fixture.h"
 
@@ -94,7 +95,7 @@ TEST_CASE("the plugins a node needs follow its datastores and its environment's 
   CHECK(plugins[2].why == "the environment's proxy (1 app(s))");
   CHECK(plugins[2].install == "sudo dokku plugin:enable traefik-vhosts");
   desired.traffic.proxy = "nginx";
-  CHECK(RequiredPlugins(desired)[2].name == "nginx-vhosts");
+  CHECK(RequiredPlugins(desired)[0].name == "nginx-vhosts");  // sorted by name
   desired.in_environment = false;  // a node no environment uses: its proxy is not dflow's
   CHECK(RequiredPlugins(desired).size() == 2);
 }
@@ -113,7 +114,7 @@ TEST_CASE("a node with Dokku and every needed plugin is ready") {
         sshd.host_key_fingerprint() + " matches the pinned hostKey");
   CHECK(Item(report, "plugin postgres").detail ==
         "1.48.0, needed by datastores shop-db-production");
-  CHECK(FormatNodeCheckText(report).find("web-1 is ready\n") != std::string::npos);
+  CHECK(FormatNodeCheckText(report).find("web-1 is ready (") != std::string::npos);
 }
 
 TEST_CASE("a missing plugin fails with its install command and a disabled one with plugin:enable") {
@@ -278,10 +279,13 @@ TEST_CASE("a fresh node of a Traefik environment: the proxy and domain differ, w
   CHECK(domain.state == CheckState::kDiffers);
   CHECK(domain.detail == "dokku.me, but the environment's domain is learn.example.com");
   CHECK(domain.fix == "sudo dokku domains:set-global learn.example.com");
-  CHECK(text.find("  DIFF  proxy           nginx, but the environment wants traefik\n"
+  CHECK(text.find("  DIFF  proxy  ") != std::string::npos);
+  CHECK(text.find("  nginx, but the environment wants traefik\n"
                   "        dflow apply sets it; by hand: sudo dokku proxy:set --global type "
                   "traefik") != std::string::npos);
-  CHECK(text.find("  ??    proxy running   cannot be observed") != std::string::npos);
+  CHECK(text.find("  ??    proxy running  ") != std::string::npos);
+  CHECK(text.find("  cannot be observed: Dokku keeps it in an internal property") !=
+        std::string::npos);
   CHECK(text.find("web-1 is ready (2 setting(s) differ: `dflow apply` sets them)\n") !=
         std::string::npos);
 }
@@ -307,6 +311,22 @@ TEST_CASE("a node set up as its Traefik environment says, TLS included, checks O
   CHECK(Item(after, "proxy settings").detail == "Let's Encrypt through Traefik (ops@example.com)");
   CHECK(Item(after, "global domain").detail == "learn.example.com");
   CHECK(FormatNodeCheckText(after).find("web-1 is ready\n") != std::string::npos);
+}
+
+TEST_CASE("a fix command quotes a value that the shell would read otherwise") {
+  SshdNode sshd;
+  NodeDesiredState desired = DesiredFor(sshd);
+  desired.traffic.tls = true;
+  desired.traffic.letsencrypt_email = "o'neil;$(id)@example.com";  // the manifest allows it
+  NodeCheckReport report = Check(desired, sshd.MakeOptions());
+  const std::string& fix = Item(report, "proxy settings").fix;
+  CHECK(fix.rfind("sudo dokku traefik:set --global letsencrypt-email " +
+                      ShellQuote("o'neil;$(id)@example.com") + " && ",
+                  0) == 0);
+  // What the shell makes of it: exactly the value, as one word.
+  test::Captured echo = test::RunCapture(
+      {"/bin/sh", "-c", "printf '%s\\n' " + ShellQuote("o'neil;$(id)@example.com")}, "");
+  CHECK(echo.out == "o'neil;$(id)@example.com\n");
 }
 
 TEST_CASE("nginx behind a trusted front: the forwarded-header settings, quoted for the shell") {

@@ -39,20 +39,12 @@ spec:
       placement: {nodes: [prod-1]}
 )";
 
-test::Captured RunDflowCli(const test::FleetRig& rig, std::vector<std::string> args) {
-  args.insert(args.begin(), DFLOW_EXE);
-  for (const std::string& more :
-       {std::string("--secrets"), rig.secrets_file(), std::string("-i"), rig.identity()})
-    args.push_back(more);
-  return test::RunCapture(args, "", {"DFLOW_FORGE_TOKEN=", "GITHUB_TOKEN="});
-}
-
 // Applies the rig's repo once, then plans it again: the plan must be empty.
 void ApplyThenPlan(const test::FleetRig& rig) {
   const std::string repo = rig.repo().path().string();
-  const test::Captured apply = RunDflowCli(rig, {"apply", repo, "--yes"});
+  const test::Captured apply = rig.Dflow({"apply", repo, "--yes"});
   REQUIRE_MESSAGE(apply.exit_code == 0, apply.out << apply.err);
-  const test::Captured plan = RunDflowCli(rig, {"plan", repo, "--detailed-exitcode"});
+  const test::Captured plan = rig.Dflow({"plan", repo, "--detailed-exitcode"});
   CHECK_MESSAGE(plan.exit_code == 0, "plan after apply:\n" << plan.out << plan.err);
 }
 
