@@ -81,8 +81,27 @@ struct NodeSpec {
   std::string host;
   int port = 22;
   std::string user = "dokku";
-  std::string host_key;  // "SHA256:..." as ssh-keygen -lf prints it, or "" (known_hosts)
+  std::string host_key;      // "SHA256:..." as ssh-keygen -lf prints it, or "" (known_hosts)
+  std::string private_host;  // the address an edge reaches the node's :80 at ("" = host)
   std::map<std::string, std::string> labels;
+};
+
+// An edge: one Traefik v3 in front of environments' nodes, configured through one file of
+// its file provider that dflow writes over SSH (reference traefik.md §5). Not a Dokku host:
+// dflow logs in as a shell user.
+struct EdgeSpec {
+  std::string name;
+  std::string host;
+  int port = 22;
+  std::string user;                                 // a shell user allowed to write config_dir
+  std::string host_key;                             // as NodeSpec::host_key
+  std::vector<std::string> environments;            // sorted: whose services it fronts
+  std::string config_dir = "/etc/traefik/dynamic";  // the file provider's directory
+  std::string file_name = "dflow.yml";              // the one file dflow owns there
+  std::string entry_point = "websecure";            // the routers' HTTPS entry point
+  std::string cert_resolver = "le";                 // the ACME resolver of its static config
+  std::string api_url = "http://127.0.0.1:8080";    // Traefik's API, on the edge's loopback
+  bool operator==(const EdgeSpec&) const = default;
 };
 
 struct EnvironmentSpec {
@@ -109,6 +128,7 @@ struct DesiredState {
   std::string revision;                       // commit id the state was read from, or ""
   std::vector<EnvironmentSpec> environments;  // sorted by name
   std::vector<NodeDesiredState> nodes;        // sorted by node name; every declared node
+  std::vector<EdgeSpec> edges;                // sorted by name
 };
 
 }  // namespace dflow
