@@ -64,6 +64,9 @@ class Builder {
   std::map<std::string, const T*> Index(const std::vector<T>& items, const std::string& kind);
   void CheckNodeAddresses();
   void CheckEnvironments();
+  void CheckEdges();
+  // The environment as its nodes get it: behind an edge, nginx trusts the edge's headers.
+  EnvironmentSpec Effective(const EnvironmentManifest& env) const;
   void Application(const ApplicationManifest& app);
   void CheckOverrides(const ApplicationManifest& app, const EnvironmentOverride& o);
   void Service(const ApplicationManifest& app, const ServiceManifest& s,
@@ -86,6 +89,8 @@ class Builder {
 
   std::map<std::string, const NodeManifest*> nodes_;
   std::map<std::string, const EnvironmentManifest*> envs_;
+  std::map<std::string, const EdgeManifest*> edges_;
+  std::map<std::string, std::string> env_edge_;  // environment -> the edge in front of it
   std::map<std::string, const ThemeManifest*> themes_;
   std::map<std::string, NameOwner> app_names_;
   std::map<std::string, NameOwner> datastore_names_;
@@ -438,34 +443,82 @@ void Builder::Application(const ApplicationManifest& app) {
   }
 }
 
+// An edge fronts whole environments, each at most once; it gets the certificates, so its
+// environments have no TLS of their own (reference traefik.md §3: a node's own ACME would
+// redirect the edge's plain-HTTP requests back to it, forever).
+void Builder::CheckEdges() {
+  std::vector<std::string> env_names;
+  for (const auto& [name, env] : envs_) env_names.push_back(name);
+  for (const auto& [edge_name, edge] : edges_) {
+    for (const Located& env : edge->environments) {
+      auto it = envs_.find(env.value);
+      if (it == envs_.end()) {
+        std::string hint = DidYouMean(env.value, env_names);
+        Error(env.pos, "unknown environment '" + env.value + "' in edge '" + edge_name + "'",
+              hint.empty() ? "define an Environment manifest named '" + env.value + "'" : hint);
+        continue;
+      }
+      auto [taken, inserted] = env_edge_.emplace(env.value, edge_name);
+      if (!inserted && taken->second != edge_name) {
+        Error(env.pos,
+              "environment '" + env.value + "' is behind edges '" + taken->second + "' and '" +
+                  edge_name + "'",
+              "put each environment behind one edge");
+        continue;
+      }
+      if (it->second->spec.traffic.tls) {
+        Error(env.pos,
+              "environment '" + env.value + "' has its own TLS (traffic.tls) but is behind edge '" +
+                  edge_name + "', which gets the certificates",
+              "remove traffic.tls from environment '" + env.value + "'");
+      }
+    }
+  }
+}
+
+EnvironmentSpec Builder::Effective(const EnvironmentManifest& env) const {
+  EnvironmentSpec spec = env.spec;
+  if (env_edge_.contains(env.name.value) && spec.traffic.proxy == "nginx")
+    spec.traffic.behind_trusted_proxy = true;
+  return spec;
+}
+
 std::optional<DesiredState> Builder::Build() {
   nodes_ = Index(m_.nodes, "Node");
   envs_ = Index(m_.environments, "Environment");
+  edges_ = Index(m_.edges, "Edge");
   themes_ = Index(m_.themes, "Theme");
   auto apps = Index(m_.applications, "Application");
   CheckNodeAddresses();
   CheckEnvironments();
+  CheckEdges();
   for (const auto& [name, app] : apps) Application(*app);
   if (errors_ > 0) return std::nullopt;
 
   DesiredState state;
-  std::map<std::string, const EnvironmentSpec*> node_env;  // environments agree (checked)
+  std::map<std::string, EnvironmentSpec> node_env;  // environments agree (checked)
   for (const auto& [name, env] : envs_) {
-    EnvironmentSpec spec = env->spec;
+    EnvironmentSpec spec = Effective(*env);
     for (const Located& n : env->nodes) {
       spec.nodes.push_back(n.value);
-      node_env.emplace(n.value, &env->spec);
+      node_env.emplace(n.value, Effective(*env));
     }
     SortUnique(spec.nodes);
     state.environments.push_back(std::move(spec));
+  }
+  for (const auto& [name, edge] : edges_) {
+    EdgeSpec spec = edge->spec;
+    for (const Located& env : edge->environments) spec.environments.push_back(env.value);
+    SortUnique(spec.environments);
+    state.edges.push_back(std::move(spec));
   }
   for (const auto& [name, node] : nodes_) {
     NodeDesiredState n;
     n.node = node->spec;
     if (auto e = node_env.find(name); e != node_env.end()) {
       n.in_environment = true;
-      n.traffic = e->second->traffic;
-      n.domain = e->second->domain;
+      n.traffic = e->second.traffic;
+      n.domain = e->second.domain;
     }
     n.apps = std::move(node_apps_[name]);
     n.datastores = std::move(node_datastores_[name]);

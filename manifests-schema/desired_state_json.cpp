@@ -58,6 +58,7 @@ json NodeJson(const NodeDesiredState& n) {
           {"port", n.node.port},
           {"user", n.node.user},
           {"hostKey", n.node.host_key},
+          {"privateHost", n.node.private_host},
           {"labels", n.node.labels},
           {"inEnvironment", n.in_environment},
           {"traffic", TrafficJson(n.traffic)},
@@ -80,7 +81,24 @@ json DesiredStateToJson(const DesiredState& state) {
   }
   json nodes = json::array();
   for (const NodeDesiredState& n : state.nodes) nodes.push_back(NodeJson(n));
-  return {{"revision", state.revision}, {"environments", environments}, {"nodes", nodes}};
+  json edges = json::array();
+  for (const EdgeSpec& e : state.edges) {
+    edges.push_back({{"name", e.name},
+                     {"host", e.host},
+                     {"port", e.port},
+                     {"user", e.user},
+                     {"hostKey", e.host_key},
+                     {"environments", e.environments},
+                     {"configDir", e.config_dir},
+                     {"fileName", e.file_name},
+                     {"entryPoint", e.entry_point},
+                     {"certResolver", e.cert_resolver},
+                     {"apiUrl", e.api_url}});
+  }
+  return {{"revision", state.revision},
+          {"environments", environments},
+          {"nodes", nodes},
+          {"edges", edges}};
 }
 
 std::string DesiredStateToYaml(const DesiredState& state) {

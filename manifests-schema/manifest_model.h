@@ -15,7 +15,13 @@ namespace dflow {
 
 struct NodeManifest {
   Located name;
-  NodeSpec spec;  // name, host, port, user, host_key, labels filled
+  NodeSpec spec;  // name, host, port, user, host_key, private_host, labels filled
+};
+
+struct EdgeManifest {
+  Located name;
+  std::vector<Located> environments;
+  EdgeSpec spec;  // every field but environments filled (the builder sorts those in)
 };
 
 struct EnvironmentManifest {
@@ -77,6 +83,7 @@ struct ThemeManifest {
 
 struct Manifests {
   std::vector<NodeManifest> nodes;
+  std::vector<EdgeManifest> edges;
   std::vector<EnvironmentManifest> environments;
   std::vector<ApplicationManifest> applications;
   std::vector<ThemeManifest> themes;

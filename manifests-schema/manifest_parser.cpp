@@ -34,6 +34,10 @@ constexpr Syntax kStorage = {"(/[^:\\s]*|[a-z0-9][a-z0-9-]{0,44}):/[^:\\s]*", kM
 constexpr Syntax kNetwork = {"[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}", 63};
 constexpr Syntax kSecretKey = {"[a-zA-Z_][a-zA-Z0-9_]*", SIZE_MAX, IsConfigKey};
 constexpr Syntax kResourceValue = {"[0-9]+(\\.[0-9]+)?[a-zA-Z]{0,3}", 32};
+constexpr Syntax kAbsoluteDir = {"/[A-Za-z0-9._/-]{0,255}", 256};
+constexpr Syntax kEdgeFileName = {"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}\\.(yml|yaml)", 105};
+constexpr Syntax kTraefikName = {"[A-Za-z0-9][A-Za-z0-9_-]{0,62}", 63};
+constexpr Syntax kLoopbackUrl = {"http://(127\\.0\\.0\\.1|localhost|\\[::1\\]):[0-9]{1,5}", 32};
 constexpr Syntax kNamePattern = {"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", 63};
 constexpr Syntax kSemver = {"[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?", 128};
 constexpr Syntax kParameterName = {"[a-z][a-zA-Z0-9]*", 63};
@@ -51,6 +55,10 @@ class Parser {
   std::optional<Located> Metadata(const YamlNode& doc, std::string_view kind,
                                   std::map<std::string, std::string>* labels, bool theme = false);
   void Node(const YamlNode& doc);
+  void Edge(const YamlNode& doc);
+  // Reads `field` with `syntax` into `out` when present; false when present and invalid.
+  bool Optional(const YamlNode& spec, const char* field, const Syntax& syntax, const char* expected,
+                std::string& out);
   void Environment(const YamlNode& doc);
   void Traffic(const YamlNode& node, TrafficSpec& traffic);
   void Application(const YamlNode& doc);
@@ -98,12 +106,13 @@ void Parser::Document(const YamlNode& doc) {
   auto name = r_.String(*kind, "kind");
   if (!name) return;
   if (*name == "Node") return Node(doc);
+  if (*name == "Edge") return Edge(doc);
   if (*name == "Environment") return Environment(doc);
   if (*name == "Application") return Application(doc);
   if (*name == "Theme") return Theme(doc);
-  std::string hint = DidYouMean(*name, {"Node", "Environment", "Application", "Theme"});
+  std::string hint = DidYouMean(*name, {"Node", "Edge", "Environment", "Application", "Theme"});
   r_.Error(*kind, "unknown kind '" + Abbreviate(*name) + "'",
-           hint.empty() ? "use Node, Environment, Application or Theme" : hint);
+           hint.empty() ? "use Node, Edge, Environment, Application or Theme" : hint);
 }
 
 std::optional<Located> Parser::Metadata(const YamlNode& doc, std::string_view kind,
@@ -134,7 +143,8 @@ void Parser::Node(const YamlNode& doc) {
   NodeManifest node;
   auto name = Metadata(doc, "Node", &node.spec.labels);
   const YamlNode* spec = r_.Required(doc, "spec", "Node", "add 'spec: {host: ...}'");
-  if (!spec || !r_.ExpectMap(*spec, "Node spec", {"host", "port", "user", "hostKey"})) {
+  if (!spec ||
+      !r_.ExpectMap(*spec, "Node spec", {"host", "port", "user", "hostKey", "privateHost"})) {
     if (name) {
       node.name = *name;
       node.spec.name = name->value;
@@ -166,6 +176,9 @@ void Parser::Node(const YamlNode& doc) {
     ok = ok && text;
     if (text) node.spec.host_key = *text;
   }
+  ok = Optional(*spec, "privateHost", kHost, "a host name or IP address the edge reaches",
+                node.spec.private_host) &&
+       ok;
   // A node with bad fields is still recorded (the load fails anyway), so that references to
   // it do not add "unknown node" errors on top of the real one.
   (void)ok;
@@ -173,6 +186,62 @@ void Parser::Node(const YamlNode& doc) {
   node.name = *name;
   node.spec.name = name->value;
   out_.nodes.push_back(std::move(node));
+}
+
+bool Parser::Optional(const YamlNode& spec, const char* field, const Syntax& syntax,
+                      const char* expected, std::string& out) {
+  const YamlNode* node = spec.Find(field);
+  if (!node) return true;
+  auto text = r_.Pattern(*node, field, syntax, expected);
+  if (text) out = *text;
+  return text.has_value();
+}
+
+void Parser::Edge(const YamlNode& doc) {
+  EdgeManifest edge;
+  auto name = Metadata(doc, "Edge", nullptr);
+  const YamlNode* spec = r_.Required(doc, "spec", "Edge", "add 'spec: {host: ..., user: ...}'");
+  if (!name || !spec ||
+      !r_.ExpectMap(*spec, "Edge spec",
+                    {"host", "port", "user", "hostKey", "environments", "configDir", "fileName",
+                     "entryPoint", "certResolver", "apiUrl"}))
+    return;
+  edge.name = *name;
+  edge.spec.name = name->value;
+  if (const YamlNode* host = r_.Required(*spec, "host", "Edge spec", "add 'host: <address>'")) {
+    if (auto text = r_.Pattern(*host, "host", kHost, "a host name or IP address"))
+      edge.spec.host = *text;
+  }
+  if (const YamlNode* port = spec->Find("port")) {
+    if (auto value = r_.Int(*port, "port", 1, 65535)) edge.spec.port = *value;
+  }
+  if (const YamlNode* user = r_.Required(*spec, "user", "Edge spec",
+                                         "add 'user: <a shell user that may write configDir>'")) {
+    if (auto text = r_.Pattern(*user, "user", kUser, "a Unix user name such as traefik"))
+      edge.spec.user = *text;
+  }
+  Optional(*spec, "hostKey", kHostKey,
+           "a SHA256 fingerprint as ssh-keygen -lf prints it (SHA256:<43 chars>)",
+           edge.spec.host_key);
+  if (const YamlNode* envs = r_.Required(*spec, "environments", "Edge spec",
+                                         "add 'environments: [<environment name>, ...]'")) {
+    edge.environments = r_.StringList(*envs, "environments", kNamePattern, "an environment name");
+    if (envs->IsSequence() && envs->items.empty())
+      r_.Error(*envs, "'environments' must list at least one environment",
+               "add the environments whose services this edge fronts");
+  }
+  Optional(*spec, "configDir", kAbsoluteDir, "an absolute directory such as /etc/traefik/dynamic",
+           edge.spec.config_dir);
+  Optional(*spec, "fileName", kEdgeFileName,
+           "a file name ending in .yml or .yaml, not starting with a dot", edge.spec.file_name);
+  Optional(*spec, "entryPoint", kTraefikName, "a Traefik entry point name such as websecure",
+           edge.spec.entry_point);
+  Optional(*spec, "certResolver", kTraefikName, "a certificate resolver name such as le",
+           edge.spec.cert_resolver);
+  Optional(*spec, "apiUrl", kLoopbackUrl,
+           "http://127.0.0.1:<port>: Traefik's API, on the edge's loopback only",
+           edge.spec.api_url);
+  out_.edges.push_back(std::move(edge));
 }
 
 void Parser::Environment(const YamlNode& doc) {
