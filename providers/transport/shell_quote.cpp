@@ -48,7 +48,7 @@ Result<std::string> RenderRemoteCommand(const std::vector<std::string>& argv, Re
   if (argv.empty()) return Status(Code::kInvalidArgument, "empty dokku command");
   const bool forced = shell == RemoteShell::kDokkuForcedCommand;
   const bool git_command = forced && argv.front().find("git") != std::string::npos;
-  std::string line = forced ? "" : "dokku";
+  std::string line = shell == RemoteShell::kPosixShell ? "dokku" : "";
   for (std::size_t i = 0; i < argv.size(); ++i) {
     const std::string& word = argv[i];
     if (word.find('\0') != std::string::npos) return Reject(i, "it contains a NUL byte");

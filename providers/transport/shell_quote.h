@@ -20,14 +20,17 @@ enum class RemoteShell {
   // can survive, and a token that /bin/echo reads as an option is mangled). If the first
   // word contains "git", Dokku splits on whitespace only, without quote handling.
   kDokkuForcedCommand,
+  // Logged in as a shell user on a host that is not a Dokku node (an edge): sshd runs the
+  // line with the user's POSIX shell, and argv is the whole command (no "dokku" word).
+  kPosixCommand,
 };
 
 // Single-quotes a word for a POSIX shell (and for xargs): abc -> 'abc', it's -> 'it'\''s'.
 std::string ShellQuote(std::string_view word);
 
-// Renders `dokku <argv...>` as the command line to send. Fails with kInvalidArgument,
-// naming the offending argument, when the remote side could not carry it exactly: a NUL
-// byte anywhere; for kDokkuForcedCommand also a newline or carriage return (send such config
+// Renders `dokku <argv...>` (`<argv...>` for kPosixCommand) as the command line to send. Fails with
+// kInvalidArgument, naming the offending argument, when the remote side could not carry it exactly:
+// a NUL byte anywhere; for kDokkuForcedCommand also a newline or carriage return (send such config
 // values with config:set --encoded), an empty word (xargs drops it), a token /bin/echo would eat
 // (-n, -e, -E, -neE...,
 // --help, --version), and for git commands whitespace or quotes.

@@ -56,6 +56,19 @@ TEST_CASE("hostile words survive a POSIX shell exactly") {
   }
 }
 
+TEST_CASE("a plain command (an edge) is sent without the dokku word, hostile words intact") {
+  for (const auto& word : kHostile) {
+    CAPTURE(word);
+    auto line = RenderRemoteCommand({"printf", "%s\\0", word}, RemoteShell::kPosixCommand);
+    REQUIRE(line.ok());
+    CHECK(line->rfind("'printf' ", 0) == 0);
+    CHECK(test::SplitNul(test::RunCapture({"/bin/sh", "-c", *line}, "").out) ==
+          std::vector<std::string>{word});
+  }
+  CHECK_FALSE(
+      RenderRemoteCommand({"printf", std::string("a\0b", 3)}, RemoteShell::kPosixCommand).ok());
+}
+
 TEST_CASE("hostile words survive Dokku's forced command (xargs) exactly") {
   for (const auto& word : kHostile) {
     CAPTURE(word);
