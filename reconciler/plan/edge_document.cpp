@@ -134,10 +134,11 @@ Result<std::map<std::string, Collected>> Collect(const DesiredState& desired, co
       auto [it, added] = apps.try_emplace(app->name, Collected{domains, spec.name, {}});
       if (!added && it->second.domains != domains) {
         return errors.Error(Code::kInternal, "Dokku app '" + Printable(app->name) +
-                                                 "' has domains '" + Join(domains, " ") +
-                                                 "' on node '" + spec.name + "' but '" +
-                                                 Join(it->second.domains, " ") + "' on node '" +
-                                                 it->second.first_node + "'");
+                                                 "' has domains '" + Printable(Join(domains, " ")) +
+                                                 "' on node '" + Printable(spec.name) + "' but '" +
+                                                 Printable(Join(it->second.domains, " ")) +
+                                                 "' on node '" + Printable(it->second.first_node) +
+                                                 "'");
       }
       it->second.nodes[spec.name] = address;
     }
@@ -183,9 +184,9 @@ Status CheckApps(const std::map<std::string, Collected>& apps, const EdgeErrors&
       if (!status.ok()) return status;
       auto [owner, added] = owners.try_emplace(domain, app);
       if (!added) {
-        return errors.Error(Code::kInvalidManifest, "domain '" + domain +
-                                                        "' is claimed by Dokku apps '" +
-                                                        owner->second + "' and '" + app + "'");
+        return errors.Error(Code::kInvalidManifest,
+                            "domain '" + domain + "' is claimed by Dokku apps '" +
+                                Printable(owner->second) + "' and '" + Printable(app) + "'");
       }
     }
     for (const auto& [node, address] : collected.nodes) {
