@@ -17,6 +17,7 @@
 
 #include "manifests-schema/base/digest.h"
 #include "providers/ssh/ssh_transport.h"
+#include "tests/providers/edge/edge_transport.h"
 #include "tests/support/process.h"
 #include "tests/support/sshd_fixture.h"
 
@@ -24,12 +25,6 @@ namespace dflow {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::unique_ptr<Transport> EdgeTransport(const test::SshdNode& sshd) {
-  SshOptions options = sshd.MakeOptions(test::LoginStyle::kShellUser);
-  options.shell = RemoteShell::kPosixCommand;
-  return MakeSshTransport(std::move(options));
-}
 
 std::string Document(int version, std::size_t padding = 0) {
   return "# dflow owns this file\nhttp:\n  routers:\n    r" + std::to_string(version) +
@@ -102,7 +97,7 @@ TEST_CASE("edge file: written atomically; a watcher only ever sees the rename on
   test::ScopedTempDir dir;
   test::WriteFile(dir.path() / "other.yaml", "http: {}\n");
   test::WriteFile(dir.path() / "notes.txt", "not a provider file\n");
-  auto edge = EdgeTransport(sshd);
+  auto edge = test::EdgeTransport(sshd);
 
   Result<EdgeFileState> before = ReadEdgeFile(*edge, dir.path().string(), "dflow.yml");
   REQUIRE_MESSAGE(before.ok(), before.status().ToString());
@@ -134,7 +129,7 @@ TEST_CASE("edge file: written atomically; a watcher only ever sees the rename on
 TEST_CASE("edge file: the same document again writes nothing") {
   test::SshdNode sshd;
   test::ScopedTempDir dir;
-  auto edge = EdgeTransport(sshd);
+  auto edge = test::EdgeTransport(sshd);
   REQUIRE(*WriteEdgeFile(*edge, dir.path().string(), "dflow.yml", Document(1)));
   struct stat first {};
   REQUIRE(stat((dir.path() / "dflow.yml").c_str(), &first) == 0);
@@ -152,7 +147,7 @@ TEST_CASE("edge file: the same document again writes nothing") {
 TEST_CASE("edge file: a cut transfer or a failed write leaves the old file byte-identical") {
   test::SshdNode sshd;
   test::ScopedTempDir dir;
-  auto edge = EdgeTransport(sshd);
+  auto edge = test::EdgeTransport(sshd);
   REQUIRE(*WriteEdgeFile(*edge, dir.path().string(), "dflow.yml", Document(1)));
 
   CutStdin cut(*edge);
@@ -174,7 +169,7 @@ TEST_CASE("edge file: a cut transfer or a failed write leaves the old file byte-
 TEST_CASE("edge file: an empty document is refused; a missing directory is named") {
   test::SshdNode sshd;
   test::ScopedTempDir dir;
-  auto edge = EdgeTransport(sshd);
+  auto edge = test::EdgeTransport(sshd);
   Result<bool> empty = WriteEdgeFile(*edge, dir.path().string(), "dflow.yml", " \n\n");
   CHECK(empty.status().code() == Code::kInvalidArgument);
   CHECK_FALSE(fs::exists(dir.path() / "dflow.yml"));
