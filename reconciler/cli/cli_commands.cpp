@@ -11,14 +11,15 @@ Command MakeApplyCommand();
 Command MakeRunCommand();
 Command MakeStatusCommand();
 Command MakeNodeCommand();
+Command MakeEdgeCommand();
 Command MakeBadgeTokenCommand();
 Command MakeFetchMirrorCommand();
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      MakeValidateCommand(),   MakeRenderCommand(),      MakeObserveCommand(), MakePlanCommand(),
-      MakeApplyCommand(),      MakeRunCommand(),         MakeStatusCommand(),  MakeNodeCommand(),
-      MakeBadgeTokenCommand(), MakeFetchMirrorCommand(),
+      MakeValidateCommand(), MakeRenderCommand(),     MakeObserveCommand(),     MakePlanCommand(),
+      MakeApplyCommand(),    MakeRunCommand(),        MakeStatusCommand(),      MakeNodeCommand(),
+      MakeEdgeCommand(),     MakeBadgeTokenCommand(), MakeFetchMirrorCommand(),
   };
   return commands;
 }

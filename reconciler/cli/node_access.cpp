@@ -50,7 +50,8 @@ void AddSshCredentialArgs(CLI::App& sub, SshCredentials& credentials) {
 int ChannelsFor(int max_sessions) { return std::max(1, std::min(8, max_sessions - 2)); }
 
 Result<std::unique_ptr<Transport>> ConnectToNode(const NodeSpec& node,
-                                                 const SshCredentials& credentials) {
+                                                 const SshCredentials& credentials,
+                                                 std::optional<RemoteShell> shell) {
   // `dflow run` (ssh.passphraseFile) and the CLI (--passphrase-file) both come here.
   Result<Secret> passphrase =
       ReadSecret(credentials.passphrase_file, "DFLOW_SSH_PASSPHRASE", "passphrase file");
@@ -67,6 +68,7 @@ Result<std::unique_ptr<Transport>> ConnectToNode(const NodeSpec& node,
   options.accept_new_host_key = credentials.accept_new_host_key;
   options.connect_timeout = std::chrono::seconds(credentials.connect_timeout_seconds);
   options.max_channels = ChannelsFor(credentials.max_sessions);
+  options.shell = shell;
   return MakeSshTransport(std::move(options));
 }
 

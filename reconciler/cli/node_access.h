@@ -3,10 +3,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "manifests-schema/desired_state.h"
+#include "providers/transport/shell_quote.h"
 #include "providers/transport/transport.h"
 
 namespace CLI {
@@ -34,8 +36,10 @@ int ChannelsFor(int max_sessions);
 void AddSshCredentialArgs(CLI::App& sub, SshCredentials& credentials);
 
 // An SSH transport to `node` (connects lazily). Fails only for unusable credentials
-// (an unreadable passphrase file).
+// (an unreadable passphrase file). `shell`: how the far side reads commands (default: from
+// the user, as SshOptions::shell; kPosixCommand for an edge).
 Result<std::unique_ptr<Transport>> ConnectToNode(const NodeSpec& node,
-                                                 const SshCredentials& credentials);
+                                                 const SshCredentials& credentials,
+                                                 std::optional<RemoteShell> shell = std::nullopt);
 
 }  // namespace dflow::cli

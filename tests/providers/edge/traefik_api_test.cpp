@@ -2,81 +2,21 @@
 // real HTTP server serving recorded answers), and the health it maps to.
 #include "providers/edge/traefik_api.h"
 
-#include <arpa/inet.h>
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "providers/ssh/ssh_transport.h"
 #include "tests/providers/edge/edge_transport.h"
+#include "tests/support/fake_traefik_api.h"
 #include "tests/support/process.h"
 #include "tests/support/sshd_fixture.h"
 
 namespace dflow {
 namespace {
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// A fake Traefik API: `python3 -m http.server` on the loopback serving files named like the
-// API's paths, with the answers a Traefik v3 gives.
-class FakeTraefikApi {
- public:
-  FakeTraefikApi() : port_(FreePort()) {
-    std::filesystem::create_directories(dir_.path() / "api/http");
-    Set("version",
-        R"json({"Version":"3.7.9","Codename":"x","startDate":"2026-12-01T00:00:00Z"})json");
-    pid_ = fork();
-    if (pid_ == 0) {
-      execlp("python3", "python3", "-m", "http.server", "--bind", "127.0.0.1",
-             std::to_string(port_).c_str(), "--directory", dir_.path().c_str(),
-             static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    for (int i = 0; i < 100; ++i) {  // until it answers
-      if (test::RunCapture({"/usr/bin/curl", "-fsS", url() + "/api/version"}, "").exit_code == 0)
-        return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    Stop();
-    FAIL("the fake Traefik API did not start");
-  }
-  ~FakeTraefikApi() { Stop(); }
-  void Stop() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  void Set(const std::string& path, const std::string& body) {
-    test::WriteFile(dir_.path() / "api" / path, body);
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  test::ScopedTempDir dir_;
-  int port_;
-  pid_t pid_ = -1;
-};
 
 constexpr char kRouters[] = R"json([
   {"entryPoints":["websecure"],"service":"dflow-shop-web-production","rule":"Host(`shop.example.com`)","status":"enabled","using":["websecure"],"name":"dflow-shop-example-com@file","provider":"file"},
@@ -86,7 +26,7 @@ constexpr char kRouters[] = R"json([
 
 TEST_CASE("edge api: version, file routers and services read over SSH; health mapped") {
   test::SshdNode sshd;
-  FakeTraefikApi api;
+  test::FakeTraefikApi api;
   api.Set("http/routers", kRouters);
   api.Set(
       "http/services",
@@ -140,7 +80,7 @@ TEST_CASE("edge api: version, file routers and services read over SSH; health ma
 TEST_CASE("edge api: an API that does not answer is named with curl's reason") {
   test::SshdNode sshd;
   auto edge = test::EdgeTransport(sshd);
-  const std::string url = "http://127.0.0.1:" + std::to_string(FreePort());
+  const std::string url = "http://127.0.0.1:" + std::to_string(test::UnusedLoopbackPort());
   Result<TraefikApiState> state = ReadTraefikApi(*edge, url);
   CHECK(state.status().code() == Code::kUnavailable);
   CHECK(state.status().message().find("Traefik's API at " + url + "/api/version did not answer") !=
