@@ -1,4 +1,5 @@
-// dflow apply: plans, shows the plan, and applies it node by node (nodes in parallel).
+// dflow apply: plans, shows the plan, and applies it node by node (nodes in parallel), then
+// writes the edges' files that differ (docs/edge.md).
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +9,7 @@
 
 #include "reconciler/apply/apply.h"
 #include "reconciler/cli/cli.h"
+#include "reconciler/cli/cli_edges.h"
 #include "reconciler/cli/cli_plan.h"
 #include "reconciler/plan/plan_format.h"
 
@@ -59,10 +61,19 @@ int Run(const ApplyCommandArgs& args) {
       if (transport.ok()) transports[outcome.node] = *transport;
     }
   }
-  std::cout << FormatPlansText(plans);
+  const DesiredState& desired = *planned->repo.result.desired;
+  const std::vector<EdgePlan> edges =
+      PlanEdges(desired, args.plan.credentials, args.plan.environment);
+  bool edge_errors = false;
+  for (const EdgePlan& edge : edges) {
+    changes += edge.changes() ? 1 : 0;
+    edge_errors = edge_errors || !edge.error.empty();
+  }
+  std::cout << FormatPlansText(plans) << FormatEdgePlansText(edges);
   if (changes == 0) {
-    std::cout << "Nothing to do: every node matches the repo.\n";
-    return planned->node_errors ? kExitFailure : kExitOk;
+    std::cout << "Nothing to do: every node" << (edges.empty() ? "" : " and edge")
+              << " matches the repo.\n";
+    return planned->node_errors || edge_errors ? kExitFailure : kExitOk;
   }
   if (!args.dry_run && !args.yes && !Confirm(changes)) return kExitFailure;
 
@@ -73,7 +84,10 @@ int Run(const ApplyCommandArgs& args) {
   options.on_progress = PrintProgress;
   ApplyResult result = ApplyPlans(plans, transports, options);
   std::cout << result.Summary() << "\n";
-  return result.ok() && !planned->node_errors ? kExitOk : kExitFailure;
+  // The edges last: a service's new node is up before the edge sends it traffic.
+  const bool edges_ok =
+      args.dry_run || ApplyEdges(desired, edges, args.plan.credentials, std::cout);
+  return result.ok() && edges_ok && !planned->node_errors && !edge_errors ? kExitOk : kExitFailure;
 }
 
 }  // namespace

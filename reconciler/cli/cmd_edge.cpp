@@ -11,6 +11,7 @@
 #include "providers/edge/traefik_api.h"
 #include "providers/ssh/ssh_transport.h"
 #include "reconciler/cli/cli.h"
+#include "reconciler/cli/cli_edges.h"
 #include "reconciler/cli/cli_load.h"
 #include "reconciler/cli/node_access.h"
 #include "reconciler/plan/edge_document.h"
@@ -60,17 +61,6 @@ int RunConfig(const EdgeArgs& args) {
   }
   std::cout << *document;
   return kExitOk;
-}
-
-Result<std::unique_ptr<Transport>> ConnectToEdge(const EdgeSpec& edge,
-                                                 const SshCredentials& credentials) {
-  NodeSpec as_node;  // the same credentials and host-key rules as a node's
-  as_node.name = edge.name;
-  as_node.host = edge.host;
-  as_node.port = edge.port;
-  as_node.user = edge.user;
-  as_node.host_key = edge.host_key;
-  return ConnectToNode(as_node, credentials, RemoteShell::kPosixCommand);
 }
 
 int RunCheck(const EdgeArgs& args) {

@@ -10,6 +10,7 @@
 
 #include "manifests-schema/diagnostic_format.h"
 #include "reconciler/cli/cli.h"
+#include "reconciler/cli/cli_edges.h"
 #include "reconciler/cli/cli_plan.h"
 #include "reconciler/plan/plan_format.h"
 #include "reconciler/plan/plan_markdown.h"
@@ -242,6 +243,7 @@ int Run(PlanCommandArgs& args) {
   if (!args.base.empty()) report.title = "base " + Short(args.base) + " → " + report.title;
   report.valid = head->result.ok();
   report.diagnostics = head->result.diagnostics;
+  const std::optional<DesiredState> head_result_desired = head->result.desired;
   bool failed = false;
   if (!report.valid) {
     std::cerr << head->snapshot.description << ": the config repo does not validate; nothing is "
@@ -254,9 +256,20 @@ int Run(PlanCommandArgs& args) {
     if (!planned) return kExitFailure;
   }
   Print(args, report);
+  // Live plans also compare each edge's file (docs/edge.md); text output shows them.
+  bool edge_changes = false;
+  if (report.valid && args.base.empty()) {
+    const std::vector<EdgePlan> edges =
+        PlanEdges(*head_result_desired, args.plan.credentials, args.plan.environment);
+    if (args.format == "text") std::cout << FormatEdgePlansText(edges);
+    for (const EdgePlan& edge : edges) {
+      edge_changes = edge_changes || edge.changes();
+      if (!edge.error.empty()) failed = true;
+    }
+  }
   if (!args.post.empty() && !Post(args, report, head_sha)) failed = true;
   if (failed) return kExitFailure;
-  if (args.detailed_exitcode && HasChanges(report)) return kExitChanges;
+  if (args.detailed_exitcode && (HasChanges(report) || edge_changes)) return kExitChanges;
   return kExitOk;
 }
 
