@@ -94,8 +94,16 @@ struct Collected {
   std::map<std::string, std::string> nodes;  // node name -> the address the edge dials
 };
 
+// Only `web` containers are served by a node's proxy: a service whose processes leave out web
+// (a worker) has nothing to route, whatever its default vhost says.
+bool ServesHttp(const AppSpec& app) {
+  if (app.processes.empty()) return true;  // Dokku's default formation: web=1
+  auto web = app.processes.find("web");
+  return web != app.processes.end() && web->second > 0;
+}
+
 bool RoutedBy(const EdgeSpec& edge, const AppSpec& app) {
-  return !app.domains.empty() && Contains(edge.environments, app.environment);
+  return !app.domains.empty() && ServesHttp(app) && Contains(edge.environments, app.environment);
 }
 
 std::vector<std::string> SortedUnique(std::vector<std::string> values) {

@@ -1,7 +1,8 @@
 // The edge document: the one file of an edge Traefik's file provider that dflow owns (reference
 // traefik.md §2, §5.2). Pure: desired state in, model or YAML bytes out; the caller writes them.
 //
-// For every Dokku app of the edge's environments that has a domain and runs on a node:
+// For every Dokku app of the edge's environments that has a domain, runs web processes (no
+// `processes`, or web > 0) and runs on a node:
 //   - one router per domain, `dflow-<domain with every character outside [a-z0-9-] as '-'>`,
 //     rule Host(`<domain>`) on the edge's HTTPS entry point, TLS from its ACME resolver;
 //   - one service, `dflow-<Dokku app name>`, load-balancing over http://<node>:80 for every

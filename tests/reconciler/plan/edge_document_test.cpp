@@ -249,6 +249,23 @@ TEST_CASE("edge service that left its last node loses its router and its service
   CHECK(after->services[0].nodes == std::vector<std::string>{"node-1", "node-2"});
 }
 
+TEST_CASE("edge routes only services that run web processes") {
+  DesiredState desired;
+  AppSpec worker = App("shop", "jobs", "production", {"shop-jobs-production.example.com"});
+  worker.processes = {{"worker", 2}};  // a default vhost, but nothing serves HTTP
+  AppSpec scaled_down = App("shop", "old", "production", {"old.example.com"});
+  scaled_down.processes = {{"web", 0}};
+  AppSpec web = App("shop", "web", "production", {"shop.example.com"});
+  web.processes = {{"web", 2}, {"worker", 1}};
+  desired.nodes = {Node("node-1", "203.0.113.30", "", {worker, scaled_down, web})};
+  Result<EdgeDocument> document = BuildEdgeDocument(desired, Edge());
+  REQUIRE(document.ok());
+  REQUIRE(document->routers.size() == 1);
+  CHECK(document->routers[0].domain == "shop.example.com");
+  REQUIRE(document->services.size() == 1);
+  CHECK(document->services[0].app == "shop-web-production");
+}
+
 TEST_CASE("edge names stay short, sanitised and distinct for hostile input") {
   Result<EdgeDocument> document = BuildEdgeDocument(HostileNames().desired, HostileNames().edge);
   REQUIRE(document.ok());
