@@ -116,7 +116,8 @@ int Report(Ctx& ctx, const Args& args) {
   return RunReport(ctx, args, opt, CollectNginx);
 }
 
-// subcommands/set: VALID_KEYS and GLOBAL_KEYS, in the source's orders.
+// subcommands/set: VALID_KEYS, in the source's order. Its GLOBAL_KEYS holds the same keys (in
+// another order), so "cannot be set globally" and the app check after it never happen.
 const std::vector<std::string> kValidKeys = {"access-log-format",
                                              "access-log-path",
                                              "bind-address-ipv4",
@@ -148,37 +149,6 @@ const std::vector<std::string> kValidKeys = {"access-log-format",
                                              "x-forwarded-port-value",
                                              "x-forwarded-proto-value",
                                              "x-forwarded-ssl"};
-const std::vector<std::string> kGlobalKeys = {"access-log-format",
-                                              "access-log-path",
-                                              "bind-address-ipv4",
-                                              "bind-address-ipv6",
-                                              "client-body-timeout",
-                                              "client-header-timeout",
-                                              "client-max-body-size",
-                                              "disable-custom-config",
-                                              "error-log-path",
-                                              "hsts-include-subdomains",
-                                              "hsts-max-age",
-                                              "hsts-preload",
-                                              "hsts",
-                                              "keepalive-timeout",
-                                              "lingering-timeout",
-                                              "nginx-conf-sigil-path",
-                                              "nginx-service-command",
-                                              "proxy-buffer-size",
-                                              "proxy-buffering",
-                                              "proxy-buffers",
-                                              "proxy-busy-buffers-size",
-                                              "proxy-connect-timeout",
-                                              "proxy-read-timeout",
-                                              "proxy-send-timeout",
-                                              "proxy-keepalive",
-                                              "send-timeout",
-                                              "underscore-in-headers",
-                                              "x-forwarded-for-value",
-                                              "x-forwarded-port-value",
-                                              "x-forwarded-proto-value",
-                                              "x-forwarded-ssl"};
 
 bool In(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -203,10 +173,6 @@ int Set(Ctx& ctx, const Args& raw) {
   if (key.empty()) return ctx.Fail("No key specified");
   if (!In(kValidKeys, key))
     return ctx.Fail("Invalid key specified, valid keys include: " + Join(kValidKeys, ", "));
-  if (!In(kGlobalKeys, key)) {
-    if (app == "--global") return ctx.Fail("The key '" + key + "' cannot be set globally");
-    if (int rc = VerifyAppBash(ctx, app)) return rc;
-  }
   if (key == "proxy-keepalive" && !value.empty() && !IsNumber(value))
     return ctx.Fail("Invalid value for proxy-keepalive: must be an integer");
   if (!value.empty())
