@@ -12,6 +12,7 @@
 #include "reconciler/cli/cli.h"
 #include "reconciler/cli/cli_edges.h"
 #include "reconciler/cli/cli_plan.h"
+#include "reconciler/plan/edge_diff.h"
 #include "reconciler/plan/plan_format.h"
 #include "reconciler/plan/plan_markdown.h"
 #include "reconciler/plan/static_plan.h"
@@ -119,6 +120,8 @@ bool PlanStatic(const PlanCommandArgs& args, const DesiredState& head, PlanRepor
   report.environments_removed = std::move(plan.environments_removed);
   report.nodes_added = std::move(plan.nodes_added);
   report.nodes_removed = std::move(plan.nodes_removed);
+  report.edges = DiffEdges(*base, head);
+  report.edges_change = !report.edges.empty();
   return true;
 }
 
@@ -146,6 +149,7 @@ std::string FleetChangesText(const PlanReport& report) {
   add(report.environments_removed, "environment removed:");
   add(report.nodes_added, "node added:");
   add(report.nodes_removed, "node removed:");
+  for (const auto& edge : report.edges) text += edge + "\n";
   return text;
 }
 
@@ -160,9 +164,12 @@ void Print(const PlanCommandArgs& args, const PlanReport& report) {
     json["environments_removed"] = report.environments_removed;
     json["nodes_added"] = report.nodes_added;
     json["nodes_removed"] = report.nodes_removed;
+    json["edges"] = report.edges;
     std::cout << json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else if (args.format == "json") {
-    std::cout << FormatPlansJson(report.plans);
+    nlohmann::json json = nlohmann::json::parse(FormatPlansJson(report.plans));
+    json["edges"] = report.edges;
+    std::cout << json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << FleetChangesText(report) << FormatPlansText(report.plans);
   }
@@ -255,21 +262,20 @@ int Run(PlanCommandArgs& args) {
                                            : PlanStatic(args, *head->result.desired, report);
     if (!planned) return kExitFailure;
   }
-  Print(args, report);
-  // Live plans also compare each edge's file (docs/edge.md); text output shows them.
-  bool edge_changes = false;
+  // Live plans also compare each edge's file with the edge's copy (docs/edge.md).
   if (report.valid && args.base.empty()) {
-    const std::vector<EdgePlan> edges =
-        PlanEdges(*head_result_desired, args.plan.credentials, args.plan.environment);
-    if (args.format == "text") std::cout << FormatEdgePlansText(edges);
-    for (const EdgePlan& edge : edges) {
-      edge_changes = edge_changes || edge.changes();
+    for (const EdgePlan& edge :
+         PlanEdges(*head_result_desired, args.plan.credentials, args.plan.environment)) {
+      const std::string line = FormatEdgePlansText({edge});
+      report.edges.push_back(line.substr(0, line.size() - 1));
+      report.edges_change = report.edges_change || edge.changes();
       if (!edge.error.empty()) failed = true;
     }
   }
+  Print(args, report);
   if (!args.post.empty() && !Post(args, report, head_sha)) failed = true;
   if (failed) return kExitFailure;
-  if (args.detailed_exitcode && (HasChanges(report) || edge_changes)) return kExitChanges;
+  if (args.detailed_exitcode && (HasChanges(report) || report.edges_change)) return kExitChanges;
   return kExitOk;
 }
 

@@ -134,6 +134,7 @@ std::string FleetSection(const PlanReport& report) {
   add(report.nodes_removed, "nodes removed");
   for (const auto& warning : report.warnings)
     text += "- :warning: " + EscapeMarkdown(warning) + "\n";
+  for (const auto& edge : report.edges) text += "- " + EscapeMarkdown(edge) + "\n";
   for (const auto& error : report.node_errors)
     text += "- :x: could not observe node " + EscapeMarkdown(error) + "\n";
   return text.empty() ? "" : text + "\n";

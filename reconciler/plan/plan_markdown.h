@@ -26,6 +26,8 @@ struct PlanReport {
   std::vector<std::string> nodes_added, nodes_removed;
   std::vector<std::string> node_errors;  // "node: message" for nodes that could not be observed
   std::vector<std::string> warnings;     // plain text, e.g. "base X does not validate; ..."
+  std::vector<std::string> edges;        // plain text, one line per edge change (docs/edge.md)
+  bool edges_change = false;             // some edge's file changes
 };
 
 // Sections with more lines than this are collapsed in <details>.

@@ -112,6 +112,12 @@ TEST_CASE("edge: one apply converges nodes and edge; a node leaving a placement 
                     pinned + "\n        frontend: {placement: {nodes: [prod-1]}}");
   rig.repo().Write("applications/community.yaml", community);
   rig.repo().CommitAll("community-frontend on prod-1 only");
+  // A pull request's plan says it from the two revisions alone.
+  const test::Captured review = test::RunCapture(
+      {DFLOW_EXE, "plan", repo, "--base", "HEAD~1", "--head", "HEAD", "--format", "markdown"}, "");
+  CHECK(review.exit_code == 0);
+  CHECK(review.out.find("edge edge-1: service dflow-community-frontend-production: server "
+                        "http://10.10.0.12:80 removed") != std::string::npos);
   const test::Captured moved = rig.Dflow({"plan", repo, "--detailed-exitcode"});
   CHECK(moved.exit_code == 2);
   CHECK(moved.out.find("edge edge-1 (") != std::string::npos);
