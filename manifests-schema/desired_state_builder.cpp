@@ -499,10 +499,8 @@ std::optional<DesiredState> Builder::Build() {
   std::map<std::string, EnvironmentSpec> node_env;  // environments agree (checked)
   for (const auto& [name, env] : envs_) {
     EnvironmentSpec spec = Effective(*env);
-    for (const Located& n : env->nodes) {
-      spec.nodes.push_back(n.value);
-      node_env.emplace(n.value, Effective(*env));
-    }
+    for (const Located& n : env->nodes) node_env.emplace(n.value, spec);  // before nodes fill in
+    for (const Located& n : env->nodes) spec.nodes.push_back(n.value);
     SortUnique(spec.nodes);
     state.environments.push_back(std::move(spec));
   }

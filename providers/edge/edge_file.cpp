@@ -61,8 +61,9 @@ Result<EdgeFileState> ReadEdgeFile(Transport& edge, const std::string& dir,
   if (!run.ok()) return run.status();
   if (run->exit_code == 3)
     return Status(Code::kNotFound, edge.Describe() + ": the directory " + dir +
-                                       " does not exist (create it, and point Traefik's file "
-                                       "provider at it)");
+                                       " does not exist or cannot be entered by "
+                                       "this user (create it, owned by the user dflow logs in "
+                                       "as, and point Traefik's file provider at it)");
   if (run->exit_code != 0) return Failed(edge, "reading " + dir + "/" + name, *run);
   std::vector<std::string> lines = Lines(run->out);
   if (lines.empty())

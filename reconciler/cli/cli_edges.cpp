@@ -50,9 +50,10 @@ std::vector<EdgePlan> PlanEdges(const DesiredState& desired, const SshCredential
     plan.document = *document;
     plan.want_sha = Sha256Hex(plan.document);
     Result<std::unique_ptr<Transport>> transport = ConnectToEdge(edge, credentials);
-    Result<EdgeFileState> state = transport.ok()
-                                      ? ReadEdgeFile(**transport, edge.config_dir, edge.file_name)
-                                      : Result<EdgeFileState>(transport.status());
+    if (transport.ok()) plan.transport = std::move(transport).value();
+    Result<EdgeFileState> state =
+        plan.transport ? ReadEdgeFile(*plan.transport, edge.config_dir, edge.file_name)
+                       : Result<EdgeFileState>(transport.status());
     if (!state.ok())
       plan.error = state.status().message();
     else if (state->exists)
@@ -62,36 +63,33 @@ std::vector<EdgePlan> PlanEdges(const DesiredState& desired, const SshCredential
   return plans;
 }
 
+std::string FormatEdgePlanLine(const EdgePlan& plan) {
+  std::string line = "edge " + plan.edge + " (" + plan.address + "): ";
+  if (!plan.error.empty()) return line + "cannot be planned: " + plan.error;
+  if (!plan.note.empty()) return line + "nothing written: " + plan.note;
+  if (plan.changes())
+    return line + "write " + plan.path + " (sha256 " + Short(plan.live_sha) + " -> " +
+           Short(plan.want_sha) + ")";
+  return line + plan.path + " is up to date";
+}
+
 std::string FormatEdgePlansText(const std::vector<EdgePlan>& plans) {
   std::string text;
-  for (const EdgePlan& plan : plans) {
-    text += "edge " + plan.edge + " (" + plan.address + "): ";
-    if (!plan.error.empty())
-      text += "cannot be planned: " + plan.error;
-    else if (!plan.note.empty())
-      text += "nothing written: " + plan.note;
-    else if (plan.changes())
-      text += "write " + plan.path + " (sha256 " + Short(plan.live_sha) + " -> " +
-              Short(plan.want_sha) + ")";
-    else
-      text += plan.path + " is up to date";
-    text += "\n";
-  }
+  for (const EdgePlan& plan : plans) text += FormatEdgePlanLine(plan) + "\n";
   return text;
 }
 
 bool ApplyEdges(const DesiredState& desired, const std::vector<EdgePlan>& plans,
-                const SshCredentials& credentials, std::ostream& out) {
+                std::ostream& out) {
   bool ok = true;
   for (const EdgePlan& plan : plans) {
     if (!plan.changes()) continue;
     auto edge = std::find_if(desired.edges.begin(), desired.edges.end(),
                              [&](const EdgeSpec& e) { return e.name == plan.edge; });
     if (edge == desired.edges.end()) continue;
-    Result<std::unique_ptr<Transport>> transport = ConnectToEdge(*edge, credentials);
-    Result<bool> wrote = transport.ok() ? WriteEdgeFile(**transport, edge->config_dir,
-                                                        edge->file_name, plan.document)
-                                        : Result<bool>(transport.status());
+    // changes() implies the plan read the edge's file, through this very connection.
+    Result<bool> wrote =
+        WriteEdgeFile(*plan.transport, edge->config_dir, edge->file_name, plan.document);
     if (!wrote.ok()) {
       out << "[edge " << plan.edge << "] failed: write " << plan.path << " — "
           << wrote.status().message() << "\n";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct EdgePlan {
   std::string want_sha;  // of `document`
   std::string note;      // why nothing is written although nothing failed ("nothing to route")
   std::string error;     // why the edge cannot be planned (render refused, edge unreachable)
+  std::shared_ptr<Transport> transport;  // the connection the plan read through; apply reuses it
   bool changes() const { return error.empty() && !document.empty() && live_sha != want_sha; }
 };
 
@@ -27,14 +29,17 @@ struct EdgePlan {
 std::vector<EdgePlan> PlanEdges(const DesiredState& desired, const SshCredentials& credentials,
                                 const std::string& environment);
 
-// "edge edge-1 (traefik@...): write /etc/traefik/dynamic/dflow.yml (sha256 - -> 4f0c2d9e8b7a)"
-// per edge; "" for none.
+// "edge edge-1 (traefik@...): write /etc/traefik/dynamic/dflow.yml (sha256 - -> 4f0c2d9e8b7a)",
+// or "... is up to date", "... nothing written: <why>", "... cannot be planned: <why>".
+std::string FormatEdgePlanLine(const EdgePlan& plan);
+
+// FormatEdgePlanLine of each plan, one per line; "" for none.
 std::string FormatEdgePlansText(const std::vector<EdgePlan>& plans);
 
-// Writes every edge whose file differs (each as WriteEdgeFile: atomic, checked), printing one
-// line per edge to `out`. False when any edge failed (the others are still written).
-bool ApplyEdges(const DesiredState& desired, const std::vector<EdgePlan>& plans,
-                const SshCredentials& credentials, std::ostream& out);
+// Writes every edge whose file differs (each as WriteEdgeFile: atomic, checked), over the
+// connection its plan read through, printing one line per edge to `out`. False when any edge
+// failed (the others are still written).
+bool ApplyEdges(const DesiredState& desired, const std::vector<EdgePlan>& plans, std::ostream& out);
 
 // An SSH transport to the edge as its manifest's shell user (RemoteShell::kPosixCommand).
 Result<std::unique_ptr<Transport>> ConnectToEdge(const EdgeSpec& edge,

@@ -62,8 +62,10 @@ int Run(const ApplyCommandArgs& args) {
     }
   }
   const DesiredState& desired = *planned->repo.result.desired;
+  // The edges too, unless --node narrows the run to one node.
   const std::vector<EdgePlan> edges =
-      PlanEdges(desired, args.plan.credentials, args.plan.environment);
+      args.plan.node.empty() ? PlanEdges(desired, args.plan.credentials, args.plan.environment)
+                             : std::vector<EdgePlan>{};
   bool edge_errors = false;
   for (const EdgePlan& edge : edges) {
     changes += edge.changes() ? 1 : 0;
@@ -85,8 +87,7 @@ int Run(const ApplyCommandArgs& args) {
   ApplyResult result = ApplyPlans(plans, transports, options);
   std::cout << result.Summary() << "\n";
   // The edges last: a service's new node is up before the edge sends it traffic.
-  const bool edges_ok =
-      args.dry_run || ApplyEdges(desired, edges, args.plan.credentials, std::cout);
+  const bool edges_ok = args.dry_run || ApplyEdges(desired, edges, std::cout);
   return result.ok() && edges_ok && !planned->node_errors && !edge_errors ? kExitOk : kExitFailure;
 }
 

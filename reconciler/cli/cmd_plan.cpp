@@ -125,6 +125,18 @@ bool PlanStatic(const PlanCommandArgs& args, const DesiredState& head, PlanRepor
   return true;
 }
 
+// Compares each edge's file with the edge's copy (docs/edge.md); not with --node, which plans
+// one node only. `failed` is set when an edge cannot be planned.
+void PlanLiveEdges(const PlanArgs& args, const DesiredState& desired, PlanReport& report,
+                   bool& failed) {
+  if (!args.node.empty()) return;
+  for (const EdgePlan& edge : PlanEdges(desired, args.credentials, args.environment)) {
+    report.edges.push_back(FormatEdgePlanLine(edge));
+    report.edges_change = report.edges_change || edge.changes();
+    if (!edge.error.empty()) failed = true;
+  }
+}
+
 // Returns false when nothing could be planned; `node_errors` is set when a node failed.
 bool PlanLive(const PlanCommandArgs& args, LoadedRepo loaded, PlanReport& report,
               bool& node_errors) {
@@ -250,7 +262,6 @@ int Run(PlanCommandArgs& args) {
   if (!args.base.empty()) report.title = "base " + Short(args.base) + " → " + report.title;
   report.valid = head->result.ok();
   report.diagnostics = head->result.diagnostics;
-  const std::optional<DesiredState> head_result_desired = head->result.desired;
   bool failed = false;
   if (!report.valid) {
     std::cerr << head->snapshot.description << ": the config repo does not validate; nothing is "
@@ -258,19 +269,10 @@ int Run(PlanCommandArgs& args) {
     failed = true;
   } else {
     report.environments = EnvironmentNames(*head->result.desired);
+    if (args.base.empty()) PlanLiveEdges(args.plan, *head->result.desired, report, failed);
     const bool planned = args.base.empty() ? PlanLive(args, std::move(*head), report, failed)
                                            : PlanStatic(args, *head->result.desired, report);
     if (!planned) return kExitFailure;
-  }
-  // Live plans also compare each edge's file with the edge's copy (docs/edge.md).
-  if (report.valid && args.base.empty()) {
-    for (const EdgePlan& edge :
-         PlanEdges(*head_result_desired, args.plan.credentials, args.plan.environment)) {
-      const std::string line = FormatEdgePlansText({edge});
-      report.edges.push_back(line.substr(0, line.size() - 1));
-      report.edges_change = report.edges_change || edge.changes();
-      if (!edge.error.empty()) failed = true;
-    }
   }
   Print(args, report);
   if (!args.post.empty() && !Post(args, report, head_sha)) failed = true;

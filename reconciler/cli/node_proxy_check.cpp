@@ -1,7 +1,5 @@
 #include "reconciler/cli/node_proxy_check.h"
 
-#include <map>
-
 #include "providers/dokku/dokku_report.h"
 #include "providers/transport/shell_quote.h"
 #include "reconciler/plan/proxy_plan.h"
@@ -78,51 +76,50 @@ NodeCheckItem CheckRunning(const std::string& want) {
   return item;
 }
 
-NodeCheckItem CheckTraefikSettings(const TrafficSpec& traffic, const ReportObject& globals) {
-  const std::map<std::string, std::string> want = {
-      {"letsencrypt-email", traffic.tls ? traffic.letsencrypt_email : ""},
-      {"letsencrypt-server", traffic.tls ? traffic.letsencrypt_server : ""}};
-  std::string wrong, fix;
+// The wanted settings (proxy_plan.h, what `dflow apply` sets) that the node's differ from: their
+// names, and the `<command> --global` that sets each.
+struct Mismatch {
+  std::string wrong;  // "letsencrypt-email, letsencrypt-server"
+  std::string fix;    // the set commands joined with " && "
+};
+
+Mismatch Compare(const std::string& command, const ProxySettings& want,
+                 const ReportObject& globals) {
+  Mismatch mismatch;
   for (const auto& [property, value] : want) {
     auto it = globals.find(property);
     if ((it == globals.end() ? "" : it->second) == value) continue;
-    wrong += (wrong.empty() ? "" : ", ") + property;
-    std::vector<std::string> words = {"traefik:set", "--global", property};
+    mismatch.wrong += (mismatch.wrong.empty() ? "" : ", ") + property;
+    std::vector<std::string> words = {command, "--global", property};
     if (!value.empty()) words.push_back(value);
-    fix += Dokku(words) + " && ";
+    mismatch.fix += (mismatch.fix.empty() ? "" : " && ") + Dokku(words);
   }
-  if (wrong.empty())
+  return mismatch;
+}
+
+NodeCheckItem CheckTraefikSettings(const TrafficSpec& traffic, const ReportObject& globals) {
+  const Mismatch mismatch = Compare("traefik:set", WantedTraefikSettings(traffic), globals);
+  if (mismatch.wrong.empty())
     return Ok(kSettings, traffic.tls
                              ? "Let's Encrypt through Traefik (" + traffic.letsencrypt_email + ")"
                              : "no TLS on the node");
-  return Differs(kSettings, "traefik " + wrong + " differ from the environment's tls settings",
-                 fix + Dokku({"traefik:stop"}) + " && " + Dokku({"traefik:start"}) +
-                     "   # then rebuild the apps behind Traefik");
+  return Differs(kSettings,
+                 "traefik " + mismatch.wrong + " differ from the environment's tls settings",
+                 mismatch.fix + " && " + Dokku({"traefik:stop"}) + " && " +
+                     Dokku({"traefik:start"}) + "   # then rebuild the apps behind Traefik");
 }
 
 NodeCheckItem CheckNginxSettings(const TrafficSpec& traffic, const ReportObject& globals) {
   const bool trust = traffic.behind_trusted_proxy;
-  const std::map<std::string, std::string> want = {
-      {"x-forwarded-for-value", trust ? kNginxForwardedFor : ""},
-      {"x-forwarded-port-value", trust ? kNginxForwardedPort : ""},
-      {"x-forwarded-proto-value", trust ? kNginxForwardedProto : ""}};
-  std::string wrong, fix;
-  for (const auto& [property, value] : want) {
-    auto it = globals.find(property);
-    if ((it == globals.end() ? "" : it->second) == value) continue;
-    wrong += (wrong.empty() ? "" : ", ") + property;
-    std::vector<std::string> words = {"nginx:set", "--global", property};
-    if (!value.empty()) words.push_back(value);
-    fix += (fix.empty() ? "" : " && ") + Dokku(words);
-  }
-  if (wrong.empty())
+  const Mismatch mismatch = Compare("nginx:set", WantedNginxSettings(traffic), globals);
+  if (mismatch.wrong.empty())
     return Ok(kSettings, trust ? "nginx passes on the X-Forwarded-* headers of the trusted front"
                                : "nginx writes its own X-Forwarded-* headers");
   return Differs(kSettings,
-                 "nginx " + wrong +
+                 "nginx " + mismatch.wrong +
                      (trust ? " do not pass on the trusted front's headers"
                             : " are set, but the environment has no trusted front"),
-                 fix + " && " + Dokku({"proxy:build-config", "--all"}));
+                 mismatch.fix + " && " + Dokku({"proxy:build-config", "--all"}));
 }
 
 NodeCheckItem CheckDomain(const std::string& want, const ReportObject& globals) {

@@ -180,9 +180,8 @@ class AppPlanner {
     }
     if (spec_.proxy_type != live_.proxy_type) {
       Add(ActionKind::kSetProxyType,
-          spec_.proxy_type.empty()
-              ? "proxy type: follow the node's (" + context_.node->traffic.proxy + ")"
-              : "proxy type " + spec_.proxy_type)
+          spec_.proxy_type.empty() ? "proxy type: follow the node's (" + context_.proxy->type + ")"
+                                   : "proxy type " + spec_.proxy_type)
           .value = spec_.proxy_type;
     }
     // Routes are made when a container is created (labels, or nginx's config at deploy):
@@ -193,7 +192,7 @@ class AppPlanner {
 
   // The proxy that will serve the app: its own type, else the node's global one.
   std::string EffectiveProxy() const {
-    return spec_.proxy_type.empty() ? context_.node->traffic.proxy : spec_.proxy_type;
+    return spec_.proxy_type.empty() ? context_.proxy->type : spec_.proxy_type;
   }
 
   // The proxy that serves it now.

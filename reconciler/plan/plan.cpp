@@ -49,14 +49,6 @@ const ObservedApp* FindApp(const ObservedNode& observed, const std::string& name
   return nullptr;
 }
 
-Action NodeAction(const std::string& node, ActionKind kind, std::string reason) {
-  Action action;
-  action.kind = kind;
-  action.node = node;
-  action.reason = std::move(reason);
-  return action;
-}
-
 bool HasDatastore(const ObservedNode& observed, const std::string& engine,
                   const std::string& name) {
   return std::any_of(
@@ -303,6 +295,14 @@ int NodePlan::ExecutableCount() const {
 int NodePlan::DestructiveCount() const {
   return static_cast<int>(
       std::count_if(actions.begin(), actions.end(), [](const Action& a) { return a.destructive; }));
+}
+
+Action NodeAction(const std::string& node, ActionKind kind, std::string reason) {
+  Action action;
+  action.kind = kind;
+  action.node = node;
+  action.reason = std::move(reason);
+  return action;
 }
 
 PlanOptions PlanOptionsFor(const DesiredState& desired) {

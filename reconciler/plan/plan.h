@@ -43,6 +43,9 @@ struct PlanOptions {
 // Fills PlanOptions::environments from the desired state's environments.
 PlanOptions PlanOptionsFor(const DesiredState& desired);
 
+// An action on the node itself (Action::app empty): proxy steps, datastores, app destroys.
+Action NodeAction(const std::string& node, ActionKind kind, std::string reason);
+
 enum class NoteKind {
   kConflict,  // an app dflow would manage exists but is not dflow's (or another service's)
   kOrphan,    // managed but no longer desired, and kept (pruning off, protected)

@@ -8,16 +8,6 @@
 namespace dflow {
 namespace {
 
-using Settings = std::vector<std::pair<std::string, std::string>>;  // property -> wanted value
-
-Action NodeStep(const std::string& node, ActionKind kind, std::string reason) {
-  Action action;
-  action.kind = kind;
-  action.node = node;
-  action.reason = std::move(reason);
-  return action;
-}
-
 std::string GlobalValue(const std::map<std::string, std::string>& globals,
                         const std::string& property) {
   auto it = globals.find(property);
@@ -40,21 +30,21 @@ void PlanGlobalDomain(const NodeDesiredState& desired, const ObservedNode& obser
   const std::string was =
       observed.global_domains.empty() ? "none" : JoinDomains(observed.global_domains);
   Action action =
-      NodeStep(plan.node, ActionKind::kSetGlobalDomain,
-               desired.domain.empty() ? "global domain cleared (was " + was + ")"
-                                      : "global domain " + desired.domain + " (was " + was + ")");
+      NodeAction(plan.node, ActionKind::kSetGlobalDomain,
+                 desired.domain.empty() ? "global domain cleared (was " + was + ")"
+                                        : "global domain " + desired.domain + " (was " + was + ")");
   action.value = desired.domain;
   plan.actions.push_back(std::move(action));
 }
 
 // Sets each property whose raw global value differs; returns whether any did.
 bool PlanSettings(const std::string& proxy, ActionKind kind,
-                  const std::map<std::string, std::string>& live, const Settings& wanted,
+                  const std::map<std::string, std::string>& live, const ProxySettings& wanted,
                   NodePlan& plan) {
   bool changed = false;
   for (const auto& [property, value] : wanted) {
     if (GlobalValue(live, property) == value) continue;
-    Action action = NodeStep(
+    Action action = NodeAction(
         plan.node, kind,
         value.empty() ? proxy + " " + property + " cleared" : proxy + " " + property + " " + value);
     action.target = property;
@@ -63,22 +53,6 @@ bool PlanSettings(const std::string& proxy, ActionKind kind,
     changed = true;
   }
   return changed;
-}
-
-// Traefik's ACME settings are global (§3.7): letsencrypt-email turns the resolver on, so it is
-// set exactly when the node's traffic wants TLS, and cleared otherwise.
-Settings TraefikSettings(const TrafficSpec& traffic) {
-  return {{"letsencrypt-email", traffic.tls ? traffic.letsencrypt_email : ""},
-          {"letsencrypt-server", traffic.tls ? traffic.letsencrypt_server : ""}};
-}
-
-// Behind a trusted front nginx passes on the front's X-Forwarded-* headers (reference
-// traefik.md §1.7); otherwise Dokku's defaults ($remote_addr, $server_port, $scheme) apply.
-Settings NginxSettings(const TrafficSpec& traffic) {
-  const bool trust = traffic.behind_trusted_proxy;
-  return {{"x-forwarded-for-value", trust ? kNginxForwardedFor : ""},
-          {"x-forwarded-port-value", trust ? kNginxForwardedPort : ""},
-          {"x-forwarded-proto-value", trust ? kNginxForwardedProto : ""}};
 }
 
 // The proxies dflow converges to; another type found on a node (caddy, haproxy) is replaced
@@ -97,11 +71,12 @@ bool Enabled(const ObservedNode& observed, const std::string& proxy) {
 void PlanProxySettings(const TrafficSpec& traffic, const ObservedNode& observed, NodePlan& plan,
                        ProxyChange& change) {
   if (traffic.proxy == "traefik")
-    change.traefik_changed = PlanSettings("traefik", ActionKind::kSetTraefikGlobal,
-                                          observed.traefik_global, TraefikSettings(traffic), plan);
+    change.traefik_changed =
+        PlanSettings("traefik", ActionKind::kSetTraefikGlobal, observed.traefik_global,
+                     WantedTraefikSettings(traffic), plan);
   else
     change.nginx_changed = PlanSettings("nginx", ActionKind::kSetNginxGlobal, observed.nginx_global,
-                                        NginxSettings(traffic), plan);
+                                        WantedNginxSettings(traffic), plan);
 }
 
 void PlanStartStop(const std::string& want, bool type_changed, const ObservedNode& observed,
@@ -109,23 +84,39 @@ void PlanStartStop(const std::string& want, bool type_changed, const ObservedNod
   const bool traefik = want == "traefik";
   if (type_changed) {
     if (Enabled(observed, change.live_type))
-      plan.actions.push_back(NodeStep(plan.node,
-                                      traefik ? ActionKind::kStopNginx : ActionKind::kStopTraefik,
-                                      want + " takes port 80: stop " + change.live_type));
-    plan.actions.push_back(NodeStep(plan.node,
-                                    traefik ? ActionKind::kStartTraefik : ActionKind::kStartNginx,
-                                    "serve the node's apps with " + want));
+      plan.actions.push_back(NodeAction(plan.node,
+                                        traefik ? ActionKind::kStopNginx : ActionKind::kStopTraefik,
+                                        want + " takes port 80: stop " + change.live_type));
+    plan.actions.push_back(NodeAction(plan.node,
+                                      traefik ? ActionKind::kStartTraefik : ActionKind::kStartNginx,
+                                      "serve the node's apps with " + want));
     return;
   }
   if (change.traefik_changed) {
-    plan.actions.push_back(
-        NodeStep(plan.node, ActionKind::kStopTraefik, "restart traefik to load its new settings"));
-    plan.actions.push_back(
-        NodeStep(plan.node, ActionKind::kStartTraefik, "restart traefik to load its new settings"));
+    plan.actions.push_back(NodeAction(plan.node, ActionKind::kStopTraefik,
+                                      "restart traefik to load its new settings"));
+    plan.actions.push_back(NodeAction(plan.node, ActionKind::kStartTraefik,
+                                      "restart traefik to load its new settings"));
   }
 }
 
 }  // namespace
+
+// Traefik's ACME settings are global (§3.7): letsencrypt-email turns the resolver on, so it is
+// set exactly when the node's traffic wants TLS, and cleared otherwise.
+ProxySettings WantedTraefikSettings(const TrafficSpec& traffic) {
+  return {{"letsencrypt-email", traffic.tls ? traffic.letsencrypt_email : ""},
+          {"letsencrypt-server", traffic.tls ? traffic.letsencrypt_server : ""}};
+}
+
+// Behind a trusted front nginx passes on the front's X-Forwarded-* headers (reference
+// traefik.md §1.7); otherwise Dokku's defaults ($remote_addr, $server_port, $scheme) apply.
+ProxySettings WantedNginxSettings(const TrafficSpec& traffic) {
+  const bool trust = traffic.behind_trusted_proxy;
+  return {{"x-forwarded-for-value", trust ? kNginxForwardedFor : ""},
+          {"x-forwarded-port-value", trust ? kNginxForwardedPort : ""},
+          {"x-forwarded-proto-value", trust ? kNginxForwardedProto : ""}};
+}
 
 std::string EffectiveGlobalProxy(const ObservedNode& observed) {
   return observed.proxy_global_type.empty() ? "nginx" : observed.proxy_global_type;
@@ -135,6 +126,7 @@ ProxyChange PlanNodeProxy(const NodeDesiredState& desired, const ObservedNode& o
                           NodePlan& plan) {
   ProxyChange change;
   change.live_type = EffectiveGlobalProxy(observed);
+  change.type = change.live_type;
   if (!desired.in_environment) return change;
   PlanGlobalDomain(desired, observed, plan);
   const std::string& want = desired.traffic.proxy;
@@ -146,9 +138,10 @@ ProxyChange PlanNodeProxy(const NodeDesiredState& desired, const ObservedNode& o
     return change;
   }
   const bool type_changed = observed.proxy_read && change.live_type != want;
+  if (observed.proxy_read) change.type = want;
   if (type_changed) {
-    Action action = NodeStep(plan.node, ActionKind::kSetGlobalProxyType,
-                             "proxy " + want + " instead of " + change.live_type);
+    Action action = NodeAction(plan.node, ActionKind::kSetGlobalProxyType,
+                               "proxy " + want + " instead of " + change.live_type);
     action.value = want;
     plan.actions.push_back(std::move(action));
   }

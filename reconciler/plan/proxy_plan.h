@@ -12,6 +12,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "manifests-schema/desired_state.h"
 #include "providers/dokku/observed_state.h"
@@ -22,7 +24,11 @@ namespace dflow {
 // What the node-level steps change for the apps (app_plan.h rebuilds exactly the apps that
 // depend on it).
 struct ProxyChange {
-  std::string live_type;         // the node's effective global proxy type now ("nginx" default)
+  std::string live_type;  // the node's effective global proxy type now ("nginx" default)
+  // The node's global type once the node steps have run: the environment's, or live_type when
+  // they cannot set it (no environment, its plugin disabled, the type unread). Apps without a
+  // type of their own are served by it.
+  std::string type;
   bool traefik_changed = false;  // Traefik restarts with new settings: apps behind it rebuild
   bool nginx_changed = false;    // nginx settings change: apps behind it rebuild their config
 };
@@ -31,6 +37,12 @@ struct ProxyChange {
 inline constexpr const char* kNginxForwardedFor = "$http_x_forwarded_for";
 inline constexpr const char* kNginxForwardedPort = "$http_x_forwarded_port";
 inline constexpr const char* kNginxForwardedProto = "$http_x_forwarded_proto";
+
+// The global properties dflow owns for each proxy and the values the traffic wants ("" =
+// unset): Traefik's ACME settings, nginx's X-Forwarded-* values.
+using ProxySettings = std::vector<std::pair<std::string, std::string>>;
+ProxySettings WantedTraefikSettings(const TrafficSpec& traffic);
+ProxySettings WantedNginxSettings(const TrafficSpec& traffic);
 
 // The node's effective global proxy type: the raw global type, else Dokku's default nginx.
 std::string EffectiveGlobalProxy(const ObservedNode& observed);

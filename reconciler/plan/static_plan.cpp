@@ -101,23 +101,18 @@ void SimulateProxy(const NodeDesiredState& desired, ObservedNode& node) {
   for (const char* plugin : {"nginx-vhosts", "traefik-vhosts"})
     node.plugins.push_back({plugin, "", true});
   node.proxy_read = node.domains_read = true;
-  node.nginx_global = {{"x-forwarded-for-value", ""},
-                       {"x-forwarded-port-value", ""},
-                       {"x-forwarded-proto-value", ""}};
-  node.traefik_global = {{"letsencrypt-email", ""}, {"letsencrypt-server", ""}};
+  const TrafficSpec installed;  // nothing set: what Dokku has before dflow
+  const TrafficSpec& traffic = desired.in_environment ? desired.traffic : installed;
+  // Only the proxy in use has its settings converged; the other keeps Dokku's (none).
+  for (const auto& [property, value] :
+       WantedNginxSettings(traffic.proxy == "nginx" ? traffic : installed))
+    node.nginx_global[property] = value;
+  for (const auto& [property, value] :
+       WantedTraefikSettings(traffic.proxy == "traefik" ? traffic : installed))
+    node.traefik_global[property] = value;
   if (!desired.in_environment) return;
-  const TrafficSpec& traffic = desired.traffic;
   node.proxy_global_type = traffic.proxy;
   if (!desired.domain.empty()) node.global_domains = {desired.domain};
-  if (traffic.proxy == "traefik" && traffic.tls) {
-    node.traefik_global["letsencrypt-email"] = traffic.letsencrypt_email;
-    node.traefik_global["letsencrypt-server"] = traffic.letsencrypt_server;
-  }
-  if (traffic.proxy == "nginx" && traffic.behind_trusted_proxy) {
-    node.nginx_global["x-forwarded-for-value"] = kNginxForwardedFor;
-    node.nginx_global["x-forwarded-port-value"] = kNginxForwardedPort;
-    node.nginx_global["x-forwarded-proto-value"] = kNginxForwardedProto;
-  }
 }
 
 NodePlan RemovedNodePlan(const NodeDesiredState& base) {

@@ -200,6 +200,18 @@ TEST_CASE("the proxy's plugin disabled: a note, and no proxy step that would fai
         "`dflow node check`)\n");
 }
 
+TEST_CASE("a proxy dflow cannot set up rebuilds no app, pass after pass") {
+  const PlanOptions options = Options();
+  const NodeDesiredState desired = EnvNode("traefik", {Service("api")});
+  ObservedNode observed = ConvergedNode(desired, options);
+  SetProxy(observed, "");  // nginx serves the app, and stays: traefik-vhosts is disabled
+  observed.plugins[1].enabled = false;
+  CHECK(Lines(PlanNode(desired, observed, options)) == "");
+  observed.plugins[1].enabled = true;
+  observed.proxy_read = false;  // nor when the global type could not be read
+  CHECK(Lines(PlanNode(desired, observed, options)) == "");
+}
+
 TEST_CASE("from another proxy type: set and started, the unknown one is not stopped") {
   const PlanOptions options = Options();
   const NodeDesiredState desired = EnvNode("nginx", {});
