@@ -10,6 +10,7 @@
 
 #include "manifests-schema/base/secret.h"
 #include "reconciler/cli/cli.h"
+#include "reconciler/cli/cli_edges.h"
 #include "reconciler/cli/node_access.h"
 #include "reconciler/controller/controller.h"
 #include "reconciler/controller/controller_config.h"
@@ -55,14 +56,27 @@ std::optional<ControllerConfig> ReadConfig(const RunArgs& args, bool at_start) {
   return config;
 }
 
-TransportFactory SshFactory(const ControllerConfig& config) {
+SshCredentials CredentialsOf(const ControllerConfig& config) {
   SshCredentials credentials;
   credentials.identity_files = config.ssh_identities;
   credentials.passphrase_file = config.ssh_passphrase_file;
   credentials.known_hosts_file = config.known_hosts_file;
   credentials.connect_timeout_seconds = static_cast<int>(config.connect_timeout.count());
   credentials.max_sessions = config.ssh_max_sessions;
-  return [credentials](const NodeSpec& node) { return ConnectToNode(node, credentials); };
+  return credentials;
+}
+
+TransportFactory SshFactory(const ControllerConfig& config) {
+  return [credentials = CredentialsOf(config)](const NodeSpec& node) {
+    return ConnectToNode(node, credentials);
+  };
+}
+
+// Edges: the same keys and host-key rules, as the edge's shell user (docs/edge.md).
+EdgeTransportFactory EdgeSshFactory(const ControllerConfig& config) {
+  return [credentials = CredentialsOf(config)](const EdgeSpec& edge) {
+    return ConnectToEdge(edge, credentials);
+  };
 }
 
 int Run(const RunArgs& args) {
@@ -76,7 +90,7 @@ int Run(const RunArgs& args) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto controller = Controller::Start(*config, SshFactory(*config));
+  auto controller = Controller::Start(*config, SshFactory(*config), EdgeSshFactory(*config));
   if (!controller.ok()) {
     std::cerr << "dflow: cannot start: " << controller.status().message() << "\n";
     return kExitFailure;

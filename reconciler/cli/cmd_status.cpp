@@ -50,6 +50,22 @@ std::string Age(std::int64_t at) {
   return std::to_string(s / 86400) + "d";
 }
 
+// "edge edge-1 (production): Synced Healthy, Traefik 3.1.2, 12s ago" and its problems, indented.
+void PrintEdges(const nlohmann::json& edges) {
+  for (const auto& edge : edges) {
+    std::string environments;
+    for (const auto& env : edge.value("environments", nlohmann::json::array()))
+      environments += (environments.empty() ? "" : ", ") + env.get<std::string>();
+    std::cout << "edge " << edge.value("name", "") << " (" << environments
+              << "): " << edge.value("sync", "") << " " << edge.value("detail", "");
+    if (!edge.value("traefikVersion", "").empty())
+      std::cout << ", Traefik " << edge.value("traefikVersion", "");
+    std::cout << ", " << Age(edge.value("updatedAt", std::int64_t{0})) << " ago\n";
+    for (const auto& problem : edge.value("problems", nlohmann::json::array()))
+      std::cout << "  " << problem.get<std::string>() << "\n";
+  }
+}
+
 void PrintTable(const nlohmann::json& status) {
   const auto& source = status.value("source", nlohmann::json::object());
   const std::string applied = source.value("appliedRevision", "");
@@ -83,6 +99,7 @@ void PrintTable(const nlohmann::json& status) {
     if (!app.value("lastError", "").empty())
       std::cout << app.value("app", "") << " on " << app.value("node", "") << ": "
                 << app.value("lastError", "") << "\n";
+  PrintEdges(status.value("edges", nlohmann::json::array()));
 }
 
 int Run(const StatusArgs& args) {

@@ -15,6 +15,7 @@
 #include "manifests-schema/secrets_file.h"
 #include "reconciler/controller/config_values.h"
 #include "reconciler/controller/desired_in_force.h"
+#include "reconciler/controller/edge_pass.h"
 #include "reconciler/controller/loop_policy.h"
 #include "reconciler/controller/node_pass.h"
 #include "reconciler/controller/node_workers.h"
@@ -73,11 +74,16 @@ struct NodeLoopState {
 
 class ControllerImpl final : public Controller {
  public:
-  ControllerImpl(ControllerConfig config, TransportFactory transports)
+  ControllerImpl(ControllerConfig config, TransportFactory transports,
+                 EdgeTransportFactory edge_transports)
       : config_(std::move(config)),
         fleet_(std::move(transports)),
+        edge_transports_(std::move(edge_transports)),
         workers_([this](const std::string& node, NodeWorkerContext context) {
           NodeLoop(node, context);
+        }),
+        edge_workers_([this](const std::string& edge, NodeWorkerContext context) {
+          EdgeLoop(edge, context);
         }) {}
 
   ~ControllerImpl() override {
@@ -99,6 +105,7 @@ class ControllerImpl final : public Controller {
       if (publisher_) publisher_->MarkChanged();
     });
     DeclareControllerMetrics(metrics_);
+    DeclareEdgeMetrics(metrics_);
     CheckStoreWrite(store_->MarkInterrupted(UnixNow()), "mark interrupted reconciles", metrics_);
     publisher_ = std::make_unique<StatusPublisher>(*store_, kSnapshotGap, UnixNow);
     if (Status s = publisher_->Start(); !s.ok()) return s;
@@ -119,11 +126,13 @@ class ControllerImpl final : public Controller {
     source_wakeup_.Shutdown();
     pass_slots_.Shutdown();
     workers_.Shutdown();
+    edge_workers_.Shutdown();
   }
 
   void Wait() override {
     if (source_thread_.joinable()) source_thread_.join();
     workers_.Join();
+    edge_workers_.Join();
     http_.reset();
   }
 
@@ -261,6 +270,7 @@ class ControllerImpl final : public Controller {
                                  std::string(WhatHappensNext(step)) + ")");
       RecordSourceError(last_attempted_, "fetch failed: " + outcome.status.message());
       workers_.TriggerAll(reason);
+      edge_workers_.TriggerAll(reason);
       return step;
     }
     last_attempted_ = outcome.commit.id;
@@ -287,6 +297,7 @@ class ControllerImpl final : public Controller {
       wake_reason = "revision " + short_id;
     }
     workers_.TriggerAll(wake_reason);
+    edge_workers_.TriggerAll(wake_reason);
     return NextStep::kContinue;
   }
 
@@ -309,8 +320,82 @@ class ControllerImpl final : public Controller {
   void Install(std::shared_ptr<const DesiredState> desired, const FetchedCommit& commit) {
     std::vector<std::string> nodes;
     for (const auto& node : desired->nodes) nodes.push_back(node.node.name);
+    std::vector<std::string> edges;
+    for (const auto& edge : desired->edges) edges.push_back(edge.name);
     desired_.Install(std::move(desired), commit);
     workers_.Ensure(nodes);
+    edge_workers_.Ensure(edges);
+  }
+
+  // An edge's loop: one pass per wake-up, like a node's, on a connection of its own. After a
+  // write it looks again kEdgeReadbackDelay later to read what Traefik made of the file.
+  void EdgeLoop(const std::string& name, NodeWorkerContext context) {
+    std::unique_ptr<Transport> transport;
+    EdgeSpec connected;  // the spec `transport` was made from
+    int retries = 0;
+    std::string reason = "start";
+    std::chrono::milliseconds delay{0};
+    do {
+      AppliedState applied = desired_.Get();
+      auto edge = std::find_if(applied.desired->edges.begin(), applied.desired->edges.end(),
+                               [&](const EdgeSpec& e) { return e.name == name; });
+      if (edge == applied.desired->edges.end()) {
+        spdlog::info("edge={} left the desired state; its loop ends", name);
+        CheckStoreWrite(store_->RemoveEdgeStatus(name), "edge status", metrics_);
+        return;
+      }
+      Status connect;
+      if (!transport || !(connected == *edge)) {
+        transport.reset();
+        auto made = edge_transports_(*edge);
+        connect = made.status();
+        if (made.ok()) {
+          transport = std::move(made).value();
+          connected = *edge;
+        }
+      }
+      EdgePassOutcome outcome;
+      if (transport) {
+        EdgePassInput input{&*edge, applied.desired.get(), applied.commit.id, reason, UnixNow};
+        outcome = RunEdgePass(input, *transport, *store_, metrics_);
+      } else {
+        outcome.status = connect;
+        outcome.failed = true;
+        outcome.error = "cannot connect: " + connect.message();
+        RecordUnreachableEdge(*edge, applied.commit.id, reason, outcome.error);
+      }
+      context.reachable = outcome.status.ok();
+      LogEdgePass(name, applied.commit.id.substr(0, 12), reason, outcome);
+      const NextStep step = NextStepFor(outcome.status.code());
+      retries = step == NextStep::kRetry ? retries + 1 : 0;
+      delay = NextDelay(step, retries, Config().interval);
+      if (outcome.wrote) {
+        delay = kEdgeReadbackDelay;
+        reason = "readback";
+      }
+    } while (context.wakeup.Wait(delay, reason));
+  }
+
+  // The edge's status and history when no connection could be made (RunEdgePass records them
+  // otherwise).
+  void RecordUnreachableEdge(const EdgeSpec& edge, const std::string& revision,
+                             const std::string& trigger, const std::string& error) {
+    const std::int64_t now = UnixNow();
+    EdgeStatusRecord record{
+        edge.name, edge.environments, "Unknown", "Unknown", "Unknown", error, "",
+        "",        revision,          now};
+    CheckStoreWrite(store_->PutEdgeStatus(record), "edge status", metrics_);
+    CheckStoreWrite(store_->RecordQuietPass({0, revision, trigger, now, now, "unreachable", error,
+                                             EdgeHistoryName(edge.name), 1}),
+                    "history (edge unreachable)", metrics_);
+  }
+
+  static void LogEdgePass(const std::string& edge, const std::string& rev,
+                          const std::string& trigger, const EdgePassOutcome& outcome) {
+    if (outcome.wrote)
+      spdlog::info("edge={} rev={} trigger={} document written", edge, rev, trigger);
+    else if (outcome.failed)
+      spdlog::warn("edge={} rev={} {}", edge, rev, outcome.error);
   }
 
   // A node's loop: one pass per wake-up (interval, trigger, or the wait its last outcome asks
@@ -423,14 +508,18 @@ class ControllerImpl final : public Controller {
 
   Wakeup source_wakeup_;
   std::thread source_thread_;
-  NodeWorkers workers_;  // last: its threads use every member above
+  EdgeTransportFactory edge_transports_;
+  NodeWorkers workers_;       // last but one: its threads use every member above
+  NodeWorkers edge_workers_;  // last: the same for the edges' loops
 };
 
 }  // namespace
 
 Result<std::unique_ptr<Controller>> Controller::Start(ControllerConfig config,
-                                                      TransportFactory transports) {
-  auto controller = std::make_unique<ControllerImpl>(std::move(config), std::move(transports));
+                                                      TransportFactory transports,
+                                                      EdgeTransportFactory edge_transports) {
+  auto controller = std::make_unique<ControllerImpl>(std::move(config), std::move(transports),
+                                                     std::move(edge_transports));
   if (Status status = controller->Init(); !status.ok()) return status;
   return std::unique_ptr<Controller>(std::move(controller));
 }

@@ -5,6 +5,7 @@
 // health, status, history, metrics and the webhook endpoint.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,13 +15,18 @@
 
 namespace dflow {
 
+// Makes the transport for an edge Traefik (SSH as its manifest's shell user).
+using EdgeTransportFactory = std::function<Result<std::unique_ptr<Transport>>(const EdgeSpec&)>;
+
 class Controller {
  public:
   // Opens the state directory, loads the last applied desired state if there is one, starts
-  // the HTTP server, the source loop and the node loops. Errors: an unusable state directory,
-  // a listen address in use, unreadable secret files.
+  // the HTTP server, the source loop, the node loops and the edge loops (one per Edge
+  // manifest, docs/edge.md). Errors: an unusable state directory, a listen address in use,
+  // unreadable secret files.
   static Result<std::unique_ptr<Controller>> Start(ControllerConfig config,
-                                                   TransportFactory transports);
+                                                   TransportFactory transports,
+                                                   EdgeTransportFactory edge_transports);
   virtual ~Controller() = default;  // stops (as Stop()) and joins every thread
 
   // Asks every loop to stop: an action in flight finishes, nothing new starts. Returns at once.

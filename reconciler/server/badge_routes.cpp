@@ -59,8 +59,10 @@ bool Listed(const BadgeSettings& settings, const std::string& environment) {
 }
 
 // The apps a badge stands for; empty when the names match nothing visible.
+// `environment` is set when the badge stands for an environment.
 std::vector<AppStatusRecord> PartsOf(const std::vector<AppStatusRecord>& apps,
-                                     const BadgeSettings& settings, const BadgeTarget& target) {
+                                     const BadgeSettings& settings, const BadgeTarget& target,
+                                     bool& environment) {
   std::vector<AppStatusRecord> by_env, by_app;
   for (const auto& app : apps) {
     if (!Listed(settings, app.environment)) continue;
@@ -72,7 +74,19 @@ std::vector<AppStatusRecord> PartsOf(const std::vector<AppStatusRecord>& apps,
     if (app.environment == target.names[0]) by_env.push_back(app);
     if (app.application == target.names[0]) by_app.push_back(app);
   }
+  environment = !by_env.empty();
   return by_env.empty() ? by_app : by_env;  // an environment wins over an application
+}
+
+// The edges in front of `environment`: their routes are part of the environment's health.
+std::vector<const EdgeStatusRecord*> EdgesOf(const std::vector<EdgeStatusRecord>& edges,
+                                             const std::string& environment) {
+  std::vector<const EdgeStatusRecord*> fronting;
+  for (const auto& edge : edges)
+    if (std::find(edge.environments.begin(), edge.environments.end(), environment) !=
+        edge.environments.end())
+      fronting.push_back(&edge);
+  return fronting;
 }
 
 // The revision all parts run, or "mixed" while they differ (a rollout in progress).
@@ -82,8 +96,9 @@ std::string CommonRevision(const std::vector<AppStatusRecord>& parts) {
   return parts.front().revision;
 }
 
-BadgeStatus RollupStatus(const std::vector<AppStatusRecord>& parts, const HttpRequest& request,
-                         std::int64_t now) {
+BadgeStatus RollupStatus(const std::vector<AppStatusRecord>& parts,
+                         const std::vector<const EdgeStatusRecord*>& edges,
+                         const HttpRequest& request, std::int64_t now) {
   std::vector<SyncState> syncs;
   std::vector<HealthState> healths;
   std::int64_t oldest_synced = now;
@@ -91,6 +106,10 @@ BadgeStatus RollupStatus(const std::vector<AppStatusRecord>& parts, const HttpRe
     syncs.push_back(ParseSyncState(part.sync));
     healths.push_back(ParseHealthState(part.health));
     oldest_synced = std::min(oldest_synced, part.synced_at);
+  }
+  for (const auto* edge : edges) {
+    syncs.push_back(ParseSyncState(edge->sync));
+    healths.push_back(ParseHealthState(edge->health));
   }
   BadgeStatus status = StatusBadge(WorstSync(syncs), WorstHealth(healths));
   if (QueryValue(request, "revision") == "1")
@@ -173,9 +192,12 @@ HttpResponse HandleBadgeRequest(const StatusSnapshot* snapshot, const BadgeSetti
     return Render(503, StatusBadge(SyncState::kUnknown, HealthState::kUnknown),
                   label.empty() ? DefaultLabel(*target) : label, format, request);
   }
-  std::vector<AppStatusRecord> parts = PartsOf(snapshot->apps, settings, *target);
+  bool environment = false;
+  std::vector<AppStatusRecord> parts = PartsOf(snapshot->apps, settings, *target, environment);
   if (parts.empty()) return not_found();
-  return Render(200, RollupStatus(parts, request, now),
+  const auto edges = environment ? EdgesOf(snapshot->edges, target->names[0])
+                                 : std::vector<const EdgeStatusRecord*>{};
+  return Render(200, RollupStatus(parts, edges, request, now),
                 label.empty() ? DefaultLabel(*target) : label, format, request);
 }
 

@@ -30,8 +30,9 @@ bool IsBadgePath(const std::string& path);
 // Query: label=TEXT, style=flat-square, revision=1 (applied commit's short hash), age=1 (time
 // since the parts were last seen Synced), token=HEX (required when token_secret is set:
 // BadgeToken(secret, path) for exactly this path, without the query).
-// Status: the worst sync and health of the parts (StatusBadge). Unknown, hidden (not listed in
-// `environments`) or disabled badges: grey "not found", 404. A missing or wrong token: grey
+// Status: the worst sync and health of the parts (StatusBadge); an environment's parts include
+// the edge in front of it (an application's badge shows its apps only). Unknown, hidden (not listed
+// in `environments`) or disabled badges: grey "not found", 404. A missing or wrong token: grey
 // "unauthorized", 401, checked before any lookup so it reveals no names. Every answer carries
 // Cache-Control no-cache and an ETag; a matching If-None-Match gets 304 without a body.
 // `now` is unix seconds, for the age. No snapshot (null): a grey "unknown" badge, 503.

@@ -10,10 +10,11 @@
 
 namespace dflow {
 
-// The source and app statuses, with roll-ups per environment and per application. No source:
-// the document has no "source" key.
+// The source, app and edge statuses, with roll-ups per environment (its apps and the edge in
+// front of it) and per application. No source: the document has no "source" key.
 std::string StatusJson(const std::vector<AppStatusRecord>& apps,
-                       const std::optional<SourceStatusRecord>& source);
+                       const std::optional<SourceStatusRecord>& source,
+                       const std::vector<EdgeStatusRecord>& edges = {});
 
 // The same, read from the store (`dflow status --state-dir`); a failed read leaves its part out.
 std::string StatusJson(StatusStore& store);

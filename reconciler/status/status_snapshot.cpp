@@ -13,13 +13,16 @@ Result<std::shared_ptr<const StatusSnapshot>> TakeStatusSnapshot(StatusStore& st
   auto source = store.SourceStatus();
   if (!source.ok()) return source.status();
   snapshot->source = std::move(source).value();
+  auto edges = store.EdgeStatuses();
+  if (!edges.ok()) return edges.status();
+  snapshot->edges = std::move(edges).value();
   auto history = store.History(kMaxHistoryServed, false);
   if (!history.ok()) return history.status();
   snapshot->history = std::move(history).value();
   auto changes = store.History(kMaxHistoryServed, true);
   if (!changes.ok()) return changes.status();
   snapshot->changes = std::move(changes).value();
-  snapshot->status_json = StatusJson(snapshot->apps, snapshot->source);
+  snapshot->status_json = StatusJson(snapshot->apps, snapshot->source, snapshot->edges);
   snapshot->taken_at = now;
   return std::shared_ptr<const StatusSnapshot>(std::move(snapshot));
 }

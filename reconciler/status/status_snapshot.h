@@ -23,10 +23,11 @@ inline constexpr int kMaxHistoryServed = 500;
 struct StatusSnapshot {
   std::vector<AppStatusRecord> apps;  // sorted by environment, app, node
   std::optional<SourceStatusRecord> source;
-  std::string status_json;    // the /api/v1/status body, rendered once per snapshot
-  HistoryEntries history;     // newest first, at most kMaxHistoryServed
-  HistoryEntries changes;     // the same for the passes that ran actions (?changes=1)
-  std::int64_t taken_at = 0;  // unix seconds
+  std::vector<EdgeStatusRecord> edges;  // sorted by name
+  std::string status_json;              // the /api/v1/status body, rendered once per snapshot
+  HistoryEntries history;               // newest first, at most kMaxHistoryServed
+  HistoryEntries changes;               // the same for the passes that ran actions (?changes=1)
+  std::int64_t taken_at = 0;            // unix seconds
 };
 
 // Reads everything a snapshot holds from `store`; the store's error when a read fails.

@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS source_status(
   id INTEGER PRIMARY KEY CHECK(id = 1), applied_revision TEXT NOT NULL,
   applied_author TEXT NOT NULL, applied_message TEXT NOT NULL,
   attempted_revision TEXT NOT NULL, error TEXT NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS edge_status(
+  edge TEXT PRIMARY KEY, environments TEXT NOT NULL, sync TEXT NOT NULL, health TEXT NOT NULL,
+  detail TEXT NOT NULL, problems TEXT NOT NULL, file_sha256 TEXT NOT NULL,
+  traefik_version TEXT NOT NULL, revision TEXT NOT NULL, updated_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS create_intents(
   node TEXT NOT NULL, app TEXT NOT NULL, marker TEXT NOT NULL, PRIMARY KEY(node, app));
 )sql";
@@ -66,6 +70,25 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
   int index_ = 0;
 };
+
+// Environment names never hold a space (they are DNS labels), so a space-joined list is exact.
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string joined;
+  for (const auto& name : names) joined += (joined.empty() ? "" : " ") + name;
+  return joined;
+}
+
+std::vector<std::string> SplitNames(const std::string& joined) {
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  while (start < joined.size()) {
+    std::size_t end = joined.find(' ', start);
+    if (end == std::string::npos) end = joined.size();
+    if (end > start) names.push_back(joined.substr(start, end - start));
+    start = end + 1;
+  }
+  return names;
+}
 
 bool HasColumn(sqlite3* db, const std::string& table, const std::string& column) {
   Statement s(db, ("PRAGMA table_info(" + table + ")").c_str());
@@ -167,6 +190,40 @@ class SqliteStatusStore final : public StatusStore {
     s.Bind(r.applied_revision).Bind(r.applied_author).Bind(r.applied_message);
     s.Bind(r.attempted_revision).Bind(BoundErrorText(r.error)).Bind(r.updated_at);
     return Done(s, "store source status");
+  }
+
+  Status PutEdgeStatus(const EdgeStatusRecord& r) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "INSERT OR REPLACE INTO edge_status(edge, environments, sync, health, detail, "
+                "problems, file_sha256, traefik_version, revision, updated_at) "
+                "VALUES(?,?,?,?,?,?,?,?,?,?)");
+    s.Bind(r.edge).Bind(JoinNames(r.environments)).Bind(r.sync).Bind(r.health).Bind(r.detail);
+    s.Bind(BoundErrorText(r.problems)).Bind(r.file_sha256).Bind(r.traefik_version);
+    s.Bind(r.revision).Bind(r.updated_at);
+    return Done(s, "store edge status");
+  }
+
+  Status RemoveEdgeStatus(const std::string& edge) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_, "DELETE FROM edge_status WHERE edge=?");
+    s.Bind(edge);
+    return Done(s, "remove edge status");
+  }
+
+  Result<std::vector<EdgeStatusRecord>> EdgeStatuses() override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "SELECT edge, environments, sync, health, detail, problems, file_sha256, "
+                "traefik_version, revision, updated_at FROM edge_status ORDER BY edge");
+    std::vector<EdgeStatusRecord> records;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) {
+      records.push_back({s.Text(0), SplitNames(s.Text(1)), s.Text(2), s.Text(3), s.Text(4),
+                         s.Text(5), s.Text(6), s.Text(7), s.Text(8), s.Int(9)});
+    }
+    if (rc != SQLITE_DONE) return Error("read edge status");
+    return records;
   }
 
   Result<std::vector<AppStatusRecord>> AppStatuses() override {

@@ -61,6 +61,22 @@ struct ActionRecord {
   std::int64_t at = 0;
 };
 
+// An edge Traefik as the controller last saw it (docs/edge.md): is its file dflow's document,
+// and what Traefik made of it.
+struct EdgeStatusRecord {
+  std::string edge;                       // EdgeSpec::name
+  std::vector<std::string> environments;  // the environments it fronts, sorted
+  std::string sync;                       // SyncStateName(): Synced when the file is ours
+  std::string health;                     // HealthStateName() (Failed counts as Degraded)
+  std::string detail;                     // "Healthy", "Degraded", "Failed" (EdgeHealthName),
+                                          // "Progressing", "Unknown"
+  std::string problems;                   // one per line: what is wrong and where
+  std::string file_sha256;                // of the edge's copy, "" when missing or unread
+  std::string traefik_version;            // from its API, "" when unread
+  std::string revision;                   // commit whose document the file holds
+  std::int64_t updated_at = 0;            // unix seconds
+};
+
 // An app dflow is about to create, recorded before `apps:create` runs. If the controller dies
 // between creating the app and marking it as managed, the intent proves the unmarked app is
 // dflow's own, so the next pass adopts it instead of refusing to touch it.
@@ -84,7 +100,11 @@ class StatusStore {
   virtual Status RemoveAppStatus(const std::string& node, const std::string& app) = 0;
   virtual Status PutSourceStatus(const SourceStatusRecord& record) = 0;
 
-  virtual Result<std::vector<AppStatusRecord>> AppStatuses() = 0;  // sorted by env, app, node
+  virtual Status PutEdgeStatus(const EdgeStatusRecord& record) = 0;  // insert or replace
+  virtual Status RemoveEdgeStatus(const std::string& edge) = 0;
+
+  virtual Result<std::vector<AppStatusRecord>> AppStatuses() = 0;    // sorted by env, app, node
+  virtual Result<std::vector<EdgeStatusRecord>> EdgeStatuses() = 0;  // sorted by name
   virtual Result<SourceStatusRecord> SourceStatus() = 0;
   // A pass that ran no action ("converged", "unreachable", "refused"): every pass is in the
   // history, but a run of identical quiet passes (same node, revision, result and message) is

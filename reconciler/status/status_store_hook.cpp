@@ -27,6 +27,12 @@ class HookedStatusStore final : public StatusStore {
   Status PutSourceStatus(const SourceStatusRecord& record) override {
     return Written(inner_->PutSourceStatus(record));
   }
+  Status PutEdgeStatus(const EdgeStatusRecord& record) override {
+    return Written(inner_->PutEdgeStatus(record));
+  }
+  Status RemoveEdgeStatus(const std::string& edge) override {
+    return Written(inner_->RemoveEdgeStatus(edge));
+  }
   Status RecordQuietPass(const ReconcileRecord& record) override {
     return Written(inner_->RecordQuietPass(record));
   }
@@ -41,6 +47,7 @@ class HookedStatusStore final : public StatusStore {
   }
 
   Result<std::vector<AppStatusRecord>> AppStatuses() override { return inner_->AppStatuses(); }
+  Result<std::vector<EdgeStatusRecord>> EdgeStatuses() override { return inner_->EdgeStatuses(); }
   Result<SourceStatusRecord> SourceStatus() override { return inner_->SourceStatus(); }
   Result<std::vector<std::pair<ReconcileRecord, std::vector<ActionRecord>>>> History(
       int limit, bool changes_only) override {

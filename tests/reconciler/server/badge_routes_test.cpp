@@ -45,6 +45,7 @@ class BadgeFixture {
   }
 
   void Put(const AppStatusRecord& record) { REQUIRE(store_->PutAppStatus(record).ok()); }
+  void PutEdge(const EdgeStatusRecord& record) { REQUIRE(store_->PutEdgeStatus(record).ok()); }
 
   HttpResponse Get(const std::string& target, std::map<std::string, std::string> headers = {}) {
     HttpRequest request;
@@ -100,6 +101,25 @@ TEST_CASE("a name that is both an environment and an application means the envir
   CHECK(f.Json("/badge/staging.json")["label"] == "staging");
   CHECK(f.Message("/badge/staging.json") == "out of sync");          // the environment's shop
   CHECK(f.Message("/badge/staging/qa.json") == "synced · healthy");  // the application
+}
+
+TEST_CASE("an environment's badge includes the edge in front of it; an application's does not") {
+  BadgeFixture f;
+  f.PutEdge({"edge-1", {"qa"}, "Synced", "Healthy", "Healthy", "", "abc", "3.7.9", kRevB, kNow});
+  CHECK(f.Message("/badge/qa.json") == "synced · healthy");
+  f.PutEdge({"edge-1",
+             {"qa"},
+             "Synced",
+             "Degraded",
+             "Degraded",
+             "service dflow-x: server http://10.0.0.1:80 is DOWN",
+             "abc",
+             "3.7.9",
+             kRevB,
+             kNow});
+  CHECK(f.Message("/badge/qa.json") == "degraded");
+  CHECK(f.Message("/badge/staging/qa.json") == "synced · healthy");
+  CHECK(f.Message("/badge/staging.json") == "out of sync");  // not behind that edge
 }
 
 TEST_CASE("the SVG badge has its content type, label override and style") {

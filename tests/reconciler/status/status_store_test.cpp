@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <nlohmann/json.hpp>
+
+#include "reconciler/status/status_json.h"
 #include "tests/support/process.h"
 
 namespace dflow {
@@ -70,6 +73,58 @@ TEST_CASE("app status is replaced per node and app, and removable") {
   CHECK((*apps)[0].sync == "Synced");
   REQUIRE((*store)->RemoveAppStatus("n1", "a").ok());
   CHECK((*store)->AppStatuses()->size() == 1);
+}
+
+TEST_CASE("edge status is replaced per edge, keeps its environments, and is removable") {
+  test::ScopedTempDir dir;
+  auto store = StatusStore::Open((dir.path() / "s.db").string());
+  REQUIRE(store.ok());
+  EdgeStatusRecord record{"edge-1",      {"production", "staging"},
+                          "Synced",      "Progressing",
+                          "Progressing", "written",
+                          "abc",         "",
+                          "r1",          5};
+  REQUIRE((*store)->PutEdgeStatus(record).ok());
+  record.health = "Degraded";
+  record.detail = "Failed";
+  record.problems = "router dflow-a: missing\nrouter dflow-b: missing";
+  REQUIRE((*store)->PutEdgeStatus(record).ok());
+  REQUIRE((*store)
+              ->PutEdgeStatus({"edge-0", {}, "Unknown", "Unknown", "Unknown", "", "", "", "r1", 5})
+              .ok());
+  auto edges = (*store)->EdgeStatuses();
+  REQUIRE(edges.ok());
+  REQUIRE(edges->size() == 2);
+  CHECK((*edges)[0].edge == "edge-0");
+  CHECK((*edges)[0].environments.empty());
+  CHECK((*edges)[1].environments == std::vector<std::string>{"production", "staging"});
+  CHECK((*edges)[1].detail == "Failed");
+  CHECK((*edges)[1].problems == "router dflow-a: missing\nrouter dflow-b: missing");
+
+  const nlohmann::json status = nlohmann::json::parse(StatusJson(**store));
+  REQUIRE(status["edges"].size() == 2);
+  CHECK(status["edges"][1]["problems"] ==
+        nlohmann::json::array({"router dflow-a: missing", "router dflow-b: missing"}));
+
+  REQUIRE((*store)->RemoveEdgeStatus("edge-1").ok());
+  CHECK((*store)->EdgeStatuses()->size() == 1);
+}
+
+TEST_CASE("an environment's roll-up includes the edge in front of it") {
+  std::vector<AppStatusRecord> apps = {
+      {"n1", "a", "production", "app", "web", "Synced", "Healthy", "r1", "", 1, 1},
+      {"n2", "b", "staging", "app", "web", "Synced", "Healthy", "r1", "", 1, 1}};
+  std::vector<EdgeStatusRecord> edges = {
+      {"edge-1", {"production"}, "Synced", "Degraded", "Degraded", "down", "", "", "r1", 1}};
+  const nlohmann::json status = nlohmann::json::parse(StatusJson(apps, std::nullopt, edges));
+  REQUIRE(status["environments"].size() == 2);
+  CHECK(status["environments"][0]["name"] == "production");
+  CHECK(status["environments"][0]["health"] == "Degraded");
+  CHECK(status["environments"][0]["edge"] == "edge-1");
+  CHECK(status["environments"][0]["apps"] == 1);
+  CHECK(status["environments"][1]["health"] == "Healthy");
+  CHECK_FALSE(status["environments"][1].contains("edge"));
+  CHECK(status["applications"][0]["health"] == "Healthy");  // per application: its apps only
 }
 
 TEST_CASE("retention keeps the newest reconciles and drops their actions with them") {
