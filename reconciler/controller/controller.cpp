@@ -20,12 +20,14 @@
 #include "reconciler/controller/node_pass.h"
 #include "reconciler/controller/node_workers.h"
 #include "reconciler/controller/pass_slots.h"
+#include "reconciler/controller/source_refs.h"
 #include "reconciler/controller/source_stage.h"
 #include "reconciler/controller/store_write.h"
 #include "reconciler/controller/sync_status_target.h"
 #include "reconciler/controller/wakeup.h"
 #include "reconciler/server/controller_api.h"
 #include "reconciler/server/http_server.h"
+#include "reconciler/source/fetch_process.h"
 #include "reconciler/status/status_publisher.h"
 #include "reconciler/status/status_store_hook.h"
 #include "reconciler/status/sync_status_reporter.h"
@@ -36,6 +38,9 @@ namespace {
 // The most often the served status is re-read from the store: the API lags the store by
 // about this much, and a pass that writes a hundred records costs a few reads.
 constexpr std::chrono::milliseconds kSnapshotGap{200};
+
+// The most one resolution of the apps' refs may take (every repository listed, in the child).
+constexpr std::chrono::seconds kRefsTimeout{60};
 
 std::int64_t UnixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -118,12 +123,14 @@ class ControllerImpl final : public Controller {
       if (Status s = StartHttp(); !s.ok()) return s;
     }
     source_thread_ = std::thread([this] { SourceLoop(); });
+    refs_thread_ = std::thread([this] { RefsLoop(); });
     return Status::Ok();
   }
 
   void Stop() override {
     stopping_ = true;
     source_wakeup_.Shutdown();
+    refs_wakeup_.Shutdown();
     pass_slots_.Shutdown();
     workers_.Shutdown();
     edge_workers_.Shutdown();
@@ -131,6 +138,7 @@ class ControllerImpl final : public Controller {
 
   void Wait() override {
     if (source_thread_.joinable()) source_thread_.join();
+    if (refs_thread_.joinable()) refs_thread_.join();
     workers_.Join();
     edge_workers_.Join();
     http_.reset();
@@ -325,6 +333,40 @@ class ControllerImpl final : public Controller {
     desired_.Install(std::move(desired), commit);
     workers_.Ensure(nodes);
     edge_workers_.Ensure(edges);
+    refs_wakeup_.Trigger("revision " + commit.id.substr(0, 12));
+  }
+
+  // The apps' repositories (docs/sources.md): every git source's ref resolved to a commit after
+  // each new desired state and every interval, in the fetch child. A ref that moved wakes the
+  // node loops, whose plans then deploy the new commit; one that cannot be resolved leaves its
+  // apps on the commit they run, with the reason in their status.
+  void RefsLoop() {
+    std::string reason;
+    while (refs_wakeup_.Wait(Config().interval, reason)) {
+      AppliedState applied = desired_.Get();
+      if (!applied.desired) continue;
+      FetchProcessOptions process;
+      process.timeout = kRefsTimeout;
+      process.cancelled = [this] { return stopping_.load(); };
+      ResolvedRefs resolved =
+          ResolveSourceRefsInChild(SourceRefsQueries(*applied.desired, Config()), process);
+      if (stopping_) return;
+      std::vector<std::string> moved;
+      bool changed = false;
+      {
+        std::lock_guard lock(refs_mutex_);
+        moved = MovedRefs(refs_, resolved);
+        changed = refs_.commits != resolved.commits || refs_.errors != resolved.errors;
+        if (changed)
+          for (const auto& [key, why] : resolved.errors)
+            if (refs_.errors.find(key) == refs_.errors.end())
+              spdlog::warn("source {}: {} (its apps keep the commit they run)", ScrubUrls(key),
+                           why);
+        refs_ = std::move(resolved);
+      }
+      for (const std::string& line : moved) spdlog::info("source {}", line);
+      if (changed) workers_.TriggerAll(moved.empty() ? "source refs" : "source ref moved");
+    }
   }
 
   // An edge's loop: one pass per wake-up, like a node's, on a connection of its own. After a
@@ -460,6 +502,11 @@ class ControllerImpl final : public Controller {
     input.plan_options.allow_mass_delete = c.allow_mass_delete;
     input.plan_options.max_delete_share = c.max_delete_share;
     input.secrets = ResolveAppSecrets(*applied.desired, desired_.Secrets());
+    {
+      std::lock_guard lock(refs_mutex_);
+      input.plan_options.resolved_refs = refs_.commits;
+      input.plan_options.unresolved_refs = refs_.errors;
+    }
     input.plan_options.secrets = input.secrets;
     input.exec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.command_timeout);
     input.should_stop = [this] { return stopping_.load(); };
@@ -508,6 +555,10 @@ class ControllerImpl final : public Controller {
 
   Wakeup source_wakeup_;
   std::thread source_thread_;
+  std::mutex refs_mutex_;
+  ResolvedRefs refs_;  // GUARDED_BY(refs_mutex_): the last resolution of the apps' refs
+  Wakeup refs_wakeup_;
+  std::thread refs_thread_;
   EdgeTransportFactory edge_transports_;
   NodeWorkers workers_;       // last but one: its threads use every member above
   NodeWorkers edge_workers_;  // last: the same for the edges' loops

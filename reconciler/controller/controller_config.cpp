@@ -188,6 +188,42 @@ void ReadSsh(FieldReader& r, const YamlNode& n, ControllerConfig& c) {
   }
 }
 
+// sources: {<host>: {tokenFile, tokenEnv, sshKey, hostKey}}: the apps' repositories.
+void ReadSources(FieldReader& r, const YamlNode& n, ControllerConfig& c) {
+  if (!n.IsMap())
+    return r.Error(n, "sources must be a map of host -> credentials",
+                   "e.g. sources: {github.com: {tokenFile: /etc/dflow/github-token}}");
+  c.app_sources.clear();
+  for (const auto& [host, settings] : n.entries) {
+    const std::string name = "sources." + host.scalar;
+    if (!settings.IsMap()) {
+      r.Error(settings, name + " must be a map (tokenFile, tokenEnv, sshKey, hostKey)");
+      continue;
+    }
+    AppSourceCredentials source;
+    source.host = host.scalar;
+    for (const auto& [k, v] : settings.entries) {
+      const std::string field = name + "." + k.scalar;
+      if (k.scalar == "tokenFile")
+        SetString(r, v, source.token_file, field);
+      else if (k.scalar == "tokenEnv")
+        SetString(r, v, source.token_env, field);
+      else if (k.scalar == "sshKey")
+        SetString(r, v, source.ssh_key, field);
+      else if (k.scalar == "hostKey")
+        SetString(r, v, source.host_key, field);
+      else if (k.scalar == "token")
+        r.Error(k, field + " must not be written in the config file",
+                "put it in a file (tokenFile) or an env var (tokenEnv)");
+      else
+        r.Error(k, "unknown field '" + field + "'", "known: tokenFile, tokenEnv, sshKey, hostKey");
+    }
+    c.app_sources.push_back(std::move(source));
+  }
+  std::sort(c.app_sources.begin(), c.app_sources.end(),
+            [](const auto& a, const auto& b) { return a.host < b.host; });
+}
+
 void ReadWebhook(FieldReader& r, const YamlNode& n, ControllerConfig& c) {
   if (!n.IsMap()) return r.Error(n, "webhook must be a map (secretFile or secretEnv)");
   static const StringSection kWebhook = {
@@ -221,6 +257,7 @@ const std::map<std::string, FieldSetter>& Fields() {
       {"secretsFile", [](FieldReader& r, const YamlNode& n,
                          ControllerConfig& c) { SetString(r, n, c.secrets_file, "secretsFile"); }},
       {"webhook", ReadWebhook},
+      {"sources", ReadSources},
       {"badges", ReadBadges},
       {"forge", ReadForge},
       {"historyKeep",

@@ -13,6 +13,16 @@
 
 namespace dflow {
 
+// Credentials for the apps' own repositories on one host (`sources:` in the config), used to
+// resolve their refs (docs/sources.md). Repositories on hosts not listed are reached without.
+struct AppSourceCredentials {
+  std::string host;        // "github.com", "git.example.com:2222" as the URL names it
+  std::string token_file;  // https token, read from this file ...
+  std::string token_env;   // ... or this environment variable
+  std::string ssh_key;     // private key for ssh:// remotes
+  std::string host_key;    // ssh:// remotes: "SHA256:..." pin, else ssh.knownHosts
+};
+
 struct ControllerConfig {
   // Source: the config repo.
   std::string repo_url;  // file://, https:// or ssh:// (or a local path)
@@ -21,6 +31,7 @@ struct ControllerConfig {
   std::string repo_token_env;   // ... or this environment variable
   std::string repo_ssh_key;     // private key for ssh:// remotes
   std::string repo_host_key;    // ssh:// remotes: "SHA256:..." pin, else ssh.knownHosts
+  std::vector<AppSourceCredentials> app_sources;  // per host, sorted
 
   // Nodes.
   std::vector<std::string> ssh_identities;  // private keys for the nodes

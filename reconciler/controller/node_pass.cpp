@@ -79,7 +79,8 @@ struct AppOutcome {
   bool failed = false;
   bool drift_reported = false;
   std::string error;
-  std::string unread;  // why its state could not be read (a plan note): Unknown, no backoff
+  std::string unread;        // why its state could not be read (a plan note): Unknown, no backoff
+  std::string stale_source;  // why its git ref was not resolved: shown, the sync unchanged
 };
 
 std::map<std::string, AppOutcome> OutcomesByApp(const NodePlan& plan, const ApplyResult* result) {
@@ -92,6 +93,8 @@ std::map<std::string, AppOutcome> OutcomesByApp(const NodePlan& plan, const Appl
       outcomes[note.subject].error = note.message;
     } else if (note.kind == NoteKind::kUnread) {
       outcomes[note.subject].unread = note.message;
+    } else if (note.kind == NoteKind::kStaleSource) {
+      outcomes[note.subject].stale_source = note.message;
     }
   }
   if (result == nullptr) return outcomes;
@@ -160,6 +163,8 @@ void RecordStatuses(const NodePassInput& input, const ObservedNode* observed,
       sync = SyncState::kOutOfSync;
     }
     if (sync == SyncState::kSynced) record.synced_at = now;
+    // The app runs the commit it ran; it says why that may no longer be the ref's.
+    if (record.last_error.empty()) record.last_error = outcome.stale_source;
     record.sync = std::string(SyncStateName(sync));
     const bool readable = observed != nullptr && (live == nullptr || live->read_error.empty());
     record.health =

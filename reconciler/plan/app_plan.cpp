@@ -436,8 +436,10 @@ class AppPlanner {
     auto resolved = context_.options->resolved_refs.find(key);
     if (resolved != context_.options->resolved_refs.end()) {
       if (resolved->second == sha) return "";
-      return "ref " + source.git_ref + " moved to " + resolved->second.substr(0, 12);
+      return "ref " + source.git_ref + " moved: " + (sha.empty() ? "-" : sha.substr(0, 12)) +
+             " -> " + resolved->second.substr(0, 12);
     }
+    if (context_.options->unresolved_refs.contains(key)) return "";  // keep what runs
     if (IsShaPrefix(source.git_ref, sha)) return "";
     if (ConfigValue(live_, kDeployedSourceKey) == key) return "";
     return "ref " + source.git_ref + " is not the deployed commit " + sha.substr(0, 12);
@@ -451,7 +453,24 @@ class AppPlanner {
     return hex && sha.starts_with(ref);
   }
 
+  // The commit the ref names now, or "" when it was not resolved this pass.
+  std::string ResolvedCommit() const {
+    const DeploySource& source = spec_.source;
+    auto resolved = context_.options->resolved_refs.find(source.git_url + "#" + source.git_ref);
+    return resolved == context_.options->resolved_refs.end() ? "" : resolved->second;
+  }
+
+  void NoteUnresolvedSource() {
+    const DeploySource& source = spec_.source;
+    if (source.git_url.empty()) return;
+    auto why = context_.options->unresolved_refs.find(source.git_url + "#" + source.git_ref);
+    if (why == context_.options->unresolved_refs.end()) return;
+    plan_.notes.push_back({NoteKind::kStaleSource, spec_.name,
+                           why->second + "; the deployed commit is kept", spec_.environment});
+  }
+
   void PlanDeploy() {
+    NoteUnresolvedSource();
     const std::string reason = DeployReason();
     const DeploySource& source = spec_.source;
     if (reason.empty()) {
@@ -466,7 +485,9 @@ class AppPlanner {
     }
     Action& deploy = Add(ActionKind::kDeployGit, reason);
     deploy.git_url = source.git_url;
-    deploy.git_ref = source.git_ref;
+    // The commit the plan saw, not the branch: a push between plan and deploy cannot slip in.
+    const std::string commit = ResolvedCommit();
+    deploy.git_ref = commit.empty() ? source.git_ref : commit;
     const std::string record = source.git_url + "#" + source.git_ref;
     if (ConfigValue(live_, kDeployedSourceKey) != record) {
       Add(ActionKind::kSetConfig, "record deployed source").config = {

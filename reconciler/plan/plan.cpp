@@ -281,6 +281,8 @@ std::string_view NoteKindName(NoteKind kind) {
       return "drift";
     case NoteKind::kUnread:
       return "unread";
+    case NoteKind::kStaleSource:
+      return "stale-source";
     case NoteKind::kInfo:
       return "info";
   }

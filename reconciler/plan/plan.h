@@ -30,6 +30,9 @@ struct PlanOptions {
   // "<git url>#<ref>" -> full commit sha the ref resolves to now (e.g. from ls-remote).
   // With it a moved branch is redeployed; without it see docs/plan.md "Deploys".
   std::map<std::string, std::string> resolved_refs;
+  // "<git url>#<ref>" -> why the ref could not be resolved ("source unreachable: ..."): the app
+  // keeps the commit it runs, and gets a kStaleSource note saying so.
+  std::map<std::string, std::string> unresolved_refs;
   // Datastores that left the repo are kept unless this is set, or the previous revision's
   // spec (below) said allow_destroy; `protect` in that spec always keeps them.
   bool allow_datastore_destroy = false;
@@ -47,12 +50,13 @@ PlanOptions PlanOptionsFor(const DesiredState& desired);
 Action NodeAction(const std::string& node, ActionKind kind, std::string reason);
 
 enum class NoteKind {
-  kConflict,  // an app dflow would manage exists but is not dflow's (or another service's)
-  kOrphan,    // managed but no longer desired, and kept (pruning off, protected)
-  kBlocked,   // desired but cannot be planned (a secret has no value, ...)
-  kDrift,     // drift reported, not corrected (self-heal off)
-  kUnread,    // its live state could not be read this pass: nothing planned against it
-  kInfo,      // anything else worth telling (no source to deploy, ...)
+  kConflict,     // an app dflow would manage exists but is not dflow's (or another service's)
+  kOrphan,       // managed but no longer desired, and kept (pruning off, protected)
+  kBlocked,      // desired but cannot be planned (a secret has no value, ...)
+  kDrift,        // drift reported, not corrected (self-heal off)
+  kUnread,       // its live state could not be read this pass: nothing planned against it
+  kStaleSource,  // its git ref could not be resolved: it keeps the commit it runs
+  kInfo,         // anything else worth telling (no source to deploy, ...)
 };
 
 std::string_view NoteKindName(NoteKind kind);  // "conflict", "orphan", ...

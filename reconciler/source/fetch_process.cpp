@@ -21,7 +21,8 @@ namespace dflow {
 namespace {
 
 using json = nlohmann::json;
-constexpr std::size_t kMaxMessageBytes = 64 * 1024;  // request or reply; both are small
+// A request or reply: a fetch is small; a ref resolution lists at most a few thousand refs.
+constexpr std::size_t kMaxMessageBytes = 1024 * 1024;
 
 class Fd {
  public:
@@ -41,15 +42,49 @@ class Fd {
 
 std::string SystemError(const std::string& what) { return what + ": " + std::strerror(errno); }
 
-json Request(const GitRemoteOptions& options, const std::string& mirror_dir) {
+json RemoteJson(const GitRemoteOptions& options) {
   return {{"url", options.url},
           {"branch", options.branch},
           {"token", options.token.Reveal()},
           {"sshKey", options.ssh_key},
           {"sshPassphrase", options.ssh_passphrase.Reveal()},
           {"hostKey", options.host_key},
-          {"knownHosts", options.known_hosts_file},
-          {"mirrorDir", mirror_dir}};
+          {"knownHosts", options.known_hosts_file}};
+}
+
+GitRemoteOptions RemoteOf(const json& request) {
+  GitRemoteOptions options;
+  options.url = request.value("url", "");
+  options.branch = request.value("branch", "main");
+  options.token = Secret(request.value("token", ""));
+  options.ssh_key = request.value("sshKey", "");
+  options.ssh_passphrase = Secret(request.value("sshPassphrase", ""));
+  options.host_key = request.value("hostKey", "");
+  options.known_hosts_file = request.value("knownHosts", "");
+  return options;
+}
+
+json Request(const GitRemoteOptions& options, const std::string& mirror_dir) {
+  json request = RemoteJson(options);
+  request["mirrorDir"] = mirror_dir;
+  return request;
+}
+
+// The child's side of a ref resolution: {"op":"resolve","queries":[remote + refs]}.
+json ServeResolve(const json& request) {
+  std::vector<SourceRefsQuery> queries;
+  if (!request["queries"].is_array()) return {{"code", static_cast<int>(Code::kInternal)}};
+  for (const json& item : request["queries"]) {
+    if (!item.is_object() || !item["refs"].is_array()) continue;
+    SourceRefsQuery query;
+    query.remote = RemoteOf(item);
+    for (const json& ref : item["refs"])
+      if (ref.is_string()) query.refs.push_back(ref.get<std::string>());
+    query.settings = item.value("settings", "");
+    queries.push_back(std::move(query));
+  }
+  ResolvedRefs resolved = ResolveSourceRefs(queries);
+  return {{"code", 0}, {"commits", resolved.commits}, {"errors", resolved.errors}};
 }
 
 json Reply(const Result<FetchedCommit>& fetched) {
@@ -132,15 +167,17 @@ std::vector<std::string> FetchProcessArgv(const FetchProcessOptions& process) {
   return {process.executable, "--log-level", "warn", "__fetch-mirror"};
 }
 
-Result<FetchedCommit> FetchIntoMirrorInChild(const GitRemoteOptions& options,
-                                             const std::string& mirror_dir,
-                                             const FetchProcessOptions& process) {
+namespace {
+
+// Runs `dflow __fetch-mirror`, hands it `request` on stdin and returns what it printed. `where`
+// prefixes the errors ("fetch <url>").
+Result<std::string> ExchangeWithChild(const std::string& request, const std::string& where,
+                                      const FetchProcessOptions& process) {
   int to_child[2], from_child[2];
   if (::pipe2(to_child, O_CLOEXEC) != 0) return Status(Code::kInternal, SystemError("pipe"));
   Fd child_stdin(to_child[0]), request_end(to_child[1]);
   if (::pipe2(from_child, O_CLOEXEC) != 0) return Status(Code::kInternal, SystemError("pipe"));
   Fd reply_end(from_child[0]), child_stdout(from_child[1]);
-
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, child_stdin.get(), STDIN_FILENO);
@@ -175,16 +212,14 @@ Result<FetchedCommit> FetchIntoMirrorInChild(const GitRemoteOptions& options,
   child_stdout.Close();
 
   const auto deadline = std::chrono::steady_clock::now() + process.timeout;
-  bool sent =
-      WriteAll(request_end.get(),
-               Request(options, mirror_dir).dump(-1, ' ', false, json::error_handler_t::replace));
+  // Requests over a pipe's buffer would need the child reading first; none comes near it.
+  bool sent = WriteAll(request_end.get(), request);
   request_end.Close();
   std::string reply;
   Status read = sent ? ReadReply(reply_end.get(), deadline, process.cancelled, reply)
                      : Status(Code::kInternal, "the fetch process did not take its request");
   if (!read.ok()) ::kill(pid, SIGKILL);
   int status = WaitFor(pid);
-  const std::string where = "fetch " + ScrubUrls(options.url);
   if (!read.ok()) return read.WithContext(where);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::string how = WIFSIGNALED(status)
@@ -192,7 +227,54 @@ Result<FetchedCommit> FetchIntoMirrorInChild(const GitRemoteOptions& options,
                           : "exited with status " + std::to_string(WEXITSTATUS(status));
     return Status(Code::kInternal, where + ": the fetch process " + how);
   }
-  return ParseReply(reply);
+  return reply;
+}
+
+}  // namespace
+
+Result<FetchedCommit> FetchIntoMirrorInChild(const GitRemoteOptions& options,
+                                             const std::string& mirror_dir,
+                                             const FetchProcessOptions& process) {
+  Result<std::string> reply = ExchangeWithChild(
+      Request(options, mirror_dir).dump(-1, ' ', false, json::error_handler_t::replace),
+      "fetch " + ScrubUrls(options.url), process);
+  if (!reply.ok()) return reply.status();
+  return ParseReply(*reply);
+}
+
+ResolvedRefs ResolveSourceRefsInChild(const std::vector<SourceRefsQuery>& queries,
+                                      const FetchProcessOptions& process) {
+  json request = {{"op", "resolve"}, {"queries", json::array()}};
+  bool network = false;
+  for (const SourceRefsQuery& query : queries) {
+    json remote = RemoteJson(query.remote);
+    remote["refs"] = query.refs;
+    remote["settings"] = query.settings;
+    request["queries"].push_back(remote);
+    for (const std::string& ref : query.refs) network = network || !IsFullCommitSha(ref);
+  }
+  if (!network) return ResolveSourceRefs(queries);  // nothing to list: no child
+  Result<std::string> reply = ExchangeWithChild(
+      request.dump(-1, ' ', false, json::error_handler_t::replace), "resolve refs", process);
+  ResolvedRefs resolved;
+  json parsed = reply.ok() ? json::parse(*reply, nullptr, /*allow_exceptions=*/false) : json();
+  if (parsed.is_object() && parsed.value("code", -1) == 0 && parsed["commits"].is_object() &&
+      parsed["errors"].is_object()) {
+    resolved.commits = parsed["commits"].get<std::map<std::string, std::string>>();
+    resolved.errors = parsed["errors"].get<std::map<std::string, std::string>>();
+    return resolved;
+  }
+  const std::string why =
+      reply.ok() ? "the fetch process gave no valid answer" : reply.status().message();
+  for (const SourceRefsQuery& query : queries)
+    for (const std::string& ref : query.refs) {
+      const std::string key = query.remote.url + "#" + ref;
+      if (IsFullCommitSha(ref))
+        resolved.commits[key] = ref;
+      else
+        resolved.errors[key] = "source unreachable: " + why;
+    }
+  return resolved;
 }
 
 int ServeFetchRequest(std::istream& in, std::ostream& out) {
@@ -201,14 +283,11 @@ int ServeFetchRequest(std::istream& in, std::ostream& out) {
   while (text.size() <= kMaxMessageBytes && in.get(c)) text.push_back(c);
   json request = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (!request.is_object() || text.size() > kMaxMessageBytes) return 1;
-  GitRemoteOptions options;
-  options.url = request.value("url", "");
-  options.branch = request.value("branch", "main");
-  options.token = Secret(request.value("token", ""));
-  options.ssh_key = request.value("sshKey", "");
-  options.ssh_passphrase = Secret(request.value("sshPassphrase", ""));
-  options.host_key = request.value("hostKey", "");
-  options.known_hosts_file = request.value("knownHosts", "");
+  if (request.value("op", "fetch") == "resolve") {
+    out << ServeResolve(request).dump(-1, ' ', false, json::error_handler_t::replace) << std::flush;
+    return out ? 0 : 1;
+  }
+  GitRemoteOptions options = RemoteOf(request);
   const std::string mirror_dir = request.value("mirrorDir", "");
   if (options.url.empty() || mirror_dir.empty()) return 1;
   // Commit messages need not be UTF-8; replace what is not rather than fail.

@@ -13,6 +13,7 @@
 
 #include "manifests-schema/base/status.h"
 #include "reconciler/source/git_mirror.h"
+#include "reconciler/source/remote_refs.h"
 
 namespace dflow {
 
@@ -32,6 +33,12 @@ std::vector<std::string> FetchProcessArgv(const FetchProcessOptions& process);
 Result<FetchedCommit> FetchIntoMirrorInChild(const GitRemoteOptions& options,
                                              const std::string& mirror_dir,
                                              const FetchProcessOptions& process = {});
+
+// ResolveSourceRefs (remote_refs.h) in the child, every repository's credentials on its stdin.
+// When the child fails or runs past `process.timeout`, every ref that needed the network is an
+// error with that reason (full-sha refs still resolve). No child when no ref needs the network.
+ResolvedRefs ResolveSourceRefsInChild(const std::vector<SourceRefsQuery>& queries,
+                                      const FetchProcessOptions& process = {});
 
 // The child's side: reads one request (JSON) from `in`, fetches, writes one reply (JSON) to
 // `out`. Returns the process exit code (0 when a reply was written).

@@ -400,8 +400,29 @@ TEST_CASE("a branch that moved is redeployed when the caller resolved it") {
   CHECK(Lines(PlanNode(desired, observed, options)) == "");
   options.resolved_refs[std::string(testing::kShopUrl) + "#v1.4.2"] =
       "fedcba9876543210fedcba9876543210fedcba98";
-  CHECK(Lines(PlanNode(desired, observed, options)) ==
-        "deploy-git shop-web: ref v1.4.2 moved to fedcba987654\n");
+  NodePlan plan = PlanNode(desired, observed, options);
+  CHECK(Lines(plan) == "deploy-git shop-web: ref v1.4.2 moved: " +
+                           std::string(testing::kDeployedSha).substr(0, 12) +
+                           " -> fedcba987654\n");
+  REQUIRE(plan.actions.size() == 1);
+  // The commit the plan saw is deployed, not whatever the branch names by then.
+  CHECK(plan.actions[0].git_ref == "fedcba9876543210fedcba9876543210fedcba98");
+}
+
+TEST_CASE("a ref that cannot be resolved keeps the deployed commit, and says why") {
+  PlanOptions options = Options();
+  const NodeDesiredState desired = DesiredNode({ShopWeb()}, {ShopDb()});
+  ObservedNode observed = ConvergedNode(desired, options);
+  FindLive(observed, "shop-web")->config.erase(kDeployedSourceKey);  // not even on record
+  options.unresolved_refs[std::string(testing::kShopUrl) + "#v1.4.2"] =
+      "source unreachable: could not resolve host";
+  NodePlan plan = PlanNode(desired, observed, options);
+  CHECK(Lines(plan) == "");
+  REQUIRE(plan.notes.size() == 1);
+  CHECK(plan.notes[0].kind == NoteKind::kStaleSource);
+  CHECK(plan.notes[0].subject == "shop-web");
+  CHECK(plan.notes[0].message ==
+        "source unreachable: could not resolve host; the deployed commit is kept");
 }
 
 TEST_CASE("an image already in the app's source is rebuilt, not deployed again") {

@@ -1,0 +1,83 @@
+// End to end: the apps' own repositories as `dflow run` follows them (docs/sources.md). A real
+// Git repository (file://) is course-management's source: staging follows its `main`, production
+// pins a tag. A push to `main` is deployed by the next pass; the tag does not move; a repository
+// that cannot be reached leaves its apps on the commit they run and says so on those apps only.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "tests/support/controller_process.h"
+#include "tests/support/fleet_rig.h"
+#include "tests/support/git_repo.h"
+
+namespace dflow {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kStaging = "course-management-web-staging";
+const std::string kProduction = "course-management-web-production";
+
+std::string AppStatusError(const nlohmann::json& status, const std::string& app) {
+  for (const auto& a : status.value("apps", nlohmann::json::array()))
+    if (a.value("app", "") == app) return a.value("lastError", "<none>");
+  return "<missing>";
+}
+
+TEST_CASE("dflow run deploys a followed branch's new commit; a pinned tag stays") {
+  test::FleetRig rig(test::kSampleRepoNodes);
+  test::ScopedTempDir sources;
+  test::GitRepo app(sources.path() / "course-management");
+  app.Write("app.txt", "1.4.2\n");
+  const std::string tagged = app.CommitAll("release 1.4.2");
+  app.Git("tag -a v1.4.2 -m v1.4.2");
+  app.Write("app.txt", "next\n");
+  const std::string head = app.CommitAll("work on main");
+
+  const fs::path manifest = rig.repo().path() / "applications/course-management.yaml";
+  std::string text = test::ReadFile(manifest);
+  const std::string url = "https://git.example.com/learning/course-management.git";
+  REQUIRE(text.find(url) != std::string::npos);
+  text.replace(text.find(url), url.size(), "file://" + app.path().string());
+  test::WriteFile(manifest, text);
+  const std::size_t app_count = rig.AppCount();
+  rig.repo().CommitAll("course-management from a local repository");
+
+  test::ControllerProcessOptions options = rig.ControllerOptions();
+  options.interval = "2s";
+  test::ControllerProcess controller(options);
+  controller.Start();
+  auto rev = [&](const std::string& node, const std::string& dokku_app) {
+    return test::ConfigValue(rig, node, dokku_app, "GIT_REV");
+  };
+  const bool deployed = test::ControllerProcess::WaitFor([&] {
+    return rev("staging-1", kStaging) == head && rev("prod-1", kProduction) == tagged &&
+           test::AllSynced(controller.Status(), app_count);
+  });
+  INFO(controller.Status().dump(2), controller.Log());
+  REQUIRE(deployed);
+  CHECK(AppStatusError(controller.Status(), kStaging) == "");
+
+  app.Write("app.txt", "pushed\n");
+  const std::string pushed = app.CommitAll("a push to main");
+  CHECK(test::ControllerProcess::WaitFor([&] { return rev("staging-1", kStaging) == pushed; }));
+  CHECK(rev("prod-1", kProduction) == tagged);  // the tag did not move
+  CHECK(controller.Log().find("moved: " + head.substr(0, 12) + " -> " + pushed.substr(0, 12)) !=
+        std::string::npos);
+
+  // The repository goes away: its apps keep their commit and say why; the others are untouched.
+  fs::rename(app.path(), sources.path() / "moved-away");
+  CHECK(test::ControllerProcess::WaitFor([&] {
+    return AppStatusError(controller.Status(), kStaging).find("source unreachable") !=
+           std::string::npos;
+  }));
+  const nlohmann::json status = controller.Status();
+  CHECK(AppStatusError(status, "community-frontend-staging") == "");
+  CHECK(rev("staging-1", kStaging) == pushed);
+  for (const auto& a : status["apps"])
+    if (a.value("app", "") == kStaging) CHECK(a.value("sync", "") == "Synced");
+}
+
+}  // namespace
+}  // namespace dflow
