@@ -253,9 +253,12 @@ Status ApplyStorageReport(const std::vector<std::string>& argv, const ReportObje
 
 Status ApplyBuildsReport(const std::vector<std::string>& argv, const ReportObject& object,
                          ObservedApp& app) {
-  std::string status;
-  if (Status read = ReadKeys(argv, object, {{"build-status", &status}}); !read.ok()) return read;
+  std::string status, id;
+  if (Status read = ReadKeys(argv, object, {{"build-status", &status}, {"build-id", &id}});
+      !read.ok())
+    return read;
   app.last_build_status = status;
+  app.last_build_id = id;
   return Status::Ok();
 }
 

@@ -44,6 +44,7 @@ struct ObservedApp {
   std::vector<std::string> networks;             // attach-post-deploy networks, sorted
   std::vector<std::string> linked_datastores;    // "postgres/<svc>", "redis/<svc>", sorted
   std::string last_build_status;                 // builds:report build-status, "" if none
+  std::string last_build_id;                     // builds:report build-id, "" if none
 
   // Set when a command about this app failed or printed what could not be parsed: the node
   // answered, but the app's state is Unknown. The planner plans nothing against it (no create,

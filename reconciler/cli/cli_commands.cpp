@@ -10,6 +10,7 @@ Command MakePlanCommand();
 Command MakeApplyCommand();
 Command MakeRunCommand();
 Command MakeStatusCommand();
+Command MakeReleasesCommand();
 Command MakeNodeCommand();
 Command MakeEdgeCommand();
 Command MakeBadgeTokenCommand();
@@ -17,9 +18,9 @@ Command MakeFetchMirrorCommand();
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      MakeValidateCommand(), MakeRenderCommand(),     MakeObserveCommand(),     MakePlanCommand(),
-      MakeApplyCommand(),    MakeRunCommand(),        MakeStatusCommand(),      MakeNodeCommand(),
-      MakeEdgeCommand(),     MakeBadgeTokenCommand(), MakeFetchMirrorCommand(),
+      MakeValidateCommand(), MakeRenderCommand(), MakeObserveCommand(),    MakePlanCommand(),
+      MakeApplyCommand(),    MakeRunCommand(),    MakeStatusCommand(),     MakeReleasesCommand(),
+      MakeNodeCommand(),     MakeEdgeCommand(),   MakeBadgeTokenCommand(), MakeFetchMirrorCommand(),
   };
   return commands;
 }

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include "manifests-schema/base/error_text.h"
+#include "manifests-schema/base/secret.h"
 #include "providers/dokku/dokku_commands.h"
 #include "providers/dokku/dokku_observer.h"
 #include "providers/dokku/observed_state.h"
@@ -266,6 +269,55 @@ PlannedPass PlanStage(const NodePassInput& input, const ObservedNode& observed,
   return planned;
 }
 
+bool IsDeploy(ActionKind kind) {
+  return kind == ActionKind::kDeployGit || kind == ActionKind::kDeployImage ||
+         kind == ActionKind::kRebuild;
+}
+
+// Every deploy is a release on record (docs/sources.md): its source, the spec it was made with,
+// the config-repo commit and the trigger. The build id follows once observed (FillBuildIds).
+void RecordRelease(const NodePassInput& input, const ActionResult& r, std::int64_t started,
+                   StatusStore& store, Metrics& metrics) {
+  if (r.outcome == ActionOutcome::kSkipped) return;
+  const AppSpec* app = nullptr;
+  for (const AppSpec& candidate : input.node->apps)
+    if (candidate.name == r.action.app) app = &candidate;
+  if (app == nullptr) return;
+  ReleaseRecord release;
+  release.node = input.node->node.name;
+  release.app = app->name;
+  release.environment = app->environment;
+  release.application = app->application;
+  release.service = app->service;
+  if (r.action.kind == ActionKind::kDeployGit)
+    release.source = "git " + ScrubUrls(r.action.git_url + "#" + r.action.git_ref);
+  else if (!app->source.image.empty())
+    release.source = "image " + app->source.image;
+  else if (!app->source.git_url.empty())
+    release.source = "git " + ScrubUrls(app->source.git_url + "#" + app->source.git_ref);
+  release.config_digest = AppSpecDigest(*app, input.secrets);
+  release.revision = input.revision;
+  release.trigger = input.trigger;
+  release.started_at = started;
+  release.finished_at = input.now();
+  release.result = r.outcome == ActionOutcome::kRan ? "ok" : "failed";
+  release.message = r.outcome == ActionOutcome::kRan ? "" : r.message;
+  CheckStoreWrite(store.RecordRelease(release).status(), "release", metrics);
+}
+
+// The build each recent release made, from the builds report this pass observed.
+void FillBuildIds(const NodePassInput& input, const ObservedNode& observed, StatusStore& store,
+                  Metrics& metrics) {
+  auto awaiting = store.AppsAwaitingBuildId(input.node->node.name);
+  if (!awaiting.ok()) return;
+  for (const std::string& app : *awaiting) {
+    const ObservedApp* live = FindObserved(observed, app);
+    if (live != nullptr && !live->last_build_id.empty())
+      CheckStoreWrite(store.SetReleaseBuildId(input.node->node.name, app, live->last_build_id),
+                      "release build id", metrics);
+  }
+}
+
 // Stage 3: runs the plan, recording the reconcile and each action in the history; nullopt when
 // nothing ran (refused, or nothing to do).
 std::optional<ApplyResult> ApplyStage(const NodePassInput& input, const NodePlan& plan,
@@ -298,9 +350,23 @@ std::optional<ApplyResult> ApplyStage(const NodePassInput& input, const NodePlan
   options.secrets = input.secrets;
   options.exec = input.exec;
   options.should_stop = input.should_stop;
+  std::map<std::size_t, std::int64_t> started_at;  // by plan index; the apply's own threads
+  std::mutex started_mutex;
   options.on_progress = [&](const ActionEvent& event) {
-    if (event.phase != ActionEvent::Phase::kFinished) return;
+    if (event.phase == ActionEvent::Phase::kStarted) {
+      std::lock_guard lock(started_mutex);
+      started_at[event.result->index] = input.now();
+      return;
+    }
     const ActionResult& r = *event.result;
+    if (IsDeploy(r.action.kind)) {
+      std::int64_t started = input.now();
+      {
+        std::lock_guard lock(started_mutex);
+        if (auto it = started_at.find(r.index); it != started_at.end()) started = it->second;
+      }
+      RecordRelease(input, r, started, store, metrics);
+    }
     metrics.Add("dflow_actions_total", {{"result", std::string(ActionOutcomeName(r.outcome))}});
     if (reconcile.ok())
       CheckStoreWrite(store.RecordAction({*reconcile, name, r.action.app, r.display,
@@ -368,6 +434,7 @@ NodePassOutcome RunNodePass(const NodePassInput& input, Transport& transport, St
   } else {
     outcome.reachable = true;
     RecoverInterruptedCreates(input, transport, store, metrics, *observed);
+    FillBuildIds(input, *observed, store, metrics);
     PlannedPass planned = PlanStage(input, *observed, backoff);
     auto applied = ApplyStage(input, planned.plan, transport, store, metrics, outcome);
     RecordStage(input, *observed, planned, applied, backoff, store, metrics);

@@ -7,8 +7,10 @@ namespace dflow {
 void Wakeup::Trigger(const std::string& reason) {
   {
     std::lock_guard lock(mutex_);
+    // The routine "interval" never hides a pending reason that says more (a new revision, a
+    // moved ref): the history and the releases name what caused the pass.
+    if (!(pending_ && reason == "interval")) reason_ = reason;
     pending_ = true;
-    reason_ = reason;
   }
   cv_.notify_all();
 }

@@ -13,7 +13,7 @@ namespace dflow {
 class Wakeup {
  public:
   // Wakes the waiter now (or, if it is busy, makes its next Wait return at once). `reason`
-  // is kept for logs; the last one wins.
+  // is kept for logs; the last one wins, except that "interval" does not replace a pending one.
   void Trigger(const std::string& reason);
 
   // Makes every current and future Wait return false at once.

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "reconciler/status/releases_json.h"
+
 namespace dflow {
 namespace {
 
@@ -72,6 +74,30 @@ HttpResponse History(const ControllerApi& api, const HttpRequest& request) {
   return Json(200, {{"reconciles", reconciles}});
 }
 
+HttpResponse Releases(const ControllerApi& api, const HttpRequest& request) {
+  int limit = 50;
+  if (auto it = request.query.find("limit"); it != request.query.end()) {
+    try {
+      limit = std::clamp(std::stoi(it->second), 1, kMaxReleasesServed);
+    } catch (const std::exception&) {
+      return Json(400, {{"error", "limit must be a number from 1 to " +
+                                      std::to_string(kMaxReleasesServed)}});
+    }
+  }
+  auto query = [&](const char* key) {
+    auto it = request.query.find(key);
+    return it == request.query.end() ? std::string() : it->second;
+  };
+  const auto snapshot = SnapshotOf(api);
+  if (!snapshot) return NoSnapshot();
+  HttpResponse response;
+  response.status = 200;
+  response.content_type = "application/json";
+  response.body = ReleasesJson(snapshot->releases, query("app"), query("env"), limit);
+  response.headers["Cache-Control"] = "no-store";
+  return response;
+}
+
 HttpResponse Webhook(const ControllerApi& api, const HttpRequest& request) {
   const Secret secret = api.webhook_secret ? api.webhook_secret() : Secret();
   if (secret.empty()) return Json(404, {{"error", "webhooks are not configured"}});
@@ -119,6 +145,7 @@ HttpResponse HandleControllerRequest(const ControllerApi& api, const HttpRequest
     return response;
   }
   if (request.path == "/api/v1/history" && get) return History(api, request);
+  if (request.path == "/api/v1/releases" && get) return Releases(api, request);
   if (request.path == "/metrics" && get) {
     HttpResponse response = Text(200, api.metrics->Render());
     response.content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -1,5 +1,6 @@
 #include "reconciler/status/status_snapshot.h"
 
+#include "reconciler/status/releases_json.h"
 #include "reconciler/status/status_json.h"
 
 namespace dflow {
@@ -22,6 +23,9 @@ Result<std::shared_ptr<const StatusSnapshot>> TakeStatusSnapshot(StatusStore& st
   auto changes = store.History(kMaxHistoryServed, true);
   if (!changes.ok()) return changes.status();
   snapshot->changes = std::move(changes).value();
+  auto releases = store.Releases("", "", kMaxReleasesServed);
+  if (!releases.ok()) return releases.status();
+  snapshot->releases = std::move(releases).value();
   snapshot->status_json = StatusJson(snapshot->apps, snapshot->source, snapshot->edges);
   snapshot->taken_at = now;
   return std::shared_ptr<const StatusSnapshot>(std::move(snapshot));

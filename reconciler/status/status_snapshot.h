@@ -27,6 +27,7 @@ struct StatusSnapshot {
   std::string status_json;              // the /api/v1/status body, rendered once per snapshot
   HistoryEntries history;               // newest first, at most kMaxHistoryServed
   HistoryEntries changes;               // the same for the passes that ran actions (?changes=1)
+  std::vector<ReleaseRecord> releases;  // newest first, at most kMaxReleasesServed
   std::int64_t taken_at = 0;            // unix seconds
 };
 

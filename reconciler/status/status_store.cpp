@@ -35,6 +35,13 @@ CREATE TABLE IF NOT EXISTS edge_status(
   edge TEXT PRIMARY KEY, environments TEXT NOT NULL, sync TEXT NOT NULL, health TEXT NOT NULL,
   detail TEXT NOT NULL, problems TEXT NOT NULL, file_sha256 TEXT NOT NULL,
   traefik_version TEXT NOT NULL, revision TEXT NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS releases(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, node TEXT NOT NULL, app TEXT NOT NULL,
+  environment TEXT NOT NULL, application TEXT NOT NULL, service TEXT NOT NULL,
+  source TEXT NOT NULL, config_digest TEXT NOT NULL, revision TEXT NOT NULL,
+  trigger TEXT NOT NULL, started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL,
+  result TEXT NOT NULL, message TEXT NOT NULL, build_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS releases_by_app ON releases(app, environment, id);
 CREATE TABLE IF NOT EXISTS create_intents(
   node TEXT NOT NULL, app TEXT NOT NULL, marker TEXT NOT NULL, PRIMARY KEY(node, app));
 )sql";
@@ -286,6 +293,62 @@ class SqliteStatusStore final : public StatusStore {
     return history;
   }
 
+  Result<std::int64_t> RecordRelease(const ReleaseRecord& r) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "INSERT INTO releases(node, app, environment, application, service, source, "
+                "config_digest, revision, trigger, started_at, finished_at, result, message, "
+                "build_id) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    s.Bind(r.node).Bind(r.app).Bind(r.environment).Bind(r.application).Bind(r.service);
+    s.Bind(r.source).Bind(r.config_digest).Bind(r.revision).Bind(r.trigger);
+    s.Bind(r.started_at).Bind(r.finished_at).Bind(r.result).Bind(BoundErrorText(r.message));
+    s.Bind(r.build_id);
+    if (s.Step() != SQLITE_DONE) return Error("record release");
+    return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db_));
+  }
+
+  Result<std::vector<ReleaseRecord>> Releases(const std::string& app,
+                                              const std::string& environment, int limit) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "SELECT id, node, app, environment, application, service, source, config_digest, "
+                "revision, trigger, started_at, finished_at, result, message, build_id "
+                "FROM releases WHERE (?1 = '' OR app = ?1 OR application = ?1) "
+                "AND (?2 = '' OR environment = ?2) ORDER BY id DESC LIMIT ?3");
+    s.Bind(app).Bind(environment).Bind(static_cast<std::int64_t>(limit));
+    std::vector<ReleaseRecord> records;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW)
+      records.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6),
+                         s.Text(7), s.Text(8), s.Text(9), s.Int(10), s.Int(11), s.Text(12),
+                         s.Text(13), s.Text(14)});
+    if (rc != SQLITE_DONE) return Error("read releases");
+    return records;
+  }
+
+  Result<std::vector<std::string>> AppsAwaitingBuildId(const std::string& node) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "SELECT app FROM releases r WHERE node=? AND result='ok' AND build_id='' AND "
+                "id = (SELECT MAX(id) FROM releases WHERE node=r.node AND app=r.app) ORDER BY app");
+    s.Bind(node);
+    std::vector<std::string> apps;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW) apps.push_back(s.Text(0));
+    if (rc != SQLITE_DONE) return Error("read releases awaiting a build id");
+    return apps;
+  }
+
+  Status SetReleaseBuildId(const std::string& node, const std::string& app,
+                           const std::string& build_id) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "UPDATE releases SET build_id=? WHERE build_id='' AND id = "
+                "(SELECT MAX(id) FROM releases WHERE node=? AND app=?)");
+    s.Bind(build_id).Bind(node).Bind(app);
+    return Done(s, "set release build id");
+  }
+
   Status PutIntent(const CreateIntent& intent) override {
     std::lock_guard lock(mutex_);
     Statement s(db_, "INSERT OR REPLACE INTO create_intents(node, app, marker) VALUES(?,?,?)");
@@ -324,7 +387,12 @@ class SqliteStatusStore final : public StatusStore {
                 "DELETE FROM reconciles WHERE id NOT IN "
                 "(SELECT id FROM reconciles ORDER BY id DESC LIMIT ?)");
     s.Bind(static_cast<std::int64_t>(keep));
-    return Done(s, "prune history");
+    if (Status pruned = Done(s, "prune history"); !pruned.ok()) return pruned;
+    Statement releases(db_,
+                       "DELETE FROM releases WHERE id NOT IN "
+                       "(SELECT id FROM releases ORDER BY id DESC LIMIT ?)");
+    releases.Bind(static_cast<std::int64_t>(keep));
+    return Done(releases, "prune releases");
   }
 
  private:

@@ -77,6 +77,26 @@ struct EdgeStatusRecord {
   std::int64_t updated_at = 0;            // unix seconds
 };
 
+// A deploy dflow made (docs/sources.md, "Releases"): what went to which app on which node, from
+// which config-repo commit, why, and how it ended.
+struct ReleaseRecord {
+  std::int64_t id = 0;
+  std::string node;
+  std::string app;  // Dokku app name
+  std::string environment;
+  std::string application;
+  std::string service;
+  std::string source;         // "git <url>#<sha or ref>" or "image <ref>" (URLs scrubbed)
+  std::string config_digest;  // AppSpecDigest: what the app was configured with
+  std::string revision;       // config-repo commit
+  std::string trigger;        // the pass's trigger: "revision ...", "source ref moved", ...
+  std::int64_t started_at = 0;
+  std::int64_t finished_at = 0;
+  std::string result;    // "ok", "failed"
+  std::string message;   // why it failed (Dokku's error, secrets scrubbed)
+  std::string build_id;  // Dokku's builds:report build-id, once observed ("" before)
+};
+
 // An app dflow is about to create, recorded before `apps:create` runs. If the controller dies
 // between creating the app and marking it as managed, the intent proves the unmarked app is
 // dflow's own, so the next pass adopts it instead of refusing to touch it.
@@ -117,6 +137,18 @@ class StatusStore {
   virtual Result<std::vector<std::pair<ReconcileRecord, std::vector<ActionRecord>>>> History(
       int limit, bool changes_only = false) = 0;
 
+  // Adds a release; returns its id.
+  virtual Result<std::int64_t> RecordRelease(const ReleaseRecord& record) = 0;
+  // Newest first, at most `limit`; "" matches any app or environment.
+  virtual Result<std::vector<ReleaseRecord>> Releases(const std::string& app,
+                                                      const std::string& environment,
+                                                      int limit) = 0;
+  // The apps of `node` whose newest release succeeded and has no build id yet.
+  virtual Result<std::vector<std::string>> AppsAwaitingBuildId(const std::string& node) = 0;
+  // Sets the build id of the newest release of node/app when it has none.
+  virtual Status SetReleaseBuildId(const std::string& node, const std::string& app,
+                                   const std::string& build_id) = 0;
+
   virtual Status PutIntent(const CreateIntent& intent) = 0;
   virtual Status RemoveIntent(const std::string& node, const std::string& app) = 0;
   virtual Result<std::vector<CreateIntent>> Intents(const std::string& node) = 0;
@@ -124,7 +156,8 @@ class StatusStore {
   // Marks reconciles left running by a controller that died (finished_at 0) as interrupted.
   virtual Status MarkInterrupted(std::int64_t now) = 0;
 
-  // Keeps the newest `keep` reconciles and their actions; bounded retention.
+  // Keeps the newest `keep` reconciles and their actions, and the newest `keep` releases;
+  // bounded retention.
   virtual Status Prune(int keep) = 0;
 };
 

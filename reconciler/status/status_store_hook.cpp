@@ -33,6 +33,20 @@ class HookedStatusStore final : public StatusStore {
   Status RemoveEdgeStatus(const std::string& edge) override {
     return Written(inner_->RemoveEdgeStatus(edge));
   }
+  Result<std::int64_t> RecordRelease(const ReleaseRecord& record) override {
+    return Written(inner_->RecordRelease(record));
+  }
+  Status SetReleaseBuildId(const std::string& node, const std::string& app,
+                           const std::string& build_id) override {
+    return Written(inner_->SetReleaseBuildId(node, app, build_id));
+  }
+  Result<std::vector<ReleaseRecord>> Releases(const std::string& app,
+                                              const std::string& environment, int limit) override {
+    return inner_->Releases(app, environment, limit);
+  }
+  Result<std::vector<std::string>> AppsAwaitingBuildId(const std::string& node) override {
+    return inner_->AppsAwaitingBuildId(node);
+  }
   Status RecordQuietPass(const ReconcileRecord& record) override {
     return Written(inner_->RecordQuietPass(record));
   }

@@ -10,6 +10,7 @@
 #include "tests/support/controller_process.h"
 #include "tests/support/fleet_rig.h"
 #include "tests/support/git_repo.h"
+#include "tests/support/http_client.h"
 
 namespace dflow {
 namespace {
@@ -65,6 +66,27 @@ TEST_CASE("dflow run deploys a followed branch's new commit; a pinned tag stays"
   CHECK(rev("prod-1", kProduction) == tagged);  // the tag did not move
   CHECK(controller.Log().find("moved: " + head.substr(0, 12) + " -> " + pushed.substr(0, 12)) !=
         std::string::npos);
+
+  // Every deploy is a release on record, with the build Dokku made once it was observed.
+  auto releases = [&] {
+    auto reply =
+        test::HttpGet(controller.url("/api/v1/releases?app=course-management&env=staging"));
+    return nlohmann::json::parse(reply.body, nullptr, false);
+  };
+  CHECK(test::ControllerProcess::WaitFor([&] {
+    return !releases()["releases"].empty() && releases()["releases"][0].value("buildId", "") != "";
+  }));
+  const nlohmann::json newest = releases()["releases"][0];
+  CHECK(newest["app"] == kStaging);
+  CHECK(newest["source"] == "git file://" + app.path().string() + "#" + pushed);
+  CHECK(newest["trigger"] == "source ref moved");
+  CHECK(newest["result"] == "ok");
+  test::Captured listed = test::RunCapture({DFLOW_EXE, "releases", "course-management", "--env",
+                                            "staging", "--server", controller.url("")},
+                                           "");
+  CHECK(listed.exit_code == 0);
+  CHECK(listed.out.find(kStaging) != std::string::npos);
+  CHECK(listed.out.find("source ref moved") != std::string::npos);
 
   // The repository goes away: its apps keep their commit and say why; the others are untouched.
   fs::rename(app.path(), sources.path() / "moved-away");

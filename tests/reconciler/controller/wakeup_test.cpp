@@ -23,6 +23,18 @@ TEST_CASE("a trigger wakes the waiter with its reason; a burst is one wakeup") {
   CHECK(reason == "interval");  // the burst was consumed by the first wait
 }
 
+TEST_CASE("a routine interval trigger does not hide the pending reason that says more") {
+  Wakeup wakeup;
+  wakeup.Trigger("source ref moved");
+  wakeup.Trigger("interval");
+  std::string reason;
+  REQUIRE(wakeup.Wait(hours(1), reason));
+  CHECK(reason == "source ref moved");
+  wakeup.Trigger("interval");  // nothing pending: it is the reason
+  REQUIRE(wakeup.Wait(hours(1), reason));
+  CHECK(reason == "interval");
+}
+
 TEST_CASE("a trigger from another thread wakes a blocked waiter") {
   Wakeup wakeup;
   std::thread other([&] { wakeup.Trigger("push"); });

@@ -127,6 +127,50 @@ TEST_CASE("an environment's roll-up includes the edge in front of it") {
   CHECK(status["applications"][0]["health"] == "Healthy");  // per application: its apps only
 }
 
+TEST_CASE("releases are kept newest first, filtered, and get their build id once observed") {
+  test::ScopedTempDir dir;
+  auto store = StatusStore::Open((dir.path() / "s.db").string());
+  REQUIRE(store.ok());
+  auto release = [](const std::string& node, const std::string& app, const std::string& env,
+                    const std::string& result) {
+    ReleaseRecord r;
+    r.node = node;
+    r.app = app;
+    r.environment = env;
+    r.application = "shop";
+    r.service = "web";
+    r.source = "git https://git.example.com/shop.git#" + std::string(40, 'a');
+    r.result = result;
+    return r;
+  };
+  REQUIRE((*store)->RecordRelease(release("n1", "shop-web-staging", "staging", "ok")).ok());
+  REQUIRE((*store)->RecordRelease(release("n1", "shop-web-prod", "production", "ok")).ok());
+  REQUIRE((*store)->RecordRelease(release("n1", "shop-web-staging", "staging", "failed")).ok());
+  REQUIRE((*store)->RecordRelease(release("n2", "shop-web-prod", "production", "ok")).ok());
+
+  auto staging = (*store)->Releases("shop", "staging", 10);
+  REQUIRE(staging.ok());
+  REQUIRE(staging->size() == 2);
+  CHECK((*staging)[0].result == "failed");  // newest first
+  CHECK((*staging)[0].id > (*staging)[1].id);
+  CHECK((*store)->Releases("shop-web-prod", "", 10)->size() == 2);
+  CHECK((*store)->Releases("", "", 3)->size() == 3);
+
+  // n1's staging app's newest release failed: no build to wait for; its production one did.
+  CHECK((*store)->AppsAwaitingBuildId("n1").value() == std::vector<std::string>{"shop-web-prod"});
+  REQUIRE((*store)->SetReleaseBuildId("n1", "shop-web-prod", "01j8c4xv7bk5w3").ok());
+  CHECK((*store)->AppsAwaitingBuildId("n1")->empty());
+  REQUIRE((*store)->SetReleaseBuildId("n1", "shop-web-prod", "other").ok());  // set once
+  auto prod = (*store)->Releases("shop-web-prod", "production", 10);
+  CHECK((*prod)[1].build_id == "01j8c4xv7bk5w3");
+  CHECK((*prod)[0].build_id == "");  // n2's
+
+  REQUIRE((*store)->Prune(2).ok());  // retention keeps the newest `keep`
+  auto kept = (*store)->Releases("", "", 10);
+  REQUIRE(kept->size() == 2);
+  CHECK((*kept)[0].node == "n2");
+}
+
 TEST_CASE("retention keeps the newest reconciles and drops their actions with them") {
   test::ScopedTempDir dir;
   auto store = StatusStore::Open((dir.path() / "s.db").string());
