@@ -11,6 +11,7 @@ Command MakeApplyCommand();
 Command MakeRunCommand();
 Command MakeStatusCommand();
 Command MakeReleasesCommand();
+Command MakeRollbackCommand();
 Command MakeNodeCommand();
 Command MakeEdgeCommand();
 Command MakeBadgeTokenCommand();
@@ -18,9 +19,10 @@ Command MakeFetchMirrorCommand();
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      MakeValidateCommand(), MakeRenderCommand(), MakeObserveCommand(),    MakePlanCommand(),
-      MakeApplyCommand(),    MakeRunCommand(),    MakeStatusCommand(),     MakeReleasesCommand(),
-      MakeNodeCommand(),     MakeEdgeCommand(),   MakeBadgeTokenCommand(), MakeFetchMirrorCommand(),
+      MakeValidateCommand(),    MakeRenderCommand(), MakeObserveCommand(), MakePlanCommand(),
+      MakeApplyCommand(),       MakeRunCommand(),    MakeStatusCommand(),  MakeReleasesCommand(),
+      MakeRollbackCommand(),    MakeNodeCommand(),   MakeEdgeCommand(),    MakeBadgeTokenCommand(),
+      MakeFetchMirrorCommand(),
   };
   return commands;
 }

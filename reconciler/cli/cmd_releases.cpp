@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "manifests-schema/base/secret.h"
-#include "providers/forge/http_call.h"
 #include "reconciler/cli/cli.h"
+#include "reconciler/cli/release_reader.h"
 #include "reconciler/status/releases_json.h"
 #include "reconciler/status/status_store.h"
 
@@ -25,36 +25,6 @@ struct ReleasesArgs {
   std::string format = "table";
   int limit = 20;
 };
-
-std::string QueryEscape(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      out += hex;
-    }
-  }
-  return out;
-}
-
-Result<std::string> FetchReleases(const ReleasesArgs& args) {
-  HttpCall call;
-  call.url = args.server + "/api/v1/releases?app=" + QueryEscape(args.app) +
-             "&env=" + QueryEscape(args.environment) + "&limit=" + std::to_string(args.limit);
-  call.headers = {"Accept: application/json", "User-Agent: dflow"};
-  auto reply = PerformHttp(call);
-  const std::string shown = ScrubUrls(args.server);
-  if (!reply.ok())
-    return Status(reply.status().code(), "cannot reach " + shown + ": " +
-                                             ScrubUrls(reply.status().message()) +
-                                             " (is `dflow run` running? or use --state-dir)");
-  if (reply->status != 200)
-    return Status(Code::kUnavailable, shown + " answered HTTP " + std::to_string(reply->status));
-  return std::move(reply->body);
-}
 
 std::string When(std::int64_t at) {
   if (at <= 0) return "-";
@@ -91,27 +61,18 @@ void PrintReleaseTable(const nlohmann::json& releases) {
 }
 
 int Run(const ReleasesArgs& args) {
-  std::string text;
-  if (!args.state_dir.empty()) {
-    auto store = StatusStore::Open(args.state_dir + "/state.db");
-    if (!store.ok()) {
-      std::cerr << "dflow: " << store.status().message() << "\n";
-      return kExitFailure;
-    }
-    auto releases = (*store)->Releases("", "", kMaxReleasesServed);
-    if (!releases.ok()) {
-      std::cerr << "dflow: " << releases.status().message() << "\n";
-      return kExitFailure;
-    }
-    text = ReleasesJson(*releases, args.app, args.environment, args.limit);
-  } else {
-    auto fetched = FetchReleases(args);
-    if (!fetched.ok()) {
-      std::cerr << "dflow: " << fetched.status().message() << "\n";
-      return kExitFailure;
-    }
-    text = *fetched;
+  ReleaseQuery query;
+  query.server = args.server;
+  query.state_dir = args.state_dir;
+  query.app = args.app;
+  query.environment = args.environment;
+  query.limit = args.limit;
+  auto releases = ReadReleases(query);
+  if (!releases.ok()) {
+    std::cerr << "dflow: " << releases.status().message() << "\n";
+    return kExitFailure;
   }
+  const std::string text = ReleasesJson(*releases, "", "", args.limit);
   nlohmann::json document = nlohmann::json::parse(text, nullptr, false);
   if (document.is_discarded() || !document.contains("releases")) {
     std::cerr << "dflow: the releases are not JSON\n";

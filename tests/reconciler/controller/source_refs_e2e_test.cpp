@@ -99,6 +99,38 @@ TEST_CASE("dflow run deploys a followed branch's new commit; a pinned tag stays"
   CHECK(rev("staging-1", kStaging) == pushed);
   for (const auto& a : status["apps"])
     if (a.value("app", "") == kStaging) CHECK(a.value("sync", "") == "Synced");
+  fs::rename(sources.path() / "moved-away", app.path());  // back
+  CHECK(test::ControllerProcess::WaitFor(
+      [&] { return AppStatusError(controller.Status(), kStaging).empty(); }));
+
+  // Rollback is a commit: one value changes, the controller converges back to that release.
+  test::Captured rolled =
+      test::RunCapture({DFLOW_EXE, "rollback", "course-management", "--env", "staging", "--repo",
+                        rig.repo().path().string(), "--server", controller.url("")},
+                       "");
+  INFO(rolled.out, rolled.err);
+  REQUIRE(rolled.exit_code == 0);
+  const std::size_t on_branch = rolled.out.find("on branch ");
+  REQUIRE(on_branch != std::string::npos);
+  const std::string branch =
+      rolled.out.substr(on_branch + 10, rolled.out.find('\n', on_branch) - on_branch - 10);
+  const std::string diff = rig.repo().Git("diff --unified=0 main " + branch);
+  CHECK(diff.find("-      ref: main") != std::string::npos);
+  CHECK(diff.find("+      ref: " + head) != std::string::npos);
+  int changed_lines = 0;
+  for (std::size_t at = 0; (at = diff.find('\n', at)) != std::string::npos; ++at)
+    if (at + 1 < diff.size() && (diff[at + 1] == '+' || diff[at + 1] == '-') &&
+        diff.compare(at + 1, 3, "+++") != 0 && diff.compare(at + 1, 3, "---") != 0)
+      ++changed_lines;
+  CHECK(changed_lines == 2);  // one line out, one line in
+  CHECK(rig.repo().Git("log -1 --format=%s " + branch).find("to release") != std::string::npos);
+  rig.repo().Git("merge --ff-only " + branch);
+  CHECK(test::ControllerProcess::WaitFor([&] { return rev("staging-1", kStaging) == head; }));
+  CHECK(test::ControllerProcess::WaitFor([&] {
+    const auto list = releases()["releases"];
+    return !list.empty() &&
+           list[0].value("source", "") == "git file://" + app.path().string() + "#" + head;
+  }));
 }
 
 }  // namespace
