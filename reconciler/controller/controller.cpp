@@ -208,6 +208,13 @@ class ControllerImpl final : public Controller {
     api_.metrics = &metrics_;
     api_.deliveries = &deliveries_;
     api_.branch = config_.branch;
+    api_.repo_url = config_.repo_url;
+    api_.app_push = [this](const std::vector<std::string>& urls, const std::string& ref) {
+      AppliedState applied = desired_.Get();
+      if (!applied.desired || !FollowsPushedBranch(*applied.desired, urls, ref)) return false;
+      refs_wakeup_.Trigger("app push " + ScrubUrls(urls.front()) + " " + ref);
+      return true;
+    };
     api_.ready = [this] { return desired_.ready(); };
     api_.webhook_secret = [this] {
       std::lock_guard lock(config_mutex_);
@@ -351,21 +358,25 @@ class ControllerImpl final : public Controller {
       ResolvedRefs resolved =
           ResolveSourceRefsInChild(SourceRefsQueries(*applied.desired, Config()), process);
       if (stopping_) return;
-      std::vector<std::string> moved;
-      bool changed = false;
+      std::vector<std::string> moved, moved_keys;
+      bool others_changed = false;  // first resolutions, sources lost or back
       {
         std::lock_guard lock(refs_mutex_);
         moved = MovedRefs(refs_, resolved);
-        changed = refs_.commits != resolved.commits || refs_.errors != resolved.errors;
-        if (changed)
-          for (const auto& [key, why] : resolved.errors)
-            if (refs_.errors.find(key) == refs_.errors.end())
-              spdlog::warn("source {}: {} (its apps keep the commit they run)", ScrubUrls(key),
-                           why);
+        moved_keys = MovedKeys(refs_, resolved);
+        others_changed = refs_.errors != resolved.errors ||
+                         refs_.commits.size() != resolved.commits.size() ||
+                         (moved_keys.empty() && refs_.commits != resolved.commits);
+        for (const auto& [key, why] : resolved.errors)
+          if (refs_.errors.find(key) == refs_.errors.end())
+            spdlog::warn("source {}: {} (its apps keep the commit they run)", ScrubUrls(key), why);
         refs_ = std::move(resolved);
       }
       for (const std::string& line : moved) spdlog::info("source {}", line);
-      if (changed) workers_.TriggerAll(moved.empty() ? "source refs" : "source ref moved");
+      // A moved ref wakes the nodes that run it; other changes every node, whose status says so.
+      if (others_changed) workers_.TriggerAll("source refs");
+      for (const std::string& node : NodesRunning(*applied.desired, moved_keys))
+        workers_.Trigger(node, "source ref moved");
     }
   }
 

@@ -33,6 +33,11 @@ void NodeWorkers::TriggerAll(const std::string& reason) {
   for (auto& [name, worker] : workers_) worker->wakeup.Trigger(reason);
 }
 
+void NodeWorkers::Trigger(const std::string& node, const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  if (auto it = workers_.find(node); it != workers_.end()) it->second->wakeup.Trigger(reason);
+}
+
 void NodeWorkers::Shutdown() {
   std::lock_guard lock(mutex_);
   shutdown_ = true;

@@ -35,6 +35,7 @@ class NodeWorkers {
   // Shutdown().
   void Ensure(const std::vector<std::string>& nodes);
   void TriggerAll(const std::string& reason);
+  void Trigger(const std::string& node, const std::string& reason);  // nothing if it has no loop
   // Makes every loop's wait return false; no loop starts after it.
   void Shutdown();
   // Waits for every loop to end (call after Shutdown()).

@@ -1,9 +1,11 @@
 #include "reconciler/controller/source_refs.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include "manifests-schema/base/secret.h"
+#include "reconciler/server/webhook.h"
 
 namespace dflow {
 
@@ -46,6 +48,41 @@ std::vector<SourceRefsQuery> SourceRefsQueries(const DesiredState& desired,
     queries.push_back(std::move(query));
   }
   return queries;
+}
+
+std::vector<std::string> NodesRunning(const DesiredState& desired,
+                                      const std::vector<std::string>& keys) {
+  std::set<std::string> nodes;
+  for (const auto& node : desired.nodes)
+    for (const auto& app : node.apps)
+      if (!app.source.git_url.empty() &&
+          std::find(keys.begin(), keys.end(), app.source.git_url + "#" + app.source.git_ref) !=
+              keys.end())
+        nodes.insert(node.node.name);
+  return {nodes.begin(), nodes.end()};
+}
+
+bool FollowsPushedBranch(const DesiredState& desired, const std::vector<std::string>& urls,
+                         const std::string& ref) {
+  if (ref.rfind("refs/heads/", 0) != 0) return false;
+  const std::string branch = ref.substr(11);
+  for (const auto& node : desired.nodes)
+    for (const auto& app : node.apps) {
+      if (app.source.git_url.empty()) continue;
+      if (app.source.git_ref != branch && app.source.git_ref != ref) continue;
+      for (const std::string& url : urls)
+        if (SameRepository(url, app.source.git_url)) return true;
+    }
+  return false;
+}
+
+std::vector<std::string> MovedKeys(const ResolvedRefs& before, const ResolvedRefs& after) {
+  std::vector<std::string> moved;
+  for (const auto& [key, commit] : after.commits) {
+    auto old = before.commits.find(key);
+    if (old != before.commits.end() && old->second != commit) moved.push_back(key);
+  }
+  return moved;
 }
 
 std::vector<std::string> MovedRefs(const ResolvedRefs& before, const ResolvedRefs& after) {

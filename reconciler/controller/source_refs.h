@@ -23,6 +23,19 @@ std::string SourceHostOf(const std::string& url);
 std::vector<SourceRefsQuery> SourceRefsQueries(const DesiredState& desired,
                                                const ControllerConfig& config);
 
+// The nodes that run an app whose "<url>#<ref>" is one of `keys`, sorted.
+std::vector<std::string> NodesRunning(const DesiredState& desired,
+                                      const std::vector<std::string>& keys);
+
+// Whether some service of `desired` follows `ref` ("refs/heads/<branch>") of one of `urls`
+// (the pushed repository's addresses; SameRepository decides).
+bool FollowsPushedBranch(const DesiredState& desired, const std::vector<std::string>& urls,
+                         const std::string& ref);
+
+// The "<url>#<ref>" keys whose commit differs between `before` and `after` (first resolutions
+// are not moves). Sorted.
+std::vector<std::string> MovedKeys(const ResolvedRefs& before, const ResolvedRefs& after);
+
 // "<url>#<ref> moved: <old> -> <new>" for every ref whose commit differs from `before` (refs
 // resolved for the first time are not moves). Sorted.
 std::vector<std::string> MovedRefs(const ResolvedRefs& before, const ResolvedRefs& after);

@@ -1,5 +1,6 @@
 #include "reconciler/server/controller_api.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -113,6 +114,16 @@ HttpResponse Webhook(const ControllerApi& api, const HttpRequest& request) {
   if (!api.deliveries->Record(event->delivery_id, request.body))
     return Json(200, {{"queued", false}, {"reason", "delivery already seen"}});
   if (event->event != "push") return Json(200, {{"queued", false}, {"reason", "not a push"}});
+  const bool config_repo =
+      event->repository_urls.empty() ||
+      std::any_of(event->repository_urls.begin(), event->repository_urls.end(),
+                  [&](const std::string& url) { return SameRepository(url, api.repo_url); });
+  if (!config_repo) {
+    if (api.app_push && api.app_push(event->repository_urls, event->ref))
+      return Json(202, {{"queued", true}, {"for", "app sources"}});
+    return Json(200, {{"queued", false},
+                      {"reason", "neither the config repo nor a branch a service follows"}});
+  }
   if (event->ref != "refs/heads/" + api.branch)
     return Json(200, {{"queued", false}, {"reason", "push to another branch"}});
   api.trigger("webhook " + event->after.substr(0, 12));

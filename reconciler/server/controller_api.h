@@ -21,9 +21,13 @@ struct ControllerApi {
   std::function<std::shared_ptr<const StatusSnapshot>()> snapshot;
   Metrics* metrics = nullptr;
   DeliveryLog* deliveries = nullptr;
-  std::function<bool()> ready;                      // a valid desired state is in force
-  std::function<Secret()> webhook_secret;           // empty: webhook disabled
-  std::string branch;                               // pushes to other branches are ignored
+  std::function<bool()> ready;             // a valid desired state is in force
+  std::function<Secret()> webhook_secret;  // empty: webhook disabled
+  std::string branch;                      // pushes to other branches are ignored
+  std::string repo_url;                    // the config repo's, to tell its pushes apart
+  // A push to another repository: true when some service follows that repository's pushed
+  // branch (its refs are then resolved at once); null: such pushes are ignored.
+  std::function<bool(const std::vector<std::string>& urls, const std::string& ref)> app_push;
   std::function<void(const std::string&)> trigger;  // reconcile now, with a reason
   std::function<BadgeSettings()> badges;            // null: badges on, for all, no token
   std::function<std::int64_t()> now;                // unix seconds; null: the system clock
@@ -39,7 +43,8 @@ struct ControllerApi {
 // GET  /badge/...          status badges, SVG or JSON (reconciler/badge_routes.h)
 // GET  /metrics             Prometheus text
 // POST /api/v1/webhook      push webhooks (GitHub, Gitea/Forgejo, GitLab); 401 when the
-//                           signature is wrong or missing, 202 when a reconcile was queued
+//                           signature is wrong or missing, 202 when a reconcile was queued;
+//                           pushes to the apps' own repositories resolve their refs at once
 HttpResponse HandleControllerRequest(const ControllerApi& api, const HttpRequest& request);
 
 }  // namespace dflow

@@ -72,7 +72,41 @@ Result<PushEvent> ParsePushEvent(Forge forge, const HeaderLookup& headers, std::
     event.ref = json["ref"].get<std::string>();
     event.after = json["after"].get<std::string>();
   }
+  for (const char* owner : {"repository", "project"}) {
+    if (!json.contains(owner) || !json[owner].is_object()) continue;
+    for (const char* key :
+         {"clone_url", "ssh_url", "git_url", "html_url", "git_http_url", "git_ssh_url", "web_url"})
+      if (json[owner].contains(key) && json[owner][key].is_string())
+        event.repository_urls.push_back(json[owner][key].get<std::string>());
+  }
   return event;
+}
+
+namespace {
+
+// "host/path" of a Git URL, lower-case host, without credentials, port-less scp form kept.
+std::string RepositoryKey(std::string url) {
+  if (const std::size_t scheme = url.find("://"); scheme != std::string::npos) {
+    url = url.substr(scheme + 3);
+  } else if (const std::size_t colon = url.find(':');
+             colon != std::string::npos && url.find('/') > colon) {
+    url[colon] = '/';  // scp-like git@host:owner/repo
+  }
+  const std::size_t slash = url.find('/');
+  std::string host = url.substr(0, slash);
+  std::string path = slash == std::string::npos ? "" : url.substr(slash);
+  if (const std::size_t at = host.rfind('@'); at != std::string::npos) host = host.substr(at + 1);
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  if (path.size() > 4 && path.compare(path.size() - 4, 4, ".git") == 0)
+    path.resize(path.size() - 4);
+  return host + path;
+}
+
+}  // namespace
+
+bool SameRepository(const std::string& a, const std::string& b) {
+  return !a.empty() && !b.empty() && RepositoryKey(a) == RepositoryKey(b);
 }
 
 bool DeliveryLog::Record(const std::string& id, std::string_view body) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include "manifests-schema/base/status.h"
 
@@ -27,7 +28,14 @@ struct PushEvent {
   std::string event;        // "push", "ping", ...
   std::string ref;          // "refs/heads/main" (push only)
   std::string after;        // new head commit id (push only)
+  // The pushed repository's addresses as the payload gives them (clone, ssh and web URLs of
+  // GitHub's and Gitea's `repository`, GitLab's `project`); empty when it names none.
+  std::vector<std::string> repository_urls;
 };
+
+// Whether two Git URLs name the same repository: scheme, credentials, a trailing ".git" or "/"
+// and the host's case aside ("https://github.com/o/r.git" and "git@github.com:o/r" do).
+bool SameRepository(const std::string& a, const std::string& b);
 
 // Checks that the request was sent by a forge that knows `secret`:
 //  GitHub  X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>

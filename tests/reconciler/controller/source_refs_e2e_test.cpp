@@ -1,12 +1,15 @@
 // End to end: the apps' own repositories as `dflow run` follows them (docs/sources.md). A real
 // Git repository (file://) is course-management's source: staging follows its `main`, production
-// pins a tag. A push to `main` is deployed by the next pass; the tag does not move; a repository
-// that cannot be reached leaves its apps on the commit they run and says so on those apps only.
+// pins a tag. With a 10-minute interval, a signed push webhook from the app's repository gets the
+// new commit deployed; the tag does not move; a repository that cannot be reached leaves its apps
+// on the commit they run and says so on those apps only; every deploy is a release on record, and
+// `dflow rollback` is a one-value commit the controller converges back to.
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <string>
 
+#include "manifests-schema/base/digest.h"
 #include "tests/support/controller_process.h"
 #include "tests/support/fleet_rig.h"
 #include "tests/support/git_repo.h"
@@ -19,6 +22,23 @@ namespace fs = std::filesystem;
 
 const std::string kStaging = "course-management-web-staging";
 const std::string kProduction = "course-management-web-production";
+
+const std::string kSecret = "app-push-secret";
+
+// A signed GitHub push of `ref` to the repository at `repository_url` ("" for a payload that names
+// no repository, as the config repo's tests send).
+test::HttpReply SignedPush(const test::ControllerProcess& controller,
+                           const std::string& repository_url, const std::string& ref,
+                           const std::string& delivery) {
+  // Each push has its own head: the controller drops a body it has seen before as a replay.
+  nlohmann::json body = {{"ref", ref}, {"after", Sha256Hex(delivery).substr(0, 40)}};
+  if (!repository_url.empty()) body["repository"] = {{"clone_url", repository_url}};
+  const std::string text = body.dump();
+  return test::HttpPost(controller.url("/api/v1/webhook"), text,
+                        {"X-GitHub-Event: push", "X-GitHub-Delivery: " + delivery,
+                         "X-Hub-Signature-256: sha256=" + HmacSha256Hex(kSecret, text),
+                         "Content-Type: application/json"});
+}
 
 std::string AppStatusError(const nlohmann::json& status, const std::string& app) {
   for (const auto& a : status.value("apps", nlohmann::json::array()))
@@ -46,7 +66,8 @@ TEST_CASE("dflow run deploys a followed branch's new commit; a pinned tag stays"
   rig.repo().CommitAll("course-management from a local repository");
 
   test::ControllerProcessOptions options = rig.ControllerOptions();
-  options.interval = "2s";
+  options.interval = "10m";  // only the start, the webhooks and their verify passes run
+  options.webhook_secret = kSecret;
   test::ControllerProcess controller(options);
   controller.Start();
   auto rev = [&](const std::string& node, const std::string& dokku_app) {
@@ -62,6 +83,11 @@ TEST_CASE("dflow run deploys a followed branch's new commit; a pinned tag stays"
 
   app.Write("app.txt", "pushed\n");
   const std::string pushed = app.CommitAll("a push to main");
+  const std::string app_url = "file://" + app.path().string();
+  CHECK(SignedPush(controller, app_url, "refs/heads/other", "d-0").status == 200);  // not followed
+  auto queued = SignedPush(controller, app_url, "refs/heads/main", "d-1");
+  CHECK(queued.status == 202);
+  CHECK(queued.body.find("app sources") != std::string::npos);
   CHECK(test::ControllerProcess::WaitFor([&] { return rev("staging-1", kStaging) == pushed; }));
   CHECK(rev("prod-1", kProduction) == tagged);  // the tag did not move
   CHECK(controller.Log().find("moved: " + head.substr(0, 12) + " -> " + pushed.substr(0, 12)) !=
@@ -90,6 +116,7 @@ TEST_CASE("dflow run deploys a followed branch's new commit; a pinned tag stays"
 
   // The repository goes away: its apps keep their commit and say why; the others are untouched.
   fs::rename(app.path(), sources.path() / "moved-away");
+  CHECK(SignedPush(controller, app_url, "refs/heads/main", "d-2").status == 202);
   CHECK(test::ControllerProcess::WaitFor([&] {
     return AppStatusError(controller.Status(), kStaging).find("source unreachable") !=
            std::string::npos;
@@ -100,6 +127,7 @@ TEST_CASE("dflow run deploys a followed branch's new commit; a pinned tag stays"
   for (const auto& a : status["apps"])
     if (a.value("app", "") == kStaging) CHECK(a.value("sync", "") == "Synced");
   fs::rename(sources.path() / "moved-away", app.path());  // back
+  CHECK(SignedPush(controller, app_url, "refs/heads/main", "d-3").status == 202);
   CHECK(test::ControllerProcess::WaitFor(
       [&] { return AppStatusError(controller.Status(), kStaging).empty(); }));
 
@@ -125,6 +153,7 @@ TEST_CASE("dflow run deploys a followed branch's new commit; a pinned tag stays"
   CHECK(changed_lines == 2);  // one line out, one line in
   CHECK(rig.repo().Git("log -1 --format=%s " + branch).find("to release") != std::string::npos);
   rig.repo().Git("merge --ff-only " + branch);
+  CHECK(SignedPush(controller, "", "refs/heads/main", "d-4").status == 202);  // the config repo
   CHECK(test::ControllerProcess::WaitFor([&] { return rev("staging-1", kStaging) == head; }));
   CHECK(test::ControllerProcess::WaitFor([&] {
     const auto list = releases()["releases"];

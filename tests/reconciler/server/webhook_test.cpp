@@ -29,6 +29,35 @@ HeaderLookup Headers(std::map<std::string, std::string> values) {
 const std::string kBody = R"({"ref":"refs/heads/main","after":"0123abcd","repository":{}})";
 const std::string kWebhookSecret = "It's a secret to everybody";
 
+TEST_CASE("a push names its repository's addresses; the same repository under other URLs") {
+  const std::string github =
+      R"({"ref":"refs/heads/main","after":"1","repository":{"clone_url":"https://github.com/acme/shop.git","ssh_url":"git@github.com:acme/shop.git","html_url":"https://github.com/acme/shop"}})";
+  auto event = ParsePushEvent(Forge::kGitHub, Headers({{"X-GitHub-Event", "push"}}), github);
+  REQUIRE(event.ok());
+  CHECK(event->repository_urls == std::vector<std::string>{"https://github.com/acme/shop.git",
+                                                           "git@github.com:acme/shop.git",
+                                                           "https://github.com/acme/shop"});
+  const std::string gitlab =
+      R"({"ref":"refs/heads/main","after":"1","project":{"git_http_url":"https://gitlab.example.com/g/p.git","git_ssh_url":"git@gitlab.example.com:g/p.git"}})";
+  auto lab = ParsePushEvent(Forge::kGitLab, Headers({{"X-Gitlab-Event", "Push Hook"}}), gitlab);
+  REQUIRE(lab.ok());
+  CHECK(lab->repository_urls.size() == 2);
+  auto none = ParsePushEvent(Forge::kGitHub, Headers({{"X-GitHub-Event", "push"}}),
+                             R"({"ref":"refs/heads/main","after":"1"})");
+  REQUIRE(none.ok());
+  CHECK(none->repository_urls.empty());
+
+  CHECK(SameRepository("https://github.com/acme/shop.git", "git@github.com:acme/shop"));
+  CHECK(SameRepository("https://x-access-token:t@GitHub.com/acme/shop/",
+                       "ssh://git@github.com/acme/shop.git"));
+  CHECK(SameRepository("file:///srv/git/shop.git", "file:///srv/git/shop"));
+  CHECK_FALSE(
+      SameRepository("https://github.com/acme/shop.git", "https://github.com/acme/shop-api.git"));
+  CHECK_FALSE(
+      SameRepository("https://github.com/acme/shop.git", "https://gitlab.com/acme/shop.git"));
+  CHECK_FALSE(SameRepository("", ""));
+}
+
 TEST_CASE("HMAC-SHA256 matches GitHub's documented example") {
   // From GitHub's "Validating webhook deliveries" docs.
   CHECK(HmacSha256Hex("It's a Secret to Everybody", "Hello, World!") ==
