@@ -6,6 +6,7 @@
 
 #include "manifests-schema/app_name.h"
 #include "manifests-schema/config_key.h"
+#include "manifests-schema/value_syntax.h"
 
 namespace dflow {
 namespace {
@@ -16,11 +17,8 @@ constexpr Syntax kHost = {
     "[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*", 253};
 constexpr Syntax kUser = {"[a-z_][a-z0-9_-]{0,31}", 32};
 constexpr Syntax kHostKey = {"SHA256:[A-Za-z0-9+/]{43}", 50};
-constexpr Syntax kDomain = {
-    "(?=.{1,253}$)(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9]"
-    ")?",
-    253};
-constexpr Syntax kEmail = {"[^@\\s]+@[^@\\s]+\\.[^@\\s]+", 254};
+constexpr const Syntax& kDomain = kDomainSyntax;
+constexpr const Syntax& kEmail = kEmailSyntax;
 // URLs and paths get the largest bound any regex may see.
 constexpr Syntax kHttpsUrl = {"https://[^\\s]+", kMaxPatternBytes};
 constexpr Syntax kGitUrl = {
@@ -39,8 +37,8 @@ constexpr Syntax kEdgeFileName = {"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}\\.(yml|yaml
 constexpr Syntax kTraefikName = {"[A-Za-z0-9][A-Za-z0-9_-]{0,62}", 63};
 constexpr Syntax kLoopbackUrl = {"http://(127\\.0\\.0\\.1|localhost|\\[::1\\]):[0-9]{1,5}", 32};
 constexpr Syntax kNamePattern = {"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", 63};
-constexpr Syntax kSemver = {"[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?", 128};
-constexpr Syntax kParameterName = {"[a-z][a-zA-Z0-9]*", 63};
+constexpr const Syntax& kSemver = kSemverSyntax;
+constexpr const Syntax& kParameterName = kParameterNameSyntax;
 
 const char* const kDomainExpected = "a lower-case host name such as app.example.com";
 
