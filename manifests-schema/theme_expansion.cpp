@@ -1,0 +1,309 @@
+#include "manifests-schema/theme_expansion.h"
+
+#include <algorithm>
+#include <map>
+
+#include "manifests-schema/app_name.h"
+#include "manifests-schema/manifest_parser.h"
+
+namespace dflow {
+namespace {
+
+using Kind = TemplatePart::Kind;
+
+YamlNode Scalar(std::string text, const YamlNode& at) {
+  YamlNode n;
+  n.kind = YamlNode::Kind::kScalar;
+  n.scalar = std::move(text);
+  n.quoted = true;
+  n.line = at.line;
+  n.column = at.column;
+  return n;
+}
+
+YamlNode Container(YamlNode::Kind kind, const YamlNode& at) {
+  YamlNode n;
+  n.kind = kind;
+  n.line = at.line;
+  n.column = at.column;
+  return n;
+}
+
+// `map` without the theme-only fields `fields`.
+YamlNode Without(const YamlNode& map, std::initializer_list<std::string_view> fields) {
+  YamlNode out = map;
+  std::erase_if(out.entries, [&](const auto& e) {
+    return std::find(fields.begin(), fields.end(), e.first.scalar) != fields.end();
+  });
+  return out;
+}
+
+// Where byte `offset` of a scalar's text is: exact for one-line scalars without escapes
+// (every theme template), the scalar's start otherwise.
+Pos PosIn(const std::string& file, const YamlNode& node, std::size_t offset) {
+  Pos pos{file, node.line, node.column};
+  if (node.scalar.find('\n') == std::string::npos) {
+    pos.column += static_cast<int>(offset) + (node.quoted ? 1 : 0);
+  }
+  return pos;
+}
+
+class Expander {
+ public:
+  Expander(const ThemeManifest& theme, const ApplicationManifest& app,
+           const EnvironmentOverride& env, std::vector<Diagnostic>& diagnostics)
+      : theme_(theme),
+        app_(app),
+        env_(env),
+        diagnostics_(diagnostics),
+        r_(theme.file, diagnostics) {}
+
+  std::optional<ThemeExpansion> Run();
+
+ private:
+  void Error(const Pos& pos, std::string message, std::string hint = "") {
+    diagnostics_.push_back({pos.file, pos.line, pos.column, std::move(message), std::move(hint)});
+    ok_ = false;
+  }
+  bool Scope();
+  std::optional<TemplateValue> Evaluate(const YamlNode& node);
+  std::optional<bool> When(const YamlNode& item);
+  // A copy of `node` with every template replaced by its (plain) value; false = drop it.
+  bool Substitute(const YamlNode& node, YamlNode& out);
+  void SecretConfig(const YamlNode& node, const YamlNode& config, YamlNode& service);
+  YamlNode Datastores();
+  YamlNode Services();
+
+  const ThemeManifest& theme_;
+  const ApplicationManifest& app_;
+  const EnvironmentOverride& env_;
+  std::vector<Diagnostic>& diagnostics_;
+  FieldReader r_;
+  TemplateScope scope_;
+  bool ok_ = true;
+  std::string service_;  // the service being expanded
+  std::map<std::string, std::map<std::string, std::vector<ConfigPart>>> derived_;
+};
+
+// What a linked datastore looks like from the app (reference dokku.md, "Injected variables").
+void AddDatastore(const std::string& name, const std::string& engine, const std::string& service,
+                  TemplateScope& scope) {
+  std::string prefix = "datastores." + name + ".";
+  bool postgres = engine == "postgres";
+  scope[prefix + "host"] = TemplateValue::Text("dokku-" + engine + "-" + service);
+  scope[prefix + "port"] = TemplateValue::Text(postgres ? "5432" : "6379");
+  if (postgres) {
+    scope[prefix + "user"] = TemplateValue::Text("postgres");
+    scope[prefix + "database"] = TemplateValue::Text(service);
+  }
+  scope[prefix + "password"] = TemplateValue::Reference(Kind::kDatastore, service, "password");
+  scope[prefix + "url"] = TemplateValue::Reference(Kind::kDatastore, service, "url");
+}
+
+bool Expander::Scope() {
+  FieldReader app_reader(app_.file, diagnostics_);
+  scope_ = ProductScope(theme_.product);
+  bool ok = ResolveThemeParameters(theme_.parameters, theme_.product, theme_.name.value,
+                                   app_.parameters ? &*app_.parameters : nullptr,
+                                   env_.parameters ? &*env_.parameters : nullptr, app_.theme->pos,
+                                   app_reader, scope_);
+  const std::string& app = app_.name.value;
+  const std::string& env = env_.environment.value;
+  scope_["app.name"] = TemplateValue::Text(app);
+  scope_["env.name"] = TemplateValue::Text(env);
+  scope_["app.network"] = TemplateValue::Text(app + "-" + env);  // for services to share
+  for (const ThemeSecret& s : theme_.secrets) {
+    scope_["secrets." + s.name.value] =
+        TemplateValue::Reference(s.durable ? Kind::kSecret : Kind::kGenerated, s.name.value);
+  }
+  // Every declared datastore and service, whatever its `when`: a name in a branch not taken
+  // must still resolve.
+  for (const YamlNode& d : theme_.datastores.items) {
+    const YamlNode* name = d.Find("name");
+    const YamlNode* engine = d.Find("engine");
+    if (name && engine && name->IsScalar() && engine->IsScalar()) {
+      AddDatastore(name->scalar, engine->scalar, DatastoreServiceName(app, name->scalar, env),
+                   scope_);
+    }
+  }
+  for (const YamlNode& s : theme_.services.items) {
+    const YamlNode* name = s.Find("name");
+    if (name && name->IsScalar()) {
+      scope_["services." + name->scalar + ".host"] =
+          TemplateValue::Text(DokkuAppName(app, name->scalar, env) + ".web");
+    }
+  }
+  return ok;
+}
+
+std::optional<TemplateValue> Expander::Evaluate(const YamlNode& node) {
+  auto result = EvaluateTemplate(node.scalar, scope_);
+  if (auto* e = std::get_if<TemplateError>(&result)) {
+    Error(PosIn(theme_.file, node, e->offset), e->message, e->hint);
+    return std::nullopt;
+  }
+  return std::get<TemplateValue>(result);
+}
+
+std::optional<bool> Expander::When(const YamlNode& item) {
+  const YamlNode* when = item.Find("when");
+  if (!when) return true;
+  std::optional<TemplateValue> v;
+  if (when->IsScalar()) v = Evaluate(*when);
+  if (when->IsScalar() && !v) return std::nullopt;
+  if (!v || v->type != TemplateValue::Type::kBool || !v->IsPlain()) {
+    Error(r_.PosOf(*when), "'when' must be a condition such as \"${params.queueMode}\"",
+          "it must give true or false");
+    return std::nullopt;
+  }
+  return v->Text() == "true";
+}
+
+bool Expander::Substitute(const YamlNode& node, YamlNode& out) {
+  out = node;
+  if (node.IsScalar() && HasTemplate(node.scalar)) {
+    std::optional<TemplateValue> v = Evaluate(node);
+    if (!v) return true;
+    if (!v->IsPlain()) {
+      Error(r_.PosOf(node), "a secret or datastore password/URL outside 'secretConfig'",
+            "move this value to the service's secretConfig");
+      return true;
+    }
+    out.scalar = v->Text();
+    out.quoted = v->type == TemplateValue::Type::kString;
+    return !out.scalar.empty();
+  }
+  if (node.IsSequence()) {
+    out.items.clear();
+    for (const YamlNode& item : node.items) {
+      YamlNode copy;
+      if (Substitute(item, copy)) out.items.push_back(std::move(copy));
+    }
+  }
+  if (node.IsMap()) {
+    out.entries.clear();
+    for (const auto& [key, value] : node.entries) {
+      YamlNode copy;
+      if (Substitute(value, copy)) out.entries.emplace_back(key, std::move(copy));
+    }
+  }
+  return true;
+}
+
+// Sorts each secretConfig value into a secret key or derived config (see the header).
+void Expander::SecretConfig(const YamlNode& node, const YamlNode& config, YamlNode& service) {
+  if (!node.IsMap()) {
+    Error(r_.PosOf(node), "'secretConfig' must be a map, got " + DescribeYamlType(node));
+    return;
+  }
+  YamlNode secrets = Container(YamlNode::Kind::kSequence, node);
+  if (const YamlNode* listed = service.Find("secrets"); listed && listed->IsSequence())
+    secrets.items = listed->items;
+  for (const auto& [key, value] : node.entries) {
+    if (!r_.ConfigKey(key, "secretConfig")) continue;
+    if (config.IsMap() && config.Find(key.scalar)) {
+      Error(r_.PosOf(key), "'" + key.scalar + "' is both in config and in secretConfig",
+            "keep one of them");
+      continue;
+    }
+    if (!value.IsScalar()) {
+      Error(r_.PosOf(value), "'" + key.scalar + "' must be a template such as \"${secrets.x}\"");
+      continue;
+    }
+    std::optional<TemplateValue> v = Evaluate(value);
+    if (!v) continue;
+    if (v->IsPlain()) {
+      if (!v->Text().empty()) {
+        Error(r_.PosOf(value), "'" + key.scalar + "' in secretConfig holds no secret",
+              "move it to config");
+      }
+      continue;  // "" leaves the key unset
+    }
+    if (v->parts.size() == 1 && v->parts[0].kind == Kind::kSecret) {
+      secrets.items.push_back(Scalar(key.scalar, key));
+    } else {
+      derived_[service_][key.scalar] = v->parts;
+    }
+  }
+  if (secrets.items.empty()) return;
+  auto listed = std::find_if(service.entries.begin(), service.entries.end(),
+                             [](const auto& e) { return e.first.scalar == "secrets"; });
+  if (listed != service.entries.end()) {
+    listed->second = std::move(secrets);
+  } else {
+    service.entries.emplace_back(Scalar("secrets", node), std::move(secrets));
+  }
+}
+
+YamlNode Expander::Datastores() {
+  YamlNode out = Container(YamlNode::Kind::kSequence, theme_.datastores);
+  for (const YamlNode& item : theme_.datastores.items) {
+    std::optional<bool> when = When(item);
+    if (!when || !*when) continue;
+    YamlNode copy;
+    Substitute(Without(item, {"when"}), copy);
+    out.items.push_back(std::move(copy));
+  }
+  return out;
+}
+
+YamlNode Expander::Services() {
+  YamlNode out = Container(YamlNode::Kind::kSequence, theme_.services);
+  for (const YamlNode& item : theme_.services.items) {
+    std::optional<bool> when = When(item);
+    if (!when || !*when) continue;
+    const YamlNode* name = item.Find("name");
+    service_ = name && name->IsScalar() ? name->scalar : "";
+    YamlNode copy;
+    Substitute(Without(item, {"when", "secretConfig"}), copy);
+    if (const YamlNode* secret_config = item.Find("secretConfig")) {
+      const YamlNode* config = copy.Find("config");
+      SecretConfig(*secret_config, config ? *config : YamlNode(), copy);
+    }
+    out.items.push_back(std::move(copy));
+  }
+  return out;
+}
+
+std::optional<ThemeExpansion> Expander::Run() {
+  if (!Scope()) return std::nullopt;
+  YamlNode spec = Container(YamlNode::Kind::kMap, theme_.services);
+  YamlNode services = Services();
+  YamlNode databases = Datastores();
+  if (!ok_) return std::nullopt;
+  spec.entries.emplace_back(Scalar("services", spec), std::move(services));
+  spec.entries.emplace_back(Scalar("databases", spec), std::move(databases));
+  spec.entries.emplace_back(Scalar("environments", spec), Container(YamlNode::Kind::kMap, spec));
+  YamlNode metadata = Container(YamlNode::Kind::kMap, spec);
+  metadata.entries.emplace_back(Scalar("name", spec), Scalar(app_.name.value, spec));
+  YamlNode doc = Container(YamlNode::Kind::kMap, spec);
+  doc.entries.emplace_back(Scalar("apiVersion", spec), Scalar(kApiVersion, spec));
+  doc.entries.emplace_back(Scalar("kind", spec), Scalar("Application", spec));
+  doc.entries.emplace_back(Scalar("metadata", spec), std::move(metadata));
+  doc.entries.emplace_back(Scalar("spec", spec), std::move(spec));
+
+  // The expanded services are read by the same parser as hand-written ones.
+  std::size_t before = diagnostics_.size();
+  Manifests parsed;
+  ParseManifestDocument(theme_.file, doc, parsed, diagnostics_);
+  for (std::size_t i = before; i < diagnostics_.size(); ++i) {
+    if (diagnostics_[i].severity == Diagnostic::Severity::kError) return std::nullopt;
+  }
+  if (parsed.applications.size() != 1) return std::nullopt;
+  ThemeExpansion expansion;
+  expansion.services = std::move(parsed.applications[0].services);
+  expansion.databases = std::move(parsed.applications[0].databases);
+  for (ServiceManifest& s : expansion.services) s.spec.derived_config = derived_[s.name.value];
+  return expansion;
+}
+
+}  // namespace
+
+std::optional<ThemeExpansion> ExpandTheme(const ThemeManifest& theme,
+                                          const ApplicationManifest& app,
+                                          const EnvironmentOverride& env,
+                                          std::vector<Diagnostic>& diagnostics) {
+  return Expander(theme, app, env, diagnostics).Run();
+}
+
+}  // namespace dflow
