@@ -12,14 +12,15 @@ Command MakeRunCommand();
 Command MakeStatusCommand();
 Command MakeNodeCommand();
 Command MakeEdgeCommand();
+Command MakeThemesCommand();
 Command MakeBadgeTokenCommand();
 Command MakeFetchMirrorCommand();
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      MakeValidateCommand(), MakeRenderCommand(),     MakeObserveCommand(),     MakePlanCommand(),
-      MakeApplyCommand(),    MakeRunCommand(),        MakeStatusCommand(),      MakeNodeCommand(),
-      MakeEdgeCommand(),     MakeBadgeTokenCommand(), MakeFetchMirrorCommand(),
+      MakeValidateCommand(), MakeRenderCommand(), MakeObserveCommand(),    MakePlanCommand(),
+      MakeApplyCommand(),    MakeRunCommand(),    MakeStatusCommand(),     MakeNodeCommand(),
+      MakeEdgeCommand(),     MakeThemesCommand(), MakeBadgeTokenCommand(), MakeFetchMirrorCommand(),
   };
   return commands;
 }
