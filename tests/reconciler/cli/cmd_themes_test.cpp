@@ -76,9 +76,8 @@ TEST_CASE("render shows a themed application expanded; validate refuses what app
                      "\"${datastores.automation-db-production.password}\"") != std::string::npos);
   run = RunDflowThemes({"validate", kThemeFixtures + "n8n-defaults"});
   CHECK(run.exit_code == 1);
-  CHECK(
-      (run.out + run.err).find("app.yaml:5:10: application 'automation' uses theme 'n8n'") !=
-      std::string::npos);
+  CHECK((run.out + run.err).find("app.yaml:5:10: application 'automation' uses theme 'n8n'") !=
+        std::string::npos);
 }
 
 }  // namespace
