@@ -103,6 +103,7 @@ class Builder {
   std::map<std::string, std::vector<AppSpec>> node_apps_;
   std::map<std::string, std::vector<DatastoreSpec>> node_datastores_;
   std::deque<ApplicationManifest> expanded_;  // themed applications, one per environment
+  ExpansionBudget expansion_budget_;          // shared by every theme expansion of the load
   std::set<std::string> reported_;            // theme diagnostics already reported
   std::set<std::string> refused_;             // applications refused for apply-time values
 };
@@ -477,16 +478,22 @@ void Builder::ThemedApplication(const ApplicationManifest& app) {
     ReportOnce(found);
   }
   for (const EnvironmentOverride& o : app.environments) {
-    std::vector<Diagnostic> found;
-    std::optional<ThemeExpansion> expansion = ExpandTheme(*theme->second, app, o, found);
-    ReportOnce(found);
-    if (!expansion) continue;
     ApplicationManifest& expanded = expanded_.emplace_back(app);
     expanded.theme.reset();
     expanded.parameters.reset();
+    expanded.environments = {o};
+    if (!envs_.count(o.environment.value)) {  // reported as for any application, not expanded
+      expanded.services.clear();
+      Application(expanded);
+      continue;
+    }
+    std::vector<Diagnostic> found;
+    std::optional<ThemeExpansion> expansion =
+        ExpandTheme(*theme->second, app, o, expansion_budget_, found);
+    ReportOnce(found);
+    if (!expansion) continue;
     expanded.services = std::move(expansion->services);
     expanded.databases = std::move(expansion->databases);
-    expanded.environments = {o};
     CheckApplyTimeValues(app, expanded);
     Application(expanded);
   }

@@ -51,8 +51,10 @@ Pos PosIn(const std::string& file, const YamlNode& node, std::size_t offset) {
 class Expander {
  public:
   Expander(const ThemeManifest& theme, const ApplicationManifest& app,
-           const EnvironmentOverride& env, std::vector<Diagnostic>& diagnostics)
-      : theme_(theme),
+           const EnvironmentOverride& env, ExpansionBudget& budget,
+           std::vector<Diagnostic>& diagnostics)
+      : budget_(budget),
+        theme_(theme),
         app_(app),
         env_(env),
         diagnostics_(diagnostics),
@@ -65,6 +67,7 @@ class Expander {
     diagnostics_.push_back({pos.file, pos.line, pos.column, std::move(message), std::move(hint)});
     ok_ = false;
   }
+  bool Spend(std::size_t nodes, std::size_t bytes);
   bool Scope();
   std::optional<TemplateValue> Evaluate(const YamlNode& node);
   std::optional<bool> When(const YamlNode& item);
@@ -74,6 +77,7 @@ class Expander {
   YamlNode Datastores();
   YamlNode Services();
 
+  ExpansionBudget& budget_;
   const ThemeManifest& theme_;
   const ApplicationManifest& app_;
   const EnvironmentOverride& env_;
@@ -136,7 +140,27 @@ bool Expander::Scope() {
   return ok;
 }
 
+bool Expander::Spend(std::size_t nodes, std::size_t bytes) {
+  if (budget_.nodes >= nodes && budget_.template_bytes >= bytes && budget_.nodes > 0) {
+    budget_.nodes -= nodes;
+    budget_.template_bytes -= bytes;
+    return true;
+  }
+  if (ok_) {
+    Error(app_.theme->pos,
+          "expanding theme '" + theme_.name.value + "' for application '" + app_.name.value +
+              "' in environment '" + env_.environment.value +
+              "' goes past what one load may expand (" + std::to_string(kMaxYamlNodes) +
+              " YAML nodes, 64 MiB of templates)",
+          "make the theme smaller or use it in fewer environments");
+  }
+  budget_.nodes = 0;  // this and later expansions stop at once
+  budget_.template_bytes = 0;
+  return false;
+}
+
 std::optional<TemplateValue> Expander::Evaluate(const YamlNode& node) {
+  if (!Spend(0, node.scalar.size())) return std::nullopt;
   auto result = EvaluateTemplate(node.scalar, scope_);
   if (auto* e = std::get_if<TemplateError>(&result)) {
     Error(PosIn(theme_.file, node, e->offset), e->message, e->hint);
@@ -160,7 +184,12 @@ std::optional<bool> Expander::When(const YamlNode& item) {
 }
 
 bool Expander::Substitute(const YamlNode& node, YamlNode& out) {
-  out = node;
+  if (!Spend(1, 0)) return false;
+  out.kind = node.kind;  // children are copied below, one by one, each spent
+  out.scalar = node.scalar;
+  out.quoted = node.quoted;
+  out.line = node.line;
+  out.column = node.column;
   if (node.IsScalar() && HasTemplate(node.scalar)) {
     std::optional<TemplateValue> v = Evaluate(node);
     if (!v) return true;
@@ -174,14 +203,12 @@ bool Expander::Substitute(const YamlNode& node, YamlNode& out) {
     return !out.scalar.empty();
   }
   if (node.IsSequence()) {
-    out.items.clear();
     for (const YamlNode& item : node.items) {
       YamlNode copy;
       if (Substitute(item, copy)) out.items.push_back(std::move(copy));
     }
   }
   if (node.IsMap()) {
-    out.entries.clear();
     for (const auto& [key, value] : node.entries) {
       YamlNode copy;
       if (Substitute(value, copy)) out.entries.emplace_back(key, std::move(copy));
@@ -301,9 +328,9 @@ std::optional<ThemeExpansion> Expander::Run() {
 
 std::optional<ThemeExpansion> ExpandTheme(const ThemeManifest& theme,
                                           const ApplicationManifest& app,
-                                          const EnvironmentOverride& env,
+                                          const EnvironmentOverride& env, ExpansionBudget& budget,
                                           std::vector<Diagnostic>& diagnostics) {
-  return Expander(theme, app, env, diagnostics).Run();
+  return Expander(theme, app, env, budget, diagnostics).Run();
 }
 
 }  // namespace dflow

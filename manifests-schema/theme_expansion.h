@@ -16,13 +16,23 @@
 // services.<name>.host (the app's address on a Dokku network: <dokku-app>.web).
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <vector>
 
 #include "manifests-schema/diagnostic.h"
 #include "manifests-schema/manifest_model.h"
+#include "manifests-schema/yaml_tree.h"
 
 namespace dflow {
+
+// What all the expansions of one load may still do: copy YAML nodes and evaluate template
+// bytes. A large theme (or one multiplied by aliases) used in many environments stops here
+// with one error, not in memory or time.
+struct ExpansionBudget {
+  std::size_t nodes = kMaxYamlNodes;
+  std::size_t template_bytes = 64u << 20;
+};
 
 struct ThemeExpansion {
   std::vector<ServiceManifest> services;  // derived config in spec.derived_config
@@ -31,10 +41,10 @@ struct ThemeExpansion {
 
 // Expands `theme` for `app` in the environment of `env`. Errors point into the Application
 // (parameters) or into the theme (templates: the scalar's position plus the offset in it).
-// nullopt when any error was reported.
+// nullopt when any error was reported. Spends `budget`.
 std::optional<ThemeExpansion> ExpandTheme(const ThemeManifest& theme,
                                           const ApplicationManifest& app,
-                                          const EnvironmentOverride& env,
+                                          const EnvironmentOverride& env, ExpansionBudget& budget,
                                           std::vector<Diagnostic>& diagnostics);
 
 }  // namespace dflow

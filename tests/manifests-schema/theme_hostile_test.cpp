@@ -47,5 +47,29 @@ TEST_CASE("hostile theme templates are refused inside the template string") {
         "services)\n");
 }
 
+TEST_CASE("expansions stop at one budget per load, however aliases multiply a template") {
+  // One 4000-byte template, aliased 20,000 times: 80 MB of templates to evaluate.
+  std::string big = "${params.x}" + std::string(3989, 'a');
+  std::string aliases;
+  for (int i = 0; i < 20000; ++i) aliases += ", *t";
+  std::string repo =
+      "apiVersion: dflow/v1\nkind: Theme\nmetadata: {name: evil}\nspec:\n"
+      "  parameters: [{name: x, type: string, default: a}]\n"
+      "  services:\n    - name: web\n      source: {image: \"nginx:1.27\"}\n"
+      "      networks: [&t \"" +
+      big + "\"" + aliases +
+      "]\n---\napiVersion: dflow/v1\nkind: Node\nmetadata: {name: n1}\n"
+      "spec: {host: 203.0.113.1}\n---\napiVersion: dflow/v1\nkind: Environment\n"
+      "metadata: {name: production}\nspec: {nodes: [n1]}\n---\napiVersion: dflow/v1\n"
+      "kind: Application\nmetadata: {name: app}\nspec:\n  theme: evil\n"
+      "  environments: {production: {}}\n";
+  SourceSnapshot snapshot;
+  snapshot.files.push_back({"repo.yaml", repo, repo.size(), false});
+  CHECK(test::DiagnosticsText(LoadDesiredState(snapshot).diagnostics) ==
+        "repo.yaml:25:10: expanding theme 'evil' for application 'app' in environment "
+        "'production' goes past what one load may expand (1000000 YAML nodes, 64 MiB of "
+        "templates) (make the theme smaller or use it in fewer environments)\n");
+}
+
 }  // namespace
 }  // namespace dflow
