@@ -190,7 +190,8 @@ bool Expander::Substitute(const YamlNode& node, YamlNode& out) {
   out.quoted = node.quoted;
   out.line = node.line;
   out.column = node.column;
-  if (node.IsScalar() && HasTemplate(node.scalar)) {
+  // Any `${`: a template, or an escaped `$${` that must become `${`.
+  if (node.IsScalar() && node.scalar.find("${") != std::string::npos) {
     std::optional<TemplateValue> v = Evaluate(node);
     if (!v) return true;
     if (!v->IsPlain()) {

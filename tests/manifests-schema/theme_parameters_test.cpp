@@ -41,6 +41,7 @@ spec:
         MAX_UPLOAD: "${params.maxUpload}"
         TIMEOUT: "${params.timeout}"
         LABEL: "${params.label}"
+        LITERAL: "$${not.a.template}"
       secretConfig:
         API_KEY: "${params.apiKey}"
 )";
@@ -99,6 +100,7 @@ TEST_CASE("theme parameters take their defaults and the application's typed valu
   CHECK(web.config == std::map<std::string, std::string>{{"CONTACT", "ops@example.com"},
                                                          {"DEBUG", "true"},
                                                          {"LABEL", "shop"},
+                                                         {"LITERAL", "${not.a.template}"},
                                                          {"MAX_UPLOAD", "10m"},
                                                          {"TIER", "large"},
                                                          {"TIMEOUT", "5m"},
@@ -185,7 +187,7 @@ TEST_CASE("a secret parameter without a value in the secrets file is the usual s
   LoadResult result =
       LoadShop(ShopApp({"domain: shop.example.com"}, "    production: {}\n"), options);
   CHECK(test::DiagnosticsText(result.diagnostics) ==
-        "theme.yaml:32:9: no value for secret 'API_KEY' of service 'shop/web' in environment "
+        "theme.yaml:33:9: no value for secret 'API_KEY' of service 'shop/web' in environment "
         "'production' (add it to the secrets file under 'production')\n");
   secrets["production"]["shop/API_KEY"] = "k";
   CHECK(LoadShop(ShopApp({"domain: shop.example.com"}, "    production: {}\n"), options).ok());
