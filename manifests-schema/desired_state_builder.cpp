@@ -571,6 +571,12 @@ std::optional<DesiredState> Builder::Build() {
   envs_ = Index(m_.environments, "Environment");
   edges_ = Index(m_.edges, "Edge");
   themes_ = Index(m_.themes, "Theme");
+  for (const ThemeManifest& theme : m_.themes) {
+    if (theme.builtin) continue;  // checked by dflow's own tests
+    std::vector<Diagnostic> found;
+    CheckThemeTemplates(theme, expansion_budget_, found);
+    ReportOnce(found);
+  }
   auto apps = Index(m_.applications, "Application");
   CheckNodeAddresses();
   CheckEnvironments();

@@ -104,6 +104,35 @@ void AddDatastore(const std::string& name, const std::string& engine, const std:
   scope[prefix + "url"] = TemplateValue::Reference(Kind::kDatastore, service, "url");
 }
 
+// The names besides params.* and product.*, for `app` in `env`.
+void AddThemeNames(const ThemeManifest& theme, const std::string& app, const std::string& env,
+                   TemplateScope& scope) {
+  scope["app.name"] = TemplateValue::Text(app);
+  scope["env.name"] = TemplateValue::Text(env);
+  scope["app.network"] = TemplateValue::Text(app + "-" + env);  // for services to share
+  for (const ThemeSecret& s : theme.secrets) {
+    scope["secrets." + s.name.value] =
+        TemplateValue::Reference(s.durable ? Kind::kSecret : Kind::kGenerated, s.name.value);
+  }
+  // Every declared datastore and service, whatever its `when`: a name in a branch not taken
+  // must still resolve.
+  for (const YamlNode& d : theme.datastores.items) {
+    const YamlNode* name = d.Find("name");
+    const YamlNode* engine = d.Find("engine");
+    if (name && engine && name->IsScalar() && engine->IsScalar()) {
+      AddDatastore(name->scalar, engine->scalar, DatastoreServiceName(app, name->scalar, env),
+                   scope);
+    }
+  }
+  for (const YamlNode& s : theme.services.items) {
+    const YamlNode* name = s.Find("name");
+    if (name && name->IsScalar()) {
+      scope["services." + name->scalar + ".host"] =
+          TemplateValue::Text(DokkuAppName(app, name->scalar, env) + ".web");
+    }
+  }
+}
+
 bool Expander::Scope() {
   FieldReader app_reader(app_.file, diagnostics_);
   scope_ = ProductScope(theme_.product);
@@ -111,32 +140,7 @@ bool Expander::Scope() {
                                    app_.parameters ? &*app_.parameters : nullptr,
                                    env_.parameters ? &*env_.parameters : nullptr, app_.theme->pos,
                                    app_reader, scope_);
-  const std::string& app = app_.name.value;
-  const std::string& env = env_.environment.value;
-  scope_["app.name"] = TemplateValue::Text(app);
-  scope_["env.name"] = TemplateValue::Text(env);
-  scope_["app.network"] = TemplateValue::Text(app + "-" + env);  // for services to share
-  for (const ThemeSecret& s : theme_.secrets) {
-    scope_["secrets." + s.name.value] =
-        TemplateValue::Reference(s.durable ? Kind::kSecret : Kind::kGenerated, s.name.value);
-  }
-  // Every declared datastore and service, whatever its `when`: a name in a branch not taken
-  // must still resolve.
-  for (const YamlNode& d : theme_.datastores.items) {
-    const YamlNode* name = d.Find("name");
-    const YamlNode* engine = d.Find("engine");
-    if (name && engine && name->IsScalar() && engine->IsScalar()) {
-      AddDatastore(name->scalar, engine->scalar, DatastoreServiceName(app, name->scalar, env),
-                   scope_);
-    }
-  }
-  for (const YamlNode& s : theme_.services.items) {
-    const YamlNode* name = s.Find("name");
-    if (name && name->IsScalar()) {
-      scope_["services." + name->scalar + ".host"] =
-          TemplateValue::Text(DokkuAppName(app, name->scalar, env) + ".web");
-    }
-  }
+  AddThemeNames(theme_, app_.name.value, env_.environment.value, scope_);
   return ok;
 }
 
@@ -325,7 +329,55 @@ std::optional<ThemeExpansion> Expander::Run() {
   return expansion;
 }
 
+// A value of each parameter's type, for checking templates without an application.
+TemplateScope PlaceholderScope(const ThemeManifest& theme) {
+  using Type = TemplateValue::Type;
+  TemplateScope scope = ProductScope(theme.product);
+  for (const ThemeParameter& p : theme.parameters) {
+    TemplateValue v = TemplateValue::Text("x");
+    if (p.type == "bool") v = TemplateValue::Text("false", Type::kBool);
+    if (p.type == "int") v = TemplateValue::Text(std::to_string(p.min.value_or(0)), Type::kInt);
+    if (p.secret) v = TemplateValue::Reference(Kind::kSecret, p.name.value);
+    scope["params." + p.name.value] = std::move(v);
+  }
+  AddThemeNames(theme, "app", "env", scope);
+  return scope;
+}
+
+// Evaluates every template under `node`; false once the budget is spent.
+bool CheckTemplates(const std::string& file, const YamlNode& node, const TemplateScope& scope,
+                    ExpansionBudget& budget, std::vector<Diagnostic>& diagnostics) {
+  if (node.IsScalar() && node.scalar.find("${") != std::string::npos) {
+    if (budget.template_bytes < node.scalar.size()) return false;
+    budget.template_bytes -= node.scalar.size();
+    auto result = EvaluateTemplate(node.scalar, scope);
+    if (auto* e = std::get_if<TemplateError>(&result)) {
+      Pos pos = PosIn(file, node, e->offset);
+      diagnostics.push_back({pos.file, pos.line, pos.column, e->message, e->hint});
+    }
+  }
+  for (const YamlNode& item : node.items) {
+    if (!CheckTemplates(file, item, scope, budget, diagnostics)) return false;
+  }
+  for (const auto& [key, value] : node.entries) {
+    if (!CheckTemplates(file, value, scope, budget, diagnostics)) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+void CheckThemeTemplates(const ThemeManifest& theme, ExpansionBudget& budget,
+                         std::vector<Diagnostic>& diagnostics) {
+  TemplateScope scope = PlaceholderScope(theme);
+  if (!CheckTemplates(theme.file, theme.services, scope, budget, diagnostics) ||
+      !CheckTemplates(theme.file, theme.datastores, scope, budget, diagnostics)) {
+    diagnostics.push_back({theme.file, theme.name.pos.line, theme.name.pos.column,
+                           "the templates of theme '" + theme.name.value +
+                               "' go past what one load may evaluate (64 MiB)",
+                           "make the theme smaller"});
+  }
+}
 
 std::optional<ThemeExpansion> ExpandTheme(const ThemeManifest& theme,
                                           const ApplicationManifest& app,

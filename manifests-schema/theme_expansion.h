@@ -47,4 +47,10 @@ std::optional<ThemeExpansion> ExpandTheme(const ThemeManifest& theme,
                                           const EnvironmentOverride& env, ExpansionBudget& budget,
                                           std::vector<Diagnostic>& diagnostics);
 
+// Checks every template of `theme` (syntax, names, types) with a placeholder value of each
+// parameter's type, so a repo theme no application uses yet is checked too. Errors point into
+// the templates, as ExpandTheme's do. Spends `budget`'s template bytes.
+void CheckThemeTemplates(const ThemeManifest& theme, ExpansionBudget& budget,
+                         std::vector<Diagnostic>& diagnostics);
+
 }  // namespace dflow

@@ -66,6 +66,8 @@ TEST_CASE("expansions stop at one budget per load, however aliases multiply a te
   SourceSnapshot snapshot;
   snapshot.files.push_back({"repo.yaml", repo, repo.size(), false});
   CHECK(test::DiagnosticsText(LoadDesiredState(snapshot).diagnostics) ==
+        "repo.yaml:3:18: the templates of theme 'evil' go past what one load may evaluate (64 "
+        "MiB) (make the theme smaller)\n"
         "repo.yaml:25:10: expanding theme 'evil' for application 'app' in environment "
         "'production' goes past what one load may expand (1000000 YAML nodes, 64 MiB of "
         "templates) (make the theme smaller or use it in fewer environments)\n");
