@@ -28,6 +28,22 @@ struct DeploySource {
   bool operator==(const DeploySource&) const = default;
 };
 
+// A piece of a config value that the desired state holds by reference, because dflow must not
+// or cannot know it when it reads the repo: a secret, a secret a theme has the controller
+// generate once, or a linked datastore's password or URL (known on the node only).
+struct ConfigPart {
+  enum class Kind {
+    kText,       // `text` is the text
+    kSecret,     // `text` names a value from the controller's secrets file
+    kGenerated,  // `text` names a theme secret the controller generates once (issue 18 part 2)
+    kDatastore,  // `text` is a datastore service name, `field` is password or url
+  };
+  Kind kind = Kind::kText;
+  std::string text;
+  std::string field;
+  bool operator==(const ConfigPart&) const = default;
+};
+
 // One Dokku app on one node: a service of an application in an environment.
 struct AppSpec {
   std::string name;  // Dokku app name, from DokkuAppName() in app_name.h
@@ -37,10 +53,14 @@ struct AppSpec {
 
   std::map<std::string, std::string> config;  // plain values, overrides already merged
   std::vector<std::string> secret_keys;       // sorted; values come from the secrets file
-  std::vector<std::string> domains;           // sorted, lower case
-  std::vector<PortMapping> ports;             // sorted
-  std::string proxy_type;  // "" = the node's global proxy type (TrafficSpec::proxy)
-  std::string builder;     // "" = Dokku auto-detects; else herokuish|dockerfile|pack|nixpacks|...
+  // Config (from themes) whose value is completed at apply time: text around references
+  // (ConfigPart). Secret as a whole: never rendered but as its template. Keys are not in
+  // `config` nor in `secret_keys`.
+  std::map<std::string, std::vector<ConfigPart>> derived_config;
+  std::vector<std::string> domains;  // sorted, lower case
+  std::vector<PortMapping> ports;    // sorted
+  std::string proxy_type;            // "" = the node's global proxy type (TrafficSpec::proxy)
+  std::string builder;  // "" = Dokku auto-detects; else herokuish|dockerfile|pack|nixpacks|...
   DeploySource source;
   std::map<std::string, int> processes;                // process type -> count
   std::vector<std::string> datastores;                 // DatastoreSpec::name values to link, sorted

@@ -1,11 +1,13 @@
 #include "manifests-schema/desired_state_builder.h"
 
 #include <algorithm>
+#include <deque>
 #include <set>
 
 #include "manifests-schema/app_name.h"
 #include "manifests-schema/manifest_parser.h"
 #include "manifests-schema/secrets_file.h"
+#include "manifests-schema/theme_expansion.h"
 
 namespace dflow {
 namespace {
@@ -68,6 +70,9 @@ class Builder {
   // The environment as its nodes get it: behind an edge, nginx trusts the edge's headers.
   EnvironmentSpec Effective(const EnvironmentManifest& env) const;
   void Application(const ApplicationManifest& app);
+  void ThemedApplication(const ApplicationManifest& app);
+  void ReportOnce(const std::vector<Diagnostic>& found);
+  void CheckApplyTimeValues(const ApplicationManifest& app, const ApplicationManifest& expanded);
   void CheckOverrides(const ApplicationManifest& app, const EnvironmentOverride& o);
   void Service(const ApplicationManifest& app, const ServiceManifest& s,
                const EnvironmentManifest& env, const EnvironmentOverride& o, const Override* so,
@@ -97,6 +102,10 @@ class Builder {
   std::map<std::string, std::string> domains_;  // domain -> the Dokku app that claims it
   std::map<std::string, std::vector<AppSpec>> node_apps_;
   std::map<std::string, std::vector<DatastoreSpec>> node_datastores_;
+  std::deque<ApplicationManifest> expanded_;  // themed applications, one per environment
+  ExpansionBudget expansion_budget_;          // shared by every theme expansion of the load
+  std::set<std::string> reported_;            // theme diagnostics already reported
+  std::set<std::string> refused_;             // applications refused for apply-time values
 };
 
 template <typename T>
@@ -285,6 +294,24 @@ AppSpec Builder::Merge(const ServiceManifest& s, const EnvironmentManifest& env,
 }
 
 void Builder::CheckSecrets(const AppSpec& a, const ServiceManifest& s) {
+  for (const auto& [key, parts] : a.derived_config) {
+    if (a.config.count(key)) {
+      Error(s.name.pos,
+            "'" + key + "' is set in config and by the theme's secretConfig of service '" +
+                a.service + "' in environment '" + a.environment + "'",
+            "remove it from config");
+    }
+    for (const ConfigPart& part : parts) {
+      if (part.kind != ConfigPart::Kind::kSecret || !options_.secrets) continue;
+      if (!ResolveSecretValue(*options_.secrets, a.environment, a.application, a.service,
+                              part.text)) {
+        Error(s.name.pos,
+              "no value for secret '" + part.text + "' (in '" + key + "') of service '" +
+                  a.application + "/" + a.service + "' in environment '" + a.environment + "'",
+              "add it to the secrets file under '" + a.environment + "'");
+      }
+    }
+  }
   for (const Located& key : s.secret_keys) {
     if (a.config.count(key.value)) {
       Error(key.pos,
@@ -372,23 +399,7 @@ void Builder::Datastores(const ApplicationManifest& app, const EnvironmentManife
 }
 
 void Builder::Application(const ApplicationManifest& app) {
-  if (app.theme) {
-    const std::string& theme = app.theme->value;
-    const auto& builtin = BuiltinThemes();
-    if (themes_.count(theme) || std::find(builtin.begin(), builtin.end(), theme) != builtin.end()) {
-      Error(app.theme->pos,
-            "themes are not expanded yet: application '" + app.name.value + "' uses theme '" +
-                theme + "'",
-            "write its services out in the Application for now");
-    } else {
-      std::vector<std::string> known = builtin;
-      for (const auto& [name, t] : themes_) known.push_back(name);
-      std::string hint = DidYouMean(theme, known);
-      Error(app.theme->pos, "unknown theme '" + theme + "'",
-            hint.empty() ? "define a Theme manifest or use one of: " + JoinNames(known) : hint);
-    }
-    return;
-  }
+  if (app.theme) return ThemedApplication(app);
   Index(app.services, "service");  // reports duplicates
   auto databases = Index(app.databases, "database");
   std::vector<std::string> db_names;
@@ -443,6 +454,78 @@ void Builder::Application(const ApplicationManifest& app) {
   }
 }
 
+// Expands the theme in each environment and checks the result like a hand-written application.
+void Builder::ThemedApplication(const ApplicationManifest& app) {
+  const std::string& name = app.theme->value;
+  auto theme = themes_.find(name);
+  if (theme == themes_.end()) {
+    std::set<std::string> known(BuiltinThemes().begin(), BuiltinThemes().end());
+    for (const auto& [n, t] : themes_) known.insert(n);
+    std::vector<std::string> names(known.begin(), known.end());
+    std::string hint = DidYouMean(name, names);
+    Error(app.theme->pos, "unknown theme '" + name + "'",
+          hint.empty() ? "define a Theme manifest or use one of: " + JoinNames(names) : hint);
+    return;
+  }
+  if (app.environments.empty()) {  // deployed nowhere: its parameters are still checked
+    std::vector<Diagnostic> found;
+    FieldReader reader(app.file, found);
+    TemplateScope scope;
+    const ThemeManifest& t = *theme->second;
+    ResolveThemeParameters(t.parameters, t.product, name,
+                           app.parameters ? &*app.parameters : nullptr, nullptr, app.theme->pos,
+                           reader, scope);
+    ReportOnce(found);
+  }
+  for (const EnvironmentOverride& o : app.environments) {
+    ApplicationManifest& expanded = expanded_.emplace_back(app);
+    expanded.theme.reset();
+    expanded.parameters.reset();
+    expanded.environments = {o};
+    if (!envs_.count(o.environment.value)) {  // reported as for any application, not expanded
+      expanded.services.clear();
+      Application(expanded);
+      continue;
+    }
+    std::vector<Diagnostic> found;
+    std::optional<ThemeExpansion> expansion =
+        ExpandTheme(*theme->second, app, o, expansion_budget_, found);
+    ReportOnce(found);
+    if (!expansion) continue;
+    expanded.services = std::move(expansion->services);
+    expanded.databases = std::move(expansion->databases);
+    CheckApplyTimeValues(app, expanded);
+    Application(expanded);
+  }
+}
+
+// A theme's problem shows in every environment it is expanded for: report it once.
+void Builder::ReportOnce(const std::vector<Diagnostic>& found) {
+  for (const Diagnostic& d : found) {
+    if (!reported_.insert(d.ToString()).second) continue;
+    if (d.severity == Diagnostic::Severity::kError) ++errors_;
+    diagnostics_.push_back(d);
+  }
+}
+
+void Builder::CheckApplyTimeValues(const ApplicationManifest& app,
+                                   const ApplicationManifest& expanded) {
+  if (options_.accept_apply_time_values) return;
+  std::string keys;
+  for (const ServiceManifest& s : expanded.services) {
+    for (const auto& [key, parts] : s.spec.derived_config) {
+      keys += (keys.empty() ? "" : ", ") + s.name.value + "." + key;
+    }
+  }
+  if (keys.empty() || !refused_.insert(app.name.value).second) return;
+  Error(app.theme->pos,
+        "application '" + app.name.value + "' uses theme '" + app.theme->value +
+            "', whose config needs values set at apply time (" + Abbreviate(keys) +
+            ": a linked datastore's password or URL, or a secret generated once), which this "
+            "dflow cannot apply yet",
+        "issue 18 part 2; `dflow render` shows the expansion");
+}
+
 // An edge fronts whole environments, each at most once; it gets the certificates, so its
 // environments have no TLS of their own (reference traefik.md §3: a node's own ACME would
 // redirect the edge's plain-HTTP requests back to it, forever).
@@ -488,6 +571,12 @@ std::optional<DesiredState> Builder::Build() {
   envs_ = Index(m_.environments, "Environment");
   edges_ = Index(m_.edges, "Edge");
   themes_ = Index(m_.themes, "Theme");
+  for (const ThemeManifest& theme : m_.themes) {
+    if (theme.builtin) continue;  // checked by dflow's own tests
+    std::vector<Diagnostic> found;
+    CheckThemeTemplates(theme, expansion_budget_, found);
+    ReportOnce(found);
+  }
   auto apps = Index(m_.applications, "Application");
   CheckNodeAddresses();
   CheckEnvironments();

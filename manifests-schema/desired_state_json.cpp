@@ -1,6 +1,7 @@
 #include "manifests-schema/desired_state_json.h"
 
 #include "manifests-schema/json_to_yaml.h"
+#include "manifests-schema/theme_expression.h"
 
 namespace dflow {
 namespace {
@@ -18,7 +19,7 @@ json TrafficJson(const TrafficSpec& t) {
 json AppJson(const AppSpec& a) {
   json ports = json::array();
   for (const PortMapping& p : a.ports) ports.push_back(p.ToString());
-  return {
+  json app = {
       {"name", a.name},
       {"application", a.application},
       {"service", a.service},
@@ -37,6 +38,13 @@ json AppJson(const AppSpec& a) {
       {"storage", a.storage},
       {"networks", a.networks},
       {"protect", a.protect}};
+  // Only themed apps have it; its values are templates, never secret values.
+  if (!a.derived_config.empty()) {
+    json derived = json::object();
+    for (const auto& [key, parts] : a.derived_config) derived[key] = PartsToTemplate(parts);
+    app["derivedConfig"] = derived;
+  }
+  return app;
 }
 
 json DatastoreJson(const DatastoreSpec& d) {

@@ -1,7 +1,9 @@
 #include "manifests-schema/desired_state_loader.h"
 
 #include <algorithm>
+#include <set>
 
+#include "manifests-schema/builtin_themes.h"
 #include "manifests-schema/desired_state_builder.h"
 #include "manifests-schema/diagnostic_limit.h"
 #include "manifests-schema/manifest_parser.h"
@@ -43,6 +45,28 @@ void LoadFile(const SourceFile& file, Manifests& manifests, std::vector<Diagnost
   }
 }
 
+// The built-in themes the applications use, unless the repo defines a theme of that name.
+void AddBuiltinThemes(Manifests& manifests, std::vector<Diagnostic>& diagnostics) {
+  std::set<std::string> defined;
+  std::set<std::string> used;
+  for (const ThemeManifest& t : manifests.themes) defined.insert(t.name.value);
+  for (const ApplicationManifest& a : manifests.applications) {
+    if (a.theme) used.insert(a.theme->value);
+  }
+  for (const BuiltinThemeText& builtin : BuiltinThemeTexts()) {
+    if (!used.count(builtin.name) || defined.count(builtin.name)) continue;
+    std::string file = BuiltinThemeFile(builtin.name);
+    std::size_t nodes = kMaxYamlNodes;
+    std::size_t first = manifests.themes.size();
+    for (const YamlNode& doc : ParseYamlDocuments(file, builtin.yaml, diagnostics, nodes)) {
+      ParseManifestDocument(file, doc, manifests, diagnostics);
+    }
+    for (std::size_t i = first; i < manifests.themes.size(); ++i) {
+      manifests.themes[i].builtin = true;
+    }
+  }
+}
+
 bool HasError(const std::vector<Diagnostic>& diagnostics) {
   return std::any_of(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) {
     return d.severity == Diagnostic::Severity::kError;
@@ -69,6 +93,7 @@ LoadResult LoadDesiredState(const SourceSnapshot& snapshot, const LoadOptions& o
   }
   // Cross-document checks only make sense on documents that read cleanly; they still run so
   // that one commit shows as many problems as possible.
+  AddBuiltinThemes(manifests, result.diagnostics);
   std::optional<DesiredState> desired = BuildDesiredState(manifests, options, result.diagnostics);
   budget.diagnostics.Finish(result.diagnostics);  // sorted, the first 100, then "and N more"
   if (desired && !HasError(result.diagnostics)) {

@@ -10,6 +10,8 @@
 
 #include "manifests-schema/desired_state.h"
 #include "manifests-schema/field_reader.h"
+#include "manifests-schema/theme_parameters.h"
+#include "manifests-schema/yaml_tree.h"
 
 namespace dflow {
 
@@ -47,6 +49,7 @@ struct Override {
 struct EnvironmentOverride {
   Located environment;
   Override all;                                        // applies to every service
+  std::optional<YamlNode> parameters;                  // theme parameters for this environment
   std::vector<std::pair<Located, Override>> services;  // service name -> its own override
 };
 
@@ -69,7 +72,9 @@ struct DatabaseManifest {
 
 struct ApplicationManifest {
   Located name;
+  std::string file;  // where it is written
   std::optional<Located> theme;
+  std::optional<YamlNode> parameters;  // the theme parameters map
   std::vector<ServiceManifest> services;
   std::vector<DatabaseManifest> databases;
   std::vector<EnvironmentOverride> environments;
@@ -77,8 +82,27 @@ struct ApplicationManifest {
   bool environments_is_map = false;
 };
 
+// A value a theme needs that is not a parameter (`spec.secrets`).
+struct ThemeSecret {
+  Located name;
+  // Durable (losing it loses data): from the secrets file. Replaceable: generated once by the
+  // controller (issue 18 part 2; until then the app is refused at apply).
+  bool durable = false;
+  std::string generator;  // how a value is made, for `dflow themes show` ("random 32 bytes hex")
+};
+
 struct ThemeManifest {
   Located name;
+  std::string file;      // "themes/n8n.yaml (built in)" or the repo path
+  bool builtin = false;  // shipped with dflow (manifests-schema/themes/)
+  std::string version;   // metadata.version, the recipe's
+  std::string description;
+  ThemeProduct product;
+  std::vector<ThemeParameter> parameters;
+  std::vector<ThemeSecret> secrets;
+  YamlNode datastores;  // the templates, expanded per application and environment
+  YamlNode services;
+  std::vector<std::pair<std::string, std::string>> notes;  // `notes`: title -> text
 };
 
 struct Manifests {

@@ -5,7 +5,10 @@
 #include <set>
 
 #include "manifests-schema/app_name.h"
+#include "manifests-schema/builtin_themes.h"
 #include "manifests-schema/config_key.h"
+#include "manifests-schema/semver.h"
+#include "manifests-schema/value_syntax.h"
 
 namespace dflow {
 namespace {
@@ -16,11 +19,8 @@ constexpr Syntax kHost = {
     "[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*", 253};
 constexpr Syntax kUser = {"[a-z_][a-z0-9_-]{0,31}", 32};
 constexpr Syntax kHostKey = {"SHA256:[A-Za-z0-9+/]{43}", 50};
-constexpr Syntax kDomain = {
-    "(?=.{1,253}$)(\\*\\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9]"
-    ")?",
-    253};
-constexpr Syntax kEmail = {"[^@\\s]+@[^@\\s]+\\.[^@\\s]+", 254};
+constexpr const Syntax& kDomain = kDomainSyntax;
+constexpr const Syntax& kEmail = kEmailSyntax;
 // URLs and paths get the largest bound any regex may see.
 constexpr Syntax kHttpsUrl = {"https://[^\\s]+", kMaxPatternBytes};
 constexpr Syntax kGitUrl = {
@@ -39,8 +39,8 @@ constexpr Syntax kEdgeFileName = {"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}\\.(yml|yaml
 constexpr Syntax kTraefikName = {"[A-Za-z0-9][A-Za-z0-9_-]{0,62}", 63};
 constexpr Syntax kLoopbackUrl = {"http://(127\\.0\\.0\\.1|localhost|\\[::1\\]):[0-9]{1,5}", 32};
 constexpr Syntax kNamePattern = {"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", 63};
-constexpr Syntax kSemver = {"[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?", 128};
-constexpr Syntax kParameterName = {"[a-z][a-zA-Z0-9]*", 63};
+constexpr const Syntax& kSemver = kSemverSyntax;
+constexpr const Syntax& kParameterName = kParameterNameSyntax;
 
 const char* const kDomainExpected = "a lower-case host name such as app.example.com";
 
@@ -81,6 +81,9 @@ class Parser {
   void Database(const YamlNode& node, DatabaseManifest& db);
   void OverrideFields(const YamlNode& node, Override& o);
   void Theme(const YamlNode& doc);
+  void Product(const YamlNode& node, ThemeProduct& product);
+  void ThemeSecrets(const YamlNode& node, ThemeManifest& theme);
+  std::string SecretGenerator(const YamlNode& item);
   std::vector<std::string> Domains(const YamlNode& node);
   std::optional<std::string> Enum(const YamlNode& node, std::string_view field,
                                   const std::vector<std::string>& values);
@@ -335,12 +338,21 @@ void Parser::Application(const YamlNode& doc) {
                              {"services", "databases", "environments", "theme", "parameters"})) {
     return;
   }
+  app.file = r_.file();
   ThemeReference(*spec, app);
-  const YamlNode* services = app.theme ? spec->Find("services")
-                                       : r_.Required(*spec, "services", "Application spec",
-                                                     "add 'services: [{name: web, ...}]'");
-  if (services) Services(*services, app);
-  if (const YamlNode* dbs = spec->Find("databases")) Databases(*dbs, app);
+  if (app.theme) {
+    // One source of services: a theme's are changed per environment with overrides.
+    for (const char* field : {"services", "databases"}) {
+      if (const YamlNode* n = spec->Find(field)) {
+        r_.Error(*n, "'" + std::string(field) + "' in an application with 'theme'",
+                 "the theme makes them; change them with environments.<env>.services overrides");
+      }
+    }
+  } else if (const YamlNode* services = r_.Required(*spec, "services", "Application spec",
+                                                    "add 'services: [{name: web, ...}]'")) {
+    Services(*services, app);
+  }
+  if (const YamlNode* dbs = spec->Find("databases"); dbs && !app.theme) Databases(*dbs, app);
   if (const YamlNode* envs = r_.Required(*spec, "environments", "Application spec",
                                          "add 'environments: {production: {}}'")) {
     Environments(*envs, app);
@@ -360,6 +372,8 @@ void Parser::ThemeReference(const YamlNode& spec, ApplicationManifest& app) {
     r_.Error(*params, "'parameters' must be a map, got " + DescribeYamlType(*params));
   } else if (!app.theme) {
     r_.Error(*params, "'parameters' without 'theme'", "add 'theme: <name>' or remove parameters");
+  } else {
+    app.parameters = *params;
   }
 }
 
@@ -400,12 +414,22 @@ void Parser::Environments(const YamlNode& node, ApplicationManifest& app) {
     o.environment = {*env_name, r_.PosOf(key)};
     o.all.pos = r_.PosOf(key);
     if (!value.IsNull()) {  // `production:` with nothing means defaults, like `{}`
-      if (!r_.ExpectMap(
-              value, "environment override",
-              {"ref", "image", "config", "processes", "domains", "placement", "services"})) {
+      if (!r_.ExpectMap(value, "environment override",
+                        {"ref", "image", "config", "processes", "domains", "placement", "services",
+                         "parameters"})) {
         continue;
       }
       OverrideFields(value, o.all);
+      if (const YamlNode* params = value.Find("parameters")) {
+        if (!params->IsMap()) {
+          r_.Error(*params, "'parameters' must be a map, got " + DescribeYamlType(*params));
+        } else if (!app.theme) {
+          r_.Error(*params, "'parameters' without 'theme'",
+                   "add 'theme: <name>' to the application or remove parameters");
+        } else {
+          o.parameters = *params;
+        }
+      }
       if (const YamlNode* services = value.Find("services")) ServiceOverrides(*services, o);
     }
     app.environments.push_back(std::move(o));
@@ -674,6 +698,7 @@ void Parser::Database(const YamlNode& node, DatabaseManifest& db) {
 }
 
 void Parser::Theme(const YamlNode& doc) {
+  ThemeManifest theme;
   auto name = Metadata(doc, "Theme", nullptr, true);
   const YamlNode* spec = r_.Required(doc, "spec", "Theme", "add 'spec: {services: [...]}'");
   if (!spec || !r_.ExpectMap(*spec, "Theme spec",
@@ -681,42 +706,35 @@ void Parser::Theme(const YamlNode& doc) {
                               "datastores", "services", "notes"})) {
     return;
   }
-  if (const YamlNode* d = spec->Find("description")) r_.String(*d, "description");
-  for (const char* field : {"links", "product", "notes"}) {
-    const YamlNode* n = spec->Find(field);
-    if (n && !n->IsMap())
-      r_.Error(*n, "'" + std::string(field) + "' must be a map, got " + DescribeYamlType(*n));
+  theme.file = r_.file();
+  if (const YamlNode* meta = doc.Find("metadata"); meta && meta->Find("version")) {
+    theme.version = meta->Find("version")->scalar;
   }
-  for (const char* field : {"rules", "secrets", "datastores"}) {
-    const YamlNode* n = spec->Find(field);
-    if (n) r_.List(*n, field);
+  if (const YamlNode* d = spec->Find("description")) {
+    theme.description = r_.String(*d, "description").value_or("");
   }
+  if (const YamlNode* n = spec->Find("links"); n && !n->IsMap()) {
+    r_.Error(*n, "'links' must be a map, got " + DescribeYamlType(*n));
+  }
+  if (const YamlNode* rules = spec->Find("rules")) {
+    r_.Error(*rules, "'rules' are not supported yet", "remove them (issue 18 part 2)");
+  }
+  if (const YamlNode* product = spec->Find("product")) Product(*product, theme.product);
   if (const YamlNode* params = spec->Find("parameters")) {
-    if (auto items = r_.List(*params, "parameters")) {
-      std::set<std::string> seen;
-      for (const YamlNode* p : *items) {
-        if (!r_.ExpectMap(*p, "theme parameter",
-                          {"name", "type", "required", "default", "enum", "min", "max", "pattern",
-                           "description", "secret", "envOverridable"})) {
-          continue;
-        }
-        if (const YamlNode* n =
-                r_.Required(*p, "name", "theme parameter", "add 'name: <camelCase>'")) {
-          auto text = r_.Pattern(*n, "name", kParameterName, "a camelCase name");
-          if (text && !seen.insert(*text).second) {
-            r_.Error(*n, "duplicate parameter '" + Abbreviate(*text) + "'", "remove one");
-          }
-        }
-        if (const YamlNode* t = r_.Required(*p, "type", "theme parameter", "add 'type: string'")) {
-          Enum(*t, "type",
-               {"string", "int", "bool", "enum", "domain", "email", "url", "semver", "duration",
-                "size", "list"});
-        }
-        for (const char* flag : {"required", "secret", "envOverridable"}) {
-          if (const YamlNode* b = p->Find(flag)) r_.Bool(*b, flag);
-        }
+    theme.parameters = ReadThemeParameters(*params, theme.product, r_);
+  }
+  if (const YamlNode* secrets = spec->Find("secrets")) ThemeSecrets(*secrets, theme);
+  if (const YamlNode* notes = spec->Find("notes")) {
+    if (!notes->IsMap()) {
+      r_.Error(*notes, "'notes' must be a map, got " + DescribeYamlType(*notes));
+    } else {
+      for (const auto& [key, value] : notes->entries) {
+        if (auto text = r_.String(value, key.scalar)) theme.notes.emplace_back(key.scalar, *text);
       }
     }
+  }
+  if (const YamlNode* dbs = spec->Find("datastores")) {
+    if (r_.List(*dbs, "datastores")) theme.datastores = *dbs;
   }
   const YamlNode* services =
       r_.Required(*spec, "services", "Theme spec", "add 'services: [{name: web, ...}]'");
@@ -730,17 +748,85 @@ void Parser::Theme(const YamlNode& doc) {
           r_.Name(*n, "name");
         }
       }
+      theme.services = *services;
     }
   }
-  if (name) out_.themes.push_back({*name});
+  if (!name) return;
+  theme.name = *name;
+  out_.themes.push_back(std::move(theme));
+}
+
+void Parser::Product(const YamlNode& node, ThemeProduct& product) {
+  if (!r_.ExpectMap(node, "product", {"name", "defaultVersion", "supported", "upgrades"})) return;
+  if (const YamlNode* n = node.Find("name")) product.name = r_.String(*n, "name").value_or("");
+  if (const YamlNode* s = node.Find("supported")) {
+    auto text = r_.String(*s, "supported");
+    if (text && !IsSemverRange(*text)) {
+      r_.Error(*s, "'supported' must be a version range such as '>=2.17.0 <3.0.0', got '" +
+                       Abbreviate(*text) + "'");
+    } else if (text) {
+      product.supported = *text;
+    }
+  }
+  if (const YamlNode* v = node.Find("defaultVersion")) {
+    product.default_version = r_.ScalarText(*v, "defaultVersion").value_or("");
+  }
+  if (const YamlNode* u = node.Find("upgrades")) r_.List(*u, "upgrades");
+}
+
+void Parser::ThemeSecrets(const YamlNode& node, ThemeManifest& theme) {
+  auto items = r_.List(node, "secrets");
+  if (!items) return;
+  for (const YamlNode* item : *items) {
+    if (!r_.ExpectMap(
+            *item, "theme secret",
+            {"name", "generate", "derive", "durability", "rotation", "scope", "reveal"})) {
+      continue;
+    }
+    ThemeSecret secret;
+    if (const YamlNode* n = r_.Required(*item, "name", "theme secret", "add 'name: <camelCase>'")) {
+      if (auto text = r_.Pattern(*n, "name", kParameterName, "a camelCase name"))
+        secret.name = {*text, r_.PosOf(*n)};
+    }
+    if (const YamlNode* d = r_.Required(*item, "durability", "theme secret",
+                                        "add 'durability: durable' or replaceable")) {
+      secret.durable = Enum(*d, "durability", {"durable", "replaceable"}) == "durable";
+    }
+    secret.generator = SecretGenerator(*item);
+    bool duplicate =
+        std::any_of(theme.secrets.begin(), theme.secrets.end(),
+                    [&](const ThemeSecret& s) { return s.name.value == secret.name.value; });
+    if (duplicate)
+      r_.ErrorAt(secret.name.pos, "duplicate secret '" + secret.name.value + "'", "remove one");
+    if (!secret.name.value.empty() && !duplicate) theme.secrets.push_back(std::move(secret));
+  }
+}
+
+// "random 32 bytes hex", "password of 24", "bcrypt of ownerPassword": for `dflow themes show`.
+std::string Parser::SecretGenerator(const YamlNode& item) {
+  std::string out;
+  const YamlNode* how = item.Find("generate");
+  if (!how) how = item.Find("derive");
+  if (!how || !how->IsMap()) return out;
+  for (const auto& [key, value] : how->entries) {
+    if (value.IsScalar())
+      out += (out.empty() ? "" : ", ") + key.scalar + " " + Abbreviate(value.scalar);
+  }
+  return out;
 }
 
 }  // namespace
 
 const std::vector<std::string>& BuiltinThemes() {
-  static const std::vector<std::string> kThemes = {"directus", "n8n", "strapi"};
+  static const std::vector<std::string> kThemes = [] {
+    std::vector<std::string> names;
+    for (const BuiltinThemeText& t : BuiltinThemeTexts()) names.push_back(t.name);
+    return names;
+  }();
   return kThemes;
 }
+
+std::string BuiltinThemeFile(const std::string& name) { return "builtin:themes/" + name + ".yaml"; }
 
 void ParseManifestDocument(const std::string& file, const YamlNode& document, Manifests& out,
                            std::vector<Diagnostic>& diagnostics) {

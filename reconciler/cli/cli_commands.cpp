@@ -14,15 +14,17 @@ Command MakeReleasesCommand();
 Command MakeRollbackCommand();
 Command MakeNodeCommand();
 Command MakeEdgeCommand();
+Command MakeThemesCommand();
 Command MakeBadgeTokenCommand();
 Command MakeFetchMirrorCommand();
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      MakeValidateCommand(),    MakeRenderCommand(), MakeObserveCommand(), MakePlanCommand(),
-      MakeApplyCommand(),       MakeRunCommand(),    MakeStatusCommand(),  MakeReleasesCommand(),
-      MakeRollbackCommand(),    MakeNodeCommand(),   MakeEdgeCommand(),    MakeBadgeTokenCommand(),
-      MakeFetchMirrorCommand(),
+      MakeValidateCommand(),   MakeRenderCommand(),      MakeObserveCommand(),
+      MakePlanCommand(),       MakeApplyCommand(),       MakeRunCommand(),
+      MakeStatusCommand(),     MakeReleasesCommand(),    MakeRollbackCommand(),
+      MakeNodeCommand(),       MakeEdgeCommand(),        MakeThemesCommand(),
+      MakeBadgeTokenCommand(), MakeFetchMirrorCommand(),
   };
   return commands;
 }

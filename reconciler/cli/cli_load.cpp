@@ -21,7 +21,8 @@ void AddRepoArgs(CLI::App& sub, RepoArgs& args) {
       ->check(CLI::ExistingFile);
 }
 
-std::optional<LoadedRepo> LoadRepo(const RepoArgs& args, std::ostream& err) {
+std::optional<LoadedRepo> LoadRepo(const RepoArgs& args, std::ostream& err,
+                                   bool accept_apply_time_values) {
   Result<SourceSnapshot> snapshot = ReadManifests(args.path, args.rev);
   if (!snapshot.ok()) {
     err << "dflow: " << snapshot.status().message() << "\n";
@@ -37,6 +38,7 @@ std::optional<LoadedRepo> LoadRepo(const RepoArgs& args, std::ostream& err) {
     secrets = std::move(loaded).value();
   }
   LoadOptions options;
+  options.accept_apply_time_values = accept_apply_time_values;
   LoadedRepo loaded{std::move(snapshot).value(), {}, std::move(secrets)};
   options.secrets = loaded.secrets ? &*loaded.secrets : nullptr;
   loaded.result = LoadDesiredState(loaded.snapshot, options);

@@ -34,7 +34,9 @@ struct LoadedRepo {
 // Reads and validates. A failure to read at all (no such repo or revision, unreadable
 // secrets file) is printed to `err` and returns nullopt; validation errors are returned in
 // LoadedRepo::result for the caller to print.
-std::optional<LoadedRepo> LoadRepo(const RepoArgs& args, std::ostream& err);
+// `accept_apply_time_values`: LoadOptions' flag (only `dflow render` sets it).
+std::optional<LoadedRepo> LoadRepo(const RepoArgs& args, std::ostream& err,
+                                   bool accept_apply_time_values = false);
 
 // The desired state of the node named `name` in the config repo `args`, for the commands that
 // work on one node (node check, observe --node). Prints why to `err` and returns nullopt when

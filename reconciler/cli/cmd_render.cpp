@@ -1,5 +1,7 @@
 // dflow render: prints the expanded desired state per node — every Dokku app with every
-// setting dflow manages — in a stable order.
+// setting dflow manages, themes expanded — in a stable order. Values completed at apply time
+// (a theme's derived config) are printed as templates: ${datastores.<svc>.password},
+// ${generated.<name>}, ${secrets.<name>}; never a secret value.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
@@ -66,7 +68,8 @@ bool ApplyFilters(const RenderArgs& args, DesiredState& desired) {
 }
 
 int Run(const RenderArgs& args) {
-  std::optional<LoadedRepo> loaded = LoadRepo(args.repo, std::cerr);
+  // Themed apps whose config apply cannot complete yet are shown with their templates.
+  std::optional<LoadedRepo> loaded = LoadRepo(args.repo, std::cerr, true);
   if (!loaded) return kExitFailure;
   PrintDiagnostics(loaded->result, std::cerr);
   if (!loaded->result.ok()) return kExitFailure;

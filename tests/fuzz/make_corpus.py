@@ -42,6 +42,10 @@ def manifests():
         for case in sorted((fixtures / group).iterdir()):
             if case.is_dir():
                 cases[group.replace("/", "-") + "-" + case.name] = case
+    # Repos using the built-in themes: seeds that reach theme expansion and its templates.
+    for case in sorted((ROOT / "tests/fixtures/themes").iterdir()):
+        if case.is_dir():
+            cases["themes-" + case.name] = case
     for name, folder in cases.items():
         data = repo_seed(folder)
         if data:

@@ -20,17 +20,33 @@ TEST_CASE("the built-in theme files validate as Theme documents") {
   CHECK(result.ok());
 }
 
-TEST_CASE("an application using a theme defined in the repo is refused, not dropped") {
-  SourceSnapshot snapshot = test::ReadFixtureDir(test::SourceDir() / "manifests-schema/themes");
-  std::string app =
+TEST_CASE("a theme defined in the repo replaces the built-in one of the same name") {
+  std::string repo =
+      "apiVersion: dflow/v1\nkind: Node\nmetadata: {name: n1}\nspec: {host: 203.0.113.1}\n---\n"
+      "apiVersion: dflow/v1\nkind: Environment\nmetadata: {name: production}\n"
+      "spec: {nodes: [n1]}\n---\n"
+      "apiVersion: dflow/v1\nkind: Theme\nmetadata: {name: strapi}\n"
+      "spec:\n  services: [{name: site, source: {image: \"nginx:1.27\"}}]\n---\n"
       "apiVersion: dflow/v1\nkind: Application\nmetadata: {name: cms}\n"
-      "spec:\n  theme: strapi\n  parameters: {domain: cms.example.com}\n  environments: {}\n";
-  snapshot.files.push_back({"cms.yaml", app, app.size(), false});
+      "spec:\n  theme: strapi\n  environments: {production: {}}\n";
+  SourceSnapshot snapshot;
+  snapshot.files.push_back({"repo.yaml", repo, repo.size(), false});
   LoadResult result = LoadDesiredState(snapshot);
-  CHECK_FALSE(result.ok());
-  CHECK(test::DiagnosticsText(result.diagnostics) ==
-        "cms.yaml:5:10: themes are not expanded yet: application 'cms' uses theme 'strapi' "
-        "(write its services out in the Application for now)\n");
+  CHECK(test::DiagnosticsText(result.diagnostics) == "");
+  REQUIRE(result.ok());
+  REQUIRE(result.desired->nodes.at(0).apps.size() == 1);
+  CHECK(result.desired->nodes[0].apps[0].name == "cms-site-production");
+  CHECK(result.desired->nodes[0].apps[0].source.image == "nginx:1.27");
+}
+
+TEST_CASE("an unknown theme is refused with the known ones") {
+  std::string repo =
+      "apiVersion: dflow/v1\nkind: Application\nmetadata: {name: cms}\n"
+      "spec:\n  theme: strapy\n  environments: {}\n";
+  SourceSnapshot snapshot;
+  snapshot.files.push_back({"cms.yaml", repo, repo.size(), false});
+  CHECK(test::DiagnosticsText(LoadDesiredState(snapshot).diagnostics) ==
+        "cms.yaml:5:10: unknown theme 'strapy' (did you mean 'strapi'?)\n");
 }
 
 }  // namespace
