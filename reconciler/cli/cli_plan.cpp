@@ -5,6 +5,8 @@
 #include <iostream>
 
 #include "manifests-schema/secrets_file.h"
+#include "reconciler/controller/source_refs.h"
+#include "reconciler/source/fetch_process.h"
 
 namespace dflow::cli {
 
@@ -27,6 +29,9 @@ void AddPlanArgs(CLI::App& sub, PlanArgs& args) {
                "allow a plan that destroys most or all managed apps of an environment");
   sub.add_flag("--allow-datastore-destroy", args.allow_datastore_destroy,
                "allow destroying datastores that left the repo (never protected ones)");
+  sub.add_flag("--resolve-refs", args.resolve_refs,
+               "resolve each git source's ref to its commit first (ls-remote, as the "
+               "controller does): a moved branch is planned as a deploy");
 }
 
 std::optional<PlannedFleet> PlanFleet(const PlanArgs& args) {
@@ -52,6 +57,13 @@ std::optional<PlannedFleet> PlanLoadedFleet(const PlanArgs& args, LoadedRepo loa
   if (loaded->secrets) planned.options.secrets = ResolveAppSecrets(desired, *loaded->secrets);
   planned.options.allow_mass_delete = args.allow_mass_delete;
   planned.options.allow_datastore_destroy = args.allow_datastore_destroy;
+  if (args.resolve_refs) {
+    // No credentials here: public and file:// repositories resolve; the controller has
+    // `sources:` for the others, which are then planned as on record.
+    ResolvedRefs refs = ResolveSourceRefsInChild(SourceRefsQueries(desired, ControllerConfig{}));
+    planned.options.resolved_refs = std::move(refs.commits);
+    planned.options.unresolved_refs = std::move(refs.errors);
+  }
   SshCredentials credentials = args.credentials;
   planned.fleet = std::make_unique<Fleet>(
       [credentials](const NodeSpec& node) { return ConnectToNode(node, credentials); });

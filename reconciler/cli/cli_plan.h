@@ -26,6 +26,8 @@ struct PlanArgs {
   int parallel = 8;
   bool allow_mass_delete = false;
   bool allow_datastore_destroy = false;
+  // Resolve the git sources' refs first, as the controller does every pass (docs/sources.md).
+  bool resolve_refs = false;
 };
 
 void AddPlanArgs(CLI::App& sub, PlanArgs& args);
