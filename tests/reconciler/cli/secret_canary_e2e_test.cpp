@@ -1,8 +1,9 @@
 // The secret canary: distinctive secret values go in through every door dflow has (the secrets
-// file, the config repo URL's password, the forge token, the webhook secret, the badge secret),
+// file, the config repo URL's password, the forge token, the webhook secret, the badge secret,
+// the token of an app's own repository),
 // and every output people or machines see is searched for them, raw and base64-encoded:
 // validate, render, plan (text, JSON, markdown), apply, `dflow run`'s log (at debug level),
-// /api/v1/status, /api/v1/history, /metrics and the badges.
+// /api/v1/status, /api/v1/history, /api/v1/releases, /metrics and the badges.
 //
 // A feature that takes a new secret adds its value to Canaries() and feeds it in below; a
 // feature with a new output adds that output to the checks.
@@ -19,6 +20,7 @@
 #include "tests/support/fake_forge.h"
 #include "tests/support/fleet_rig.h"
 #include "tests/support/git_http_server.h"
+#include "tests/support/git_repo.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
 
@@ -32,6 +34,7 @@ constexpr char kSecretsFileValue[] = "canary-secrets-file-Q7x9Lm";
 constexpr char kRepoPassword[] = "canary-repo-password-R2d2Vk";
 constexpr char kWebhookSecret[] = "canary-webhook-secret-W3bhZp";
 constexpr char kBadgeSecret[] = "canary-badge-secret-B4dgYn";
+constexpr char kSourceToken[] = "canary-app-source-token-S0urcT";
 const std::string kStagingApp = "course-management-web-staging";
 
 struct Canary {
@@ -44,7 +47,8 @@ std::vector<Canary> Canaries() {
           {"repo URL password", kRepoPassword},
           {"forge token", test::kFakeForgeToken},
           {"webhook secret", kWebhookSecret},
-          {"badge secret", kBadgeSecret}};
+          {"badge secret", kBadgeSecret},
+          {"app source token", kSourceToken}};
 }
 
 // `value` as it shows inside base64 text at each of the three byte alignments: the whole
@@ -144,6 +148,23 @@ TEST_CASE("no secret shows in any output of the CLI or of dflow run") {
   // webhook; debug logging, so that every step is in the log.
   test::GitHttpServer git(rig.repo().path(),
                           "Basic " + Base64Encode(std::string("canary:") + kRepoPassword));
+  // course-management's own repository, private: its refs resolve with the token of `sources:`.
+  test::GitRepo app_source(dir.path() / "course-management");
+  app_source.Write("app.txt", "v1\n");
+  app_source.CommitAll("v1");
+  app_source.Git("tag -a v1.4.2 -m v1.4.2");
+  test::GitHttpServer app_git(
+      app_source.path(), "Basic " + Base64Encode(std::string("x-access-token:") + kSourceToken));
+  {
+    const fs::path manifest = rig.repo().path() / "applications/course-management.yaml";
+    std::string text = test::ReadFile(manifest);
+    const std::string url = "https://git.example.com/learning/course-management.git";
+    text.replace(text.find(url), url.size(), app_git.Url());
+    test::WriteFile(manifest, text);
+    rig.repo().CommitAll("course-management from a private repository");
+  }
+  test::WriteFile(dir.path() / "source-token", std::string(kSourceToken) + "\n");
+  const std::string app_host = app_git.Url().substr(7, app_git.Url().find('/', 7) - 7);
   test::FakeForge forge(ForgeKind::kGitHub);
   test::WriteFile(dir.path() / "forge-token", std::string(test::kFakeForgeToken) + "\n");
   test::WriteFile(dir.path() / "badge-secret", std::string(kBadgeSecret) + "\r\n");
@@ -155,7 +176,9 @@ TEST_CASE("no secret shows in any output of the CLI or of dflow run") {
   options.extra_config = "badges: {tokenSecretFile: \"" + (dir.path() / "badge-secret").string() +
                          "\"}\nforge: {kind: github, apiUrl: \"" + forge.Base() +
                          "\", repo: acme/shop, tokenFile: \"" +
-                         (dir.path() / "forge-token").string() + "\"}\n";
+                         (dir.path() / "forge-token").string() + "\"}\n" + "sources: {\"" +
+                         app_host + "\": {tokenFile: \"" + (dir.path() / "source-token").string() +
+                         "\"}}\n";
   test::ControllerProcess controller(options);
   controller.Start();
   const bool converged = test::ControllerProcess::WaitFor(
@@ -169,6 +192,9 @@ TEST_CASE("no secret shows in any output of the CLI or of dflow run") {
   CHECK(std::count(auth.begin(), auth.end(),
                    "Basic " + Base64Encode(std::string("canary:") + kRepoPassword)) > 0);
   CHECK(test::ControllerProcess::WaitFor([&] { return !forge.Requests().empty(); }));
+  const std::vector<std::string> app_auth = app_git.AuthHeaders();
+  CHECK(std::count(app_auth.begin(), app_auth.end(),
+                   "Basic " + Base64Encode(std::string("x-access-token:") + kSourceToken)) > 0);
   const std::string body = R"({"ref":"refs/heads/main","after":")" + commit + R"("})";
   test::HttpReply webhook =
       test::HttpPost(controller.url("/api/v1/webhook"), body,
@@ -183,7 +209,8 @@ TEST_CASE("no secret shows in any output of the CLI or of dflow run") {
   CHECK(test::HttpGet(controller.url(badge_path)).status == 401);
 
   for (const std::string path :
-       {"/api/v1/status", "/api/v1/history", "/api/v1/history?changes=1&limit=500", "/metrics"}) {
+       {"/api/v1/status", "/api/v1/history", "/api/v1/history?changes=1&limit=500",
+        "/api/v1/releases?limit=500", "/metrics"}) {
     test::HttpReply reply = test::HttpGet(controller.url(path));
     CHECK(reply.status == 200);
     CheckClean(path, reply.body);
