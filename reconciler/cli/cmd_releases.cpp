@@ -3,13 +3,13 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <ctime>
-#include <iomanip>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "manifests-schema/base/secret.h"
 #include "reconciler/cli/cli.h"
+#include "reconciler/cli/controller_client.h"
 #include "reconciler/cli/release_reader.h"
 #include "reconciler/status/releases_json.h"
 #include "reconciler/status/status_store.h"
@@ -46,14 +46,7 @@ void PrintReleaseTable(const nlohmann::json& releases) {
                     When(r.value("finishedAt", std::int64_t{0})), r.value("result", ""),
                     r.value("buildId", "").empty() ? "-" : r.value("buildId", "")});
   }
-  std::vector<std::size_t> widths(rows[0].size(), 0);
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i)
-      std::cout << std::left << std::setw(static_cast<int>(widths[i] + 2)) << row[i];
-    std::cout << "\n";
-  }
+  PrintColumns(rows, std::cout);
   for (const auto& r : releases)
     if (!r.value("message", "").empty())
       std::cout << "release " << r.value("id", std::int64_t{0}) << ": " << r.value("message", "")

@@ -3,14 +3,13 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
-#include <iomanip>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "manifests-schema/base/secret.h"
-#include "providers/forge/http_call.h"
 #include "reconciler/cli/cli.h"
+#include "reconciler/cli/controller_client.h"
 #include "reconciler/status/status_json.h"
 #include "reconciler/status/status_store.h"
 
@@ -22,21 +21,6 @@ struct StatusArgs {
   std::string state_dir;
   std::string format = "table";
 };
-
-Result<std::string> FetchStatus(const std::string& server) {
-  HttpCall call;
-  call.url = server + "/api/v1/status";
-  call.headers = {"Accept: application/json", "User-Agent: dflow"};
-  auto reply = PerformHttp(call);
-  const std::string shown = ScrubUrls(call.url);  // --server may carry user:password@
-  if (!reply.ok())
-    return Status(reply.status().code(), "cannot reach " + shown + ": " +
-                                             ScrubUrls(reply.status().message()) +
-                                             " (is `dflow run` running? or use --state-dir)");
-  if (reply->status != 200)
-    return Status(Code::kUnavailable, shown + " answered HTTP " + std::to_string(reply->status));
-  return std::move(reply->body);
-}
 
 std::string Age(std::int64_t at) {
   if (at <= 0) return "-";
@@ -87,14 +71,7 @@ void PrintTable(const nlohmann::json& status) {
                     app.value("health", ""), app.value("revision", "").substr(0, 7),
                     Age(app.value("updatedAt", std::int64_t{0}))});
   }
-  std::vector<std::size_t> widths(rows[0].size(), 0);
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i)
-      std::cout << std::left << std::setw(static_cast<int>(widths[i] + 2)) << row[i];
-    std::cout << "\n";
-  }
+  PrintColumns(rows, std::cout);
   for (const auto& app : status.value("apps", nlohmann::json::array()))
     if (!app.value("lastError", "").empty())
       std::cout << app.value("app", "") << " on " << app.value("node", "") << ": "
@@ -112,7 +89,7 @@ int Run(const StatusArgs& args) {
     }
     text = StatusJson(**store);
   } else {
-    auto fetched = FetchStatus(args.server);
+    auto fetched = GetFromController(args.server, "/api/v1/status");
     if (!fetched.ok()) {
       std::cerr << "dflow: " << fetched.status().message() << "\n";
       return kExitFailure;

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "manifests-schema/base/secret.h"
-#include "providers/forge/http_call.h"
+#include "reconciler/cli/controller_client.h"
 #include "reconciler/status/releases_json.h"
 
 namespace dflow::cli {
@@ -25,21 +25,13 @@ std::string QueryEscape(const std::string& text) {
 }
 
 Result<std::vector<ReleaseRecord>> FromServer(const ReleaseQuery& query) {
-  HttpCall call;
-  call.url = query.server + "/api/v1/releases?app=" + QueryEscape(query.app) +
-             "&env=" + QueryEscape(query.environment) + "&limit=" + std::to_string(query.limit);
-  call.headers = {"Accept: application/json", "User-Agent: dflow"};
-  auto reply = PerformHttp(call);
-  const std::string shown = ScrubUrls(query.server);  // --server may carry user:password@
-  if (!reply.ok())
-    return Status(reply.status().code(), "cannot reach " + shown + ": " +
-                                             ScrubUrls(reply.status().message()) +
-                                             " (is `dflow run` running? or use --state-dir)");
-  if (reply->status != 200)
-    return Status(Code::kUnavailable, shown + " answered HTTP " + std::to_string(reply->status));
-  nlohmann::json document = nlohmann::json::parse(reply->body, nullptr, false);
+  auto body = GetFromController(query.server, "/api/v1/releases?app=" + QueryEscape(query.app) +
+                                                  "&env=" + QueryEscape(query.environment) +
+                                                  "&limit=" + std::to_string(query.limit));
+  if (!body.ok()) return body.status();
+  nlohmann::json document = nlohmann::json::parse(*body, nullptr, false);
   if (document.is_discarded() || !document["releases"].is_array())
-    return Status(Code::kUnavailable, shown + " answered no releases document");
+    return Status(Code::kUnavailable, ScrubUrls(query.server) + " answered no releases document");
   std::vector<ReleaseRecord> releases;
   for (const auto& r : document["releases"]) {
     ReleaseRecord record;
