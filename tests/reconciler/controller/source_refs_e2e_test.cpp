@@ -99,12 +99,15 @@ TEST_CASE("dflow run deploys a followed branch's new commit; a pinned tag stays"
         test::HttpGet(controller.url("/api/v1/releases?app=course-management&env=staging"));
     return nlohmann::json::parse(reply.body, nullptr, false);
   };
+  const std::string pushed_source = "git file://" + app.path().string() + "#" + pushed;
   CHECK(test::ControllerProcess::WaitFor([&] {
-    return !releases()["releases"].empty() && releases()["releases"][0].value("buildId", "") != "";
+    const nlohmann::json list = releases()["releases"];
+    return !list.empty() && list[0].value("source", "") == pushed_source &&
+           list[0].value("buildId", "") != "";
   }));
   const nlohmann::json newest = releases()["releases"][0];
   CHECK(newest["app"] == kStaging);
-  CHECK(newest["source"] == "git file://" + app.path().string() + "#" + pushed);
+  CHECK(newest["source"] == pushed_source);
   CHECK(newest["trigger"] == "source ref moved");
   CHECK(newest["result"] == "ok");
   test::Captured listed = test::RunCapture({DFLOW_EXE, "releases", "course-management", "--env",
