@@ -197,5 +197,17 @@ TEST_CASE(
   CHECK(old_lines == new_lines);
 }
 
+// The rig's edge is a plain shell for every key, so rigs of both login styles reach it: with the
+// dokku user's key (a forced command on the nodes), `edge check` still reads the edge's files.
+TEST_CASE("sample edge: the rig's edge gives the dokku user's key a shell, not Dokku") {
+  test::FleetRig rig(test::kSampleRepoNodes, test::LoginStyle::kDokkuUser);
+  const test::Captured check = test::RunCapture(
+      {DFLOW_EXE, "edge", "check", "production", rig.repo().path().string(), "-i", rig.identity()},
+      "");
+  INFO(check.out << check.err);
+  CHECK(check.exit_code == 1);
+  CHECK(Contains(check.out, "  FAIL  file " + rig.edge_file().string() + ": missing\n"));
+}
+
 }  // namespace
 }  // namespace dflow::sample_edge_e2e_test
