@@ -34,9 +34,10 @@ class FleetRig {
   SshdNode& node(const std::string& name) { return *nodes_.at(name); }
 
   // The edge (edge-1, fronting production): an sshd where dflow gets a plain shell (`dokku`
-  // there fails), writing into edge_config_dir(). Its apiUrl is http://127.0.0.1:
+  // there fails) and writes into edge_config_dir(). Its apiUrl is on 127.0.0.1, port
   // edge_api_port(), where nothing listens unless a test starts a FakeTraefikApi on that port.
   SshdNode& edge() { return *edge_; }
+  const SshdNode& edge() const { return *edge_; }
   const std::filesystem::path& edge_config_dir() const { return edge_config_dir_; }
   std::filesystem::path edge_file() const { return edge_config_dir_ / "dflow.yml"; }
   int edge_api_port() const { return edge_api_port_; }
