@@ -107,6 +107,30 @@ std::optional<DesiredState> LoadBase(const PlanCommandArgs& args, PlanReport& re
   return base;
 }
 
+// A static plan's edge lines, narrowed as a live plan's are: none for one node (--node), only
+// the edges in front of the environment in either revision for one environment (--env).
+std::vector<std::string> StaticEdgeLines(const PlanArgs& args, const DesiredState& base,
+                                         const DesiredState& head) {
+  if (!args.node.empty()) return {};
+  std::vector<std::string> lines = DiffEdges(base, head);
+  if (args.environment.empty()) return lines;
+  std::vector<std::string> prefixes;  // "edge NAME:" and "edge NAME " (added, removed)
+  for (const DesiredState* state : {&base, &head}) {
+    for (const EdgeSpec& edge : state->edges) {
+      if (std::find(edge.environments.begin(), edge.environments.end(), args.environment) ==
+          edge.environments.end())
+        continue;
+      prefixes.push_back("edge " + edge.name + ":");
+      prefixes.push_back("edge " + edge.name + " ");
+    }
+  }
+  std::erase_if(lines, [&](const std::string& line) {
+    return std::none_of(prefixes.begin(), prefixes.end(),
+                        [&](const std::string& prefix) { return line.starts_with(prefix); });
+  });
+  return lines;
+}
+
 bool PlanStatic(const PlanCommandArgs& args, const DesiredState& head, PlanReport& report) {
   std::optional<DesiredState> base = LoadBase(args, report);
   if (!base) return false;
@@ -120,7 +144,7 @@ bool PlanStatic(const PlanCommandArgs& args, const DesiredState& head, PlanRepor
   report.environments_removed = std::move(plan.environments_removed);
   report.nodes_added = std::move(plan.nodes_added);
   report.nodes_removed = std::move(plan.nodes_removed);
-  report.edges = DiffEdges(*base, head);
+  report.edges = StaticEdgeLines(args.plan, *base, head);
   report.edges_change = !report.edges.empty();
   return true;
 }

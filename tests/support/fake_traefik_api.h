@@ -35,7 +35,8 @@ inline int UnusedLoopbackPort() {
 
 class FakeTraefikApi {
  public:
-  FakeTraefikApi() : port_(UnusedLoopbackPort()) {
+  // Listens on 127.0.0.1:`port` (e.g. the apiUrl port of a FleetRig's edge).
+  explicit FakeTraefikApi(int port = UnusedLoopbackPort()) : port_(port) {
     std::filesystem::create_directories(dir_.path() / "api/http");
     Set("version",
         R"json({"Version":"3.7.9","Codename":"x","startDate":"2026-12-01T00:00:00Z"})json");

@@ -1,5 +1,6 @@
-// FleetRig: several simulated Dokku nodes behind real sshd, and a config repo (a real Git repo)
-// made from sample-repo/ with its nodes pointed at them. The base of the end-to-end tests.
+// FleetRig: several simulated Dokku nodes behind real sshd, the sample repo's edge (one more
+// sshd, a plain shell), and a config repo (a real Git repo) made from sample-repo/ with its nodes
+// and its edge pointed at them. The base of the end-to-end tests.
 #pragma once
 
 #include <filesystem>
@@ -23,12 +24,27 @@ inline const std::vector<std::string> kSampleRepoNodes = {"prod-1", "prod-2", "s
 
 class FleetRig {
  public:
-  // Starts one SshdNode per name; copies sample-repo/ into a Git repo (not yet committed) and
-  // writes its nodes/nodes.yaml for these nodes. `style` is how dflow logs in.
+  // Starts one SshdNode per name and the edge's sshd; copies sample-repo/ into a Git repo (not
+  // yet committed), writes its nodes/nodes.yaml for these nodes (each with a privateHost of its
+  // own on loopback, see PrivateHost) and its edges/edge.yaml for the edge. `style` is how dflow
+  // logs in (to the nodes; the edge gives every key a shell).
   explicit FleetRig(const std::vector<std::string>& nodes,
                     LoginStyle style = LoginStyle::kShellUser, SshdNodeOptions node_options = {});
 
   SshdNode& node(const std::string& name) { return *nodes_.at(name); }
+
+  // The edge (edge-1, fronting production): an sshd where dflow gets a plain shell (`dokku`
+  // there fails) and writes into edge_config_dir(). Its apiUrl is on 127.0.0.1, port
+  // edge_api_port(), where nothing listens unless a test starts a FakeTraefikApi on that port.
+  SshdNode& edge() { return *edge_; }
+  const SshdNode& edge() const { return *edge_; }
+  const std::filesystem::path& edge_config_dir() const { return edge_config_dir_; }
+  std::filesystem::path edge_file() const { return edge_config_dir_ / "dflow.yml"; }
+  int edge_api_port() const { return edge_api_port_; }
+  // The edge's file as dflow last wrote it ("" when it has not been written).
+  std::string EdgeDocument() const;
+  // The privateHost the rig gives `node`: 127.0.10.<1-based position in name order>.
+  std::string PrivateHost(const std::string& node) const;
   const GitRepo& repo() const { return *repo_; }
   const SecretValues& secrets() const { return secrets_; }
   const std::string& secrets_file() const { return secrets_file_; }
@@ -58,6 +74,9 @@ class FleetRig {
   LoginStyle style_;
   ScopedTempDir dir_;
   std::map<std::string, std::unique_ptr<SshdNode>> nodes_;
+  std::unique_ptr<SshdNode> edge_;
+  std::filesystem::path edge_config_dir_;
+  int edge_api_port_ = 0;
   std::unique_ptr<GitRepo> repo_;
   SecretValues secrets_;
   std::string secrets_file_;

@@ -158,7 +158,17 @@ TEST_CASE("a static plan between two commits shows apps created, changed and del
   test::Captured changes = Dflow({"plan", repo.path(), "--base", repo.base(), "--head", head,
                                   "--detailed-exitcode", "--env", "staging"});
   CHECK(changes.exit_code == 2);
-  CHECK(changes.out.starts_with("node staging-1: 5 changes, 2 destructive\n"));
+  CHECK(changes.out.starts_with("node staging-1: 5 changes, 2 destructive\n"));  // no edge:
+  // production's edge-1 shows with --env production only.
+  test::Captured production =
+      Dflow({"plan", repo.path(), "--base", repo.base(), "--head", head, "--env", "production"});
+  CHECK(
+      production.out.starts_with("edge edge-1: route wiki-web-production.learn.example.com "
+                                 "added (service dflow-wiki-web-production)\n"
+                                 "edge edge-1: route exams.example.com removed"));
+  CHECK_FALSE(Contains(
+      Dflow({"plan", repo.path(), "--base", repo.base(), "--head", head, "--node", "prod-1"}).out,
+      "edge edge-1"));
 }
 
 TEST_CASE("--post creates the PR comment once, later runs edit it, and sets dflow/plan") {
@@ -272,7 +282,7 @@ TEST_CASE("--live --head REV plans a commit against the real nodes, in markdown 
   CHECK(Contains(run.out, "### dflow plan: head " + head.substr(0, 12) + " against the nodes\n"));
   CHECK(Contains(run.out,
                  "**Summary:** production: 7 apps created; staging: 7 apps created; "
-                 "30 node-level changes\n"));
+                 "28 node-level changes\n"));
   CHECK_FALSE(Contains(run.out, "wiki"));
   CHECK_FALSE(Contains(run.out, "WARNING"));
 }

@@ -1,7 +1,8 @@
 // The node's proxy end to end (docs/proxy.md): `dflow apply` on fresh simulated nodes behind
-// real sshd leaves each environment's proxy running and the other stopped, with the global
-// domain set, in one pass; switching an environment's proxy and back converges in one pass
-// each, with the rebuilds in the plan.
+// real sshd leaves each environment's proxy running and the other stopped (production, behind
+// the sample's edge, keeps Dokku's nginx trusting the edge's headers), with the global domain
+// set, in one pass; switching an environment's proxy and back converges in one pass each, with
+// the rebuilds in the plan.
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -68,7 +69,8 @@ spec:
   traffic: )";
 
 TEST_CASE(
-    "proxies: fresh nodes get Traefik in one pass; staging to nginx and back, one pass each") {
+    "proxies: fresh nodes get their environment's proxy in one pass; staging to nginx and back, "
+    "one pass each") {
   test::FleetRig rig(test::kSampleRepoNodes);
   rig.repo().CommitAll("sample repo");
   for (const std::string node : {"prod-1", "staging-1"}) {  // as Dokku installs it
@@ -77,13 +79,18 @@ TEST_CASE(
   }
 
   ApplyThenPlanEmpty(rig);
-  for (const std::string node : {"prod-1", "prod-2", "staging-1"}) {
+  for (const std::string node : {"prod-1", "prod-2"}) {  // behind the edge: nginx stays
     CAPTURE(node);
-    CHECK(GlobalReport(rig, node, "proxy", "global-type") == "traefik");
-    CHECK(ProxyStatus(rig, node, "nginx") == "stopped");
-    CHECK(ProxyStatus(rig, node, "traefik") == "started");
-    CHECK(GlobalReport(rig, node, "traefik", "global-letsencrypt-email") == "ops@example.com");
+    CHECK(GlobalReport(rig, node, "proxy", "global-type") == "");  // Dokku's default, nginx
+    CHECK(ProxyStatus(rig, node, "traefik") == "");
+    CHECK(GlobalReport(rig, node, "nginx", "global-x-forwarded-proto-value") ==
+          "$http_x_forwarded_proto");
+    CHECK(GlobalReport(rig, node, "traefik", "global-letsencrypt-email") == "");
   }
+  CHECK(GlobalReport(rig, "staging-1", "proxy", "global-type") == "traefik");
+  CHECK(ProxyStatus(rig, "staging-1", "nginx") == "stopped");
+  CHECK(ProxyStatus(rig, "staging-1", "traefik") == "started");
+  CHECK(GlobalReport(rig, "staging-1", "traefik", "global-letsencrypt-email") == "ops@example.com");
   CHECK(GlobalReport(rig, "prod-1", "domains", "global-vhosts") == "learn.example.com");
   CHECK(GlobalReport(rig, "staging-1", "domains", "global-vhosts") == "staging.learn.example.com");
 
@@ -115,7 +122,7 @@ TEST_CASE(
   CHECK(ProxyStatus(rig, "staging-1", "nginx") == "started");
   CHECK(GlobalReport(rig, "staging-1", "nginx", "global-x-forwarded-proto-value") ==
         "$http_x_forwarded_proto");
-  CHECK(ProxyStatus(rig, "prod-1", "traefik") == "started");
+  CHECK(ProxyStatus(rig, "prod-1", "traefik") == "");  // production untouched
 
   // And back: the same rebuilds, Traefik with staging's TLS. The stopped nginx keeps its
   // settings: dflow converges them again whenever nginx is the proxy again.

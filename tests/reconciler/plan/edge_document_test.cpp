@@ -69,18 +69,15 @@ struct EdgeCase {
   EdgeSpec edge;
 };
 
-// sample-repo/ as the loader reads it, with private addresses for the production nodes and an
-// edge in front of production: community-frontend runs on prod-1 and prod-2, the others on one.
+// sample-repo/ as the loader reads it, with its edge in front of production and the production
+// nodes' private addresses: community-frontend runs on prod-1 and prod-2, the others on one.
 EdgeCase SampleRepo() {
   LoadResult result = LoadDesiredState(test::ReadFixtureDir(test::SourceDir() / "sample-repo"));
   REQUIRE(test::DiagnosticsText(result.diagnostics) == "");
   DesiredState desired = *result.desired;
   desired.revision = kRevision;
-  for (auto& node : desired.nodes) {
-    if (node.node.name == "prod-1") node.node.private_host = "10.10.0.11";
-    if (node.node.name == "prod-2") node.node.private_host = "10.10.0.12";
-  }
-  return {"sample-repo", desired, Edge()};
+  REQUIRE(desired.edges.size() == 1);
+  return {"sample-repo", desired, desired.edges.front()};
 }
 
 // One node, no private address (the edge dials its host); a staging app and an app with no
@@ -225,8 +222,8 @@ TEST_CASE("edge sample-repo document routes community.example.com over both prod
                   "      tls:\n"
                   "        certResolver: \"le\"\n") != std::string::npos);
   CHECK(yaml.find("        servers:\n"
-                  "          - url: \"http://10.10.0.11:80\"\n"
-                  "          - url: \"http://10.10.0.12:80\"\n") != std::string::npos);
+                  "          - url: \"http://10.0.0.11:80\"\n"
+                  "          - url: \"http://10.0.0.12:80\"\n") != std::string::npos);
   CHECK(yaml.find("staging") == std::string::npos);
 }
 
