@@ -402,8 +402,7 @@ TEST_CASE("a branch that moved is redeployed when the caller resolved it") {
       "fedcba9876543210fedcba9876543210fedcba98";
   NodePlan plan = PlanNode(desired, observed, options);
   CHECK(Lines(plan) == "deploy-git shop-web: ref v1.4.2 moved: " +
-                           std::string(testing::kDeployedSha).substr(0, 12) +
-                           " -> fedcba987654\n");
+                           std::string(testing::kDeployedSha).substr(0, 12) + " -> fedcba987654\n");
   REQUIRE(plan.actions.size() == 1);
   // The commit the plan saw is deployed, not whatever the branch names by then.
   CHECK(plan.actions[0].git_ref == "fedcba9876543210fedcba9876543210fedcba98");
