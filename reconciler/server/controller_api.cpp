@@ -118,12 +118,10 @@ HttpResponse Webhook(const ControllerApi& api, const HttpRequest& request) {
       event->repository_urls.empty() ||
       std::any_of(event->repository_urls.begin(), event->repository_urls.end(),
                   [&](const std::string& url) { return SameRepository(url, api.repo_url); });
-  if (!config_repo) {
-    if (api.app_push && api.app_push(event->repository_urls, event->ref))
-      return Json(202, {{"queued", true}, {"for", "app sources"}});
-    return Json(200, {{"queued", false},
-                      {"reason", "neither the config repo nor a branch a service follows"}});
-  }
+  if (!config_repo && api.app_push && api.app_push(event->repository_urls, event->ref))
+    return Json(202, {{"queued", true}, {"for", "app sources"}});
+  // Any other push to the followed branch fetches the config repo, even from a repository whose
+  // URLs differ from repo.url (a mirror): a needless fetch costs little, a missed push a pass.
   if (event->ref != "refs/heads/" + api.branch)
     return Json(200, {{"queued", false}, {"reason", "push to another branch"}});
   api.trigger("webhook " + event->after.substr(0, 12));
