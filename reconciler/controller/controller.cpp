@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
@@ -20,6 +21,7 @@
 #include "reconciler/controller/node_pass.h"
 #include "reconciler/controller/node_workers.h"
 #include "reconciler/controller/pass_slots.h"
+#include "reconciler/controller/rollback_pins.h"
 #include "reconciler/controller/source_refs.h"
 #include "reconciler/controller/source_stage.h"
 #include "reconciler/controller/store_write.h"
@@ -114,6 +116,7 @@ class ControllerImpl final : public Controller {
     CheckStoreWrite(store_->MarkInterrupted(UnixNow()), "mark interrupted reconciles", metrics_);
     publisher_ = std::make_unique<StatusPublisher>(*store_, kSnapshotGap, UnixNow);
     if (Status s = publisher_->Start(); !s.ok()) return s;
+    pins_ = std::make_unique<RollbackPins>(*store_);
     if (Status s = LoadSecrets(config_); !s.ok()) return s;
     auto forge = SyncStatusTargetFor(config_);
     if (!forge.ok()) return forge.status();
@@ -178,6 +181,10 @@ class ControllerImpl final : public Controller {
     if (!webhook.ok())
       spdlog::warn("{}; the webhook is off until it can be read (SIGHUP)",
                    webhook.status().message());
+    auto api_token = ReadSecret(config.api_token_file, config.api_token_env, "api.tokenFile");
+    if (!api_token.ok())
+      spdlog::warn("{}; API writes (rollback pins) are off until it can be read (SIGHUP)",
+                   api_token.status().message());
     BadgeSettings badges = BadgeSettingsOf(config);
     if (config.badges_enabled && !badges.enabled)
       spdlog::warn(
@@ -186,6 +193,7 @@ class ControllerImpl final : public Controller {
     {
       std::lock_guard lock(config_mutex_);
       webhook_secret_ = webhook.ok() ? *webhook : Secret();
+      api_token_ = api_token.ok() ? *api_token : Secret();
       badges_ = std::move(badges);
     }
     SecretValues secrets;
@@ -221,6 +229,11 @@ class ControllerImpl final : public Controller {
       return webhook_secret_;
     };
     api_.trigger = [this](const std::string& reason) { TriggerSync(reason); };
+    api_.api_token = [this] {
+      std::lock_guard lock(config_mutex_);
+      return api_token_;
+    };
+    api_.pin = [this](const std::string& body) { return PinRequest(body); };
     api_.badges = [this] {
       std::lock_guard lock(config_mutex_);
       return badges_;
@@ -337,6 +350,7 @@ class ControllerImpl final : public Controller {
     for (const auto& node : desired->nodes) nodes.push_back(node.node.name);
     std::vector<std::string> edges;
     for (const auto& edge : desired->edges) edges.push_back(edge.name);
+    if (pins_) pins_->ReleaseSuperseded(commit.id, *desired);
     desired_.Install(std::move(desired), commit);
     workers_.Ensure(nodes);
     edge_workers_.Ensure(edges);
@@ -488,6 +502,9 @@ class ControllerImpl final : public Controller {
     auto transport = fleet_.TransportFor(node.node);
     if (transport.ok()) {
       NodePassInput input = PassInput(node, applied, c, trigger, same_revision);
+      // A rollback pin lays its sha or image over the desired state for this pass only.
+      const auto pinned = PinnedNode(node, pins_->Current(), input.pins);
+      if (pinned) input.node = &*pinned;
       outcome = RunNodePass(input, **transport, *store_, metrics_, backoff);
     } else {
       outcome.status = transport.status();
@@ -525,6 +542,36 @@ class ControllerImpl final : public Controller {
     return input;
   }
 
+  // POST /api/v1/pins (`dflow rollback --now`): checked against the desired state in force,
+  // stored, and the nodes running the service woken at once.
+  HttpResponse PinRequest(const std::string& body) {
+    auto pin = ParsePinRequest(body);
+    if (!pin.ok()) return JsonAnswer(400, {{"error", pin.status().message()}});
+    AppliedState applied = desired_.Get();
+    if (!applied.desired) return JsonAnswer(503, {{"error", "no desired state is in force yet"}});
+    if (Status s = CheckPin(*applied.desired, *pin); !s.ok())
+      return JsonAnswer(s.code() == Code::kNotFound ? 404 : 400, {{"error", s.message()}});
+    pin->pinned_against = applied.commit.id;
+    pin->created_at = UnixNow();
+    if (Status s = pins_->Add(*pin); !s.ok())
+      return JsonAnswer(500, {{"error", "the pin could not be stored: " + s.message()}});
+    const std::string reason = "rollback pin r" + std::to_string(pin->release_id);
+    spdlog::info("{}/{} in {}: {}", pin->application, pin->service, pin->environment,
+                 PinNote(*pin));
+    const auto nodes = NodesOfPin(*applied.desired, *pin);
+    for (const std::string& node : nodes) workers_.Trigger(node, reason);
+    return JsonAnswer(
+        202, {{"pinned", PinNote(*pin)}, {"pinnedAgainst", applied.commit.id}, {"nodes", nodes}});
+  }
+
+  static HttpResponse JsonAnswer(int status, const nlohmann::json& body) {
+    HttpResponse response;
+    response.status = status;
+    response.content_type = "application/json";
+    response.body = body.dump(2) + "\n";
+    return response;
+  }
+
   // One line per pass that needs one: the level follows what the loop does next.
   static void LogPass(const std::string& node, const std::string& rev, const std::string& trigger,
                       const NodePassOutcome& outcome) {
@@ -549,11 +596,13 @@ class ControllerImpl final : public Controller {
   mutable std::mutex config_mutex_;
   ControllerConfig config_;                    // GUARDED_BY(config_mutex_) after Init
   Secret webhook_secret_;                      // GUARDED_BY(config_mutex_)
+  Secret api_token_;                           // GUARDED_BY(config_mutex_)
   BadgeSettings badges_;                       // GUARDED_BY(config_mutex_), secret read
   PassSlots pass_slots_{config_.concurrency};  // after config_, which sets its limit
   Fleet fleet_;
   std::unique_ptr<StatusStore> store_;
   std::unique_ptr<StatusPublisher> publisher_;  // reads store_; the HTTP side reads it
+  std::unique_ptr<RollbackPins> pins_;          // on store_
   Metrics metrics_;
   DeliveryLog deliveries_;
   ControllerApi api_;

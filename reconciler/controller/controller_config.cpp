@@ -235,6 +235,17 @@ void ReadWebhook(FieldReader& r, const YamlNode& n, ControllerConfig& c) {
   ReadStrings(r, n, kWebhook, c);
 }
 
+void ReadApi(FieldReader& r, const YamlNode& n, ControllerConfig& c) {
+  if (!n.IsMap()) return r.Error(n, "api must be a map (tokenFile or tokenEnv)");
+  static const StringSection kApi = {
+      "api",
+      {{"tokenFile", &ControllerConfig::api_token_file},
+       {"tokenEnv", &ControllerConfig::api_token_env}},
+      "token",
+      "put it in a file (api.tokenFile) or an env var (api.tokenEnv)"};
+  ReadStrings(r, n, kApi, c);
+}
+
 // Each key of the top-level map and how to read it.
 const std::map<std::string, FieldSetter>& Fields() {
   static const std::map<std::string, FieldSetter> fields = {
@@ -257,6 +268,7 @@ const std::map<std::string, FieldSetter>& Fields() {
       {"secretsFile", [](FieldReader& r, const YamlNode& n,
                          ControllerConfig& c) { SetString(r, n, c.secrets_file, "secretsFile"); }},
       {"webhook", ReadWebhook},
+      {"api", ReadApi},
       {"sources", ReadSources},
       {"badges", ReadBadges},
       {"forge", ReadForge},

@@ -49,6 +49,10 @@ struct ControllerConfig {
   std::string secrets_file;  // per-environment secret values
   std::string webhook_secret_file;
   std::string webhook_secret_env;
+  // The token of the API's writes (POST /api/v1/pins: `dflow rollback --now`), from this file
+  // or environment variable; neither: those writes are refused.
+  std::string api_token_file;
+  std::string api_token_env;
   int history_keep = 1000;  // reconciles kept in the history
   bool allow_mass_delete = false;
   double max_delete_share = 0.5;

@@ -165,6 +165,11 @@ void RecordStatuses(const NodePassInput& input, const ObservedNode* observed,
     } else if (outcome.drift_reported) {
       sync = SyncState::kOutOfSync;
     }
+    // Running what a rollback pinned is running something Git does not say.
+    if (auto pin = input.pins.find(app.name); pin != input.pins.end()) {
+      if (sync == SyncState::kSynced) sync = SyncState::kOutOfSync;
+      if (record.last_error.empty()) record.last_error = pin->second;
+    }
     if (sync == SyncState::kSynced) record.synced_at = now;
     // The app runs the commit it ran; it says why that may no longer be the ref's.
     if (record.last_error.empty()) record.last_error = outcome.stale_source;

@@ -32,6 +32,9 @@ struct NodePassInput {
   // drift made on the node, not a change from the repo.
   bool same_revision_as_last_pass = false;
   PlanOptions plan_options;
+  // Apps held by a rollback pin (`node` has their pinned source): app -> PinNote. They show
+  // OutOfSync with the note until Git agrees.
+  std::map<std::string, std::string> pins;
   SecretValues secrets;
   ExecOptions exec;
   std::function<bool()> should_stop;  // SIGTERM: stop after the action in flight

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "manifests-schema/base/digest.h"
 #include "reconciler/status/releases_json.h"
 
 namespace dflow {
@@ -137,6 +138,20 @@ HttpResponse Badge(const ControllerApi& api, const HttpRequest& request) {
   return HandleBadgeRequest(SnapshotOf(api).get(), settings, now, request);
 }
 
+// The API token must be configured and presented, compared in constant time.
+HttpResponse Pin(const ControllerApi& api, const HttpRequest& request) {
+  const Secret token = api.api_token ? api.api_token() : Secret();
+  if (token.empty())
+    return Json(403, {{"error",
+                       "API writes are off: set api.tokenFile or api.tokenEnv in the controller "
+                       "config"}});
+  const std::string presented = request.Header("authorization");
+  const std::string expected = "Bearer " + token.Reveal();
+  if (!ConstantTimeEquals(HmacSha256Hex("dflow", presented), HmacSha256Hex("dflow", expected)))
+    return Json(401, {{"error", "missing or wrong API token (Authorization: Bearer ...)"}});
+  return api.pin(request.body);
+}
+
 }  // namespace
 
 HttpResponse HandleControllerRequest(const ControllerApi& api, const HttpRequest& request) {
@@ -164,6 +179,10 @@ HttpResponse HandleControllerRequest(const ControllerApi& api, const HttpRequest
   if (request.path == "/api/v1/webhook") {
     if (request.method != "POST") return Text(405, "use POST\n");
     return Webhook(api, request);
+  }
+  if (request.path == "/api/v1/pins" && api.pin) {
+    if (request.method != "POST") return Text(405, "use POST\n");
+    return Pin(api, request);
   }
   return Text(404, "not found\n");
 }

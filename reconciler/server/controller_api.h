@@ -31,6 +31,12 @@ struct ControllerApi {
   std::function<void(const std::string&)> trigger;  // reconcile now, with a reason
   std::function<BadgeSettings()> badges;            // null: badges on, for all, no token
   std::function<std::int64_t()> now;                // unix seconds; null: the system clock
+  // Writes (POST /api/v1/pins) need `Authorization: Bearer <api_token>`; an empty token
+  // refuses them all.
+  std::function<Secret()> api_token;
+  // A rollback pin's JSON body (`dflow rollback --now`); answers as the controller decides.
+  // Null: 404.
+  std::function<HttpResponse(const std::string& body)> pin;
 };
 
 // Every answer comes from memory (the snapshot, the metrics registry), so no route waits on
@@ -45,6 +51,8 @@ struct ControllerApi {
 // POST /api/v1/webhook      push webhooks (GitHub, Gitea/Forgejo, GitLab); 401 when the
 //                           signature is wrong or missing, 202 when a reconcile was queued;
 //                           pushes to the apps' own repositories resolve their refs at once
+// POST /api/v1/pins         a rollback pin (docs/sources.md, "Rollback"); 401 without the API
+//                           token, 403 when no token is configured
 HttpResponse HandleControllerRequest(const ControllerApi& api, const HttpRequest& request);
 
 }  // namespace dflow

@@ -42,6 +42,11 @@ CREATE TABLE IF NOT EXISTS releases(
   trigger TEXT NOT NULL, started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL,
   result TEXT NOT NULL, message TEXT NOT NULL, build_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS releases_by_app ON releases(app, environment, id);
+CREATE TABLE IF NOT EXISTS rollback_pins(
+  application TEXT NOT NULL, environment TEXT NOT NULL, service TEXT NOT NULL,
+  key TEXT NOT NULL, value TEXT NOT NULL, release_id INTEGER NOT NULL,
+  pinned_against TEXT NOT NULL, created_at INTEGER NOT NULL,
+  PRIMARY KEY(application, environment, service));
 CREATE TABLE IF NOT EXISTS create_intents(
   node TEXT NOT NULL, app TEXT NOT NULL, marker TEXT NOT NULL, PRIMARY KEY(node, app));
 )sql";
@@ -370,6 +375,40 @@ class SqliteStatusStore final : public StatusStore {
     std::vector<CreateIntent> intents;
     while (s.Step() == SQLITE_ROW) intents.push_back({s.Text(0), s.Text(1), s.Text(2)});
     return intents;
+  }
+
+  Status PutPin(const RollbackPinRecord& p) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "INSERT OR REPLACE INTO rollback_pins(application, environment, service, key, "
+                "value, release_id, pinned_against, created_at) VALUES(?,?,?,?,?,?,?,?)");
+    s.Bind(p.application).Bind(p.environment).Bind(p.service).Bind(p.key).Bind(p.value);
+    s.Bind(p.release_id).Bind(p.pinned_against).Bind(p.created_at);
+    return Done(s, "record rollback pin");
+  }
+
+  Status RemovePin(const std::string& application, const std::string& environment,
+                   const std::string& service) override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "DELETE FROM rollback_pins WHERE application=? AND environment=? AND service=?");
+    s.Bind(application).Bind(environment).Bind(service);
+    return Done(s, "remove rollback pin");
+  }
+
+  Result<std::vector<RollbackPinRecord>> Pins() override {
+    std::lock_guard lock(mutex_);
+    Statement s(db_,
+                "SELECT application, environment, service, key, value, release_id, "
+                "pinned_against, created_at FROM rollback_pins "
+                "ORDER BY environment, application, service");
+    std::vector<RollbackPinRecord> pins;
+    int rc;
+    while ((rc = s.Step()) == SQLITE_ROW)
+      pins.push_back(
+          {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5), s.Text(6), s.Int(7)});
+    if (rc != SQLITE_DONE) return Error("read rollback pins");
+    return pins;
   }
 
   Status MarkInterrupted(std::int64_t now) override {

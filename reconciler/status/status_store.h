@@ -106,6 +106,20 @@ struct CreateIntent {
   std::string marker;  // the DFLOW_MANAGED value the app must get
 };
 
+// A service held at an earlier release by `dflow rollback --now` (docs/sources.md,
+// "Rollback"): deployed at once, OutOfSync with Git until a config-repo commit newer than
+// `pinned_against` is in force.
+struct RollbackPinRecord {
+  std::string application;
+  std::string environment;
+  std::string service;
+  std::string key;    // "ref" (a commit of the service's git source) or "image"
+  std::string value;  // the sha or image the release deployed
+  std::int64_t release_id = 0;
+  std::string pinned_against;  // the config-repo commit in force when it was pinned
+  std::int64_t created_at = 0;
+};
+
 class StatusStore {
  public:
   // Opens (creating if needed) the database at `path`. kUnavailable when it cannot.
@@ -152,6 +166,12 @@ class StatusStore {
   virtual Status PutIntent(const CreateIntent& intent) = 0;
   virtual Status RemoveIntent(const std::string& node, const std::string& app) = 0;
   virtual Result<std::vector<CreateIntent>> Intents(const std::string& node) = 0;
+
+  // One pin per service of an environment: a new one replaces it.
+  virtual Status PutPin(const RollbackPinRecord& pin) = 0;
+  virtual Status RemovePin(const std::string& application, const std::string& environment,
+                           const std::string& service) = 0;
+  virtual Result<std::vector<RollbackPinRecord>> Pins() = 0;  // sorted by environment, app
 
   // Marks reconciles left running by a controller that died (finished_at 0) as interrupted.
   virtual Status MarkInterrupted(std::int64_t now) = 0;

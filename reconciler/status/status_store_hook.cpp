@@ -55,6 +55,12 @@ class HookedStatusStore final : public StatusStore {
   }
   Status Prune(int keep) override { return Written(inner_->Prune(keep)); }
   // Intents are not shown anywhere, so writing them refreshes nothing.
+  Status PutPin(const RollbackPinRecord& pin) override { return Written(inner_->PutPin(pin)); }
+  Status RemovePin(const std::string& application, const std::string& environment,
+                   const std::string& service) override {
+    return Written(inner_->RemovePin(application, environment, service));
+  }
+  Result<std::vector<RollbackPinRecord>> Pins() override { return inner_->Pins(); }
   Status PutIntent(const CreateIntent& intent) override { return inner_->PutIntent(intent); }
   Status RemoveIntent(const std::string& node, const std::string& app) override {
     return inner_->RemoveIntent(node, app);

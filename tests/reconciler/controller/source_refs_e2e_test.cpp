@@ -3,7 +3,9 @@
 // pins a tag. With a 10-minute interval, a signed push webhook from the app's repository gets the
 // new commit deployed; the tag does not move; a repository that cannot be reached leaves its apps
 // on the commit they run and says so on those apps only; every deploy is a release on record, and
-// `dflow rollback` is a one-value commit the controller converges back to.
+// `dflow rollback` is a one-value commit the controller converges back to; `--now` deploys a
+// release at once while the config repo is unreachable ("pinned by rollback" until Git agrees),
+// and `--push` puts the commit on the followed branch.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -64,10 +66,18 @@ TEST_CASE("dflow run deploys a followed branch's new commit; a pinned tag stays"
   test::WriteFile(manifest, text);
   const std::size_t app_count = rig.AppCount();
   rig.repo().CommitAll("course-management from a local repository");
+  // The controller follows a bare "origin"; the rig's repository is the operator's clone.
+  const fs::path origin = sources.path() / "config.git";
+  rig.repo().Git("clone -q --bare " + rig.repo().path().string() + " " + origin.string());
+  rig.repo().Git("remote add origin " + origin.string());
 
   test::ControllerProcessOptions options = rig.ControllerOptions();
+  options.repo_url = "file://" + origin.string();
   options.interval = "10m";  // only the start, the webhooks and their verify passes run
   options.webhook_secret = kSecret;
+  const std::string api_token = "rollback-api-token-6c1e";
+  test::WriteFile(sources.path() / "api-token", api_token + "\n");
+  options.extra_config = "api: {tokenFile: \"" + (sources.path() / "api-token").string() + "\"}\n";
   test::ControllerProcess controller(options);
   controller.Start();
   auto rev = [&](const std::string& node, const std::string& dokku_app) {
@@ -156,6 +166,7 @@ TEST_CASE("dflow run deploys a followed branch's new commit; a pinned tag stays"
   CHECK(changed_lines == 2);  // one line out, one line in
   CHECK(rig.repo().Git("log -1 --format=%s " + branch).find("to release") != std::string::npos);
   rig.repo().Git("merge --ff-only " + branch);
+  rig.repo().Git("push -q origin main");
   CHECK(SignedPush(controller, "", "refs/heads/main", "d-4").status == 202);  // the config repo
   CHECK(test::ControllerProcess::WaitFor([&] { return rev("staging-1", kStaging) == head; }));
   CHECK(test::ControllerProcess::WaitFor([&] {
@@ -163,6 +174,73 @@ TEST_CASE("dflow run deploys a followed branch's new commit; a pinned tag stays"
     return !list.empty() &&
            list[0].value("source", "") == "git file://" + app.path().string() + "#" + head;
   }));
+
+  // --now while the config repo cannot be reached: the controller deploys the release before the
+  // newest at once and holds it, OutOfSync, until a newer config commit is in force.
+  fs::rename(origin, sources.path() / "config-away.git");
+  const std::vector<std::string> rollback_now = {DFLOW_EXE,
+                                                 "rollback",
+                                                 "course-management",
+                                                 "--env",
+                                                 "staging",
+                                                 "--repo",
+                                                 rig.repo().path().string(),
+                                                 "--server",
+                                                 controller.url(""),
+                                                 "--now",
+                                                 "--push"};
+  test::Captured without_token = test::RunCapture(rollback_now, "", {"DFLOW_API_TOKEN="});
+  CHECK(without_token.exit_code == 1);
+  CHECK(without_token.err.find("API token") != std::string::npos);
+  test::Captured wrong_token =
+      test::RunCapture(rollback_now, "", {"DFLOW_API_TOKEN=not-the-token"});
+  CHECK(wrong_token.exit_code == 1);
+  CHECK(wrong_token.err.find("HTTP 401") != std::string::npos);
+  CHECK(rev("staging-1", kStaging) == head);
+
+  test::Captured now = test::RunCapture(rollback_now, "", {"DFLOW_API_TOKEN=" + api_token});
+  INFO(now.out, now.err);
+  CHECK(now.exit_code == 1);  // deployed, but the push could not be made
+  CHECK(now.out.find("deploying now: pinned by rollback") != std::string::npos);
+  const std::size_t release_at = now.out.find("to release ");
+  REQUIRE(release_at != std::string::npos);
+  const std::string release_id =
+      now.out.substr(release_at + 11, now.out.find(' ', release_at + 11) - release_at - 11);
+  CHECK(test::ControllerProcess::WaitFor([&] { return rev("staging-1", kStaging) == pushed; }));
+  auto staging_sync = [&] {
+    const nlohmann::json now_status = controller.Status();  // the loop must not outlive it
+    for (const auto& a : now_status["apps"])
+      if (a.value("app", "") == kStaging) return a.value("sync", "");
+    return std::string("<missing>");
+  };
+  CHECK(test::ControllerProcess::WaitFor([&] {
+    return staging_sync() == "OutOfSync" &&
+           AppStatusError(controller.Status(), kStaging).find("pinned by rollback") == 0;
+  }));
+  CHECK(rev("prod-1", kProduction) == tagged);  // production is not pinned
+  const std::string log = controller.Log() + now.out + now.err;
+  CHECK(log.find(api_token) == std::string::npos);
+
+  // --push once the repository is back: the commit lands on main, the controller fetches it,
+  // Git agrees with the pin, which is released: Synced on the same commit.
+  fs::rename(sources.path() / "config-away.git", origin);
+  test::Captured pushed_rollback =
+      test::RunCapture({DFLOW_EXE, "rollback", "course-management", "--env", "staging", "--repo",
+                        rig.repo().path().string(), "--server", controller.url(""), "--push",
+                        "--branch", "rollback-pushed", "--to", release_id},
+                       "");
+  INFO(pushed_rollback.out, pushed_rollback.err);
+  CHECK(pushed_rollback.exit_code == 0);
+  CHECK(pushed_rollback.out.find("pushed to main of origin") != std::string::npos);
+  CHECK(rig.repo()
+            .Git("--git-dir=" + origin.string() + " log -1 --format=%s main")
+            .find("to release " + release_id) != std::string::npos);
+  CHECK(SignedPush(controller, "", "refs/heads/main", "d-5").status == 202);
+  CHECK(test::ControllerProcess::WaitFor([&] {
+    return staging_sync() == "Synced" && AppStatusError(controller.Status(), kStaging).empty();
+  }));
+  CHECK(rev("staging-1", kStaging) == pushed);
+  CHECK(controller.Log().find("Git agrees") != std::string::npos);
 }
 
 }  // namespace

@@ -63,5 +63,42 @@ TEST_CASE("an unsigned replay is refused before the delivery log sees it") {
   CHECK(rig.triggers.size() == 1);
 }
 
+TEST_CASE("a rollback pin needs the API token, compared whole") {
+  ApiRig rig;
+  std::vector<std::string> bodies;
+  Secret token;
+  rig.api.api_token = [&] { return token; };
+  rig.api.pin = [&](const std::string& body) {
+    bodies.push_back(body);
+    HttpResponse response;
+    response.status = 202;
+    return response;
+  };
+  auto post = [&](const std::string& authorization) {
+    HttpRequest request;
+    request.method = "POST";
+    request.target = request.path = "/api/v1/pins";
+    if (!authorization.empty()) request.headers["authorization"] = authorization;
+    request.body = R"({"application":"a"})";
+    return HandleControllerRequest(rig.api, request).status;
+  };
+  CHECK(post("Bearer anything") == 403);  // no token configured: writes are off
+  token = Secret("s3cret-token");
+  CHECK(post("") == 401);
+  CHECK(post("Bearer s3cret") == 401);
+  CHECK(post("Bearer s3cret-token-and-more") == 401);
+  CHECK(post("s3cret-token") == 401);
+  CHECK(bodies.empty());
+  CHECK(post("Bearer s3cret-token") == 202);
+  REQUIRE(bodies.size() == 1);
+  CHECK(bodies[0] == R"({"application":"a"})");
+  HttpRequest get;
+  get.method = "GET";
+  get.target = get.path = "/api/v1/pins";
+  CHECK(HandleControllerRequest(rig.api, get).status == 405);
+  rig.api.pin = nullptr;  // a controller without pins
+  CHECK(post("Bearer s3cret-token") == 404);
+}
+
 }  // namespace
 }  // namespace dflow
