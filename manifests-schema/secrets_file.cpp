@@ -43,7 +43,57 @@ Status ReadLevel(const std::string& path, const YamlNode& map, const std::string
   return Status::Ok();
 }
 
+// gitAuth: {host: {username, password}}.
+Status ReadGitAuth(const std::string& path, const YamlNode& section, SecretValues& secrets) {
+  if (section.IsNull()) return Status::Ok();
+  if (!section.IsMap())
+    return Invalid(path, section, "gitAuth must map hosts to {username, password}");
+  auto& out = secrets[kGitAuthSection];
+  for (const auto& [host, entry] : section.entries) {
+    const bool plain_host = !host.scalar.empty() && host.scalar.size() <= 253 &&
+                            host.scalar.find_first_not_of(
+                                "abcdefghijklmnopqrstuvwxyz0123456789.-") == std::string::npos;
+    if (!plain_host)
+      return Invalid(path, host,
+                     "'" + Abbreviate(host.scalar) +
+                         "' is not a host name (lower case, no scheme, user or port)");
+    if (!entry.IsMap())
+      return Invalid(path, host, "gitAuth." + host.scalar + " must be {username, password}");
+    for (const auto& [field, value] : entry.entries) {
+      if (field.scalar != "username" && field.scalar != "password")
+        return Invalid(path, field,
+                       "unknown field '" + Abbreviate(field.scalar) +
+                           "' (gitAuth entries have username and password)");
+      if (!value.IsScalar() || value.Type() == ScalarType::kNull || value.scalar.empty() ||
+          value.scalar.find_first_of("\r\n") != std::string::npos)
+        return Invalid(
+            path, field,
+            "gitAuth." + host.scalar + "." + field.scalar + " must be a one-line string");
+      out[host.scalar + "/" + field.scalar] = value.scalar;
+    }
+    for (const char* field : {"username", "password"})
+      if (!out.contains(host.scalar + "/" + field))
+        return Invalid(path, host, "gitAuth." + host.scalar + " needs a " + field);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+std::string GitAuthHostOf(const std::string& url) {
+  std::size_t start;
+  if (url.rfind("https://", 0) == 0)
+    start = 8;
+  else if (url.rfind("http://", 0) == 0)
+    start = 7;
+  else
+    return "";
+  std::string authority = url.substr(start, url.find('/', start) - start);
+  if (std::size_t at = authority.rfind('@'); at != std::string::npos)
+    authority = authority.substr(at + 1);
+  if (!authority.empty() && authority.front() == '[') return "";  // an IPv6 literal: no netrc
+  return authority.substr(0, authority.find(':'));
+}
 
 Result<SecretValues> LoadSecretsFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -73,6 +123,10 @@ Result<SecretValues> LoadSecretsFile(const std::string& path) {
   const YamlNode& root = docs.front();
   if (!root.IsMap()) return Invalid(path, root, "expected a map of environment name to keys");
   for (const auto& [env, keys] : root.entries) {
+    if (env.scalar == kGitAuthSection) {
+      if (Status status = ReadGitAuth(path, keys, secrets); !status.ok()) return status;
+      continue;
+    }
     if (!IsValidManifestName(env.scalar)) {
       return Invalid(path, env, "'" + Abbreviate(env.scalar) + "' is not an environment name");
     }
@@ -109,6 +163,14 @@ SecretValues ResolveAppSecrets(const DesiredState& desired, const SecretValues& 
             ResolveSecretValue(file_values, app.environment, app.application, app.service, key);
         if (value != nullptr) values[key] = *value;
       }
+      const std::string host = GitAuthHostOf(app.source.git_url);
+      auto auth = file_values.find(kGitAuthSection);
+      if (host.empty() || auth == file_values.end()) continue;
+      auto user = auth->second.find(host + "/username");
+      auto password = auth->second.find(host + "/password");
+      if (user == auth->second.end() || password == auth->second.end()) continue;
+      values[kGitAuthUserKey] = user->second;
+      values[kGitAuthPasswordKey] = password->second;
     }
   }
   return resolved;

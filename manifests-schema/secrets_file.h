@@ -11,6 +11,13 @@
 //
 // The most specific value wins: service, then application, then environment. Values are
 // scalars (written as they appear). Messages about this file never contain a value.
+//
+// One more top-level key, never an environment name (those are lower case):
+//
+//   gitAuth:                      # private app repositories over https (docs/sources.md)
+//     git.example.com:            # the host, as the source URLs name it (no port)
+//       username: deploy-bot
+//       password: "..."           # a token; Dokku's git:auth puts it in the node's netrc
 #pragma once
 
 #include <string>
@@ -31,8 +38,22 @@ const std::string* ResolveSecretValue(const SecretValues& secrets, const std::st
                                       const std::string& application, const std::string& service,
                                       const std::string& key);
 
+// The secrets file's `gitAuth:` section, stored in SecretValues under this name, keyed
+// "<host>/username" and "<host>/password".
+inline constexpr const char* kGitAuthSection = "gitAuth";
+// The pseudo-keys under which an app's resolved secrets carry its git source host's
+// credentials. Never config keys (a config key has no space), never set as config.
+inline constexpr const char* kGitAuthUserKey = "git-auth username";
+inline constexpr const char* kGitAuthPasswordKey = "git-auth password";
+
+// The host of an http(s) git URL as a netrc `machine` names it (no user, no port), or "" for
+// other URLs (ssh remotes authenticate with keys, not netrc).
+std::string GitAuthHostOf(const std::string& url);
+
 // The secret values each Dokku app of `desired` gets, keyed by app name then key: the form
-// planning and applying use. Keys without a value are left out (validation reports them).
+// planning and applying use. Keys without a value are left out (validation reports them). An
+// app whose git source's host has `gitAuth` credentials gets them under kGitAuthUserKey and
+// kGitAuthPasswordKey.
 SecretValues ResolveAppSecrets(const DesiredState& desired, const SecretValues& file_values);
 
 }  // namespace dflow

@@ -51,6 +51,7 @@ enum class ActionKind {
   kLinkDatastore,            // <engine>:link <service> <app> --no-restart
   kUnlinkDatastore,          // <engine>:unlink <service> <app> --no-restart
   kScale,                    // ps:scale [--skip-deploy] <app> type=n...
+  kGitAuth,                  // git:auth <host> <username>, the password on stdin (netrc)
   kDeployGit,                // git:sync --build <app> <url> <ref>
   kDeployImage,              // git:from-image <app> <image>
   kRebuild,                  // ps:rebuild <app>
@@ -137,6 +138,8 @@ inline std::string_view ActionKindName(ActionKind kind) {
       return "unlink-datastore";
     case ActionKind::kScale:
       return "scale";
+    case ActionKind::kGitAuth:
+      return "git-auth";
     case ActionKind::kDeployGit:
       return "deploy-git";
     case ActionKind::kDeployImage:

@@ -6,6 +6,7 @@
 #include "manifests-schema/base/digest.h"
 #include "manifests-schema/base/secret.h"
 #include "manifests-schema/base/text.h"
+#include "manifests-schema/secrets_file.h"
 #include "providers/transport/shell_quote.h"
 
 namespace dflow {
@@ -19,6 +20,7 @@ enum class Mode { kExecute, kDisplay };
 struct Rendering {
   Words words;
   Words sensitive;
+  std::string stdin_data;
 };
 
 Status Invalid(const Action& action, const std::string& why) {
@@ -106,6 +108,25 @@ Status AddConfigPair(const Action& action, const ConfigEntry& entry, const Secre
   out.words.push_back(entry.key + "=" + encoded);
   out.sensitive.push_back(*value);
   out.sensitive.push_back(encoded);
+  return Status::Ok();
+}
+
+// git:auth reads the password from stdin when it is left out of argv (plugins/git
+// fn-git-auth-read-password), so it never shows in the node's process list.
+Status AddGitAuth(const Action& action, const SecretValues& secrets, Mode mode, Rendering& out) {
+  out.words = {"git:auth", action.target, action.value};
+  if (mode == Mode::kDisplay) return Status::Ok();
+  auto values = secrets.find(action.app);
+  const std::string* password = nullptr;
+  if (values != secrets.end()) {
+    auto it = values->second.find(kGitAuthPasswordKey);
+    if (it != values->second.end()) password = &it->second;
+  }
+  if (password == nullptr)
+    return Status(Code::kNotFound, "gitAuth." + action.target +
+                                       ".password is not in the secrets file any more; plan again");
+  out.stdin_data = *password + "\n";
+  out.sensitive.push_back(*password);
   return Status::Ok();
 }
 
@@ -286,6 +307,8 @@ Status Build(const Action& action, const SecretValues& secrets, Mode mode, Rende
       return Status::Ok();
     case ActionKind::kScale:
       return AddScale(action, out);
+    case ActionKind::kGitAuth:
+      return AddGitAuth(action, secrets, mode, out);
     case ActionKind::kDeployGit:
       out.words = DeployGitCommand(action);
       return Status::Ok();
@@ -320,6 +343,7 @@ Result<RenderedCommand> RenderDokkuCommand(const Action& action, const SecretVal
     }
   }
   command.sensitive = std::move(rendering.sensitive);
+  command.stdin_data = std::move(rendering.stdin_data);
   if (action.kind == ActionKind::kDeployGit) {
     // Credentials in the URL (https://user:token@host) must not come back in error output, not
     // even alone: ScrubUrls swapped them for "***", so they are what it took out.

@@ -21,6 +21,8 @@ struct RenderedCommand {
   // and its base64 form, URL credentials), so Dokku's error output can be shown safely with
   // ScrubSecrets() (manifests-schema/base/secret.h).
   std::vector<std::string> sensitive;
+  // Sent on the command's stdin (git:auth's password): a secret, like argv.
+  std::string stdin_data;
 };
 
 // Renders `action` into argv. Config values are always sent base64-encoded

@@ -312,8 +312,12 @@ class ChannelFlow::Multiplexer {
     }
   }
 
+  const std::string& StdinOf(const Slot& slot) const {
+    return slot.command.stdin_data.empty() ? options_.stdin_data : slot.command.stdin_data;
+  }
+
   Step Write(Slot& slot) {
-    const std::string& data = options_.stdin_data;
+    const std::string& data = StdinOf(slot);
     if (slot.eof_sent || slot.written == data.size()) return Step::kDone;
     std::size_t chunk = std::min<std::size_t>(data.size() - slot.written, 32u << 10);
     ssize_t n = libssh2_channel_write(slot.channel, data.data() + slot.written, chunk);
@@ -324,7 +328,7 @@ class ChannelFlow::Multiplexer {
   }
 
   Step SendEof(Slot& slot) {
-    if (slot.eof_sent || slot.written != options_.stdin_data.size()) return Step::kDone;
+    if (slot.eof_sent || slot.written != StdinOf(slot).size()) return Step::kDone;
     Step step = Check(slot, Op::kEof, libssh2_channel_send_eof(slot.channel), "send EOF");
     if (step == Step::kDone) slot.eof_sent = true;
     return step;

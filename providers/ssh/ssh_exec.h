@@ -20,6 +20,7 @@ struct RemoteCommand {
   std::string line;  // rendered by RenderRemoteCommand
   std::string name;  // "dokku apps:list": argv[0] only, for messages (later words may be secret)
   std::chrono::milliseconds timeout{0};  // 0: ExecOptions::timeout
+  std::string stdin_data;  // this command's stdin (a secret, never shown); "": ExecOptions's
 };
 
 struct ChannelOutcome {

@@ -105,7 +105,8 @@ Result<RemoteCommand> SshTransport::Render(const DokkuCall& call) const {
                       std::to_string(line->size()) + " bytes, over the " +
                       std::to_string(kMaxCommandBytes) + " one SSH request can carry");
   }
-  return RemoteCommand{std::move(line).value(), "dokku " + argv.front(), call.timeout};
+  return RemoteCommand{std::move(line).value(), "dokku " + argv.front(), call.timeout,
+                       call.stdin_data};
 }
 
 std::vector<Result<ExecResult>> SshTransport::RunDokkuFlow(std::vector<DokkuCall> first,

@@ -266,6 +266,7 @@ class LocalTransport final : public Transport {
         lock.unlock();
         ExecOptions bounded = options;
         if (call.timeout.count() > 0) bounded.timeout = call.timeout;
+        if (!call.stdin_data.empty()) bounded.stdin_data = call.stdin_data;
         Result<ExecResult> result = RunDokku(call.argv, bounded);
         lock.lock();
         results[id] = std::move(result);

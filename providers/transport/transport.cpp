@@ -16,7 +16,7 @@ std::vector<Result<ExecResult>> Transport::RunDokkuFlow(std::vector<DokkuCall> f
   std::vector<Result<ExecResult>> results;
   std::vector<DokkuCall> round = std::move(first);
   while (!round.empty()) {
-    // One round per distinct timeout, so that each call keeps its own bound.
+    // One round per distinct timeout and stdin, so that each call keeps its own.
     std::vector<DokkuCall> next;
     const std::size_t base = results.size();
     results.resize(base + round.size(), Status(Code::kInternal, "not run"));
@@ -25,10 +25,13 @@ std::vector<Result<ExecResult>> Transport::RunDokkuFlow(std::vector<DokkuCall> f
       if (done[i]) continue;
       ExecOptions bounded = options;
       if (round[i].timeout.count() > 0) bounded.timeout = round[i].timeout;
+      if (!round[i].stdin_data.empty()) bounded.stdin_data = round[i].stdin_data;
       std::vector<std::size_t> same;
       std::vector<std::vector<std::string>> argvs;
       for (std::size_t j = i; j < round.size(); ++j) {
-        if (done[j] || round[j].timeout != round[i].timeout) continue;
+        if (done[j] || round[j].timeout != round[i].timeout ||
+            round[j].stdin_data != round[i].stdin_data)
+          continue;
         same.push_back(j);
         argvs.push_back(round[j].argv);
         done[j] = true;

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "manifests-schema/base/status.h"
@@ -27,8 +28,12 @@ struct ExecResult {
 
 // One Dokku invocation of a flow (Transport::RunDokkuFlow).
 struct DokkuCall {
+  DokkuCall(std::vector<std::string> argv_in, std::chrono::milliseconds timeout_in = {},
+            std::string stdin_in = {})
+      : argv(std::move(argv_in)), timeout(timeout_in), stdin_data(std::move(stdin_in)) {}
   std::vector<std::string> argv;         // excludes the "dokku" word
   std::chrono::milliseconds timeout{0};  // 0: ExecOptions::timeout
+  std::string stdin_data;                // sent then closed; "": ExecOptions::stdin_data
 };
 
 // Called when call `id` of a flow has finished (ids count from 0 in the order calls were

@@ -147,7 +147,7 @@ class NodeRunner {
           }
           ExecOptions exec = options_.exec;
           if (IsSlow(result.action)) exec.timeout = std::max(exec.timeout, options_.slow_timeout);
-          calls.push_back({command->argv, exec.timeout});
+          calls.push_back({command->argv, exec.timeout, command->stdin_data});
           action_of_call.push_back(i);
           commands.push_back(std::move(*command));
         }

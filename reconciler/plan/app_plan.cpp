@@ -7,6 +7,7 @@
 
 #include "manifests-schema/base/digest.h"
 #include "manifests-schema/base/text.h"
+#include "manifests-schema/secrets_file.h"
 
 namespace dflow {
 namespace {
@@ -483,6 +484,7 @@ class AppPlanner {
       PlanImageDeploy(reason);
       return;
     }
+    PlanGitAuth();
     Action& deploy = Add(ActionKind::kDeployGit, reason);
     deploy.git_url = source.git_url;
     // The commit the plan saw, not the branch: a push between plan and deploy cannot slip in.
@@ -493,6 +495,22 @@ class AppPlanner {
       Add(ActionKind::kSetConfig, "record deployed source").config = {
           ConfigEntry{kDeployedSourceKey, record, false, ""}};
     }
+  }
+
+  // A private repository over https: its host's credentials (the secrets file's gitAuth) go to
+  // the node's netrc right before each deploy, so a changed token is used by the next one. The
+  // netrc is not observed: Dokku shows no password, and git:auth is idempotent.
+  void PlanGitAuth() {
+    auto values = context_.options->secrets.find(spec_.name);
+    if (values == context_.options->secrets.end()) return;
+    auto user = values->second.find(kGitAuthUserKey);
+    if (user == values->second.end() || !values->second.contains(kGitAuthPasswordKey)) return;
+    const std::string host = GitAuthHostOf(spec_.source.git_url);
+    Action& auth = Add(ActionKind::kGitAuth, "credentials for " + host +
+                                                 " from the secrets file (gitAuth), password "
+                                                 "on stdin");
+    auth.target = host;
+    auth.value = user->second;
   }
 
   // git:from-image exits 1 when the image is already the app's source (§3.11), so an image

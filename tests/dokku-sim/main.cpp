@@ -78,6 +78,7 @@ const std::vector<Command>& Registry() {
     RegisterDockerOptions(c);
     RegisterLetsencrypt(c);
     RegisterNginx(c);
+    RegisterGitAuth(c);
     return c;
   }();
   return commands;

@@ -110,6 +110,13 @@ void RegisterDatastores(std::vector<Command>& out);
 void RegisterDockerOptions(std::vector<Command>& out);
 void RegisterLetsencrypt(std::vector<Command>& out);
 void RegisterNginx(std::vector<Command>& out);
+void RegisterGitAuth(std::vector<Command>& out);
+
+// git:sync's clone of `remote` at `ref` (sim_git_auth.cpp): false, with git's error on stderr,
+// when a loopback http remote refuses it (say, no netrc entry); `sha` then gets the commit the
+// remote's ref names. Other remotes are taken as reachable and `sha` is left as it is.
+bool ResolveRemoteRef(Ctx& ctx, const std::string& remote, const std::string& ref,
+                      std::string& sha);
 
 // ---- shared helpers (sim_util.cpp) ----
 

@@ -93,6 +93,7 @@ int GitSync(Ctx& ctx, const Args& raw) {
   else
     ctx.Verbose("Fetching remote code for " + app + " from " + remote + "#" + ref);
   std::string updated = IsSha(ref) ? ref : Sha1Hex(remote + "#" + ref);
+  if (!ResolveRemoteRef(ctx, remote, ref, updated)) return 1;
   a["git_sha"] = updated;
   a["git_updated_at"] = std::to_string(NowUnix());
   a["has_source"] = true;
