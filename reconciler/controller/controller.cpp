@@ -372,6 +372,7 @@ class ControllerImpl final : public Controller {
       ResolvedRefs resolved =
           ResolveSourceRefsInChild(SourceRefsQueries(*applied.desired, Config()), process);
       if (stopping_) return;
+      metrics_.Add("dflow_source_ref_resolutions_total", {});
       std::vector<std::string> moved, moved_keys;
       bool others_changed = false;  // first resolutions, sources lost or back
       {

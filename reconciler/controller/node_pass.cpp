@@ -218,6 +218,9 @@ void DeclareControllerMetrics(Metrics& metrics) {
                        "on a node Synced.");
   metrics.DeclareCounter("dflow_source_fetch_failures_total", "Failed fetches of the config repo.");
   metrics.DeclareGauge("dflow_source_valid", "1 when the newest commit validated.");
+  metrics.DeclareCounter("dflow_source_ref_resolutions_total",
+                         "Resolutions of the apps' git refs (each lists every app repository "
+                         "once, in the fetch child).");
   metrics.DeclareCounter("dflow_status_store_errors_total",
                          "Writes to the status store (state.db) that failed, by what was written.");
 }
