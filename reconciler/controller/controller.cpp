@@ -72,6 +72,9 @@ std::chrono::milliseconds NextDelay(NextStep step, int retries, std::chrono::sec
 }
 
 // What one node's loop remembers from pass to pass.
+// Why a node wakes when the ref of some of its apps moved; such a pass is of those apps only.
+constexpr const char* kRefMovedReason = "source ref moved";
+
 struct NodeLoopState {
   std::map<std::string, AppBackoff> backoff;
   int retries = 0;            // consecutive passes that ended in NextStep::kRetry
@@ -390,8 +393,13 @@ class ControllerImpl final : public Controller {
       for (const std::string& line : moved) spdlog::info("source {}", line);
       // A moved ref wakes the nodes that run it; other changes every node, whose status says so.
       if (others_changed) workers_.TriggerAll("source refs");
-      for (const std::string& node : NodesRunning(*applied.desired, moved_keys))
-        workers_.Trigger(node, "source ref moved");
+      for (const auto& [node, apps] : AppsRunning(*applied.desired, moved_keys)) {
+        {
+          std::lock_guard lock(scope_mutex_);
+          scoped_apps_[node].insert(apps.begin(), apps.end());
+        }
+        workers_.Trigger(node, kRefMovedReason);
+      }
     }
   }
 
@@ -482,8 +490,10 @@ class ControllerImpl final : public Controller {
       }
       PassSlot slot(pass_slots_);
       if (!slot.held()) return;  // stopping
-      NodePassOutcome outcome = Pass(*node, applied, state.verify ? "verify" : reason,
-                                     applied.commit.id == state.last_revision, state.backoff);
+      const std::string trigger = state.verify ? "verify" : reason;
+      const bool same_revision = applied.commit.id == state.last_revision;
+      NodePassOutcome outcome = Pass(*node, applied, trigger, same_revision,
+                                     TakeScope(name, trigger, same_revision), state.backoff);
       context.reachable = outcome.reachable;
       metrics_.Set("dflow_nodes_reachable", {}, workers_.CountReachable());
       state.last_revision = applied.commit.id;
@@ -495,14 +505,29 @@ class ControllerImpl final : public Controller {
     } while (context.wakeup.Wait(delay, reason));
   }
 
+  // The apps a pass is limited to: those whose ref moved, when that is all there is to do (the
+  // revision the node last worked on is still in force); empty, a whole pass, otherwise.
+  std::set<std::string> TakeScope(const std::string& node, const std::string& trigger,
+                                  bool same_revision) {
+    std::lock_guard lock(scope_mutex_);
+    auto pending = scoped_apps_.find(node);
+    if (pending == scoped_apps_.end()) return {};
+    std::set<std::string> apps = std::move(pending->second);
+    scoped_apps_.erase(pending);  // a whole pass covers them too
+    if (trigger != kRefMovedReason || !same_revision) return {};
+    return apps;
+  }
+
   NodePassOutcome Pass(const NodeDesiredState& node, const AppliedState& applied,
                        const std::string& trigger, bool same_revision,
+                       std::set<std::string> only_apps,
                        std::map<std::string, AppBackoff>& backoff) {
     const ControllerConfig c = Config();
     NodePassOutcome outcome;
     auto transport = fleet_.TransportFor(node.node);
     if (transport.ok()) {
       NodePassInput input = PassInput(node, applied, c, trigger, same_revision);
+      input.only_apps = std::move(only_apps);
       // A rollback pin lays its sha or image over the desired state for this pass only.
       const auto pinned = PinnedNode(node, pins_->Current(), input.pins);
       if (pinned) input.node = &*pinned;
@@ -618,6 +643,8 @@ class ControllerImpl final : public Controller {
   std::thread source_thread_;
   std::mutex refs_mutex_;
   ResolvedRefs refs_;  // GUARDED_BY(refs_mutex_): the last resolution of the apps' refs
+  std::mutex scope_mutex_;
+  std::map<std::string, std::set<std::string>> scoped_apps_;  // GUARDED_BY(scope_mutex_)
   Wakeup refs_wakeup_;
   std::thread refs_thread_;
   EdgeTransportFactory edge_transports_;

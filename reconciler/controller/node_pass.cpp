@@ -125,6 +125,7 @@ void RecordStatuses(const NodePassInput& input, const ObservedNode* observed,
   std::set<std::string> desired_names;
   for (const AppSpec& app : input.node->apps) {
     desired_names.insert(app.name);
+    if (!input.only_apps.empty() && !input.only_apps.contains(app.name)) continue;
     AppStatusRecord record{input.node->node.name,
                            app.name,
                            app.environment,
@@ -179,7 +180,7 @@ void RecordStatuses(const NodePassInput& input, const ObservedNode* observed,
         std::string(HealthStateName(readable ? HealthOf(app, live) : HealthState::kUnknown));
     CheckStoreWrite(store.PutAppStatus(record), "app status", metrics);
   }
-  if (previous.ok()) {
+  if (previous.ok() && input.only_apps.empty()) {
     for (const auto& p : *previous)
       if (p.node == input.node->node.name && !desired_names.contains(p.app))
         CheckStoreWrite(store.RemoveAppStatus(p.node, p.app), "remove app status", metrics);
@@ -273,6 +274,12 @@ struct PlannedPass {
 PlannedPass PlanStage(const NodePassInput& input, const ObservedNode& observed,
                       const std::map<std::string, AppBackoff>& backoff) {
   PlannedPass planned{PlanNode(*input.node, observed, input.plan_options), {}};
+  if (!input.only_apps.empty()) {
+    // A pass of some apps: the others (and the node's own settings) wait for a whole pass.
+    auto outside = [&](const std::string& app) { return !input.only_apps.contains(app); };
+    std::erase_if(planned.plan.actions, [&](const Action& a) { return outside(a.app); });
+    std::erase_if(planned.plan.notes, [&](const PlanNote& n) { return outside(n.subject); });
+  }
   planned.held = HoldBackingOffApps(planned.plan, backoff, input.now());
   return planned;
 }
@@ -408,6 +415,7 @@ void RecordStage(const NodePassInput& input, const ObservedNode& observed,
   }
   UpdateBackoff(input, outcomes, backoff);
   RecordStatuses(input, &observed, outcomes, planned.held, "", backoff, store, metrics);
+  if (!input.only_apps.empty()) return;  // says nothing of the environment's other apps
   std::map<std::string, bool> environment_synced;
   for (const AppSpec& app : input.node->apps) {
     auto it = outcomes.find(app.name);

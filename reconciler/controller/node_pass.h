@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 #include "manifests-schema/desired_state.h"
@@ -35,6 +36,9 @@ struct NodePassInput {
   // Apps held by a rollback pin (`node` has their pinned source): app -> PinNote. They show
   // OutOfSync with the note until Git agrees.
   std::map<std::string, std::string> pins;
+  // When set, the pass is of these apps only (their ref moved): the node is observed as usual,
+  // but only their actions run and only their statuses are written.
+  std::set<std::string> only_apps;
   SecretValues secrets;
   ExecOptions exec;
   std::function<bool()> should_stop;  // SIGTERM: stop after the action in flight

@@ -50,16 +50,16 @@ std::vector<SourceRefsQuery> SourceRefsQueries(const DesiredState& desired,
   return queries;
 }
 
-std::vector<std::string> NodesRunning(const DesiredState& desired,
-                                      const std::vector<std::string>& keys) {
-  std::set<std::string> nodes;
+std::map<std::string, std::set<std::string>> AppsRunning(const DesiredState& desired,
+                                                         const std::vector<std::string>& keys) {
+  std::map<std::string, std::set<std::string>> apps;
   for (const auto& node : desired.nodes)
     for (const auto& app : node.apps)
       if (!app.source.git_url.empty() &&
           std::find(keys.begin(), keys.end(), app.source.git_url + "#" + app.source.git_ref) !=
               keys.end())
-        nodes.insert(node.node.name);
-  return {nodes.begin(), nodes.end()};
+        apps[node.node.name].insert(app.name);
+  return apps;
 }
 
 bool FollowsPushedBranch(const DesiredState& desired, const std::vector<std::string>& urls,

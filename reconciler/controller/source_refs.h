@@ -3,6 +3,8 @@
 // in the controller config, and what changed between two resolutions.
 #pragma once
 
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,9 +25,9 @@ std::string SourceHostOf(const std::string& url);
 std::vector<SourceRefsQuery> SourceRefsQueries(const DesiredState& desired,
                                                const ControllerConfig& config);
 
-// The nodes that run an app whose "<url>#<ref>" is one of `keys`, sorted.
-std::vector<std::string> NodesRunning(const DesiredState& desired,
-                                      const std::vector<std::string>& keys);
+// Per node, the apps whose "<url>#<ref>" is one of `keys`: what a moved ref wakes.
+std::map<std::string, std::set<std::string>> AppsRunning(const DesiredState& desired,
+                                                         const std::vector<std::string>& keys);
 
 // Whether some service of `desired` follows `ref` ("refs/heads/<branch>") of one of `urls`
 // (the pushed repository's addresses; SameRepository decides).

@@ -95,11 +95,34 @@ TEST_CASE("dflow run deploys a followed branch's new commit; a pinned tag stays"
   const std::string pushed = app.CommitAll("a push to main");
   const std::string app_url = "file://" + app.path().string();
   CHECK(SignedPush(controller, app_url, "refs/heads/other", "d-0").status == 200);  // not followed
+  // A hand-made change to another app of the node: the push's pass leaves it to a whole pass.
+  rig.Dokku("staging-1", {"ps:scale", "--skip-deploy", "community-frontend-staging", "web=3"});
   auto queued = SignedPush(controller, app_url, "refs/heads/main", "d-1");
   CHECK(queued.status == 202);
   CHECK(queued.body.find("app sources") != std::string::npos);
   CHECK(test::ControllerProcess::WaitFor([&] { return rev("staging-1", kStaging) == pushed; }));
   CHECK(rev("prod-1", kProduction) == tagged);  // the tag did not move
+  // The pass the moved ref started ran only that app's actions; the verify pass after it was a
+  // whole one and put the other app back.
+  auto passes_on_staging = [&](const std::string& trigger) {
+    const auto history = nlohmann::json::parse(
+        test::HttpGet(controller.url("/api/v1/history?changes=1&limit=50")).body, nullptr, false);
+    std::vector<nlohmann::json> found;
+    for (const auto& r : history.value("reconciles", nlohmann::json::array()))
+      if (r.value("node", "") == "staging-1" && r.value("trigger", "") == trigger)
+        found.push_back(r);
+    return found;
+  };
+  CHECK(test::ControllerProcess::WaitFor([&] { return !passes_on_staging("verify").empty(); }));
+  const auto moved_passes = passes_on_staging("source ref moved");
+  REQUIRE(moved_passes.size() == 1);
+  for (const auto& action : moved_passes[0]["actions"]) CHECK(action["app"] == kStaging);
+  CHECK(test::ControllerProcess::WaitFor([&] {
+    for (const auto& r : passes_on_staging("verify"))
+      for (const auto& action : r["actions"])
+        if (action["app"] == "community-frontend-staging") return true;
+    return false;
+  }));
   CHECK(controller.Log().find("moved: " + head.substr(0, 12) + " -> " + pushed.substr(0, 12)) !=
         std::string::npos);
 
