@@ -68,6 +68,8 @@ struct DatabaseManifest {
   std::string engine;
   bool protect = false;
   bool allow_destroy = false;
+  std::optional<Located> node;       // placement.node: where it lives (else its consumers' node)
+  std::optional<Located> move_from;  // move.from: the node its data is moved from
 };
 
 struct ApplicationManifest {

@@ -79,6 +79,8 @@ class Parser {
   void Resources(const YamlNode& node, std::map<std::string, std::string>& out,
                  std::string_view field);
   void Database(const YamlNode& node, DatabaseManifest& db);
+  std::optional<Located> NodeField(const YamlNode& node, const char* field, const char* key,
+                                   const char* hint);
   void OverrideFields(const YamlNode& node, Override& o);
   void Theme(const YamlNode& doc);
   void Product(const YamlNode& node, ThemeProduct& product);
@@ -681,7 +683,10 @@ void Parser::Resources(const YamlNode& node, std::map<std::string, std::string>&
 }
 
 void Parser::Database(const YamlNode& node, DatabaseManifest& db) {
-  if (!r_.ExpectMap(node, "database", {"name", "engine", "protect", "allowDestroy"})) return;
+  if (!r_.ExpectMap(node, "database",
+                    {"name", "engine", "protect", "allowDestroy", "placement", "move"})) {
+    return;
+  }
   std::optional<Located> name;
   if (const YamlNode* n = r_.Required(node, "name", "database", "add 'name: db'")) {
     if (auto text = r_.Name(*n, "name")) name = Located{*text, r_.PosOf(*n)};
@@ -694,7 +699,21 @@ void Parser::Database(const YamlNode& node, DatabaseManifest& db) {
   if (const YamlNode* a = node.Find("allowDestroy")) {
     db.allow_destroy = r_.Bool(*a, "allowDestroy").value_or(false);
   }
+  db.node = NodeField(node, "placement", "node", "add 'node: <node name>'");
+  db.move_from = NodeField(node, "move", "from", "add 'from: <node the data is on now>'");
   if (name) db.name = *name;  // recorded even with a bad engine: no "unknown database" cascade
+}
+
+// `<field>: {<key>: <node name>}` (a database's placement.node and move.from).
+std::optional<Located> Parser::NodeField(const YamlNode& node, const char* field, const char* key,
+                                         const char* hint) {
+  const YamlNode* map = node.Find(field);
+  if (!map || !r_.ExpectMap(*map, field, {key})) return std::nullopt;
+  const YamlNode* value = r_.Required(*map, key, field, hint);
+  if (!value) return std::nullopt;
+  auto text = r_.Name(*value, key);
+  if (!text) return std::nullopt;
+  return Located{*text, r_.PosOf(*value)};
 }
 
 void Parser::Theme(const YamlNode& doc) {
