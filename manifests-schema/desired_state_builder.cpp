@@ -83,6 +83,7 @@ class Builder {
   void CheckSecrets(const AppSpec& a, const ServiceManifest& s);
   std::vector<std::string> Placement(const EnvironmentManifest& env, const Override& o);
   void Datastores(const ApplicationManifest& app, const EnvironmentManifest& env,
+                  const EnvironmentOverride& o,
                   const std::map<std::string, std::set<std::string>>& db_nodes);
   std::optional<std::string> DatastoreNode(const DatabaseManifest& db,
                                            const EnvironmentManifest& env,
@@ -366,8 +367,22 @@ void Builder::Service(const ApplicationManifest& app, const ServiceManifest& s,
 }
 
 void Builder::Datastores(const ApplicationManifest& app, const EnvironmentManifest& env,
+                         const EnvironmentOverride& o,
                          const std::map<std::string, std::set<std::string>>& db_nodes) {
-  for (const DatabaseManifest& db : app.databases) {
+  std::map<std::string, const DatabaseOverride*> overrides;
+  for (const DatabaseOverride& d : o.databases) {
+    overrides[d.name.value] = &d;
+    if (std::none_of(app.databases.begin(), app.databases.end(),
+                     [&](const DatabaseManifest& db) { return db.name.value == d.name.value; }))
+      Error(d.name.pos,
+            "unknown database '" + d.name.value + "' in environment '" + env.name.value + "'",
+            "declare it under the application's databases");
+  }
+  for (DatabaseManifest db : app.databases) {
+    if (auto it = overrides.find(db.name.value); it != overrides.end()) {
+      if (it->second->node) db.node = it->second->node;
+      if (it->second->move_from) db.move_from = it->second->move_from;
+    }
     auto it = db_nodes.find(db.name.value);
     if (it == db_nodes.end()) continue;  // not linked here (or placement already failed)
     std::optional<std::string> home = DatastoreNode(db, env, it->second);
@@ -493,7 +508,7 @@ void Builder::Application(const ApplicationManifest& app) {
       }
       Service(app, s, *env->second, o, so, db_nodes);
     }
-    Datastores(app, *env->second, db_nodes);
+    Datastores(app, *env->second, o, db_nodes);
   }
 }
 

@@ -82,6 +82,7 @@ class Parser {
   std::optional<Located> NodeField(const YamlNode& node, const char* field, const char* key,
                                    const char* hint);
   void OverrideFields(const YamlNode& node, Override& o);
+  void DatabaseOverrides(const YamlNode& node, EnvironmentOverride& o);
   void Theme(const YamlNode& doc);
   void Product(const YamlNode& node, ThemeProduct& product);
   void ThemeSecrets(const YamlNode& node, ThemeManifest& theme);
@@ -418,7 +419,7 @@ void Parser::Environments(const YamlNode& node, ApplicationManifest& app) {
     if (!value.IsNull()) {  // `production:` with nothing means defaults, like `{}`
       if (!r_.ExpectMap(value, "environment override",
                         {"ref", "image", "config", "processes", "domains", "placement", "services",
-                         "parameters"})) {
+                         "databases", "parameters"})) {
         continue;
       }
       OverrideFields(value, o.all);
@@ -433,6 +434,7 @@ void Parser::Environments(const YamlNode& node, ApplicationManifest& app) {
         }
       }
       if (const YamlNode* services = value.Find("services")) ServiceOverrides(*services, o);
+      if (const YamlNode* dbs = value.Find("databases")) DatabaseOverrides(*dbs, o);
     }
     app.environments.push_back(std::move(o));
   }
@@ -458,6 +460,24 @@ void Parser::ServiceOverrides(const YamlNode& node, EnvironmentOverride& o) {
       OverrideFields(value, so);
     }
     o.services.emplace_back(Located{*name, r_.PosOf(key)}, std::move(so));
+  }
+}
+
+void Parser::DatabaseOverrides(const YamlNode& node, EnvironmentOverride& o) {
+  if (!node.IsMap()) {
+    r_.Error(node, "'databases' must be a map of database name to placement, got " +
+                       DescribeYamlType(node));
+    return;
+  }
+  for (const auto& [key, value] : node.entries) {
+    if (!key.IsScalar()) continue;  // reported by the YAML reader
+    auto name = r_.Name(key, "databases");
+    if (!name || !r_.ExpectMap(value, "database override", {"placement", "move"})) continue;
+    DatabaseOverride d;
+    d.name = Located{*name, r_.PosOf(key)};
+    d.node = NodeField(value, "placement", "node", "add 'node: <node name>'");
+    d.move_from = NodeField(value, "move", "from", "add 'from: <node the data is on now>'");
+    o.databases.push_back(std::move(d));
   }
 }
 
