@@ -370,13 +370,15 @@ void Builder::Datastores(const ApplicationManifest& app, const EnvironmentManife
                          const EnvironmentOverride& o,
                          const std::map<std::string, std::set<std::string>>& db_nodes) {
   std::map<std::string, const DatabaseOverride*> overrides;
+  std::vector<std::string> names;
+  for (const DatabaseManifest& db : app.databases) names.push_back(db.name.value);
   for (const DatabaseOverride& d : o.databases) {
     overrides[d.name.value] = &d;
-    if (std::none_of(app.databases.begin(), app.databases.end(),
-                     [&](const DatabaseManifest& db) { return db.name.value == d.name.value; }))
-      Error(d.name.pos,
-            "unknown database '" + d.name.value + "' in environment '" + env.name.value + "'",
-            "declare it under the application's databases");
+    if (std::find(names.begin(), names.end(), d.name.value) != names.end()) continue;
+    std::string hint = DidYouMean(d.name.value, names);
+    Error(d.name.pos,
+          "unknown database '" + d.name.value + "' in environment '" + env.name.value + "'",
+          hint.empty() ? "declare it under the application's databases" : hint);
   }
   for (DatabaseManifest db : app.databases) {
     if (auto it = overrides.find(db.name.value); it != overrides.end()) {
