@@ -44,6 +44,19 @@ struct ConfigPart {
   bool operator==(const ConfigPart&) const = default;
 };
 
+// A datastore on another node that an app reaches over the nodes' private network: the
+// plugin's own link works within a node only (docs/datastores.md). The app gets the
+// datastore's URL, host and port rewritten to `host:port`, as a secret config value.
+struct RemoteDatastore {
+  std::string name;      // Dokku service name
+  std::string engine;    // postgres | redis
+  std::string node;      // where it lives
+  std::string host;      // that node's private address
+  int port = 0;          // the host port it is exposed on there
+  std::string variable;  // DATABASE_URL | REDIS_URL: the plugin's usual name
+  bool operator==(const RemoteDatastore&) const = default;
+};
+
 // One Dokku app on one node: a service of an application in an environment.
 struct AppSpec {
   std::string name;  // Dokku app name, from DokkuAppName() in app_name.h
@@ -64,6 +77,7 @@ struct AppSpec {
   DeploySource source;
   std::map<std::string, int> processes;                // process type -> count
   std::vector<std::string> datastores;                 // DatastoreSpec::name values to link, sorted
+  std::vector<RemoteDatastore> remote_datastores;      // on other nodes, sorted by name
   std::vector<std::string> checks_disabled;            // process types, sorted
   std::vector<std::string> checks_skipped;             // process types, sorted
   std::map<std::string, std::string> resource_limits;  // "memory" -> "512m", "cpu" -> "1"
@@ -81,6 +95,11 @@ struct DatastoreSpec {
   std::string environment;
   bool protect = false;        // never destroyed
   bool allow_destroy = false;  // only then may a removed datastore be destroyed
+  std::string move_from;       // move.from: the node whose copy's data is imported once
+  // Set when an app on another node uses it: exposed on `expose_host:expose_port` only
+  // (the node's private address), else not exposed.
+  std::string expose_host;
+  int expose_port = 0;
 };
 
 // Traffic settings a node gets from its environment(s): which Dokku proxy serves its apps on

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "manifests-schema/app_name.h"
+#include "manifests-schema/datastore_placement.h"
 #include "manifests-schema/manifest_parser.h"
 #include "manifests-schema/secrets_file.h"
 #include "manifests-schema/theme_expansion.h"
@@ -82,7 +83,11 @@ class Builder {
   void CheckSecrets(const AppSpec& a, const ServiceManifest& s);
   std::vector<std::string> Placement(const EnvironmentManifest& env, const Override& o);
   void Datastores(const ApplicationManifest& app, const EnvironmentManifest& env,
+                  const EnvironmentOverride& o,
                   const std::map<std::string, std::set<std::string>>& db_nodes);
+  std::optional<std::string> DatastoreNode(const DatabaseManifest& db,
+                                           const EnvironmentManifest& env,
+                                           const std::set<std::string>& consumers);
   void ClaimName(const std::string& name, const std::string& kind, const NameOwner& owner,
                  std::map<std::string, NameOwner>& names);
   void ClaimDomains(const AppSpec& app, const Pos& pos);
@@ -99,7 +104,8 @@ class Builder {
   std::map<std::string, const ThemeManifest*> themes_;
   std::map<std::string, NameOwner> app_names_;
   std::map<std::string, NameOwner> datastore_names_;
-  std::map<std::string, std::string> domains_;  // domain -> the Dokku app that claims it
+  std::map<std::string, Pos> app_databases_pos_;  // Dokku app -> its service's `databases`
+  std::map<std::string, std::string> domains_;    // domain -> the Dokku app that claims it
   std::map<std::string, std::vector<AppSpec>> node_apps_;
   std::map<std::string, std::vector<DatastoreSpec>> node_datastores_;
   std::deque<ApplicationManifest> expanded_;  // themed applications, one per environment
@@ -348,16 +354,8 @@ void Builder::Service(const ApplicationManifest& app, const ServiceManifest& s,
   }
   std::vector<std::string> nodes = Placement(env, so && so->placement ? *so : o.all);
   if (nodes.empty()) return;  // every placement node was wrong: reported by Placement()
-  if (!s.databases.empty() && nodes.size() != 1) {
-    Error(s.databases_pos,
-          "service '" + a.service + "' links databases but runs on " +
-              std::to_string(nodes.size()) + " nodes in environment '" + env_name + "' (" +
-              JoinNames(nodes) + ")",
-          "set environments." + env_name +
-              ".placement.nodes to one node: Dokku links only within a node");
-  } else {
-    for (const Located& db : s.databases) db_nodes[db.value].insert(nodes.front());
-  }
+  for (const Located& db : s.databases) db_nodes[db.value].insert(nodes.begin(), nodes.end());
+  app_databases_pos_[a.name] = s.databases_pos;
   ClaimName(a.name, "Dokku app",
             {"application '" + a.application + "', service '" + a.service + "', environment '" +
                  env_name + "'",
@@ -369,19 +367,28 @@ void Builder::Service(const ApplicationManifest& app, const ServiceManifest& s,
 }
 
 void Builder::Datastores(const ApplicationManifest& app, const EnvironmentManifest& env,
+                         const EnvironmentOverride& o,
                          const std::map<std::string, std::set<std::string>>& db_nodes) {
-  for (const DatabaseManifest& db : app.databases) {
+  std::map<std::string, const DatabaseOverride*> overrides;
+  std::vector<std::string> names;
+  for (const DatabaseManifest& db : app.databases) names.push_back(db.name.value);
+  for (const DatabaseOverride& d : o.databases) {
+    overrides[d.name.value] = &d;
+    if (std::find(names.begin(), names.end(), d.name.value) != names.end()) continue;
+    std::string hint = DidYouMean(d.name.value, names);
+    Error(d.name.pos,
+          "unknown database '" + d.name.value + "' in environment '" + env.name.value + "'",
+          hint.empty() ? "declare it under the application's databases" : hint);
+  }
+  for (DatabaseManifest db : app.databases) {
+    if (auto it = overrides.find(db.name.value); it != overrides.end()) {
+      if (it->second->node) db.node = it->second->node;
+      if (it->second->move_from) db.move_from = it->second->move_from;
+    }
     auto it = db_nodes.find(db.name.value);
     if (it == db_nodes.end()) continue;  // not linked here (or placement already failed)
-    if (it->second.size() > 1) {
-      Error(db.name.pos,
-            "database '" + db.name.value +
-                "' is linked by services on different nodes in "
-                "environment '" +
-                env.name.value + "' (" + JoinNames({it->second.begin(), it->second.end()}) + ")",
-            "place the services that link it on one node");
-      continue;
-    }
+    std::optional<std::string> home = DatastoreNode(db, env, it->second);
+    if (!home) continue;
     DatastoreSpec d;
     d.name = DatastoreServiceName(app.name.value, db.name.value, env.name.value);
     d.engine = db.engine;
@@ -394,8 +401,61 @@ void Builder::Datastores(const ApplicationManifest& app, const EnvironmentManife
                    "', environment '" + d.environment + "'",
                db.name.pos},
               datastore_names_);
-    node_datastores_[*it->second.begin()].push_back(d);
+    if (db.move_from) d.move_from = db.move_from->value;
+    node_datastores_[*home].push_back(d);
   }
+}
+
+// Where a database lives in an environment: placement.node, or the one node of its
+// consumers. Consumers on other nodes reach it over the home node's private address.
+std::optional<std::string> Builder::DatastoreNode(const DatabaseManifest& db,
+                                                  const EnvironmentManifest& env,
+                                                  const std::set<std::string>& consumers) {
+  const std::string& env_name = env.name.value;
+  if (!db.node && consumers.size() > 1) {
+    Error(db.name.pos,
+          "database '" + db.name.value + "' is linked by services on different nodes in " +
+              "environment '" + env_name + "' (" + JoinNames({consumers.begin(), consumers.end()}) +
+              ") and has no placement",
+          "add 'placement: {node: <node>}' to the database: services on other nodes reach it "
+          "over that node's privateHost");
+    return std::nullopt;
+  }
+  std::string home = db.node ? db.node->value : *consumers.begin();
+  const Pos& pos = db.node ? db.node->pos : db.name.pos;
+  bool in_env = false;
+  for (const Located& n : env.nodes) in_env = in_env || n.value == home;
+  if (!in_env) {
+    std::vector<std::string> names;
+    for (const Located& n : env.nodes) names.push_back(n.value);
+    Error(pos, "node '" + home + "' is not in environment '" + env_name + "'",
+          "its nodes are: " + JoinNames(names));
+    return std::nullopt;
+  }
+  bool remote = consumers.size() > 1 || *consumers.begin() != home;
+  auto node = nodes_.find(home);
+  if (remote && node != nodes_.end() && node->second->spec.private_host.empty()) {
+    Error(pos,
+          "database '" + db.name.value + "' is used from other nodes but node '" + home +
+              "' has no privateHost",
+          "set spec.privateHost of node '" + home +
+              "' to its private network address: the datastore is exposed there only");
+    return std::nullopt;
+  }
+  if (db.move_from) {
+    if (db.move_from->value == home) {
+      Error(db.move_from->pos,
+            "database '" + db.name.value + "' moves from its own node '" + home + "'",
+            "remove 'move' once the data has moved");
+      return std::nullopt;
+    }
+    if (!nodes_.count(db.move_from->value)) {
+      Error(db.move_from->pos, "unknown node '" + db.move_from->value + "' in move.from",
+            "name the Node the data is on now");
+      return std::nullopt;
+    }
+  }
+  return home;
 }
 
 void Builder::Application(const ApplicationManifest& app) {
@@ -450,7 +510,7 @@ void Builder::Application(const ApplicationManifest& app) {
       }
       Service(app, s, *env->second, o, so, db_nodes);
     }
-    Datastores(app, *env->second, db_nodes);
+    Datastores(app, *env->second, o, db_nodes);
   }
 }
 
@@ -615,6 +675,9 @@ std::optional<DesiredState> Builder::Build() {
               [](const DatastoreSpec& a, const DatastoreSpec& b) { return a.name < b.name; });
     state.nodes.push_back(std::move(n));
   }
+  for (const RemoteDatastoreConflict& c : PlaceRemoteDatastores(state))
+    Error(app_databases_pos_[c.app], c.message, c.hint);
+  if (errors_ > 0) return std::nullopt;
   return state;
 }
 

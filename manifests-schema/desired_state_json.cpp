@@ -39,6 +39,17 @@ json AppJson(const AppSpec& a) {
       {"networks", a.networks},
       {"protect", a.protect}};
   // Only themed apps have it; its values are templates, never secret values.
+  if (!a.remote_datastores.empty()) {
+    json remote = json::array();
+    for (const RemoteDatastore& r : a.remote_datastores) {
+      remote.push_back({{"name", r.name},
+                        {"engine", r.engine},
+                        {"node", r.node},
+                        {"address", r.host + ":" + std::to_string(r.port)},
+                        {"variable", r.variable}});
+    }
+    app["remoteDatastores"] = remote;
+  }
   if (!a.derived_config.empty()) {
     json derived = json::object();
     for (const auto& [key, parts] : a.derived_config) derived[key] = PartsToTemplate(parts);
@@ -48,12 +59,15 @@ json AppJson(const AppSpec& a) {
 }
 
 json DatastoreJson(const DatastoreSpec& d) {
-  return {{"name", d.name},
-          {"engine", d.engine},
-          {"application", d.application},
-          {"environment", d.environment},
-          {"protect", d.protect},
-          {"allowDestroy", d.allow_destroy}};
+  json out = {{"name", d.name},
+              {"engine", d.engine},
+              {"application", d.application},
+              {"environment", d.environment},
+              {"protect", d.protect},
+              {"allowDestroy", d.allow_destroy}};
+  if (!d.move_from.empty()) out["moveFrom"] = d.move_from;
+  if (d.expose_port > 0) out["expose"] = d.expose_host + ":" + std::to_string(d.expose_port);
+  return out;
 }
 
 json NodeJson(const NodeDesiredState& n) {

@@ -46,11 +46,19 @@ struct Override {
   std::optional<std::vector<Located>> placement;  // node names
 };
 
+// `environments.<env>.databases.<db>`: where the database lives in that environment.
+struct DatabaseOverride {
+  Located name;
+  std::optional<Located> node;       // placement.node
+  std::optional<Located> move_from;  // move.from
+};
+
 struct EnvironmentOverride {
   Located environment;
   Override all;                                        // applies to every service
   std::optional<YamlNode> parameters;                  // theme parameters for this environment
   std::vector<std::pair<Located, Override>> services;  // service name -> its own override
+  std::vector<DatabaseOverride> databases;
 };
 
 struct ServiceManifest {
@@ -68,6 +76,8 @@ struct DatabaseManifest {
   std::string engine;
   bool protect = false;
   bool allow_destroy = false;
+  std::optional<Located> node;       // placement.node: where it lives (else its consumers' node)
+  std::optional<Located> move_from;  // move.from: the node its data is moved from
 };
 
 struct ApplicationManifest {

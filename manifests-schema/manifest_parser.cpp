@@ -79,7 +79,10 @@ class Parser {
   void Resources(const YamlNode& node, std::map<std::string, std::string>& out,
                  std::string_view field);
   void Database(const YamlNode& node, DatabaseManifest& db);
+  std::optional<Located> NodeField(const YamlNode& node, const char* field, const char* key,
+                                   const char* hint);
   void OverrideFields(const YamlNode& node, Override& o);
+  void DatabaseOverrides(const YamlNode& node, EnvironmentOverride& o);
   void Theme(const YamlNode& doc);
   void Product(const YamlNode& node, ThemeProduct& product);
   void ThemeSecrets(const YamlNode& node, ThemeManifest& theme);
@@ -416,7 +419,7 @@ void Parser::Environments(const YamlNode& node, ApplicationManifest& app) {
     if (!value.IsNull()) {  // `production:` with nothing means defaults, like `{}`
       if (!r_.ExpectMap(value, "environment override",
                         {"ref", "image", "config", "processes", "domains", "placement", "services",
-                         "parameters"})) {
+                         "databases", "parameters"})) {
         continue;
       }
       OverrideFields(value, o.all);
@@ -431,6 +434,7 @@ void Parser::Environments(const YamlNode& node, ApplicationManifest& app) {
         }
       }
       if (const YamlNode* services = value.Find("services")) ServiceOverrides(*services, o);
+      if (const YamlNode* dbs = value.Find("databases")) DatabaseOverrides(*dbs, o);
     }
     app.environments.push_back(std::move(o));
   }
@@ -456,6 +460,24 @@ void Parser::ServiceOverrides(const YamlNode& node, EnvironmentOverride& o) {
       OverrideFields(value, so);
     }
     o.services.emplace_back(Located{*name, r_.PosOf(key)}, std::move(so));
+  }
+}
+
+void Parser::DatabaseOverrides(const YamlNode& node, EnvironmentOverride& o) {
+  if (!node.IsMap()) {
+    r_.Error(node, "'databases' must be a map of database name to placement, got " +
+                       DescribeYamlType(node));
+    return;
+  }
+  for (const auto& [key, value] : node.entries) {
+    if (!key.IsScalar()) continue;  // reported by the YAML reader
+    auto name = r_.Name(key, "databases");
+    if (!name || !r_.ExpectMap(value, "database override", {"placement", "move"})) continue;
+    DatabaseOverride d;
+    d.name = Located{*name, r_.PosOf(key)};
+    d.node = NodeField(value, "placement", "node", "add 'node: <node name>'");
+    d.move_from = NodeField(value, "move", "from", "add 'from: <node the data is on now>'");
+    o.databases.push_back(std::move(d));
   }
 }
 
@@ -681,7 +703,10 @@ void Parser::Resources(const YamlNode& node, std::map<std::string, std::string>&
 }
 
 void Parser::Database(const YamlNode& node, DatabaseManifest& db) {
-  if (!r_.ExpectMap(node, "database", {"name", "engine", "protect", "allowDestroy"})) return;
+  if (!r_.ExpectMap(node, "database",
+                    {"name", "engine", "protect", "allowDestroy", "placement", "move"})) {
+    return;
+  }
   std::optional<Located> name;
   if (const YamlNode* n = r_.Required(node, "name", "database", "add 'name: db'")) {
     if (auto text = r_.Name(*n, "name")) name = Located{*text, r_.PosOf(*n)};
@@ -694,7 +719,21 @@ void Parser::Database(const YamlNode& node, DatabaseManifest& db) {
   if (const YamlNode* a = node.Find("allowDestroy")) {
     db.allow_destroy = r_.Bool(*a, "allowDestroy").value_or(false);
   }
+  db.node = NodeField(node, "placement", "node", "add 'node: <node name>'");
+  db.move_from = NodeField(node, "move", "from", "add 'from: <node the data is on now>'");
   if (name) db.name = *name;  // recorded even with a bad engine: no "unknown database" cascade
+}
+
+// `<field>: {<key>: <node name>}` (a database's placement.node and move.from).
+std::optional<Located> Parser::NodeField(const YamlNode& node, const char* field, const char* key,
+                                         const char* hint) {
+  const YamlNode* map = node.Find(field);
+  if (!map || !r_.ExpectMap(*map, field, {key})) return std::nullopt;
+  const YamlNode* value = r_.Required(*map, key, field, hint);
+  if (!value) return std::nullopt;
+  auto text = r_.Name(*value, key);
+  if (!text) return std::nullopt;
+  return Located{*text, r_.PosOf(*value)};
 }
 
 void Parser::Theme(const YamlNode& doc) {

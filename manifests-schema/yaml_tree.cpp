@@ -125,7 +125,7 @@ int FindDeepBrackets(const std::string& content) {
 // YAML 1.1 resolution of plain scalars (yaml.org/type/bool.html, int.html, float.html),
 // written by hand: std::regex recurses once per character and a plain scalar may be a
 // megabyte long. tests/manifests-schema/yaml_tree_test.cpp checks these against the regexes.
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsDecimalDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Reads a string left to right; each method consumes only what it accepts.
 class Cursor {
@@ -155,9 +155,9 @@ class Cursor {
   bool Sexagesimal() {
     std::size_t groups = 0;
     while (One(":")) {
-      if (Done() || !IsDigit(text_[i_])) return false;
+      if (Done() || !IsDecimalDigit(text_[i_])) return false;
       const char first = text_[i_++];
-      if (!Done() && IsDigit(text_[i_])) {
+      if (!Done() && IsDecimalDigit(text_[i_])) {
         if (first > '5') return false;
         ++i_;
       }
@@ -211,7 +211,7 @@ bool IsYamlFloat(std::string_view s) {
     return c.Many(Cursor::kDigitsOrUnderscore) > 0 && c.OptionalExponentToEnd();
   }
   s = unsigned_part;
-  if (s.empty() || !IsDigit(s.front())) return false;
+  if (s.empty() || !IsDecimalDigit(s.front())) return false;
   Cursor c(s.substr(1));
   c.Many(Cursor::kDigitsOrUnderscore);
   if (c.One(".")) {  // 1.5, 1_000.25e-3
@@ -284,7 +284,7 @@ std::optional<int> IntValue(const YamlNode& node) {
   // A sign and at most 9 digits: always fits an int.
   std::string_view text = node.scalar;
   if (text.front() == '-' || text.front() == '+') text.remove_prefix(1);
-  if (text.empty() || text.size() > 9 || !std::all_of(text.begin(), text.end(), IsDigit))
+  if (text.empty() || text.size() > 9 || !std::all_of(text.begin(), text.end(), IsDecimalDigit))
     return std::nullopt;
   return std::stoi(node.scalar);
 }

@@ -31,6 +31,8 @@ enum class ActionKind {
   kStartTraefik,        // traefik:start
   kCreateDatastore,     // <engine>:create <service>
   kDestroyDatastore,    // <engine>:destroy <service> -f
+  kExposeDatastore,     // <engine>:expose <service> <host:port> (value)
+  kUnexposeDatastore,   // <engine>:unexpose <service>
   // App level.
   kCreateApp,                // apps:create <app>
   kSetConfig,                // config:set --encoded --no-restart <app> K=base64(V)...
@@ -100,6 +102,10 @@ inline std::string_view ActionKindName(ActionKind kind) {
       return "create-datastore";
     case ActionKind::kDestroyDatastore:
       return "destroy-datastore";
+    case ActionKind::kExposeDatastore:
+      return "expose-datastore";
+    case ActionKind::kUnexposeDatastore:
+      return "unexpose-datastore";
     case ActionKind::kCreateApp:
       return "create-app";
     case ActionKind::kSetConfig:

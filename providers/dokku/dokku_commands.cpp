@@ -185,6 +185,13 @@ Status AddDatastore(const Action& action, Rendering& out) {
     case ActionKind::kDestroyDatastore:
       out.words = {e + ":destroy", action.target, "-f"};
       break;
+    case ActionKind::kExposeDatastore:
+      if (action.value.empty()) return Invalid(action, "no address to expose on");
+      out.words = {e + ":expose", action.target, action.value};
+      break;
+    case ActionKind::kUnexposeDatastore:
+      out.words = {e + ":unexpose", action.target};
+      break;
     case ActionKind::kLinkDatastore:
       out.words = {e + ":link", action.target, action.app, "--no-restart"};
       break;
@@ -254,6 +261,8 @@ Status Build(const Action& action, const SecretValues& secrets, Mode mode, Rende
       return Status::Ok();
     case ActionKind::kCreateDatastore:
     case ActionKind::kDestroyDatastore:
+    case ActionKind::kExposeDatastore:
+    case ActionKind::kUnexposeDatastore:
     case ActionKind::kLinkDatastore:
     case ActionKind::kUnlinkDatastore:
       return AddDatastore(action, out);

@@ -38,4 +38,18 @@ Result<std::vector<std::string>> ParseServiceLinks(const std::vector<std::string
   return apps;
 }
 
+Result<std::string> ParseExposedPorts(const std::vector<std::string>& argv, std::string_view out) {
+  std::vector<std::string> lines = SplitLines(out);
+  if (lines.size() != 1) {
+    if (lines.empty()) return OutputError(argv, "no output");
+    return LineError(argv, 2, "more than one line of exposed ports", lines[1]);
+  }
+  std::vector<std::string> pairs = SplitWords(lines[0], " \t\r");
+  if (pairs.size() == 1 && pairs[0] == "-") return std::string();
+  const std::size_t arrow = pairs.size() == 1 ? pairs[0].find("->") : std::string::npos;
+  if (arrow == std::string::npos || arrow + 2 == pairs[0].size())
+    return LineError(argv, 1, "not one <port>-><host port> pair", lines[0]);
+  return pairs[0].substr(arrow + 2);
+}
+
 }  // namespace dflow

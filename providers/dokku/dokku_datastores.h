@@ -23,4 +23,9 @@ Result<std::vector<std::string>> ParseServiceList(const std::vector<std::string>
 Result<std::vector<std::string>> ParseServiceLinks(const std::vector<std::string>& argv,
                                                    std::string_view out);
 
+// `--quiet <engine>:info <svc> --exposed-ports`: "-" when not exposed, else
+// "<container port>-><host side> " (service_exposed_ports, one pair per datastore port:
+// one for postgres and redis) -> the host side ("10.0.0.1:20123" or "20123"), "" for "-".
+Result<std::string> ParseExposedPorts(const std::vector<std::string>& argv, std::string_view out);
+
 }  // namespace dflow

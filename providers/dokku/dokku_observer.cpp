@@ -43,6 +43,7 @@ enum class Role {
   kServiceList,
   kAppQuery,
   kLinks,
+  kExposedPorts,
 };
 
 struct PlannedCall {
@@ -187,6 +188,8 @@ class Observation {
               services_.push_back({engine, service});
               next.push_back(Plan(Quiet({engine + ":info", service, "--links"}), Role::kLinks,
                                   services_.size() - 1));
+              next.push_back(Plan(Quiet({engine + ":info", service, "--exposed-ports"}),
+                                  Role::kExposedPorts, services_.size() - 1));
             }
           }
         }
@@ -411,6 +414,10 @@ class Observation {
       ObservedDatastore& store = node_.datastores[calls_[id].index];
       if (Status s = ReadLinks(store, calls_[id].argv, *results_[id]); !s.ok()) return s;
     }
+    for (std::size_t id : IdsOf(Role::kExposedPorts)) {
+      ObservedDatastore& store = node_.datastores[calls_[id].index];
+      if (Status s = ReadExposed(store, calls_[id].argv, *results_[id]); !s.ok()) return s;
+    }
     return Status::Ok();
   }
 
@@ -447,6 +454,23 @@ class Observation {
         ParseResourceReport(argvs[2], out[2].out);
     if (!resources.ok()) return resources.status();
     app.resources = std::move(resources).value();
+    return Status::Ok();
+  }
+
+  // Like ReadLinks: an unreadable answer leaves the datastore as it is (read_error).
+  Status ReadExposed(ObservedDatastore& store, const Argv& argv, const ExecResult& result) {
+    if (Status s = CheckExit(argv, result); !s.ok()) {
+      if (result.err.find(" service " + store.name + " does not exist") != std::string::npos)
+        return Race(s.message());
+      if (store.read_error.empty()) store.read_error = s.message();
+      return Status::Ok();
+    }
+    Result<std::string> exposed = ParseExposedPorts(argv, result.out);
+    if (!exposed.ok()) {
+      if (store.read_error.empty()) store.read_error = exposed.status().message();
+      return Status::Ok();
+    }
+    store.exposed = std::move(exposed).value();
     return Status::Ok();
   }
 

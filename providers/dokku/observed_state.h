@@ -56,7 +56,8 @@ struct ObservedDatastore {
   std::string name;
   std::string engine;                    // postgres | redis
   std::vector<std::string> linked_apps;  // sorted
-  std::string read_error;                // its links could not be read (then linked_apps is empty)
+  std::string exposed;     // the host side it is exposed on ("10.0.0.1:20123", "2345"), "" = not
+  std::string read_error;  // its links could not be read (then linked_apps is empty)
 };
 
 struct ObservedPlugin {

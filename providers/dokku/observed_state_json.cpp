@@ -77,6 +77,7 @@ nlohmann::json ObservedNodeToJson(const ObservedNode& node, bool redact) {
     datastores.push_back({{"name", store.name},
                           {"engine", store.engine},
                           {"linkedApps", store.linked_apps},
+                          {"exposed", store.exposed},
                           {"readError", ScrubUrls(store.read_error)}});
   }
   return {

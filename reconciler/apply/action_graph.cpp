@@ -11,6 +11,10 @@ bool TouchesLink(ActionKind kind) {
   return kind == ActionKind::kLinkDatastore || kind == ActionKind::kUnlinkDatastore;
 }
 
+bool TouchesExposure(ActionKind kind) {
+  return kind == ActionKind::kExposeDatastore || kind == ActionKind::kUnexposeDatastore;
+}
+
 }  // namespace
 
 ActionGraph BuildActionGraph(const std::vector<Action>& actions) {
@@ -18,7 +22,7 @@ ActionGraph BuildActionGraph(const std::vector<Action>& actions) {
   graph.waits_for.resize(actions.size());
   graph.unblocks.resize(actions.size());
   std::map<std::string, std::size_t> last_of_app;
-  std::map<std::string, std::size_t> created;  // "<engine> <service>" -> its create action
+  std::map<std::string, std::size_t> created;  // "<engine> <service>" -> its last node step
   std::vector<std::size_t> proxy;              // node proxy steps so far
   for (std::size_t j = 0; j < actions.size(); ++j) {
     const Action& action = actions[j];
@@ -27,6 +31,10 @@ ActionGraph BuildActionGraph(const std::vector<Action>& actions) {
       for (std::size_t i = 0; i < j; ++i) needs.push_back(i);
     } else if (IsNodeProxyStep(action.kind)) {
       if (!proxy.empty()) needs.push_back(proxy.back());  // the chain holds the rest
+    } else if (TouchesExposure(action.kind)) {
+      // After its create, and after an earlier unexpose (a new address: unexpose, expose).
+      if (auto it = created.find(action.engine + " " + action.target); it != created.end())
+        needs.push_back(it->second);
     } else if (!action.app.empty()) {
       if (auto it = last_of_app.find(action.app); it != last_of_app.end()) {
         needs.push_back(it->second);
@@ -43,7 +51,7 @@ ActionGraph BuildActionGraph(const std::vector<Action>& actions) {
     for (std::size_t i : needs) graph.unblocks[i].push_back(j);
     if (IsNodeProxyStep(action.kind)) proxy.push_back(j);
     if (!action.app.empty()) last_of_app[action.app] = j;
-    if (action.kind == ActionKind::kCreateDatastore)
+    if (action.kind == ActionKind::kCreateDatastore || TouchesExposure(action.kind))
       created[action.engine + " " + action.target] = j;
   }
   return graph;

@@ -5,7 +5,10 @@
 #include <iostream>
 
 #include "manifests-schema/secrets_file.h"
+#include "reconciler/controller/remote_datastore_dsns.h"
 #include "reconciler/controller/source_refs.h"
+#include "reconciler/plan/datastore_move.h"
+#include "reconciler/plan/remote_datastore.h"
 #include "reconciler/source/fetch_process.h"
 
 namespace dflow::cli {
@@ -16,6 +19,23 @@ void KeepEnvironment(const std::string& environment, NodePlan& plan) {
   std::erase_if(plan.actions,
                 [&](const Action& a) { return !a.app.empty() && a.environment != environment; });
 }
+
+namespace {
+
+// A datastore planned on a new node while it still exists on another one: refused, with the
+// way out (reconciler/plan/datastore_move.h). Only observed nodes count (all but with --node).
+void RefuseForks(const DesiredState& desired, std::vector<NodeOutcome>& outcomes) {
+  std::map<std::string, const ObservedNode*> observed;
+  for (const NodeOutcome& outcome : outcomes)
+    if (outcome.observed) observed[outcome.node] = &*outcome.observed;
+  for (NodeOutcome& outcome : outcomes) {
+    if (!outcome.observed) continue;
+    for (const NodeDesiredState& node : desired.nodes)
+      if (node.node.name == outcome.node) RefuseDatastoreForks(node, observed, outcome.plan);
+  }
+}
+
+}  // namespace
 
 void AddPlanArgs(CLI::App& sub, PlanArgs& args) {
   AddRepoArgs(sub, args.repo);
@@ -67,7 +87,15 @@ std::optional<PlannedFleet> PlanLoadedFleet(const PlanArgs& args, LoadedRepo loa
   SshCredentials credentials = args.credentials;
   planned.fleet = std::make_unique<Fleet>(
       [credentials](const NodeSpec& node) { return ConnectToNode(node, credentials); });
+  // Apps that use a datastore on another node get its URL, read on that node.
+  RemoteDatastoreDsns dsns = ReadRemoteDatastoreDsns(desired, *planned.fleet);
+  for (const std::string& error : dsns.errors) {
+    std::cerr << "dflow: " << error << "\n";
+    planned.node_errors = true;
+  }
+  planned.remote_pending = AddRemoteDatastoreSecrets(desired, dsns.dsns, planned.options.secrets);
   planned.outcomes = ObserveAndPlan(desired, *planned.fleet, planned.options, nodes, args.parallel);
+  RefuseForks(desired, planned.outcomes);
   for (auto& outcome : planned.outcomes) {
     if (!outcome.error.ok()) {
       std::cerr << "dflow: node " << outcome.node << ": " << outcome.error.message() << "\n";

@@ -38,6 +38,9 @@ struct PlannedFleet {
   std::vector<NodeOutcome> outcomes;  // one per selected node
   PlanOptions options;
   bool node_errors = false;  // some node could not be observed (printed already)
+  // Remote datastores (on another node than an app that uses them) not created yet: their
+  // apps are blocked until the datastore's node has been applied (cmd_apply plans again).
+  int remote_pending = 0;
 };
 
 // Loads, validates, observes and plans; prints errors to stderr. nullopt when nothing could

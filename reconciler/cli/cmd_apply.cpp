@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -43,6 +44,35 @@ void PrintProgress(const ActionEvent& event) {
   if (r.outcome == ActionOutcome::kFailed && !r.message.empty())
     std::cout << "    " << r.message << "\n";
   std::cout << std::flush;
+}
+
+// Apps that use a datastore on another node wait until it exists there: once this apply
+// has created it, one more round plans and applies them (docs/datastores.md).
+bool SecondRound(const ApplyCommandArgs& args, const PlannedFleet& first) {
+  if (first.remote_pending == 0 || args.dry_run) return true;
+  std::cout << "Datastores used from other nodes now exist: planning their apps again\n";
+  std::optional<PlannedFleet> again = PlanLoadedFleet(args.plan, first.repo);
+  if (!again) return false;
+  std::vector<NodePlan> plans;
+  std::map<std::string, Transport*> transports;
+  for (const auto& outcome : again->outcomes) {
+    if (!outcome.observed || outcome.plan.ExecutableCount() == 0) continue;
+    plans.push_back(outcome.plan);
+    for (const auto& node : again->repo.result.desired->nodes) {
+      if (node.node.name != outcome.node) continue;
+      auto transport = again->fleet->TransportFor(node.node);
+      if (transport.ok()) transports[outcome.node] = *transport;
+    }
+  }
+  if (plans.empty()) return !again->node_errors;
+  std::cout << FormatPlansText(plans);
+  ApplyOptions options;
+  options.max_parallel_nodes = static_cast<std::size_t>(args.plan.parallel);
+  options.secrets = again->options.secrets;
+  options.on_progress = PrintProgress;
+  ApplyResult result = ApplyPlans(plans, transports, options);
+  std::cout << result.Summary() << "\n";
+  return result.ok() && !again->node_errors;
 }
 
 int Run(const ApplyCommandArgs& args) {
@@ -86,9 +116,15 @@ int Run(const ApplyCommandArgs& args) {
   options.on_progress = PrintProgress;
   ApplyResult result = ApplyPlans(plans, transports, options);
   std::cout << result.Summary() << "\n";
+  // A refused plan ran nothing: it needs the user (its refusal says what to do).
+  const bool refused =
+      std::any_of(plans.begin(), plans.end(), [](const NodePlan& plan) { return plan.refused; });
+  const bool second_ok = result.ok() && !refused && SecondRound(args, *planned);
   // The edges last: a service's new node is up before the edge sends it traffic.
   const bool edges_ok = args.dry_run || ApplyEdges(desired, edges, std::cout);
-  return result.ok() && edges_ok && !planned->node_errors && !edge_errors ? kExitOk : kExitFailure;
+  return result.ok() && !refused && second_ok && edges_ok && !planned->node_errors && !edge_errors
+             ? kExitOk
+             : kExitFailure;
 }
 
 }  // namespace
@@ -101,7 +137,7 @@ Command MakeApplyCommand() {
             sub.add_flag("--yes,-y", args->yes, "do not ask for confirmation");
             sub.footer(
                 "Exit status: 0 applied (or nothing to do), 1 invalid repo, a node "
-                "unreachable or an action failed, 64 usage error.");
+                "unreachable, a node's plan refused or an action failed, 64 usage error.");
             return std::function<int()>([args] { return Run(*args); });
           }};
 }

@@ -21,12 +21,14 @@
 #include "reconciler/controller/node_pass.h"
 #include "reconciler/controller/node_workers.h"
 #include "reconciler/controller/pass_slots.h"
+#include "reconciler/controller/remote_datastore_dsns.h"
 #include "reconciler/controller/rollback_pins.h"
 #include "reconciler/controller/source_refs.h"
 #include "reconciler/controller/source_stage.h"
 #include "reconciler/controller/store_write.h"
 #include "reconciler/controller/sync_status_target.h"
 #include "reconciler/controller/wakeup.h"
+#include "reconciler/plan/remote_datastore.h"
 #include "reconciler/server/controller_api.h"
 #include "reconciler/server/http_server.h"
 #include "reconciler/source/fetch_process.h"
@@ -561,6 +563,7 @@ class ControllerImpl final : public Controller {
       input.plan_options.resolved_refs = refs_.commits;
       input.plan_options.unresolved_refs = refs_.errors;
     }
+    AddRemoteUrls(*applied.desired, node.node.name, input.secrets);
     input.plan_options.secrets = input.secrets;
     input.exec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.command_timeout);
     input.should_stop = [this] { return stopping_.load(); };
@@ -596,6 +599,15 @@ class ControllerImpl final : public Controller {
     response.content_type = "application/json";
     response.body = body.dump(2) + "\n";
     return response;
+  }
+
+  // The URLs of the datastores the node's apps use on other nodes, read there each pass (an
+  // app waits, blocked, until its datastore exists: docs/datastores.md).
+  void AddRemoteUrls(const DesiredState& desired, const std::string& node, SecretValues& secrets) {
+    RemoteDatastoreDsns dsns = ReadRemoteDatastoreDsns(desired, fleet_, node);
+    for (const std::string& error : dsns.errors)
+      spdlog::warn("node={} remote datastore: {} (its apps wait)", node, error);
+    AddRemoteDatastoreSecrets(desired, dsns.dsns, secrets);
   }
 
   // One line per pass that needs one: the level follows what the loop does next.

@@ -10,6 +10,7 @@
 #include "manifests-schema/base/text.h"
 #include "reconciler/plan/app_plan.h"
 #include "reconciler/plan/proxy_plan.h"
+#include "reconciler/plan/remote_datastore.h"
 
 namespace dflow {
 namespace {
@@ -119,6 +120,11 @@ void PlanDesiredApps(const NodeDesiredState& desired, const ObservedNode& observ
         plan.notes.push_back({NoteKind::kConflict, app.name, conflict, app.environment});
         continue;
       }
+    }
+    if (std::string why = RemoteDatastoreBlocked(app, options.secrets); !why.empty()) {
+      plan.notes.push_back(
+          {NoteKind::kBlocked, app.name, why + "; app not planned", app.environment});
+      continue;
     }
     if (std::string key = MissingSecret(app, options); !key.empty()) {
       plan.notes.push_back({NoteKind::kBlocked, app.name,
@@ -320,6 +326,7 @@ NodePlan PlanNode(const NodeDesiredState& desired, const ObservedNode& observed,
   plan.node = desired.node.name;
   const ProxyChange proxy = PlanNodeProxy(desired, observed, plan);
   PlanDatastoreCreates(desired, observed, plan);
+  PlanDatastoreExposure(desired, observed, plan);
   PlanDesiredApps(desired, observed, options, proxy, plan);
   PlanOrphans(desired, observed, options, plan);
   PlanDatastoreDestroys(desired, observed, options, plan);

@@ -136,7 +136,9 @@ ObservedNode SimulateApplied(const NodeDesiredState& desired, const SecretValues
   SimulateProxy(desired, node);
   for (const auto& app : desired.apps) node.apps.push_back(AppliedApp(app, desired, secrets));
   for (const auto& store : desired.datastores) {
-    ObservedDatastore live{store.name, store.engine, {}, ""};
+    ObservedDatastore live{store.name, store.engine, {}, "", ""};
+    if (store.expose_port > 0)
+      live.exposed = store.expose_host + ":" + std::to_string(store.expose_port);
     for (const auto& app : desired.apps)
       if (std::find(app.datastores.begin(), app.datastores.end(), store.name) !=
           app.datastores.end())

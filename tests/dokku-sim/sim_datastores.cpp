@@ -1,5 +1,9 @@
 // postgres:* and redis:* (dokku-postgres / dokku-redis, §3.18).
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 
 #include "tests/dokku-sim/sim.h"
 
@@ -64,6 +68,24 @@ std::string LinkedAppsText(Ctx& ctx, const Engine& e, const std::string& svc) {
   return o;
 }
 
+// The PORT file: the host side of each of PLUGIN_DATASTORE_PORTS (one for both plugins),
+// `IP:PORT` or `PORT` as given to expose. Empty when not exposed.
+std::vector<std::string> ExposedPorts(Ctx& ctx, const Engine& e, const std::string& svc) {
+  Json& s = ctx.store.Service(e.name, svc);
+  if (!s.contains("exposed")) return {};
+  return s["exposed"].get<std::vector<std::string>>();
+}
+
+std::string DatastorePort(const Engine& e) { return e.name == "postgres" ? "5432" : "6379"; }
+
+// service_exposed_ports: "-" when not exposed, else "<container>-><host> " per port (the
+// trailing space stays: `$(...)` strips newlines only).
+std::string ExposedPortsText(Ctx& ctx, const Engine& e, const std::string& svc) {
+  auto ports = ExposedPorts(ctx, e, svc);
+  if (ports.empty()) return "-";
+  return DatastorePort(e) + "->" + ports[0] + " ";
+}
+
 bool HasArg(const Args& args, const std::string& flag) {
   return std::find(args.begin(), args.end(), flag) != args.end();
 }
@@ -77,6 +99,7 @@ int RequireService(Ctx& ctx, const Engine& e, const std::string& svc) {
 }
 
 int Info(Ctx& ctx, const Engine& e, const Args& args);
+std::filesystem::path DataPath(Ctx& ctx, const Engine& e, const std::string& svc);
 
 int Create(Ctx& ctx, const Engine& e, const Args& args) {
   Args pos;
@@ -128,7 +151,7 @@ int Info(Ctx& ctx, const Engine& e, const Args& args) {
       {"--config-options", ""},
       {"--data-dir", root + "/data"},
       {"--dsn", Url(ctx, e, svc, "")},
-      {"--exposed-ports", "-"},
+      {"--exposed-ports", ExposedPortsText(ctx, e, svc)},
       {"--id", Sha256Hex(e.name + "/container/" + svc)},
       {"--internal-ip", "172.17.0.100"},
       {"--initial-network", ""},
@@ -322,7 +345,99 @@ int Destroy(Ctx& ctx, const Engine& e, const Args& args) {
   ctx.Info2Quiet("Deleting " + svc);
   if (!ctx.flags.quiet) ctx.Verbose("Removing data");
   ctx.store.DeleteService(e.name, svc);
+  std::error_code ec;
+  std::filesystem::remove(DataPath(ctx, e, svc), ec);
   ctx.Info2(e.title + " container deleted: " + svc);
+  return 0;
+}
+
+// service_port_expose (common-functions, shared by dokku-postgres 1.48.0 and dokku-redis
+// 1.43.0). Besides the PORT file it calls service_start (quiet: the container runs already,
+// nothing printed) and service_port_reconcile_status, which starts the
+// `dokku.<plugin>.<svc>.ambassador` container publishing `-p <host>:<port>`; that container
+// is not modelled beyond the PORT file. Without ports the plugin picks `$RANDOM`-based free
+// ones; the simulator picks a fixed one from the name's hash.
+int Expose(Ctx& ctx, const Engine& e, const Args& args) {
+  std::string svc = args.empty() ? "" : args[0];
+  if (int rc = RequireService(ctx, e, svc)) return rc;
+  std::vector<std::string> ports;
+  for (size_t i = 1; i < args.size(); ++i)
+    for (auto& w : SplitWs(args[i])) ports.push_back(w);  // PORTS=(${@:2}) word-splits
+  if (ports.empty())
+    ports.push_back(std::to_string(std::stoul(Sha256Hex(svc).substr(0, 4), nullptr, 16) % 32768));
+  if (ports.size() != 1)
+    return ctx.Fail("1 ports to be exposed need to be provided in the following order: " +
+                    DatastorePort(e));
+  auto current = ExposedPorts(ctx, e, svc);
+  if (!current.empty())
+    return ctx.Fail("Service " + svc + " already exposed on port(s) " + Join(current, " "));
+  ctx.store.Service(e.name, svc)["exposed"] = ports;
+  ctx.store.SaveService(e.name, svc);
+  ctx.Info1("Service " + svc +
+            " exposed on port(s) [container->host]: " + ExposedPortsText(ctx, e, svc));
+  return 0;
+}
+
+// service_port_unexpose: removes the PORT file (and, through service_port_reconcile_status,
+// stops and removes the ambassador container); prints the same line when not exposed.
+int Unexpose(Ctx& ctx, const Engine& e, const Args& args) {
+  std::string svc = args.empty() ? "" : args[0];
+  if (int rc = RequireService(ctx, e, svc)) return rc;
+  ctx.store.Service(e.name, svc).erase("exposed");
+  ctx.store.SaveService(e.name, svc);
+  ctx.Info1("Service " + svc + " unexposed");
+  return 0;
+}
+
+// The service's data as opaque bytes: what `export` prints (pg_dump -Fc / dump.rdb in the
+// real plugins) and what `import` replaces. Kept beside the service's JSON document.
+std::filesystem::path DataPath(Ctx& ctx, const Engine& e, const std::string& svc) {
+  return ctx.store.root() / "services" / e.name / (svc + ".data");
+}
+
+bool CopyFd(int from, int to) {
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = read(from, buf, sizeof buf);
+    if (n == 0) return true;
+    if (n < 0) return false;
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = write(to, buf + off, static_cast<size_t>(n - off));
+      if (w <= 0) return false;
+      off += w;
+    }
+  }
+}
+
+// service_export (functions): `docker container exec <container> pg_dump -Fc ...` (postgres)
+// or BGSAVE then `cat /data/dump.rdb` (redis) straight to stdout; changes nothing. Streamed
+// here too, so a large export never sits in the simulator's memory.
+int Export(Ctx& ctx, const Engine& e, const Args& args) {
+  std::string svc = args.empty() ? "" : args[0];
+  if (int rc = RequireService(ctx, e, svc)) return rc;
+  int fd = open(DataPath(ctx, e, svc).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;  // a fresh service: an empty dump
+  bool ok = CopyFd(fd, 1);
+  close(fd);
+  return ok ? 0 : 1;
+}
+
+// service_import (functions): fails when stdin is a terminal; postgres pipes stdin into
+// `pg_restore -cO --if-exists` (clean: the dump's objects replace existing ones), redis
+// removes the service container, replaces dump.rdb with stdin and starts the service again
+// (quietly). Either way the data becomes the stdin bytes; nothing is printed.
+int Import(Ctx& ctx, const Engine& e, const Args& args) {
+  std::string svc = args.empty() ? "" : args[0];
+  if (int rc = RequireService(ctx, e, svc)) return rc;
+  if (isatty(0)) return ctx.Fail("No data provided on stdin.");
+  std::filesystem::path path = DataPath(ctx, e, svc);
+  std::filesystem::path tmp = path.string() + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ctx.Fail("import: cannot write " + tmp.string());
+  bool ok = CopyFd(0, fd);
+  close(fd);
+  if (!ok) return ctx.Fail("import: reading stdin failed");
+  std::rename(tmp.c_str(), path.c_str());
   return 0;
 }
 
@@ -336,7 +451,11 @@ int Destroy(Ctx& ctx, const Engine& e, const Args& args) {
   int prefix##Linked(Ctx& c, const Args& a) { return Linked(c, E, a); }     \
   int prefix##Links(Ctx& c, const Args& a) { return LinksCmd(c, E, a); }    \
   int prefix##AppLinks(Ctx& c, const Args& a) { return AppLinks(c, E, a); } \
-  int prefix##Destroy(Ctx& c, const Args& a) { return Destroy(c, E, a); }
+  int prefix##Destroy(Ctx& c, const Args& a) { return Destroy(c, E, a); }   \
+  int prefix##Expose(Ctx& c, const Args& a) { return Expose(c, E, a); }     \
+  int prefix##Unexpose(Ctx& c, const Args& a) { return Unexpose(c, E, a); } \
+  int prefix##Export(Ctx& c, const Args& a) { return Export(c, E, a); }     \
+  int prefix##Import(Ctx& c, const Args& a) { return Import(c, E, a); }
 
 DATASTORE_COMMANDS(kPostgres, Pg)
 DATASTORE_COMMANDS(kRedis, Rd)
@@ -369,6 +488,10 @@ void RegisterDatastores(std::vector<Command>& c) {
   c.push_back({"postgres:links", PgLinks, false});
   c.push_back({"postgres:app-links", PgAppLinks, false});
   c.push_back({"postgres:destroy", PgDestroy, true});
+  c.push_back({"postgres:expose", PgExpose, true});
+  c.push_back({"postgres:unexpose", PgUnexpose, true});
+  c.push_back({"postgres:export", PgExport, false});
+  c.push_back({"postgres:import", PgImport, true});
   c.push_back({"redis:create", RdCreate, true});
   c.push_back({"redis:list", RdList, false});
   c.push_back({"redis:exists", RdExists, false});
@@ -379,6 +502,10 @@ void RegisterDatastores(std::vector<Command>& c) {
   c.push_back({"redis:links", RdLinks, false});
   c.push_back({"redis:app-links", RdAppLinks, false});
   c.push_back({"redis:destroy", RdDestroy, true});
+  c.push_back({"redis:expose", RdExpose, true});
+  c.push_back({"redis:unexpose", RdUnexpose, true});
+  c.push_back({"redis:export", RdExport, false});
+  c.push_back({"redis:import", RdImport, true});
 }
 
 }  // namespace dokku_sim

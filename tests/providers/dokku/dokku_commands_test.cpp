@@ -100,6 +100,18 @@ TEST_CASE("destroy commands use their non-prompting forms") {
         "InvalidArgument: cannot render destroy-datastore: unknown datastore engine 'mysql'");
 }
 
+TEST_CASE("expose takes the one host:port, unexpose only the service") {
+  Action store;
+  store.kind = ActionKind::kExposeDatastore;
+  store.engine = "postgres";
+  store.target = "shop-db";
+  CHECK(Error(store) == "InvalidArgument: cannot render expose-datastore: no address to expose on");
+  store.value = "10.0.0.11:23456";
+  CHECK(RenderedArgv(store) == Words{"--quiet", "postgres:expose", "shop-db", "10.0.0.11:23456"});
+  store.kind = ActionKind::kUnexposeDatastore;
+  CHECK(RenderedArgv(store) == Words{"--quiet", "postgres:unexpose", "shop-db"});
+}
+
 TEST_CASE("each action kind renders its Dokku command") {
   Action a = AppAction(ActionKind::kCreateApp);
   CHECK(RenderedArgv(a) == Words{"--quiet", "apps:create", "shop-web"});

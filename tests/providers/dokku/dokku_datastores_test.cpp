@@ -42,6 +42,22 @@ TEST_CASE("datastore links: another info value is not mistaken for links") {
         "dokku --quiet postgres:info db --links: line 1: empty links line: ");
 }
 
+const std::vector<std::string> kExposed = {"--quiet", "postgres:info", "db", "--exposed-ports"};
+
+TEST_CASE("datastore exposed ports: '-' is none, else the host side of the one pair") {
+  CHECK(ParseExposedPorts(kExposed, "-\n")->empty());
+  CHECK(*ParseExposedPorts(kExposed, "5432->10.0.0.11:23456 \n") == "10.0.0.11:23456");
+  CHECK(*ParseExposedPorts(kExposed, "6379->28000 \n") == "28000");
+  CHECK(ParseExposedPorts(kExposed, "").status().message() ==
+        "dokku --quiet postgres:info db --exposed-ports: no output");
+  CHECK(ParseExposedPorts(kExposed, "5432-> \n").status().message() ==
+        "dokku --quiet postgres:info db --exposed-ports: line 1: not one <port>-><host port> "
+        "pair: 5432-> ");
+  CHECK(ParseExposedPorts(kExposed, "web \n").status().message() ==
+        "dokku --quiet postgres:info db --exposed-ports: line 1: not one <port>-><host port> "
+        "pair: web ");
+}
+
 TEST_CASE("datastore engines: postgres and redis") {
   CHECK(DatastoreEngines() == std::vector<std::string>{"postgres", "redis"});
 }

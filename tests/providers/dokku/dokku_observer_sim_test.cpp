@@ -171,17 +171,17 @@ TEST_CASE("observe sim: one deployed app with every setting") {
   web.storage = {"/srv/uploads:/app/uploads"};
   web.networks = {"backend"};
   web.linked_datastores = {"postgres/courses_db"};
-  CheckSameApps(*node, {web}, {{"courses_db", "postgres", {"web"}, ""}});
+  CheckSameApps(*node, {web}, {{"courses_db", "postgres", {"web"}, "", ""}});
   CHECK(node->traefik_global.at("letsencrypt-email") == "ops@example.com");
   CHECK(node->proxy_global_type == "traefik");
   CHECK(node->global_domains == std::vector<std::string>{"learn.example.com", "example.org"});
   CHECK(node->nginx_global.at("x-forwarded-proto-value") == "$http_x_forwarded_proto");
-  // 2 lists + 10 reports + 4 globals + 2 datastore lists + 3 per app + 1 per service.
-  CHECK(sim.LoggedInvocations().size() == 22);
-  CHECK(node->invocations == 22);
+  // 2 lists + 10 reports + 4 globals + 2 datastore lists + 3 per app + 2 per service.
+  CHECK(sim.LoggedInvocations().size() == 23);
+  CHECK(node->invocations == 23);
 }
 
-TEST_CASE("observe sim: 30 apps cost 16 + 2 engines + 3 per app + 1 per service") {
+TEST_CASE("observe sim: 30 apps cost 16 + 2 engines + 3 per app + 2 per service") {
   SimNode sim;
   std::vector<ObservedApp> expected;
   for (int i = 0; i < 30; ++i) {
@@ -213,10 +213,10 @@ TEST_CASE("observe sim: 30 apps cost 16 + 2 engines + 3 per app + 1 per service"
 
   Result<ObservedNode> node = sim.Observe();
   REQUIRE_MESSAGE(node.ok(), node.status().ToString());
-  CheckSameApps(*node, expected, {{"shared_db", "postgres", {"app-07"}, ""}});
+  CheckSameApps(*node, expected, {{"shared_db", "postgres", {"app-07"}, "", ""}});
   std::vector<std::string> log = sim.LoggedInvocations();
-  CHECK(log.size() == 16 + 2 + 3 * 31 + 1);
-  CHECK(node->invocations == 16 + 2 + 3 * 31 + 1);
+  CHECK(log.size() == 16 + 2 + 3 * 31 + 2);
+  CHECK(node->invocations == 16 + 2 + 3 * 31 + 2);
   CHECK(node->attempts == 1);
   CheckReadOnlyQuietCalls(log);
 }

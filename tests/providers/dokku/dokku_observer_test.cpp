@@ -76,6 +76,7 @@ Argv Resource(const std::string& app) {
 }
 const Argv kPluginListJson = {"--quiet", "plugin:list", "--format", "json"};
 const Argv kCoursesDbLinks = {"--quiet", "postgres:info", "courses_db", "--links"};
+const Argv kCoursesDbExposed = {"--quiet", "postgres:info", "courses_db", "--exposed-ports"};
 
 const std::vector<std::string> kPlugins = {"apps",    "domains", "ports",  "proxy",   "ps",
                                            "builder", "git",     "checks", "network", "storage"};
@@ -101,6 +102,7 @@ void TwoAppNode(FakeDokku& dokku) {
   dokku.On(Report("builds"), test::JsonFixture("builds-report-node-js-app.json") +
                                  "{\"build-status\":\"\",\"build-id\":\"\"}\n");
   dokku.On(kCoursesDbLinks, "node-js-app \n");
+  dokku.On(kCoursesDbExposed, "5432->10.0.0.11:23456 \n");
 }
 
 ObservedNode ExpectedTwoAppNode() {
@@ -153,7 +155,7 @@ ObservedNode ExpectedTwoAppNode() {
                          {"letsencrypt-email", "ops@example.com"},
                          {"log-level", ""}};
   node.apps = {node_app, python_app};
-  node.datastores = {{"courses_db", "postgres", {"node-js-app"}, ""}};
+  node.datastores = {{"courses_db", "postgres", {"node-js-app"}, "10.0.0.11:23456", ""}};
   return node;
 }
 
@@ -179,18 +181,18 @@ TEST_CASE("observe: a two-app node gives every field of every app") {
   CHECK(node->apps[1].last_build_status.empty());  // builds not asked for
 }
 
-TEST_CASE("observe: 2 + 10 + 1 + 1 + 3 per app + 1 per service calls, three deep") {
+TEST_CASE("observe: 2 + 10 + 1 + 1 + 3 per app + 2 per service calls, three deep") {
   FakeDokku dokku;
   TwoAppNode(dokku);
   Result<ObservedNode> node = ObserveNode(dokku, Options());
   REQUIRE(node.ok());
   // Run in rounds (this fake has no channels): the plugin and app lists; then every all-app
   // report but apps:report, traefik, the service list and the per-app queries; then
-  // apps:report (after the other reports) and the service's links.
-  CHECK(dokku.batches() == std::vector<std::size_t>{2, 17, 2});
-  CHECK(node->invocations == 21);
+  // apps:report (after the other reports) and the service's links and exposed ports.
+  CHECK(dokku.batches() == std::vector<std::size_t>{2, 17, 3});
+  CHECK(node->invocations == 22);
   CHECK(node->attempts == 1);
-  CHECK(dokku.calls().size() == 21);
+  CHECK(dokku.calls().size() == 22);
   for (const Argv& argv : dokku.calls()) CHECK(argv.front() == "--quiet");
   // Each all-app report runs once per node, not once per app.
   CHECK(std::count(dokku.calls().begin(), dokku.calls().end(), Report("ps")) == 1);
@@ -212,8 +214,8 @@ TEST_CASE("observe: builds:report once for all apps, only when asked") {
   REQUIRE_MESSAGE(node.ok(), node.status().ToString());
   CHECK(node->apps[0].last_build_status == "succeeded");
   CHECK(node->apps[1].last_build_status.empty());
-  CHECK(dokku.batches() == std::vector<std::size_t>{2, 18, 2});
-  CHECK(node->invocations == 22);
+  CHECK(dokku.batches() == std::vector<std::size_t>{2, 18, 3});
+  CHECK(node->invocations == 23);
   CHECK(std::count(dokku.calls().begin(), dokku.calls().end(), Report("builds")) == 1);
 }
 
@@ -224,14 +226,16 @@ TEST_CASE("observe: a node without apps skips the all-app reports") {
   empty.On({"--quiet", "traefik:report", "--global", "--format", "json"}, "{}\n");
   empty.On({"--quiet", "postgres:list"}, "courses_db\n");
   empty.On(kCoursesDbLinks, "-\n");
+  empty.On(kCoursesDbExposed, "-\n");
   Result<ObservedNode> node = ObserveNode(empty, Options());
   REQUIRE_MESSAGE(node.ok(), node.status().ToString());
   CHECK(node->apps.empty());
   CHECK(node->dokku_version == "0.38.27");
   REQUIRE(node->datastores.size() == 1);
   CHECK(node->datastores[0].linked_apps.empty());
-  CHECK(empty.batches() == std::vector<std::size_t>{2, 2, 1});
-  CHECK(node->invocations == 5);
+  CHECK(empty.batches() == std::vector<std::size_t>{2, 2, 2});
+  CHECK(node->invocations == 6);
+  CHECK(node->datastores[0].exposed.empty());
 }
 
 TEST_CASE("observe: a node without traefik-vhosts or datastore plugins") {
@@ -293,8 +297,8 @@ TEST_CASE("observe: an app created during the reports restarts the observation")
   Result<ObservedNode> node = ObserveNode(dokku, Options());
   REQUIRE_MESSAGE(node.ok(), node.status().ToString());
   CHECK(node->attempts == 2);
-  CHECK(node->invocations == 21 + 21);
-  CHECK(dokku.batches() == std::vector<std::size_t>{2, 17, 2, 2, 17, 2});
+  CHECK(node->invocations == 22 + 22);
+  CHECK(dokku.batches() == std::vector<std::size_t>{2, 17, 3, 2, 17, 3});
   CheckSameState(*node, ExpectedTwoAppNode());
 }
 
@@ -311,7 +315,7 @@ TEST_CASE("observe: apps:report naming another app restarts the observation") {
   Result<ObservedNode> node = ObserveNode(dokku, Options());
   REQUIRE_MESSAGE(node.ok(), node.status().ToString());
   CHECK(node->attempts == 2);
-  CHECK(node->invocations == 42);
+  CHECK(node->invocations == 44);
   CheckSameState(*node, ExpectedTwoAppNode());
 }
 
@@ -363,7 +367,7 @@ TEST_CASE("observe: an app list that keeps changing gives up after max_attempts"
   CHECK(node.status().message() ==
         "fake: gave up after 3 attempts: the node changed during the observation: dokku "
         "--quiet ps:report --format json gave 1 reports for 2 apps");
-  CHECK(dokku.batches() == std::vector<std::size_t>{2, 17, 2, 2, 17, 2, 2, 17, 2});
+  CHECK(dokku.batches() == std::vector<std::size_t>{2, 17, 3, 2, 17, 3, 2, 17, 3});
 }
 
 TEST_CASE("observe: unexpected report output is an error quoting command and line") {

@@ -40,7 +40,7 @@ ObservedNode SampleNode() {
   node.proxy_global_type = "traefik";
   node.global_domains = {"learn.example.com"};
   node.apps = {app};
-  node.datastores = {{"db", "postgres", {"web"}, ""}};
+  node.datastores = {{"db", "postgres", {"web"}, "", ""}};
   node.invocations = 19;
   node.attempts = 1;
   return node;
@@ -83,7 +83,8 @@ TEST_CASE("observe json: the documented shape, every app field") {
       "lastBuildStatus": "succeeded",
       "readError": ""
     }],
-    "datastores": [{"name": "db", "engine": "postgres", "linkedApps": ["web"], "readError": ""}],
+    "datastores": [{"name": "db", "engine": "postgres", "linkedApps": ["web"], "exposed": "",
+                    "readError": ""}],
     "observation": {"invocations": 19, "attempts": 1}
   })");
   CHECK(ObservedNodeToJson(SampleNode()).dump(2) == expected.dump(2));

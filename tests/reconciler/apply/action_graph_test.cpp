@@ -39,6 +39,19 @@ TEST_CASE("action graph: each app in plan order, apps and datastore creates inde
   CHECK(LongestChain(graph) == 4);  // a: create, config, link; then the destroy
 }
 
+TEST_CASE("action graph: a datastore is exposed after its create and after its unexpose") {
+  const std::vector<Action> actions = {
+      Make(ActionKind::kCreateDatastore, "", "postgres", "db"),    // 0
+      Make(ActionKind::kExposeDatastore, "", "postgres", "db"),    // 1
+      Make(ActionKind::kUnexposeDatastore, "", "redis", "cache"),  // 2
+      Make(ActionKind::kExposeDatastore, "", "redis", "cache"),    // 3
+      Make(ActionKind::kCreateApp, "a"),                           // 4
+      Make(ActionKind::kLinkDatastore, "a", "postgres", "db"),     // 5
+  };
+  const ActionGraph graph = BuildActionGraph(actions);
+  CHECK(graph.waits_for == Needs{{}, {0}, {}, {2}, {}, {1, 4}});
+}
+
 TEST_CASE("action graph: Traefik steps one after another, before every app") {
   const std::vector<Action> actions = {
       Make(ActionKind::kSetTraefikGlobal),                       // 0

@@ -1,6 +1,7 @@
 // The secret canary: distinctive secret values go in through every door dflow has (the secrets
 // file, the config repo URL's password, the forge token, the webhook secret, the badge secret,
-// the token of an app's own repository),
+// the token of an app's own repository, the password in the URL of a datastore used from
+// another node),
 // and every output people or machines see is searched for them, raw and base64-encoded:
 // validate, render, plan (text, JSON, markdown), apply, `dflow run`'s log (at debug level),
 // /api/v1/status, /api/v1/history, /api/v1/releases, /metrics and the badges.
@@ -36,6 +37,12 @@ constexpr char kWebhookSecret[] = "canary-webhook-secret-W3bhZp";
 constexpr char kBadgeSecret[] = "canary-badge-secret-B4dgYn";
 constexpr char kSourceToken[] = "canary-app-source-token-S0urcT";
 const std::string kStagingApp = "course-management-web-staging";
+const std::string kRemoteDb = "course-management-courses-db-production";
+
+// The simulator's password of postgres service `service` (tests/dokku-sim/sim_datastores.cpp).
+std::string SimPostgresPassword(const std::string& service) {
+  return Sha256Hex("postgres/password/" + service).substr(0, 32);
+}
 
 struct Canary {
   std::string name;
@@ -48,7 +55,8 @@ std::vector<Canary> Canaries() {
           {"forge token", test::kFakeForgeToken},
           {"webhook secret", kWebhookSecret},
           {"badge secret", kBadgeSecret},
-          {"app source token", kSourceToken}};
+          {"app source token", kSourceToken},
+          {"remote datastore password", SimPostgresPassword(kRemoteDb)}};
 }
 
 // `value` as it shows inside base64 text at each of the three byte alignments: the whole
@@ -108,8 +116,33 @@ TEST_CASE("the canary itself finds a value raw and inside base64 at any alignmen
   CHECK(Leak("nothing to see; " + Base64Encode("nor here")).empty());
 }
 
+// course-management gets a `reports` service on prod-2 that uses courses-db, which stays on
+// prod-1: its DATABASE_URL (with the datastore's password) is read on prod-1.
+void AddRemoteConsumer(test::FleetRig& rig) {
+  const fs::path manifest = rig.repo().path() / "applications/course-management.yaml";
+  std::string text = test::ReadFile(manifest);
+  const std::string services = "  services:\n";
+  text.replace(text.find(services), services.size(),
+               services +
+                   "    - name: reports\n"
+                   "      source: {image: \"registry.example.com/learning/reports:1.0\"}\n"
+                   "      databases: [courses-db]\n");
+  const std::string domains = "      domains: [courses.staging.example.com]";
+  REQUIRE(text.find(domains) != std::string::npos);
+  text.replace(text.find(domains), domains.size(),
+               "      services: {web: {domains: [courses.staging.example.com]}}");
+  const std::string placement = "      placement: {nodes: [prod-1]}";
+  REQUIRE(text.find(placement) != std::string::npos);
+  text.replace(text.find(placement), placement.size(),
+               placement +
+                   "\n      services: {reports: {placement: {nodes: [prod-2]}}}"
+                   "\n      databases: {courses-db: {placement: {node: prod-1}}}");
+  test::WriteFile(manifest, text);
+}
+
 TEST_CASE("no secret shows in any output of the CLI or of dflow run") {
   test::FleetRig rig(kNodes);
+  AddRemoteConsumer(rig);
   const std::size_t app_count = rig.AppCount();
   const std::string commit = rig.repo().CommitAll("canary fleet");
   test::ScopedTempDir dir;
@@ -188,6 +221,10 @@ TEST_CASE("no secret shows in any output of the CLI or of dflow run") {
 
   // Each secret was used, so that a clean output means scrubbed, not unused.
   CHECK(ConfigValue(rig, "STRIPE_API_KEY") == std::string(kSecretsFileValue) + "\n");
+  const test::Captured remote_url =
+      rig.Dokku("prod-2", {"config:get", "course-management-reports-production", "DATABASE_URL"});
+  CHECK(remote_url.out.find(SimPostgresPassword(kRemoteDb) + "@" + rig.PrivateHost("prod-1")) !=
+        std::string::npos);
   const std::vector<std::string> auth = git.AuthHeaders();
   CHECK(std::count(auth.begin(), auth.end(),
                    "Basic " + Base64Encode(std::string("canary:") + kRepoPassword)) > 0);

@@ -119,7 +119,9 @@ inline ObservedNode ConvergedNode(const NodeDesiredState& desired, const PlanOpt
   observed.dokku_version = "0.38.27";
   for (const auto& app : desired.apps) observed.apps.push_back(ConvergedApp(app, options));
   for (const auto& store : desired.datastores) {
-    ObservedDatastore live{store.name, store.engine, {}, ""};
+    ObservedDatastore live{store.name, store.engine, {}, "", ""};
+    if (store.expose_port > 0)
+      live.exposed = store.expose_host + ":" + std::to_string(store.expose_port);
     for (const auto& app : desired.apps)
       for (const auto& name : app.datastores)
         if (name == store.name) live.linked_apps.push_back(app.name);
