@@ -86,9 +86,10 @@ struct ApplicationManifest {
 struct ThemeSecret {
   Located name;
   // Durable (losing it loses data): from the secrets file. Replaceable: generated once by the
-  // controller (issue 18 part 2; until then the app is refused at apply).
+  // controller, kept in its state (docs/themes.md).
   bool durable = false;
   std::string generator;  // how a value is made, for `dflow themes show` ("random 32 bytes hex")
+  SecretRecipe recipe;    // replaceable ones: how dflow generates it
 };
 
 struct ThemeManifest {

@@ -84,6 +84,10 @@ class Parser {
   void Product(const YamlNode& node, ThemeProduct& product);
   void ThemeSecrets(const YamlNode& node, ThemeManifest& theme);
   std::string SecretGenerator(const YamlNode& item);
+  void Recipe(const YamlNode& item, ThemeSecret& secret);
+  void RandomRecipe(const YamlNode& how, SecretRecipe& recipe);
+  void PasswordRecipe(const YamlNode& how, SecretRecipe& recipe);
+  void CheckDerivedSources(const ThemeManifest& theme);
   std::vector<std::string> Domains(const YamlNode& node);
   std::optional<std::string> Enum(const YamlNode& node, std::string_view field,
                                   const std::vector<std::string>& values);
@@ -793,12 +797,89 @@ void Parser::ThemeSecrets(const YamlNode& node, ThemeManifest& theme) {
       secret.durable = Enum(*d, "durability", {"durable", "replaceable"}) == "durable";
     }
     secret.generator = SecretGenerator(*item);
+    Recipe(*item, secret);
     bool duplicate =
         std::any_of(theme.secrets.begin(), theme.secrets.end(),
                     [&](const ThemeSecret& s) { return s.name.value == secret.name.value; });
     if (duplicate)
       r_.ErrorAt(secret.name.pos, "duplicate secret '" + secret.name.value + "'", "remove one");
     if (!secret.name.value.empty() && !duplicate) theme.secrets.push_back(std::move(secret));
+  }
+  CheckDerivedSources(theme);
+}
+
+// `generate: {kind: random|password, ...}` or `derive: {kind: bcrypt, from: x, cost: n}`: what
+// dflow runs to make the value once (replaceable) or prints for `dflow secrets generate`.
+void Parser::Recipe(const YamlNode& item, ThemeSecret& secret) {
+  const YamlNode* generate = item.Find("generate");
+  const YamlNode* derive = item.Find("derive");
+  if (generate && derive) {
+    r_.Error(*derive, "a theme secret has 'generate' or 'derive', not both", "remove one");
+    return;
+  }
+  const YamlNode* how = generate ? generate : derive;
+  if (!how) {
+    if (!secret.durable)
+      r_.Error(item, "replaceable secret '" + secret.name.value + "' says nothing about its value",
+               "add 'generate: {kind: random, bytes: 32, encoding: hex}'");
+    return;
+  }
+  const bool shape =
+      generate ? r_.ExpectMap(*how, "generate",
+                              {"kind", "bytes", "encoding", "count", "join", "length", "classes"})
+               : r_.ExpectMap(*how, "derive", {"kind", "from", "cost"});
+  if (!shape) return;
+  const YamlNode* kind =
+      r_.Required(*how, "kind", generate ? "generate" : "derive",
+                  generate ? "add 'kind: random' or password" : "add 'kind: bcrypt'");
+  if (!kind) return;
+  auto text = Enum(*kind, "kind",
+                   generate ? std::vector<std::string>{"random", "password"}
+                            : std::vector<std::string>{"bcrypt"});
+  if (!text) return;
+  secret.recipe.kind = *text;
+  if (*text == "random") RandomRecipe(*how, secret.recipe);
+  if (*text == "password") PasswordRecipe(*how, secret.recipe);
+  if (*text != "bcrypt") return;
+  if (const YamlNode* from = r_.Required(*how, "from", "derive", "add 'from: <secret name>'"))
+    secret.recipe.from = r_.String(*from, "from").value_or("");
+  if (const YamlNode* cost = how->Find("cost"))  // libcrypt's bcrypt accepts 4 to 31
+    secret.recipe.cost = r_.Int(*cost, "cost", 4, 31).value_or(secret.recipe.cost);
+}
+
+void Parser::RandomRecipe(const YamlNode& how, SecretRecipe& recipe) {
+  if (const YamlNode* bytes = how.Find("bytes"))
+    recipe.bytes = r_.Int(*bytes, "bytes", 8, 512).value_or(recipe.bytes);
+  if (const YamlNode* encoding = how.Find("encoding"))
+    recipe.encoding = Enum(*encoding, "encoding", {"hex", "base64", "base64url"}).value_or("hex");
+  if (const YamlNode* count = how.Find("count"))
+    recipe.count = r_.Int(*count, "count", 1, 16).value_or(recipe.count);
+  if (const YamlNode* join = how.Find("join")) recipe.join = r_.String(*join, "join").value_or(",");
+}
+
+void Parser::PasswordRecipe(const YamlNode& how, SecretRecipe& recipe) {
+  if (const YamlNode* length = how.Find("length"))
+    recipe.length = r_.Int(*length, "length", 12, 128).value_or(recipe.length);
+  const YamlNode* classes = how.Find("classes");
+  if (!classes) return;
+  static const Syntax kClass{"lower|upper|digit|symbol", 8};
+  for (const Located& c :
+       r_.StringList(*classes, "classes", kClass, "lower, upper, digit or symbol"))
+    recipe.classes.push_back(c.value);
+}
+
+// A derived secret follows another secret of the same theme, which dflow generates too.
+void Parser::CheckDerivedSources(const ThemeManifest& theme) {
+  for (const ThemeSecret& s : theme.secrets) {
+    if (s.recipe.kind != "bcrypt" || s.recipe.from.empty()) continue;
+    auto source = std::find_if(theme.secrets.begin(), theme.secrets.end(),
+                               [&](const ThemeSecret& t) { return t.name.value == s.recipe.from; });
+    if (source == theme.secrets.end() || source->durable || source->recipe.kind == "bcrypt") {
+      r_.ErrorAt(s.name.pos,
+                 "secret '" + s.name.value + "' derives from '" + s.recipe.from +
+                     "', which is not a generated secret of this theme",
+                 "name a replaceable secret with 'generate'");
+    }
   }
 }
 

@@ -74,6 +74,8 @@ class Expander {
   // A copy of `node` with every template replaced by its (plain) value; false = drop it.
   bool Substitute(const YamlNode& node, YamlNode& out);
   void SecretConfig(const YamlNode& node, const YamlNode& config, YamlNode& service);
+  std::map<std::string, SecretRecipe> Recipes(
+      const std::map<std::string, std::vector<ConfigPart>>& derived) const;
   YamlNode Datastores();
   YamlNode Services();
 
@@ -325,8 +327,28 @@ std::optional<ThemeExpansion> Expander::Run() {
   ThemeExpansion expansion;
   expansion.services = std::move(parsed.applications[0].services);
   expansion.databases = std::move(parsed.applications[0].databases);
-  for (ServiceManifest& s : expansion.services) s.spec.derived_config = derived_[s.name.value];
+  for (ServiceManifest& s : expansion.services) {
+    s.spec.derived_config = derived_[s.name.value];
+    s.spec.generated_secrets = Recipes(s.spec.derived_config);
+  }
   return expansion;
+}
+
+// The recipes of the generated secrets `derived` names, with the sources of derived ones.
+std::map<std::string, SecretRecipe> Expander::Recipes(
+    const std::map<std::string, std::vector<ConfigPart>>& derived) const {
+  std::map<std::string, SecretRecipe> recipes;
+  auto add = [&](const std::string& name, auto& self) -> void {
+    for (const ThemeSecret& secret : theme_.secrets) {
+      if (secret.name.value != name || !recipes.emplace(name, secret.recipe).second) continue;
+      if (!secret.recipe.from.empty()) self(secret.recipe.from, self);
+    }
+  };
+  for (const auto& [key, parts] : derived) {
+    for (const ConfigPart& part : parts)
+      if (part.kind == ConfigPart::Kind::kGenerated) add(part.text, add);
+  }
+  return recipes;
 }
 
 // A value of each parameter's type, for checking templates without an application.

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "manifests-schema/desired_state.h"
+
 namespace dflow {
 
 // Reserved config keys dflow writes on the apps it manages (docs/ownership.md).
@@ -32,8 +34,11 @@ enum class ActionKind {
   kCreateDatastore,     // <engine>:create <service>
   kDestroyDatastore,    // <engine>:destroy <service> -f
   // App level.
-  kCreateApp,                // apps:create <app>
-  kSetConfig,                // config:set --encoded --no-restart <app> K=base64(V)...
+  kCreateApp,  // apps:create <app>
+  kSetConfig,  // config:set --encoded --no-restart <app> K=base64(V)...
+  // The same for a theme's apply-time config (AppSpec::derived_config) that needs a linked
+  // datastore's password or URL: apply reads `<engine>:info <svc> --dsn` first (derived_config.h).
+  kSetDerivedConfig,
   kUnsetConfig,              // config:unset --no-restart <app> K...
   kSetBuilder,               // builder:set <app> selected [builder]
   kSetProxyType,             // proxy:set <app> type [type]
@@ -103,6 +108,8 @@ inline std::string_view ActionKindName(ActionKind kind) {
       return "create-app";
     case ActionKind::kSetConfig:
       return "set-config";
+    case ActionKind::kSetDerivedConfig:
+      return "set-derived-config";
     case ActionKind::kUnsetConfig:
       return "unset-config";
     case ActionKind::kSetBuilder:
@@ -178,7 +185,11 @@ struct Action {
   std::string git_ref;
   bool skip_deploy = false;         // kScale: set the counts only (a deploy follows)
   std::vector<std::string> values;  // domains, ports, storage, networks, process types, keys
-  std::vector<ConfigEntry> config;  // kSetConfig, sorted by key
+  std::vector<ConfigEntry> config;  // kSetConfig, kSetDerivedConfig, sorted by key
+  // kSetDerivedConfig: each key's template (its value_sha256 is "" when the plan could not
+  // know the value: the datastore is linked in this same apply); `settings` maps each
+  // datastore service it reads to its engine.
+  std::map<std::string, std::vector<ConfigPart>> derived;
   std::map<std::string, std::string> settings;  // resources ("memory" -> "512m" | "clear"),
                                                 // scale ("web" -> "2")
 

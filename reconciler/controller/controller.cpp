@@ -13,6 +13,7 @@
 
 #include "manifests-schema/base/secret.h"
 #include "manifests-schema/secrets_file.h"
+#include "reconciler/apply/derived_values.h"
 #include "reconciler/controller/config_values.h"
 #include "reconciler/controller/desired_in_force.h"
 #include "reconciler/controller/edge_pass.h"
@@ -115,6 +116,9 @@ class ControllerImpl final : public Controller {
     publisher_ = std::make_unique<StatusPublisher>(*store_, kSnapshotGap, UnixNow);
     if (Status s = publisher_->Start(); !s.ok()) return s;
     if (Status s = LoadSecrets(config_); !s.ok()) return s;
+    auto generated = GeneratedSecrets::Open(config_.state_dir + "/generated-secrets.json");
+    if (!generated.ok()) return generated.status();
+    generated_ = std::move(generated).value();
     auto forge = SyncStatusTargetFor(config_);
     if (!forge.ok()) return forge.status();
     sync_reporter_.SetTarget(std::move(forge).value());
@@ -488,7 +492,13 @@ class ControllerImpl final : public Controller {
     auto transport = fleet_.TransportFor(node.node);
     if (transport.ok()) {
       NodePassInput input = PassInput(node, applied, c, trigger, same_revision);
-      outcome = RunNodePass(input, **transport, *store_, metrics_, backoff);
+      if (Status s = AddGeneratedSecrets(applied, input); !s.ok()) {
+        outcome.status = s;
+        outcome.failed = true;
+        outcome.error = s.message();
+      } else {
+        outcome = RunNodePass(input, **transport, *store_, metrics_, backoff);
+      }
     } else {
       outcome.status = transport.status();
       outcome.failed = true;
@@ -499,6 +509,17 @@ class ControllerImpl final : public Controller {
     LogPass(node.node.name, applied.commit.id.substr(0, 12), trigger, outcome);
     CheckStoreWrite(store_->Prune(c.history_keep), "prune history", metrics_);
     return outcome;
+  }
+
+  // The themes' generated secrets: made once (the store's lock makes every node's pass agree),
+  // kept in the state directory before any node gets them.
+  Status AddGeneratedSecrets(const AppliedState& applied, NodePassInput& input) {
+    Status status =
+        AddDerivedSecretValues(*applied.desired, desired_.Secrets(), *generated_, input.secrets);
+    if (status.ok()) status = generated_->Save();
+    if (!status.ok()) return status.WithContext("generated secrets");
+    input.plan_options.secrets = input.secrets;
+    return Status::Ok();
   }
 
   NodePassInput PassInput(const NodeDesiredState& node, const AppliedState& applied,
@@ -553,7 +574,8 @@ class ControllerImpl final : public Controller {
   PassSlots pass_slots_{config_.concurrency};  // after config_, which sets its limit
   Fleet fleet_;
   std::unique_ptr<StatusStore> store_;
-  std::unique_ptr<StatusPublisher> publisher_;  // reads store_; the HTTP side reads it
+  std::unique_ptr<GeneratedSecrets> generated_;  // the themes' replaceable secrets
+  std::unique_ptr<StatusPublisher> publisher_;   // reads store_; the HTTP side reads it
   Metrics metrics_;
   DeliveryLog deliveries_;
   ControllerApi api_;

@@ -8,6 +8,7 @@
 
 #include "manifests-schema/base/digest.h"
 #include "manifests-schema/base/text.h"
+#include "providers/dokku/derived_config.h"
 #include "reconciler/plan/app_plan.h"
 #include "reconciler/plan/proxy_plan.h"
 
@@ -72,6 +73,15 @@ std::string MissingSecret(const AppSpec& app, const PlanOptions& options) {
   auto env = options.secrets.find(app.name);
   for (const auto& key : app.secret_keys) {
     if (env == options.secrets.end() || !env->second.contains(key)) return key;
+  }
+  // A theme's apply-time config needs the values dflow holds (derived_values.h).
+  for (const auto& [key, parts] : app.derived_config) {
+    for (const ConfigPart& part : parts) {
+      const std::string name = DerivedPartKey(part);
+      if (name.empty()) continue;
+      if (env == options.secrets.end() || !env->second.contains(name))
+        return name + " (in " + key + ")";
+    }
   }
   return "";
 }
@@ -343,6 +353,20 @@ std::string AppSpecDigest(const AppSpec& app, const SecretValues& secrets) {
     secret_hashes[key] = known ? Sha256Hex(env->second.at(key)) : "";
   }
   j["secrets"] = secret_hashes;
+  // Apply-time config by its template: its values follow the node and dflow's state.
+  if (!app.derived_config.empty()) {
+    nlohmann::json derived = nlohmann::json::object();
+    for (const auto& [key, parts] : app.derived_config) {
+      std::string text;
+      for (const ConfigPart& part : parts)
+        text += part.kind == ConfigPart::Kind::kText
+                    ? part.text
+                    : "${" + std::to_string(static_cast<int>(part.kind)) + ":" + part.text + "." +
+                          part.field + "}";
+      derived[key] = text;
+    }
+    j["derived"] = derived;
+  }
   j["domains"] = app.domains;
   Strings ports;
   for (const auto& port : app.ports) ports.push_back(port.ToString());
