@@ -88,8 +88,9 @@ struct ThemeSecret {
   // Durable (losing it loses data): from the secrets file. Replaceable: generated once by the
   // controller, kept in its state (docs/themes.md).
   bool durable = false;
-  std::string generator;  // how a value is made, for `dflow themes show` ("random 32 bytes hex")
-  SecretRecipe recipe;    // replaceable ones: how dflow generates it
+  std::string generator;    // how a value is made, for `dflow themes show` ("random 32 bytes hex")
+  SecretRecipe recipe;      // replaceable ones: how dflow generates it
+  bool has_recipe = false;  // `generate` or `derive` was given
 };
 
 struct ThemeManifest {

@@ -838,6 +838,7 @@ void Parser::Recipe(const YamlNode& item, ThemeSecret& secret) {
                             : std::vector<std::string>{"bcrypt"});
   if (!text) return;
   secret.recipe.kind = *text;
+  secret.has_recipe = true;
   if (*text == "random") RandomRecipe(*how, secret.recipe);
   if (*text == "password") PasswordRecipe(*how, secret.recipe);
   if (*text != "bcrypt") return;
