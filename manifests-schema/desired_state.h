@@ -59,6 +59,14 @@ struct SecretRecipe {
   bool operator==(const SecretRecipe&) const = default;
 };
 
+// A theme's `product.upgrades` entry: what changes when the product reaches version `to`.
+struct ThemeUpgradeNote {
+  std::string to;  // semver
+  bool breaking = false;
+  std::string note;
+  bool operator==(const ThemeUpgradeNote&) const = default;
+};
+
 // One Dokku app on one node: a service of an application in an environment.
 struct AppSpec {
   std::string name;  // Dokku app name, from DokkuAppName() in app_name.h
@@ -75,6 +83,12 @@ struct AppSpec {
   // The recipe of every generated secret derived_config names (and of a bcrypt's source).
   // Values are kept per environment and application, so every service and node gets the same.
   std::map<std::string, SecretRecipe> generated_secrets;
+  // A theme with a `version` parameter: "<theme>@<version>", recorded on the app (DFLOW_THEME)
+  // so that a change shows as an upgrade; the theme's upgrade notes; the breaking upgrades the
+  // Application confirms (`confirmUpgrades`), without which the plan refuses to cross them.
+  std::string theme_release;
+  std::vector<ThemeUpgradeNote> theme_upgrades;
+  std::vector<std::string> confirmed_upgrades;
   std::vector<std::string> domains;  // sorted, lower case
   std::vector<PortMapping> ports;    // sorted
   std::string proxy_type;            // "" = the node's global proxy type (TrafficSpec::proxy)

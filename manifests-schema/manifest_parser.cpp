@@ -83,6 +83,7 @@ class Parser {
   void Theme(const YamlNode& doc);
   void Product(const YamlNode& node, ThemeProduct& product);
   void ThemeSecrets(const YamlNode& node, ThemeManifest& theme);
+  void Upgrades(const YamlNode& node, ThemeProduct& product);
   std::string SecretGenerator(const YamlNode& item);
   void Recipe(const YamlNode& item, ThemeSecret& secret);
   void RandomRecipe(const YamlNode& how, SecretRecipe& recipe);
@@ -339,7 +340,8 @@ void Parser::Application(const YamlNode& doc) {
   auto name = Metadata(doc, "Application", nullptr);
   const YamlNode* spec = r_.Required(doc, "spec", "Application", "add 'spec: {services: [...]}'");
   if (!spec || !r_.ExpectMap(*spec, "Application spec",
-                             {"services", "databases", "environments", "theme", "parameters"})) {
+                             {"services", "databases", "environments", "theme", "parameters",
+                              "confirmUpgrades"})) {
     return;
   }
   app.file = r_.file();
@@ -357,6 +359,12 @@ void Parser::Application(const YamlNode& doc) {
     Services(*services, app);
   }
   if (const YamlNode* dbs = spec->Find("databases"); dbs && !app.theme) Databases(*dbs, app);
+  if (const YamlNode* confirm = spec->Find("confirmUpgrades")) {
+    static const Syntax kVersion{"[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?", 64};
+    app.confirm_upgrades =
+        r_.StringList(*confirm, "confirmUpgrades", kVersion, "a version such as 3.0.0");
+    if (!app.theme) r_.Error(*confirm, "'confirmUpgrades' without 'theme'", "remove it");
+  }
   if (const YamlNode* envs = r_.Required(*spec, "environments", "Application spec",
                                          "add 'environments: {production: {}}'")) {
     Environments(*envs, app);
@@ -775,7 +783,30 @@ void Parser::Product(const YamlNode& node, ThemeProduct& product) {
   if (const YamlNode* v = node.Find("defaultVersion")) {
     product.default_version = r_.ScalarText(*v, "defaultVersion").value_or("");
   }
-  if (const YamlNode* u = node.Find("upgrades")) r_.List(*u, "upgrades");
+  if (const YamlNode* u = node.Find("upgrades")) Upgrades(*u, product);
+}
+
+// `upgrades: [{to: 3.0.0, breaking: true, requires: [backup], note: ...}]`: shown in plans.
+void Parser::Upgrades(const YamlNode& node, ThemeProduct& product) {
+  auto items = r_.List(node, "upgrades");
+  if (!items) return;
+  for (const YamlNode* item : *items) {
+    if (!r_.ExpectMap(*item, "upgrade", {"to", "breaking", "requires", "note"})) continue;
+    ThemeUpgradeNote upgrade;
+    const YamlNode* to = r_.Required(*item, "to", "upgrade", "add 'to: <version>'");
+    if (!to) continue;
+    upgrade.to = r_.ScalarText(*to, "to").value_or("");
+    if (!ParseSemver(upgrade.to)) {
+      r_.Error(*to, "'to' must be a version such as 3.0.0, got '" + Abbreviate(upgrade.to) + "'");
+      continue;
+    }
+    if (const YamlNode* b = item->Find("breaking"))
+      upgrade.breaking = r_.Bool(*b, "breaking").value_or(false);
+    if (const YamlNode* n = item->Find("note"))
+      upgrade.note = r_.ScalarText(*n, "note").value_or("");
+    if (const YamlNode* req = item->Find("requires")) r_.List(*req, "requires");
+    product.upgrades.push_back(std::move(upgrade));
+  }
 }
 
 void Parser::ThemeSecrets(const YamlNode& node, ThemeManifest& theme) {

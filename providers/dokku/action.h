@@ -20,6 +20,7 @@ inline constexpr const char* kManagedKeysKey = "DFLOW_KEYS";       // comma list
 inline constexpr const char* kProtectKey = "DFLOW_PROTECT";        // "true" = never destroy
 inline constexpr const char* kSpecDigestKey = "DFLOW_SPEC";        // digest of the applied spec
 inline constexpr const char* kDeployedSourceKey = "DFLOW_SOURCE";  // "<url>#<ref>" deployed
+inline constexpr const char* kThemeReleaseKey = "DFLOW_THEME";     // "<theme>@<version>"
 
 enum class ActionKind {
   // Node level (Action::app is empty).

@@ -8,6 +8,7 @@
 #include "manifests-schema/base/digest.h"
 #include "manifests-schema/base/text.h"
 #include "providers/dokku/derived_config.h"
+#include "reconciler/plan/theme_upgrade.h"
 
 namespace dflow {
 namespace {
@@ -55,6 +56,7 @@ class AppPlanner {
 
   AppPlan Run() {
     if (!exists_) Add(ActionKind::kCreateApp, "app missing");
+    NoteUpgrade();
     PlanConfig();
     PlanBuilderAndProxy();
     PlanDomainsAndPorts();
@@ -90,6 +92,14 @@ class AppPlanner {
   }
   void NeedRebuild(const std::string& cause) {
     if (!Contains(rebuild_causes_, cause)) rebuild_causes_.push_back(cause);
+  }
+
+  // A product version change of a theme: an upgrade, with the theme's notes on the way.
+  void NoteUpgrade() {
+    const std::string live = ConfigValue(live_, kThemeReleaseKey);
+    std::optional<ThemeUpgradeStep> step = ThemeUpgradeOf(spec_, live);
+    if (!step) return;
+    plan_.notes.push_back({NoteKind::kInfo, spec_.name, step->Describe(), spec_.environment});
   }
 
   // --- config -------------------------------------------------------------------------
@@ -213,6 +223,8 @@ class AppPlanner {
     const Strings keys = ManagedKeys();
     if (!keys.empty()) want(kManagedKeysKey, Join(keys, ","), "record managed config keys");
     if (spec_.protect) want(kProtectKey, "true", "record protect");
+    if (!spec_.theme_release.empty())
+      want(kThemeReleaseKey, spec_.theme_release, "record theme release");
     want(kSpecDigestKey, AppSpecDigest(spec_, context_.options->secrets), "record spec digest");
   }
 

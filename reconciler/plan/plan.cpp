@@ -11,6 +11,7 @@
 #include "providers/dokku/derived_config.h"
 #include "reconciler/plan/app_plan.h"
 #include "reconciler/plan/proxy_plan.h"
+#include "reconciler/plan/theme_upgrade.h"
 
 namespace dflow {
 namespace {
@@ -86,6 +87,19 @@ std::string MissingSecret(const AppSpec& app, const PlanOptions& options) {
   return "";
 }
 
+// A breaking upgrade of a theme's product that the Application does not confirm: the app is
+// left as it runs (a data migration may need a backup first).
+std::string UnconfirmedUpgrade(const AppSpec& app, const ObservedApp* live) {
+  if (live == nullptr) return "";
+  auto record = live->config.find(kThemeReleaseKey);
+  if (record == live->config.end()) return "";
+  std::optional<ThemeUpgradeStep> step = ThemeUpgradeOf(app, record->second);
+  if (!step || step->unconfirmed.empty()) return "";
+  return step->Describe() + "; not applied: add 'confirmUpgrades: [" +
+         Join(step->unconfirmed, ", ") + "]' to application " + app.application +
+         " once you have read this (and taken a backup)";
+}
+
 // Returns why dflow must leave an existing app alone, or "" when it is ours to change.
 std::string OwnershipConflict(const AppSpec& app, const ObservedApp& live) {
   const std::string want = ManagedMarker(app);
@@ -135,6 +149,10 @@ void PlanDesiredApps(const NodeDesiredState& desired, const ObservedNode& observ
                             "secret " + key + " has no value for environment " + app.environment +
                                 "; app not planned",
                             app.environment});
+      continue;
+    }
+    if (std::string why = UnconfirmedUpgrade(app, live); !why.empty()) {
+      plan.notes.push_back({NoteKind::kBlocked, app.name, why, app.environment});
       continue;
     }
     AppPlan app_plan = PlanApp({&app, live, &desired, &options, &proxy});

@@ -38,6 +38,7 @@ std::map<std::string, std::string> AppliedConfig(const AppSpec& app, const Secre
   config[kManagedMarkerKey] = ManagedMarker(app);
   if (!keys.empty()) config[kManagedKeysKey] = Join(keys, ",");
   if (app.protect) config[kProtectKey] = "true";
+  if (!app.theme_release.empty()) config[kThemeReleaseKey] = app.theme_release;
   config[kSpecDigestKey] = AppSpecDigest(app, secrets);
   if (!app.source.git_url.empty())
     config[kDeployedSourceKey] = app.source.git_url + "#" + app.source.git_ref;

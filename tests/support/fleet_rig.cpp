@@ -130,8 +130,10 @@ std::unique_ptr<Fleet> FleetRig::MakeFleet() const {
 
 Captured FleetRig::Dflow(std::vector<std::string> args) const {
   args.insert(args.begin(), DFLOW_EXE);
+  // The secrets file is the source tree's example: the generated ones go to the rig's dir.
   for (const std::string& more :
-       {std::string("--secrets"), secrets_file_, std::string("-i"), identity()})
+       {std::string("--secrets"), secrets_file_, std::string("--generated-secrets"),
+        (dir_.path() / "generated-secrets.json").string(), std::string("-i"), identity()})
     args.push_back(more);
   return RunCapture(args, "", {"DFLOW_FORGE_TOKEN=", "GITHUB_TOKEN="});
 }
