@@ -252,7 +252,6 @@ TEST_CASE("no secret shows in any output of the CLI or of dflow run") {
                   with_nodes({"apply", repo, "--yes", "--generated-secrets",
                               controller.state_dir() + "/generated-secrets.json"}),
                   0};
-  CHECK(apply.captured.out.find("Nothing to do") != std::string::npos);
   CHECK_MESSAGE(apply.captured.exit_code == 0, apply.captured.err);
   CheckClean("apply stdout", apply.captured.out);
   CheckClean("apply stderr", apply.captured.err);
