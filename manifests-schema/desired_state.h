@@ -35,7 +35,7 @@ struct ConfigPart {
   enum class Kind {
     kText,       // `text` is the text
     kSecret,     // `text` names a value from the controller's secrets file
-    kGenerated,  // `text` names a theme secret the controller generates once (issue 18 part 2)
+    kGenerated,  // `text` names a theme secret dflow generates once (generated_secrets.h)
     kDatastore,  // `text` is a datastore service name, `field` is password or url
   };
   Kind kind = Kind::kText;

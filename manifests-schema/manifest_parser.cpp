@@ -729,7 +729,7 @@ void Parser::Theme(const YamlNode& doc) {
     r_.Error(*n, "'links' must be a map, got " + DescribeYamlType(*n));
   }
   if (const YamlNode* rules = spec->Find("rules")) {
-    r_.Error(*rules, "'rules' are not supported yet", "remove them (issue 18 part 2)");
+    r_.Error(*rules, "'rules' are not supported yet", "remove them (docs/themes.md, \"Not yet\")");
   }
   if (const YamlNode* product = spec->Find("product")) Product(*product, theme.product);
   if (const YamlNode* params = spec->Find("parameters")) {
