@@ -35,7 +35,7 @@ struct ConfigPart {
   enum class Kind {
     kText,       // `text` is the text
     kSecret,     // `text` names a value from the controller's secrets file
-    kGenerated,  // `text` names a theme secret the controller generates once (issue 18 part 2)
+    kGenerated,  // `text` names a theme secret dflow generates once (generated_secrets.h)
     kDatastore,  // `text` is a datastore service name, `field` is password or url
   };
   Kind kind = Kind::kText;
@@ -57,6 +57,29 @@ struct RemoteDatastore {
   bool operator==(const RemoteDatastore&) const = default;
 };
 
+// How dflow makes a theme's replaceable secret (`generate` / `derive` in the theme), once:
+// a random value, a password, or the bcrypt hash of another secret (which it follows).
+struct SecretRecipe {
+  std::string kind = "random";   // random | password | bcrypt
+  int bytes = 32;                // random: bytes of entropy per value
+  std::string encoding = "hex";  // random: hex | base64 | base64url
+  int count = 1;                 // random: values joined by `join` (Strapi's APP_KEYS)
+  std::string join = ",";
+  int length = 24;                   // password: characters
+  std::vector<std::string> classes;  // password: lower, upper, digit, symbol (none: all but symbol)
+  std::string from;                  // bcrypt: the secret hashed
+  int cost = 10;                     // bcrypt: log2 rounds
+  bool operator==(const SecretRecipe&) const = default;
+};
+
+// A theme's `product.upgrades` entry: what changes when the product reaches version `to`.
+struct ThemeUpgradeNote {
+  std::string to;  // semver
+  bool breaking = false;
+  std::string note;
+  bool operator==(const ThemeUpgradeNote&) const = default;
+};
+
 // One Dokku app on one node: a service of an application in an environment.
 struct AppSpec {
   std::string name;  // Dokku app name, from DokkuAppName() in app_name.h
@@ -70,6 +93,15 @@ struct AppSpec {
   // (ConfigPart). Secret as a whole: never rendered but as its template. Keys are not in
   // `config` nor in `secret_keys`.
   std::map<std::string, std::vector<ConfigPart>> derived_config;
+  // The recipe of every generated secret derived_config names (and of a bcrypt's source).
+  // Values are kept per environment and application, so every service and node gets the same.
+  std::map<std::string, SecretRecipe> generated_secrets;
+  // A theme with a `version` parameter: "<theme>@<version>", recorded on the app (DFLOW_THEME)
+  // so that a change shows as an upgrade; the theme's upgrade notes; the breaking upgrades the
+  // Application confirms (`confirmUpgrades`), without which the plan refuses to cross them.
+  std::string theme_release;
+  std::vector<ThemeUpgradeNote> theme_upgrades;
+  std::vector<std::string> confirmed_upgrades;
   std::vector<std::string> domains;  // sorted, lower case
   std::vector<PortMapping> ports;    // sorted
   std::string proxy_type;            // "" = the node's global proxy type (TrafficSpec::proxy)

@@ -73,7 +73,6 @@ class Builder {
   void Application(const ApplicationManifest& app);
   void ThemedApplication(const ApplicationManifest& app);
   void ReportOnce(const std::vector<Diagnostic>& found);
-  void CheckApplyTimeValues(const ApplicationManifest& app, const ApplicationManifest& expanded);
   void CheckOverrides(const ApplicationManifest& app, const EnvironmentOverride& o);
   void Service(const ApplicationManifest& app, const ServiceManifest& s,
                const EnvironmentManifest& env, const EnvironmentOverride& o, const Override* so,
@@ -111,7 +110,6 @@ class Builder {
   std::deque<ApplicationManifest> expanded_;  // themed applications, one per environment
   ExpansionBudget expansion_budget_;          // shared by every theme expansion of the load
   std::set<std::string> reported_;            // theme diagnostics already reported
-  std::set<std::string> refused_;             // applications refused for apply-time values
 };
 
 template <typename T>
@@ -554,7 +552,6 @@ void Builder::ThemedApplication(const ApplicationManifest& app) {
     if (!expansion) continue;
     expanded.services = std::move(expansion->services);
     expanded.databases = std::move(expansion->databases);
-    CheckApplyTimeValues(app, expanded);
     Application(expanded);
   }
 }
@@ -566,24 +563,6 @@ void Builder::ReportOnce(const std::vector<Diagnostic>& found) {
     if (d.severity == Diagnostic::Severity::kError) ++errors_;
     diagnostics_.push_back(d);
   }
-}
-
-void Builder::CheckApplyTimeValues(const ApplicationManifest& app,
-                                   const ApplicationManifest& expanded) {
-  if (options_.accept_apply_time_values) return;
-  std::string keys;
-  for (const ServiceManifest& s : expanded.services) {
-    for (const auto& [key, parts] : s.spec.derived_config) {
-      keys += (keys.empty() ? "" : ", ") + s.name.value + "." + key;
-    }
-  }
-  if (keys.empty() || !refused_.insert(app.name.value).second) return;
-  Error(app.theme->pos,
-        "application '" + app.name.value + "' uses theme '" + app.theme->value +
-            "', whose config needs values set at apply time (" + Abbreviate(keys) +
-            ": a linked datastore's password or URL, or a secret generated once), which this "
-            "dflow cannot apply yet",
-        "issue 18 part 2; `dflow render` shows the expansion");
 }
 
 // An edge fronts whole environments, each at most once; it gets the certificates, so its

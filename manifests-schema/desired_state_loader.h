@@ -21,11 +21,6 @@ struct LoadOptions {
   // When set, every secret key a service lists must have a value for its environment, and a
   // missing one is an error. When unset, secrets are not checked.
   const SecretValues* secrets = nullptr;
-  // Themes can produce config that only apply can complete (a linked datastore's password, a
-  // secret the controller generates once: AppSpec::derived_config), which apply does not do
-  // yet (issue 18 part 2). Unless this is set, such an application is an error, so the
-  // controller never deploys it half configured; `dflow render` sets it to show the expansion.
-  bool accept_apply_time_values = false;
 };
 
 struct LoadResult {

@@ -85,6 +85,7 @@ struct ApplicationManifest {
   std::string file;  // where it is written
   std::optional<Located> theme;
   std::optional<YamlNode> parameters;  // the theme parameters map
+  std::vector<Located> confirm_upgrades;  // `confirmUpgrades`: breaking upgrades allowed
   std::vector<ServiceManifest> services;
   std::vector<DatabaseManifest> databases;
   std::vector<EnvironmentOverride> environments;
@@ -96,9 +97,11 @@ struct ApplicationManifest {
 struct ThemeSecret {
   Located name;
   // Durable (losing it loses data): from the secrets file. Replaceable: generated once by the
-  // controller (issue 18 part 2; until then the app is refused at apply).
+  // controller, kept in its state (docs/themes.md).
   bool durable = false;
-  std::string generator;  // how a value is made, for `dflow themes show` ("random 32 bytes hex")
+  std::string generator;    // how a value is made, for `dflow themes show` ("random 32 bytes hex")
+  SecretRecipe recipe;      // replaceable ones: how dflow generates it
+  bool has_recipe = false;  // `generate` or `derive` was given
 };
 
 struct ThemeManifest {

@@ -86,7 +86,12 @@ class Parser {
   void Theme(const YamlNode& doc);
   void Product(const YamlNode& node, ThemeProduct& product);
   void ThemeSecrets(const YamlNode& node, ThemeManifest& theme);
+  void Upgrades(const YamlNode& node, ThemeProduct& product);
   std::string SecretGenerator(const YamlNode& item);
+  void Recipe(const YamlNode& item, ThemeSecret& secret);
+  void RandomRecipe(const YamlNode& how, SecretRecipe& recipe);
+  void PasswordRecipe(const YamlNode& how, SecretRecipe& recipe);
+  void CheckDerivedSources(const ThemeManifest& theme);
   std::vector<std::string> Domains(const YamlNode& node);
   std::optional<std::string> Enum(const YamlNode& node, std::string_view field,
                                   const std::vector<std::string>& values);
@@ -338,7 +343,8 @@ void Parser::Application(const YamlNode& doc) {
   auto name = Metadata(doc, "Application", nullptr);
   const YamlNode* spec = r_.Required(doc, "spec", "Application", "add 'spec: {services: [...]}'");
   if (!spec || !r_.ExpectMap(*spec, "Application spec",
-                             {"services", "databases", "environments", "theme", "parameters"})) {
+                             {"services", "databases", "environments", "theme", "parameters",
+                              "confirmUpgrades"})) {
     return;
   }
   app.file = r_.file();
@@ -356,6 +362,12 @@ void Parser::Application(const YamlNode& doc) {
     Services(*services, app);
   }
   if (const YamlNode* dbs = spec->Find("databases"); dbs && !app.theme) Databases(*dbs, app);
+  if (const YamlNode* confirm = spec->Find("confirmUpgrades")) {
+    static const Syntax kVersion{"[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?", 64};
+    app.confirm_upgrades =
+        r_.StringList(*confirm, "confirmUpgrades", kVersion, "a version such as 3.0.0");
+    if (!app.theme) r_.Error(*confirm, "'confirmUpgrades' without 'theme'", "remove it");
+  }
   if (const YamlNode* envs = r_.Required(*spec, "environments", "Application spec",
                                          "add 'environments: {production: {}}'")) {
     Environments(*envs, app);
@@ -756,7 +768,7 @@ void Parser::Theme(const YamlNode& doc) {
     r_.Error(*n, "'links' must be a map, got " + DescribeYamlType(*n));
   }
   if (const YamlNode* rules = spec->Find("rules")) {
-    r_.Error(*rules, "'rules' are not supported yet", "remove them (issue 18 part 2)");
+    r_.Error(*rules, "'rules' are not supported yet", "remove them (docs/themes.md, \"Not yet\")");
   }
   if (const YamlNode* product = spec->Find("product")) Product(*product, theme.product);
   if (const YamlNode* params = spec->Find("parameters")) {
@@ -810,7 +822,30 @@ void Parser::Product(const YamlNode& node, ThemeProduct& product) {
   if (const YamlNode* v = node.Find("defaultVersion")) {
     product.default_version = r_.ScalarText(*v, "defaultVersion").value_or("");
   }
-  if (const YamlNode* u = node.Find("upgrades")) r_.List(*u, "upgrades");
+  if (const YamlNode* u = node.Find("upgrades")) Upgrades(*u, product);
+}
+
+// `upgrades: [{to: 3.0.0, breaking: true, requires: [backup], note: ...}]`: shown in plans.
+void Parser::Upgrades(const YamlNode& node, ThemeProduct& product) {
+  auto items = r_.List(node, "upgrades");
+  if (!items) return;
+  for (const YamlNode* item : *items) {
+    if (!r_.ExpectMap(*item, "upgrade", {"to", "breaking", "requires", "note"})) continue;
+    ThemeUpgradeNote upgrade;
+    const YamlNode* to = r_.Required(*item, "to", "upgrade", "add 'to: <version>'");
+    if (!to) continue;
+    upgrade.to = r_.ScalarText(*to, "to").value_or("");
+    if (!ParseSemver(upgrade.to)) {
+      r_.Error(*to, "'to' must be a version such as 3.0.0, got '" + Abbreviate(upgrade.to) + "'");
+      continue;
+    }
+    if (const YamlNode* b = item->Find("breaking"))
+      upgrade.breaking = r_.Bool(*b, "breaking").value_or(false);
+    if (const YamlNode* n = item->Find("note"))
+      upgrade.note = r_.ScalarText(*n, "note").value_or("");
+    if (const YamlNode* req = item->Find("requires")) r_.List(*req, "requires");
+    product.upgrades.push_back(std::move(upgrade));
+  }
 }
 
 void Parser::ThemeSecrets(const YamlNode& node, ThemeManifest& theme) {
@@ -832,12 +867,90 @@ void Parser::ThemeSecrets(const YamlNode& node, ThemeManifest& theme) {
       secret.durable = Enum(*d, "durability", {"durable", "replaceable"}) == "durable";
     }
     secret.generator = SecretGenerator(*item);
+    Recipe(*item, secret);
     bool duplicate =
         std::any_of(theme.secrets.begin(), theme.secrets.end(),
                     [&](const ThemeSecret& s) { return s.name.value == secret.name.value; });
     if (duplicate)
       r_.ErrorAt(secret.name.pos, "duplicate secret '" + secret.name.value + "'", "remove one");
     if (!secret.name.value.empty() && !duplicate) theme.secrets.push_back(std::move(secret));
+  }
+  CheckDerivedSources(theme);
+}
+
+// `generate: {kind: random|password, ...}` or `derive: {kind: bcrypt, from: x, cost: n}`: what
+// dflow runs to make the value once (replaceable) or prints for `dflow secrets generate`.
+void Parser::Recipe(const YamlNode& item, ThemeSecret& secret) {
+  const YamlNode* generate = item.Find("generate");
+  const YamlNode* derive = item.Find("derive");
+  if (generate && derive) {
+    r_.Error(*derive, "a theme secret has 'generate' or 'derive', not both", "remove one");
+    return;
+  }
+  const YamlNode* how = generate ? generate : derive;
+  if (!how) {
+    if (!secret.durable)
+      r_.Error(item, "replaceable secret '" + secret.name.value + "' says nothing about its value",
+               "add 'generate: {kind: random, bytes: 32, encoding: hex}'");
+    return;
+  }
+  const bool shape =
+      generate ? r_.ExpectMap(*how, "generate",
+                              {"kind", "bytes", "encoding", "count", "join", "length", "classes"})
+               : r_.ExpectMap(*how, "derive", {"kind", "from", "cost"});
+  if (!shape) return;
+  const YamlNode* kind =
+      r_.Required(*how, "kind", generate ? "generate" : "derive",
+                  generate ? "add 'kind: random' or password" : "add 'kind: bcrypt'");
+  if (!kind) return;
+  auto text = Enum(*kind, "kind",
+                   generate ? std::vector<std::string>{"random", "password"}
+                            : std::vector<std::string>{"bcrypt"});
+  if (!text) return;
+  secret.recipe.kind = *text;
+  secret.has_recipe = true;
+  if (*text == "random") RandomRecipe(*how, secret.recipe);
+  if (*text == "password") PasswordRecipe(*how, secret.recipe);
+  if (*text != "bcrypt") return;
+  if (const YamlNode* from = r_.Required(*how, "from", "derive", "add 'from: <secret name>'"))
+    secret.recipe.from = r_.String(*from, "from").value_or("");
+  if (const YamlNode* cost = how->Find("cost"))  // libcrypt's bcrypt accepts 4 to 31
+    secret.recipe.cost = r_.Int(*cost, "cost", 4, 31).value_or(secret.recipe.cost);
+}
+
+void Parser::RandomRecipe(const YamlNode& how, SecretRecipe& recipe) {
+  if (const YamlNode* bytes = how.Find("bytes"))
+    recipe.bytes = r_.Int(*bytes, "bytes", 8, 512).value_or(recipe.bytes);
+  if (const YamlNode* encoding = how.Find("encoding"))
+    recipe.encoding = Enum(*encoding, "encoding", {"hex", "base64", "base64url"}).value_or("hex");
+  if (const YamlNode* count = how.Find("count"))
+    recipe.count = r_.Int(*count, "count", 1, 16).value_or(recipe.count);
+  if (const YamlNode* join = how.Find("join")) recipe.join = r_.String(*join, "join").value_or(",");
+}
+
+void Parser::PasswordRecipe(const YamlNode& how, SecretRecipe& recipe) {
+  if (const YamlNode* length = how.Find("length"))
+    recipe.length = r_.Int(*length, "length", 12, 128).value_or(recipe.length);
+  const YamlNode* classes = how.Find("classes");
+  if (!classes) return;
+  static const Syntax kClass{"lower|upper|digit|symbol", 8};
+  for (const Located& c :
+       r_.StringList(*classes, "classes", kClass, "lower, upper, digit or symbol"))
+    recipe.classes.push_back(c.value);
+}
+
+// A derived secret follows another secret of the same theme, which dflow generates too.
+void Parser::CheckDerivedSources(const ThemeManifest& theme) {
+  for (const ThemeSecret& s : theme.secrets) {
+    if (s.recipe.kind != "bcrypt" || s.recipe.from.empty()) continue;
+    auto source = std::find_if(theme.secrets.begin(), theme.secrets.end(),
+                               [&](const ThemeSecret& t) { return t.name.value == s.recipe.from; });
+    if (source == theme.secrets.end() || source->durable || source->recipe.kind == "bcrypt") {
+      r_.ErrorAt(s.name.pos,
+                 "secret '" + s.name.value + "' derives from '" + s.recipe.from +
+                     "', which is not a generated secret of this theme",
+                 "name a replaceable secret with 'generate'");
+    }
   }
 }
 

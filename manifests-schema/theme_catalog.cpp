@@ -65,7 +65,7 @@ ThemeInfo Info(const ThemeManifest& t) {
     info.parameters.push_back(std::move(pi));
   }
   for (const ThemeSecret& s : t.secrets) {
-    info.secrets.push_back({s.name.value, s.durable, s.generator});
+    info.secrets.push_back({s.name.value, s.durable, s.generator, s.has_recipe, s.recipe});
   }
   info.services = Names(t.services);
   info.datastores = Names(t.datastores);

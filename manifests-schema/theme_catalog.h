@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "manifests-schema/desired_state.h"
 #include "manifests-schema/diagnostic.h"
 #include "manifests-schema/source_file.h"
 
@@ -27,8 +28,10 @@ struct ThemeParameterInfo {
 
 struct ThemeSecretInfo {
   std::string name;
-  bool durable = false;   // from the secrets file; else generated once by the controller
-  std::string generator;  // "kind random, bytes 32, encoding hex"
+  bool durable = false;    // from the secrets file; else generated once by the controller
+  std::string generator;   // "kind random, bytes 32, encoding hex"
+  bool generated = false;  // has a recipe (`generate` or `derive`)
+  SecretRecipe recipe;
 };
 
 struct ThemeInfo {

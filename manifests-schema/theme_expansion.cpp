@@ -74,6 +74,9 @@ class Expander {
   // A copy of `node` with every template replaced by its (plain) value; false = drop it.
   bool Substitute(const YamlNode& node, YamlNode& out);
   void SecretConfig(const YamlNode& node, const YamlNode& config, YamlNode& service);
+  std::string Release() const;
+  std::map<std::string, SecretRecipe> Recipes(
+      const std::map<std::string, std::vector<ConfigPart>>& derived) const;
   YamlNode Datastores();
   YamlNode Services();
 
@@ -325,8 +328,44 @@ std::optional<ThemeExpansion> Expander::Run() {
   ThemeExpansion expansion;
   expansion.services = std::move(parsed.applications[0].services);
   expansion.databases = std::move(parsed.applications[0].databases);
-  for (ServiceManifest& s : expansion.services) s.spec.derived_config = derived_[s.name.value];
+  const std::string release = Release();
+  for (ServiceManifest& s : expansion.services) {
+    s.spec.derived_config = derived_[s.name.value];
+    s.spec.generated_secrets = Recipes(s.spec.derived_config);
+    s.spec.theme_release = release;
+    if (release.empty()) continue;
+    s.spec.theme_upgrades = theme_.product.upgrades;
+    for (const Located& v : app_.confirm_upgrades) s.spec.confirmed_upgrades.push_back(v.value);
+  }
   return expansion;
+}
+
+// "<theme>@<version>" when the theme has a semver parameter named `version`, else "".
+std::string Expander::Release() const {
+  for (const ThemeParameter& p : theme_.parameters) {
+    if (p.name.value != "version" || p.type != "semver") continue;
+    auto value = scope_.find("params.version");
+    if (value != scope_.end() && value->second.IsPlain())
+      return theme_.name.value + "@" + value->second.Text();
+  }
+  return "";
+}
+
+// The recipes of the generated secrets `derived` names, with the sources of derived ones.
+std::map<std::string, SecretRecipe> Expander::Recipes(
+    const std::map<std::string, std::vector<ConfigPart>>& derived) const {
+  std::map<std::string, SecretRecipe> recipes;
+  auto add = [&](const std::string& name, auto& self) -> void {
+    for (const ThemeSecret& secret : theme_.secrets) {
+      if (secret.name.value != name || !recipes.emplace(name, secret.recipe).second) continue;
+      if (!secret.recipe.from.empty()) self(secret.recipe.from, self);
+    }
+  };
+  for (const auto& [key, parts] : derived) {
+    for (const ConfigPart& part : parts)
+      if (part.kind == ConfigPart::Kind::kGenerated) add(part.text, add);
+  }
+  return recipes;
 }
 
 // A value of each parameter's type, for checking templates without an application.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "manifests-schema/desired_state.h"
 #include "manifests-schema/field_reader.h"
 #include "manifests-schema/theme_expression.h"
 #include "manifests-schema/yaml_tree.h"
@@ -35,8 +36,9 @@ struct ThemeParameter {
 // What a Theme says about the software it installs (`spec.product`).
 struct ThemeProduct {
   std::string name;
-  std::string default_version;  // "" = none
-  std::string supported;        // semver range, "" = any
+  std::string default_version;             // "" = none
+  std::string supported;                   // semver range, "" = any
+  std::vector<ThemeUpgradeNote> upgrades;  // `upgrades`, as written
 };
 
 // The names `${product.*}` gives (defaults may use them).

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "manifests-schema/desired_state.h"
+
 namespace dflow {
 
 // Reserved config keys dflow writes on the apps it manages (docs/ownership.md).
@@ -18,6 +20,7 @@ inline constexpr const char* kManagedKeysKey = "DFLOW_KEYS";       // comma list
 inline constexpr const char* kProtectKey = "DFLOW_PROTECT";        // "true" = never destroy
 inline constexpr const char* kSpecDigestKey = "DFLOW_SPEC";        // digest of the applied spec
 inline constexpr const char* kDeployedSourceKey = "DFLOW_SOURCE";  // "<url>#<ref>" deployed
+inline constexpr const char* kThemeReleaseKey = "DFLOW_THEME";     // "<theme>@<version>"
 
 enum class ActionKind {
   // Node level (Action::app is empty).
@@ -34,8 +37,11 @@ enum class ActionKind {
   kExposeDatastore,     // <engine>:expose <service> <host:port> (value)
   kUnexposeDatastore,   // <engine>:unexpose <service>
   // App level.
-  kCreateApp,                // apps:create <app>
-  kSetConfig,                // config:set --encoded --no-restart <app> K=base64(V)...
+  kCreateApp,  // apps:create <app>
+  kSetConfig,  // config:set --encoded --no-restart <app> K=base64(V)...
+  // The same for a theme's apply-time config (AppSpec::derived_config) that needs a linked
+  // datastore's password or URL: apply reads `<engine>:info <svc> --dsn` first (derived_config.h).
+  kSetDerivedConfig,
   kUnsetConfig,              // config:unset --no-restart <app> K...
   kSetBuilder,               // builder:set <app> selected [builder]
   kSetProxyType,             // proxy:set <app> type [type]
@@ -110,6 +116,8 @@ inline std::string_view ActionKindName(ActionKind kind) {
       return "create-app";
     case ActionKind::kSetConfig:
       return "set-config";
+    case ActionKind::kSetDerivedConfig:
+      return "set-derived-config";
     case ActionKind::kUnsetConfig:
       return "unset-config";
     case ActionKind::kSetBuilder:
@@ -187,7 +195,11 @@ struct Action {
   std::string git_ref;
   bool skip_deploy = false;         // kScale: set the counts only (a deploy follows)
   std::vector<std::string> values;  // domains, ports, storage, networks, process types, keys
-  std::vector<ConfigEntry> config;  // kSetConfig, sorted by key
+  std::vector<ConfigEntry> config;  // kSetConfig, kSetDerivedConfig, sorted by key
+  // kSetDerivedConfig: each key's template (its value_sha256 is "" when the plan could not
+  // know the value: the datastore is linked in this same apply); `settings` maps each
+  // datastore service it reads to its engine.
+  std::map<std::string, std::vector<ConfigPart>> derived;
   std::map<std::string, std::string> settings;  // resources ("memory" -> "512m" | "clear"),
                                                 // scale ("web" -> "2")
 

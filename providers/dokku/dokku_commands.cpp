@@ -270,6 +270,7 @@ Status Build(const Action& action, const SecretValues& secrets, Mode mode, Rende
       out.words = {"apps:create", app};
       return Status::Ok();
     case ActionKind::kSetConfig:
+    case ActionKind::kSetDerivedConfig:
       return AddConfig(action, secrets, mode, out);
     case ActionKind::kUnsetConfig:
       if (action.values.empty()) return Invalid(action, "no keys");
@@ -376,7 +377,9 @@ std::string DisplayDokkuCommand(const Action& original) {
   if (!status.ok()) return "(" + status.message() + ")";
   std::string line = "dokku";
   for (std::size_t i = 0; i < rendering.words.size(); ++i) {
-    const bool config_pair = action.kind == ActionKind::kSetConfig && i >= 3;
+    const bool config_pair =
+        (action.kind == ActionKind::kSetConfig || action.kind == ActionKind::kSetDerivedConfig) &&
+        i >= 3;
     line += ' ';
     line += config_pair ? rendering.words[i] : DisplayWord(rendering.words[i]);
   }

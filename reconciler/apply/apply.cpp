@@ -6,9 +6,11 @@
 #include <mutex>
 #include <optional>
 
+#include "manifests-schema/base/digest.h"
 #include "manifests-schema/base/parallel_for.h"
 #include "manifests-schema/base/secret.h"
 #include "manifests-schema/base/text.h"
+#include "providers/dokku/derived_config.h"
 #include "providers/dokku/dokku_commands.h"
 #include "reconciler/apply/action_graph.h"
 #include "reconciler/apply/failure_scope.h"
@@ -78,6 +80,7 @@ class NodeRunner {
     for (std::size_t i = 0; i < plan_.actions.size(); ++i) {
       const Action& action = plan_.actions[i];
       if (action.app.empty() || action.report_only || unrenderable_.contains(action.app)) continue;
+      if (action.kind == ActionKind::kSetDerivedConfig) continue;  // rendered once read (below)
       if (!RenderDokkuCommand(action, options_.secrets).ok()) unrenderable_[action.app] = i;
     }
   }
@@ -104,10 +107,13 @@ class NodeRunner {
       result.message = why;
       return;
     }
-    Result<RenderedCommand> command = RenderDokkuCommand(action, options_.secrets);
-    if (!command.ok()) {
-      Fail(result, command.status().message(), false);
-      return;
+    // Apply-time config renders only once its datastores were read on the node.
+    if (action.kind != ActionKind::kSetDerivedConfig) {
+      Result<RenderedCommand> command = RenderDokkuCommand(action, options_.secrets);
+      if (!command.ok()) {
+        Fail(result, command.status().message(), false);
+        return;
+      }
     }
     Report(ActionEvent::Phase::kStarted, result);
     if (options_.dry_run) {
@@ -130,6 +136,13 @@ class NodeRunner {
     }
     std::vector<std::size_t> action_of_call;  // flow id -> action index
     std::vector<RenderedCommand> commands;    // by flow id, for scrubbing what Dokku said
+    std::vector<std::string> read_of_call;    // by flow id: the datastore a DSN read is for
+    auto push = [&](std::size_t i, DokkuCall call, RenderedCommand command, std::string read) {
+      action_of_call.push_back(i);
+      commands.push_back(std::move(command));
+      read_of_call.push_back(std::move(read));
+      return call;
+    };
     // Starts what is ready; what is skipped or cannot be rendered finishes at once and may
     // make more ready.
     auto start = [&](std::vector<std::size_t> now) {
@@ -139,7 +152,21 @@ class NodeRunner {
         std::vector<std::size_t> released;
         for (std::size_t i : now) {
           ActionResult& result = results[i];
-          std::optional<RenderedCommand> command = Begin(i, result);
+          const bool derived =
+              result.action.kind == ActionKind::kSetDerivedConfig && Startable(i, result);
+          if (derived && !result.action.settings.empty()) {
+            // First the DSN of each datastore it reads; the config:set once they answered.
+            for (const auto& [service, engine] : result.action.settings) {
+              RenderedCommand read;
+              read.argv = DatastoreDsnArgv(engine, service);
+              DokkuCall call{read.argv, options_.exec.timeout};
+              calls.push_back(push(i, std::move(call), std::move(read), service));
+            }
+            reads_left_[i] = result.action.settings.size();
+            continue;
+          }
+          std::optional<RenderedCommand> command =
+              derived ? BeginDerived(result) : Begin(i, result);
           if (!command) {
             Report(ActionEvent::Phase::kFinished, result);
             Release(graph, i, waiting, released);
@@ -147,9 +174,8 @@ class NodeRunner {
           }
           ExecOptions exec = options_.exec;
           if (IsSlow(result.action)) exec.timeout = std::max(exec.timeout, options_.slow_timeout);
-          calls.push_back({command->argv, exec.timeout, command->stdin_data});
-          action_of_call.push_back(i);
-          commands.push_back(std::move(*command));
+          DokkuCall call{command->argv, exec.timeout, command->stdin_data};
+          calls.push_back(push(i, std::move(call), std::move(*command), ""));
         }
         now = std::move(released);
       }
@@ -160,12 +186,91 @@ class NodeRunner {
         std::move(first), options_.exec,
         [&](std::size_t id, const Result<ExecResult>& exec) -> std::vector<DokkuCall> {
           const std::size_t i = action_of_call[id];
+          if (!read_of_call[id].empty()) {
+            // A DSN read: its output is the datastore's password, kept here only.
+            ReadConnection(read_of_call[id], exec, results[i]);
+            if (--reads_left_[i] > 0) return {};
+            if (results[i].outcome == ActionOutcome::kFailed) {
+              Report(ActionEvent::Phase::kFinished, results[i]);
+              std::vector<std::size_t> released;
+              Release(graph, i, waiting, released);
+              return start(std::move(released));
+            }
+            std::optional<RenderedCommand> command = BeginDerived(results[i]);
+            if (command) {
+              DokkuCall call{command->argv, options_.exec.timeout};
+              return {push(i, std::move(call), std::move(*command), "")};
+            }
+            Report(ActionEvent::Phase::kFinished, results[i]);
+            std::vector<std::size_t> released;
+            Release(graph, i, waiting, released);
+            return start(std::move(released));
+          }
           Finish(commands[id], exec, results[i]);
           Report(ActionEvent::Phase::kFinished, results[i]);
           std::vector<std::size_t> released;
           Release(graph, i, waiting, released);
           return start(std::move(released));
         });
+  }
+
+  // Whether a kSetDerivedConfig may start its reads (else Begin() records why not).
+  bool Startable(std::size_t index, ActionResult& result) {
+    if (!SkipReason(index, result.action).empty()) return false;
+    Report(ActionEvent::Phase::kStarted, result);
+    return true;
+  }
+
+  // Keeps the connection a DSN read printed, or fails the action (once).
+  void ReadConnection(const std::string& service, const Result<ExecResult>& exec,
+                      ActionResult& result) {
+    if (result.outcome == ActionOutcome::kFailed) return;
+    if (!exec.ok()) {
+      Fail(result, "read datastore " + service + ": " + exec.status().ToString(), true);
+      return;
+    }
+    if (exec->exit_code != 0) {
+      // Dokku's error names the service, never the password (it has none to print).
+      Fail(result,
+           "read datastore " + service + ": exit " + std::to_string(exec->exit_code) + ": " +
+               Trim(exec->err.empty() ? exec->out : exec->err),
+           false);
+      return;
+    }
+    Result<DatastoreConnection> connection = ParseDatastoreDsn(exec->out);
+    if (!connection.ok()) {
+      Fail(result, "read datastore " + service + ": " + connection.status().message(), false);
+      return;
+    }
+    connections_[service] = *connection;
+  }
+
+  // The config:set of a kSetDerivedConfig once its datastores were read: the values
+  // completed, each checked against the plan's hash when the plan knew it.
+  std::optional<RenderedCommand> BeginDerived(ActionResult& result) {
+    Action action = result.action;
+    action.kind = ActionKind::kSetConfig;
+    SecretValues values;
+    auto& app_values = values[action.app];
+    auto known = options_.secrets.find(action.app);
+    if (known != options_.secrets.end()) app_values = known->second;
+    for (ConfigEntry& entry : action.config) {
+      std::string missing;
+      std::optional<std::string> value =
+          CompleteDerivedValue(action.derived[entry.key], app_values, connections_, &missing);
+      if (!value) {
+        Fail(result, "cannot complete " + entry.key + ": no value for " + missing, false);
+        return std::nullopt;
+      }
+      if (entry.value_sha256.empty()) entry.value_sha256 = Sha256Hex(*value);
+      app_values[entry.key] = *value;
+    }
+    Result<RenderedCommand> command = RenderDokkuCommand(action, values);
+    if (!command.ok()) {
+      Fail(result, command.status().message(), false);
+      return std::nullopt;
+    }
+    return std::move(command).value();
   }
 
   static void Release(const ActionGraph& graph, std::size_t done, std::vector<std::size_t>& waiting,
@@ -226,6 +331,9 @@ class NodeRunner {
   std::mutex& progress_mutex_;
   FailureScope failures_;
   std::map<std::string, std::size_t> unrenderable_;  // app -> first unrenderable action
+  std::map<std::size_t, std::size_t> reads_left_;    // kSetDerivedConfig -> DSN reads running
+  // Datastore service -> its connection, as read on this node during this apply.
+  std::map<std::string, DatastoreConnection> connections_;
 };
 
 void Count(const NodeApplyResult& node, ApplyResult& result) {

@@ -15,16 +15,17 @@ Command MakeRollbackCommand();
 Command MakeNodeCommand();
 Command MakeEdgeCommand();
 Command MakeThemesCommand();
+Command MakeSecretsCommand();
 Command MakeBadgeTokenCommand();
 Command MakeFetchMirrorCommand();
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> commands = {
-      MakeValidateCommand(),   MakeRenderCommand(),      MakeObserveCommand(),
-      MakePlanCommand(),       MakeApplyCommand(),       MakeRunCommand(),
-      MakeStatusCommand(),     MakeReleasesCommand(),    MakeRollbackCommand(),
-      MakeNodeCommand(),       MakeEdgeCommand(),        MakeThemesCommand(),
-      MakeBadgeTokenCommand(), MakeFetchMirrorCommand(),
+      MakeValidateCommand(), MakeRenderCommand(),     MakeObserveCommand(),
+      MakePlanCommand(),     MakeApplyCommand(),      MakeRunCommand(),
+      MakeStatusCommand(),   MakeReleasesCommand(),   MakeRollbackCommand(),
+      MakeNodeCommand(),     MakeEdgeCommand(),       MakeThemesCommand(),
+      MakeSecretsCommand(),  MakeBadgeTokenCommand(), MakeFetchMirrorCommand(),
   };
   return commands;
 }

@@ -19,10 +19,12 @@ void AddRepoArgs(CLI::App& sub, RepoArgs& args) {
   sub.add_option("--secrets", args.secrets,
                  "secrets file (kept outside the config repo); missing secrets become errors")
       ->check(CLI::ExistingFile);
+  sub.add_option("--generated-secrets", args.generated,
+                 "where apply keeps the secrets it generates once for themes (default: "
+                 "generated-secrets.json beside --secrets)");
 }
 
-std::optional<LoadedRepo> LoadRepo(const RepoArgs& args, std::ostream& err,
-                                   bool accept_apply_time_values) {
+std::optional<LoadedRepo> LoadRepo(const RepoArgs& args, std::ostream& err) {
   Result<SourceSnapshot> snapshot = ReadManifests(args.path, args.rev);
   if (!snapshot.ok()) {
     err << "dflow: " << snapshot.status().message() << "\n";
@@ -38,7 +40,6 @@ std::optional<LoadedRepo> LoadRepo(const RepoArgs& args, std::ostream& err,
     secrets = std::move(loaded).value();
   }
   LoadOptions options;
-  options.accept_apply_time_values = accept_apply_time_values;
   LoadedRepo loaded{std::move(snapshot).value(), {}, std::move(secrets)};
   options.secrets = loaded.secrets ? &*loaded.secrets : nullptr;
   loaded.result = LoadDesiredState(loaded.snapshot, options);

@@ -20,6 +20,9 @@ struct RepoArgs {
   std::string path = ".";  // a directory or a Git repository
   std::string rev;         // read this commit's tree instead of the directory
   std::string secrets;     // controller-side secrets file (never in the config repo)
+  // Where `dflow apply` keeps the secrets it generates for themes (generated_secrets.h); ""
+  // = generated-secrets.json beside `secrets`.
+  std::string generated;
 };
 
 // Declares PATH, --rev and --secrets on a subcommand.
@@ -34,9 +37,7 @@ struct LoadedRepo {
 // Reads and validates. A failure to read at all (no such repo or revision, unreadable
 // secrets file) is printed to `err` and returns nullopt; validation errors are returned in
 // LoadedRepo::result for the caller to print.
-// `accept_apply_time_values`: LoadOptions' flag (only `dflow render` sets it).
-std::optional<LoadedRepo> LoadRepo(const RepoArgs& args, std::ostream& err,
-                                   bool accept_apply_time_values = false);
+std::optional<LoadedRepo> LoadRepo(const RepoArgs& args, std::ostream& err);
 
 // The desired state of the node named `name` in the config repo `args`, for the commands that
 // work on one node (node check, observe --node). Prints why to `err` and returns nullopt when

@@ -2,10 +2,12 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
 
 #include "manifests-schema/secrets_file.h"
 #include "reconciler/controller/remote_datastore_dsns.h"
+#include "reconciler/apply/derived_values.h"
 #include "reconciler/controller/source_refs.h"
 #include "reconciler/plan/datastore_move.h"
 #include "reconciler/plan/remote_datastore.h"
@@ -54,6 +56,12 @@ void AddPlanArgs(CLI::App& sub, PlanArgs& args) {
                "controller does): a moved branch is planned as a deploy");
 }
 
+std::string GeneratedSecretsPath(const RepoArgs& args) {
+  if (!args.generated.empty()) return args.generated;
+  if (args.secrets.empty()) return "";
+  return (std::filesystem::path(args.secrets).parent_path() / "generated-secrets.json").string();
+}
+
 std::optional<PlannedFleet> PlanFleet(const PlanArgs& args) {
   std::optional<LoadedRepo> loaded = LoadRepo(args.repo, std::cerr);
   if (!loaded) return std::nullopt;
@@ -74,7 +82,21 @@ std::optional<PlannedFleet> PlanLoadedFleet(const PlanArgs& args, LoadedRepo loa
 
   PlannedFleet planned;
   planned.options = PlanOptionsFor(desired);
-  if (loaded->secrets) planned.options.secrets = ResolveAppSecrets(desired, *loaded->secrets);
+  const SecretValues file_values = loaded->secrets ? *loaded->secrets : SecretValues{};
+  planned.options.secrets = ResolveAppSecrets(desired, file_values);
+  Result<std::unique_ptr<GeneratedSecrets>> generated =
+      GeneratedSecrets::Open(GeneratedSecretsPath(args.repo));
+  if (!generated.ok()) {
+    std::cerr << "dflow: " << generated.status().message() << "\n";
+    return std::nullopt;
+  }
+  planned.generated = std::move(generated).value();
+  if (Status status =
+          AddDerivedSecretValues(desired, file_values, *planned.generated, planned.options.secrets);
+      !status.ok()) {
+    std::cerr << "dflow: generate secrets: " << status.message() << "\n";
+    return std::nullopt;
+  }
   planned.options.allow_mass_delete = args.allow_mass_delete;
   planned.options.allow_datastore_destroy = args.allow_datastore_destroy;
   if (args.resolve_refs) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "reconciler/apply/generated_secrets.h"
 #include "reconciler/cli/cli_load.h"
 #include "reconciler/cli/node_access.h"
 #include "reconciler/controller/fleet.h"
@@ -37,6 +38,8 @@ struct PlannedFleet {
   std::unique_ptr<Fleet> fleet;
   std::vector<NodeOutcome> outcomes;  // one per selected node
   PlanOptions options;
+  // The themes' generated secrets (in options.secrets too); apply saves what was made.
+  std::unique_ptr<GeneratedSecrets> generated;
   bool node_errors = false;  // some node could not be observed (printed already)
   // Remote datastores (on another node than an app that uses them) not created yet: their
   // apps are blocked until the datastore's node has been applied (cmd_apply plans again).
@@ -53,5 +56,9 @@ std::optional<PlannedFleet> PlanLoadedFleet(const PlanArgs& args, LoadedRepo loa
 // Keeps the actions of one environment (node-level actions stay: they serve every
 // environment on the node).
 void KeepEnvironment(const std::string& environment, NodePlan& plan);
+
+// The file `dflow apply` keeps generated secrets in: --generated-secrets, else
+// generated-secrets.json beside --secrets, else "" (none: nothing generated can be kept).
+std::string GeneratedSecretsPath(const RepoArgs& args);
 
 }  // namespace dflow::cli

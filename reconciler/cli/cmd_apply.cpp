@@ -109,6 +109,18 @@ int Run(const ApplyCommandArgs& args) {
   }
   if (!args.dry_run && !args.yes && !Confirm(changes)) return kExitFailure;
 
+  // Generated secrets are kept before any node gets them, so a failed apply loses none.
+  if (!args.dry_run && planned->generated->Pending()) {
+    if (planned->generated->path().empty()) {
+      std::cerr << "dflow: themes need secrets generated once, and there is nowhere to keep "
+                   "them: pass --secrets FILE (they go beside it) or --generated-secrets FILE\n";
+      return kExitFailure;
+    }
+    if (Status saved = planned->generated->Save(); !saved.ok()) {
+      std::cerr << "dflow: " << saved.message() << "\n";
+      return kExitFailure;
+    }
+  }
   ApplyOptions options;
   options.dry_run = args.dry_run;
   options.max_parallel_nodes = static_cast<std::size_t>(args.plan.parallel);

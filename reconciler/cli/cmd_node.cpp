@@ -29,7 +29,7 @@ std::string IdentityHint(const SshCredentials& credentials) {
 }
 
 int RunCheck(const NodeCheckArgs& args) {
-  std::optional<NodeDesiredState> node = LoadNode(RepoArgs{args.repo, args.rev, ""}, args.node,
+  std::optional<NodeDesiredState> node = LoadNode(RepoArgs{args.repo, args.rev, "", ""}, args.node,
                                                   "fix it first (dflow validate)", std::cerr);
   if (!node) return kExitFailure;
   Result<std::unique_ptr<Transport>> transport = ConnectToNode(node->node, args.credentials);

@@ -38,8 +38,8 @@ Result<std::unique_ptr<Transport>> OpenTransport(const ObserveArgs& args, std::s
   NodeSpec node = args.ad_hoc;
   if (!args.node.empty()) {
     // LoadNode prints why it fails; Run prints nothing more for kNotFound.
-    std::optional<NodeDesiredState> from_repo =
-        LoadNode(RepoArgs{args.repo, args.rev, ""}, args.node, "fix it or use --host", std::cerr);
+    std::optional<NodeDesiredState> from_repo = LoadNode(
+        RepoArgs{args.repo, args.rev, "", ""}, args.node, "fix it or use --host", std::cerr);
     if (!from_repo) return Status(Code::kNotFound, "node not found");
     node = from_repo->node;
   }

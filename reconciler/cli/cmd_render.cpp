@@ -69,7 +69,7 @@ bool ApplyFilters(const RenderArgs& args, DesiredState& desired) {
 
 int Run(const RenderArgs& args) {
   // Themed apps whose config apply cannot complete yet are shown with their templates.
-  std::optional<LoadedRepo> loaded = LoadRepo(args.repo, std::cerr, true);
+  std::optional<LoadedRepo> loaded = LoadRepo(args.repo, std::cerr);
   if (!loaded) return kExitFailure;
   PrintDiagnostics(loaded->result, std::cerr);
   if (!loaded->result.ok()) return kExitFailure;

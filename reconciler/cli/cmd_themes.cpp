@@ -86,9 +86,9 @@ void PrintSecrets(const ThemeInfo& t) {
   std::cout << "\nsecrets:\n";
   for (const ThemeSecretInfo& s : t.secrets) {
     std::cout << "  " << std::left << std::setw(18) << s.name
-              << (s.durable ? "durable: from the secrets file (under the config key that uses it)"
-                            : "replaceable: generated once by the controller (not yet: issue 18 "
-                              "part 2; until then the app is refused)")
+              << (s.durable ? "durable: from the secrets file (under the config key that uses it; "
+                              "`dflow secrets generate` prints one)"
+                            : "replaceable: generated once by the controller, kept in its state")
               << "\n";
     if (!s.generator.empty()) std::cout << std::string(20, ' ') << s.generator << "\n";
   }

@@ -14,6 +14,7 @@
 
 #include "manifests-schema/base/secret.h"
 #include "manifests-schema/secrets_file.h"
+#include "reconciler/apply/derived_values.h"
 #include "reconciler/controller/config_values.h"
 #include "reconciler/controller/desired_in_force.h"
 #include "reconciler/controller/edge_pass.h"
@@ -123,6 +124,9 @@ class ControllerImpl final : public Controller {
     if (Status s = publisher_->Start(); !s.ok()) return s;
     pins_ = std::make_unique<RollbackPins>(*store_);
     if (Status s = LoadSecrets(config_); !s.ok()) return s;
+    auto generated = GeneratedSecrets::Open(config_.state_dir + "/generated-secrets.json");
+    if (!generated.ok()) return generated.status();
+    generated_ = std::move(generated).value();
     auto forge = SyncStatusTargetFor(config_);
     if (!forge.ok()) return forge.status();
     sync_reporter_.SetTarget(std::move(forge).value());
@@ -533,7 +537,13 @@ class ControllerImpl final : public Controller {
       // A rollback pin lays its sha or image over the desired state for this pass only.
       const auto pinned = PinnedNode(node, pins_->Current(), input.pins);
       if (pinned) input.node = &*pinned;
-      outcome = RunNodePass(input, **transport, *store_, metrics_, backoff);
+      if (Status s = AddGeneratedSecrets(applied, input); !s.ok()) {
+        outcome.status = s;
+        outcome.failed = true;
+        outcome.error = s.message();
+      } else {
+        outcome = RunNodePass(input, **transport, *store_, metrics_, backoff);
+      }
     } else {
       outcome.status = transport.status();
       outcome.failed = true;
@@ -544,6 +554,17 @@ class ControllerImpl final : public Controller {
     LogPass(node.node.name, applied.commit.id.substr(0, 12), trigger, outcome);
     CheckStoreWrite(store_->Prune(c.history_keep), "prune history", metrics_);
     return outcome;
+  }
+
+  // The themes' generated secrets: made once (the store's lock makes every node's pass agree),
+  // kept in the state directory before any node gets them.
+  Status AddGeneratedSecrets(const AppliedState& applied, NodePassInput& input) {
+    Status status =
+        AddDerivedSecretValues(*applied.desired, desired_.Secrets(), *generated_, input.secrets);
+    if (status.ok()) status = generated_->Save();
+    if (!status.ok()) return status.WithContext("generated secrets");
+    input.plan_options.secrets = input.secrets;
+    return Status::Ok();
   }
 
   NodePassInput PassInput(const NodeDesiredState& node, const AppliedState& applied,
@@ -639,8 +660,9 @@ class ControllerImpl final : public Controller {
   PassSlots pass_slots_{config_.concurrency};  // after config_, which sets its limit
   Fleet fleet_;
   std::unique_ptr<StatusStore> store_;
-  std::unique_ptr<StatusPublisher> publisher_;  // reads store_; the HTTP side reads it
-  std::unique_ptr<RollbackPins> pins_;          // on store_
+  std::unique_ptr<GeneratedSecrets> generated_;  // the themes' replaceable secrets
+  std::unique_ptr<StatusPublisher> publisher_;   // reads store_; the HTTP side reads it
+  std::unique_ptr<RollbackPins> pins_;           // on store_
   Metrics metrics_;
   DeliveryLog deliveries_;
   ControllerApi api_;

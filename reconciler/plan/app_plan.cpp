@@ -8,6 +8,8 @@
 #include "manifests-schema/base/digest.h"
 #include "manifests-schema/base/text.h"
 #include "manifests-schema/secrets_file.h"
+#include "providers/dokku/derived_config.h"
+#include "reconciler/plan/theme_upgrade.h"
 
 namespace dflow {
 namespace {
@@ -55,6 +57,7 @@ class AppPlanner {
 
   AppPlan Run() {
     if (!exists_) Add(ActionKind::kCreateApp, "app missing");
+    NoteUpgrade();
     PlanConfig();
     PlanBuilderAndProxy();
     PlanDomainsAndPorts();
@@ -64,6 +67,7 @@ class AppPlanner {
     PlanStorage();
     PlanNetworks();
     PlanLinks();
+    PlanDatastoreConfig();
     const bool deploying = WillDeploy();
     PlanScale(deploying);
     PlanDeploy();
@@ -91,6 +95,14 @@ class AppPlanner {
     if (!Contains(rebuild_causes_, cause)) rebuild_causes_.push_back(cause);
   }
 
+  // A product version change of a theme: an upgrade, with the theme's notes on the way.
+  void NoteUpgrade() {
+    const std::string live = ConfigValue(live_, kThemeReleaseKey);
+    std::optional<ThemeUpgradeStep> step = ThemeUpgradeOf(spec_, live);
+    if (!step) return;
+    plan_.notes.push_back({NoteKind::kInfo, spec_.name, step->Describe(), spec_.environment});
+  }
+
   // --- config -------------------------------------------------------------------------
 
   void PlanConfig() {
@@ -116,20 +128,89 @@ class AppPlanner {
   }
 
   void PlanSecrets(std::map<std::string, ConfigEntry>& sets, Strings& reasons) {
-    if (spec_.secret_keys.empty()) return;
-    const auto& values = context_.options->secrets.at(spec_.name);
+    if (spec_.secret_keys.empty() && spec_.derived_config.empty()) return;
+    const std::map<std::string, std::string>& values = AppSecretValues();
     for (const auto& key : spec_.secret_keys) {
       const std::string hash = Sha256Hex(values.at(key));
       if (HasConfig(live_, key) && Sha256Hex(ConfigValue(live_, key)) == hash) continue;
       reasons.push_back("secret " + key + (HasConfig(live_, key) ? " changed" : " added"));
       sets[key] = ConfigEntry{key, "", true, hash};
     }
+    // Theme config made of generated and secrets-file values only: complete already
+    // (derived_values.h), so planned like a secret.
+    for (const auto& [key, parts] : spec_.derived_config) {
+      auto value = values.find(key);
+      if (NeedsDatastore(parts) || value == values.end()) continue;
+      const std::string hash = Sha256Hex(value->second);
+      if (HasConfig(live_, key) && Sha256Hex(ConfigValue(live_, key)) == hash) continue;
+      reasons.push_back("secret " + key + (HasConfig(live_, key) ? " changed" : " added") + " (" +
+                        Origin(parts) + ")");
+      sets[key] = ConfigEntry{key, "", true, hash};
+    }
+  }
+
+  const std::map<std::string, std::string>& AppSecretValues() const {
+    static const std::map<std::string, std::string> kNone;
+    auto it = context_.options->secrets.find(spec_.name);
+    return it == context_.options->secrets.end() ? kNone : it->second;
+  }
+
+  // Where a derived value comes from, for the plan (never the value).
+  static std::string Origin(const std::vector<ConfigPart>& parts) {
+    Strings origins;
+    for (const ConfigPart& part : parts) {
+      std::string origin;
+      if (part.kind == ConfigPart::Kind::kGenerated) origin = "generated once";
+      if (part.kind == ConfigPart::Kind::kSecret) origin = "from the secrets file";
+      if (part.kind == ConfigPart::Kind::kDatastore)
+        origin = "from datastore " + part.text + " (" + part.field + ")";
+      if (!origin.empty() && !Contains(origins, origin)) origins.push_back(origin);
+    }
+    return Join(origins, ", ");
   }
 
   Strings ManagedKeys() const {
     std::set<std::string> keys(spec_.secret_keys.begin(), spec_.secret_keys.end());
     for (const auto& [key, value] : spec_.config) keys.insert(key);
+    for (const auto& [key, parts] : spec_.derived_config) keys.insert(key);
     return Strings(keys.begin(), keys.end());
+  }
+
+  // Theme config with a linked datastore's password or URL. The node knows it: the plan reads
+  // it from the URL the link put in the app's config; a datastore linked in this same apply
+  // is read at apply, after the link (`<engine>:info <svc> --dsn`, kSetDerivedConfig).
+  void PlanDatastoreConfig() {
+    std::map<std::string, DatastoreConnection> linked;
+    std::map<std::string, std::string> engines;
+    for (const auto& [key, parts] : spec_.derived_config) {
+      for (const ConfigPart& part : parts) {
+        if (part.kind != ConfigPart::Kind::kDatastore) continue;
+        const DatastoreSpec* store = FindDatastore(part.text);
+        if (store == nullptr) continue;  // PlanLinks notes it
+        engines[part.text] = store->engine;
+        if (auto connection = LinkedConnection(live_.config, store->engine, part.text))
+          linked[part.text] = *connection;
+      }
+    }
+    std::vector<ConfigEntry> entries;
+    std::map<std::string, std::vector<ConfigPart>> derived;
+    Strings reasons;
+    for (const auto& [key, parts] : spec_.derived_config) {
+      if (!NeedsDatastore(parts)) continue;
+      std::optional<std::string> value = CompleteDerivedValue(parts, AppSecretValues(), linked);
+      const std::string hash = value ? Sha256Hex(*value) : "";
+      if (value && HasConfig(live_, key) && Sha256Hex(ConfigValue(live_, key)) == hash) continue;
+      reasons.push_back("secret " + key + (HasConfig(live_, key) ? " changed" : " added") + " (" +
+                        Origin(parts) + ")");
+      entries.push_back(ConfigEntry{key, "", true, hash});
+      derived[key] = parts;
+    }
+    if (entries.empty()) return;
+    Action& action = Add(ActionKind::kSetDerivedConfig, Join(reasons, "; "));
+    action.config = std::move(entries);
+    action.derived = std::move(derived);
+    for (const auto& [service, engine] : engines) action.settings[service] = engine;
+    NeedRestart("config");
   }
 
   // dflow's own keys ride along in the same config:set; they never need a restart.
@@ -143,6 +224,8 @@ class AppPlanner {
     const Strings keys = ManagedKeys();
     if (!keys.empty()) want(kManagedKeysKey, Join(keys, ","), "record managed config keys");
     if (spec_.protect) want(kProtectKey, "true", "record protect");
+    if (!spec_.theme_release.empty())
+      want(kThemeReleaseKey, spec_.theme_release, "record theme release");
     want(kSpecDigestKey, AppSpecDigest(spec_, context_.options->secrets), "record spec digest");
   }
 

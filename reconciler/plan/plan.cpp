@@ -8,9 +8,11 @@
 
 #include "manifests-schema/base/digest.h"
 #include "manifests-schema/base/text.h"
+#include "providers/dokku/derived_config.h"
 #include "reconciler/plan/app_plan.h"
 #include "reconciler/plan/proxy_plan.h"
 #include "reconciler/plan/remote_datastore.h"
+#include "reconciler/plan/theme_upgrade.h"
 
 namespace dflow {
 namespace {
@@ -74,7 +76,29 @@ std::string MissingSecret(const AppSpec& app, const PlanOptions& options) {
   for (const auto& key : app.secret_keys) {
     if (env == options.secrets.end() || !env->second.contains(key)) return key;
   }
+  // A theme's apply-time config needs the values dflow holds (derived_values.h).
+  for (const auto& [key, parts] : app.derived_config) {
+    for (const ConfigPart& part : parts) {
+      const std::string name = DerivedPartKey(part);
+      if (name.empty()) continue;
+      if (env == options.secrets.end() || !env->second.contains(name))
+        return name + " (in " + key + ")";
+    }
+  }
   return "";
+}
+
+// A breaking upgrade of a theme's product that the Application does not confirm: the app is
+// left as it runs (a data migration may need a backup first).
+std::string UnconfirmedUpgrade(const AppSpec& app, const ObservedApp* live) {
+  if (live == nullptr) return "";
+  auto record = live->config.find(kThemeReleaseKey);
+  if (record == live->config.end()) return "";
+  std::optional<ThemeUpgradeStep> step = ThemeUpgradeOf(app, record->second);
+  if (!step || step->unconfirmed.empty()) return "";
+  return step->Describe() + "; not applied: add 'confirmUpgrades: [" +
+         Join(step->unconfirmed, ", ") + "]' to application " + app.application +
+         " once you have read this (and taken a backup)";
 }
 
 // Returns why dflow must leave an existing app alone, or "" when it is ours to change.
@@ -131,6 +155,10 @@ void PlanDesiredApps(const NodeDesiredState& desired, const ObservedNode& observ
                             "secret " + key + " has no value for environment " + app.environment +
                                 "; app not planned",
                             app.environment});
+      continue;
+    }
+    if (std::string why = UnconfirmedUpgrade(app, live); !why.empty()) {
+      plan.notes.push_back({NoteKind::kBlocked, app.name, why, app.environment});
       continue;
     }
     AppPlan app_plan = PlanApp({&app, live, &desired, &options, &proxy});
@@ -350,6 +378,20 @@ std::string AppSpecDigest(const AppSpec& app, const SecretValues& secrets) {
     secret_hashes[key] = known ? Sha256Hex(env->second.at(key)) : "";
   }
   j["secrets"] = secret_hashes;
+  // Apply-time config by its template: its values follow the node and dflow's state.
+  if (!app.derived_config.empty()) {
+    nlohmann::json derived = nlohmann::json::object();
+    for (const auto& [key, parts] : app.derived_config) {
+      std::string text;
+      for (const ConfigPart& part : parts)
+        text += part.kind == ConfigPart::Kind::kText
+                    ? part.text
+                    : "${" + std::to_string(static_cast<int>(part.kind)) + ":" + part.text + "." +
+                          part.field + "}";
+      derived[key] = text;
+    }
+    j["derived"] = derived;
+  }
   j["domains"] = app.domains;
   Strings ports;
   for (const auto& port : app.ports) ports.push_back(port.ToString());

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "manifests-schema/base/text.h"
+#include "providers/dokku/derived_config.h"
 #include "reconciler/plan/app_plan.h"
 #include "reconciler/plan/proxy_plan.h"
 
@@ -31,11 +32,13 @@ std::map<std::string, std::string> AppliedConfig(const AppSpec& app, const Secre
     if (values != secrets.end() && values->second.contains(key))
       config[key] = values->second.at(key);
   }
+  for (const auto& [key, parts] : app.derived_config) keys.push_back(key);
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   config[kManagedMarkerKey] = ManagedMarker(app);
   if (!keys.empty()) config[kManagedKeysKey] = Join(keys, ",");
   if (app.protect) config[kProtectKey] = "true";
+  if (!app.theme_release.empty()) config[kThemeReleaseKey] = app.theme_release;
   config[kSpecDigestKey] = AppSpecDigest(app, secrets);
   if (!app.source.git_url.empty())
     config[kDeployedSourceKey] = app.source.git_url + "#" + app.source.git_ref;
@@ -54,6 +57,29 @@ void SetAppliedSource(const AppSpec& app, ObservedApp& live) {
   }
   live.deployed = !live.deploy_source.empty();
   if (live.deployed) live.running = "true";
+}
+
+// A theme's apply-time config as apply leaves it, with each link's URL (placeholder password).
+void AddAppliedDerivedConfig(const AppSpec& app, const NodeDesiredState& node,
+                             const SecretValues& secrets,
+                             std::map<std::string, std::string>& config) {
+  if (app.derived_config.empty()) return;
+  std::map<std::string, DatastoreConnection> connections;
+  for (const auto& name : app.datastores) {
+    const DatastoreSpec* store = FindDatastore(node, name);
+    if (store == nullptr) continue;
+    const std::string url =
+        store->engine + "://u:" + kSecretPlaceholder + "@" + DatastoreHost(store->engine, name);
+    config["DFLOW_STATIC_" + std::to_string(connections.size()) + "_URL"] = url;
+    connections[name] = {url, kSecretPlaceholder};
+  }
+  auto values = secrets.find(app.name);
+  for (const auto& [key, parts] : app.derived_config) {
+    std::optional<std::string> value = CompleteDerivedValue(
+        parts, values == secrets.end() ? std::map<std::string, std::string>{} : values->second,
+        connections);
+    if (value) config[key] = *value;
+  }
 }
 
 ObservedApp AppliedApp(const AppSpec& app, const NodeDesiredState& node,
@@ -80,6 +106,7 @@ ObservedApp AppliedApp(const AppSpec& app, const NodeDesiredState& node,
     if (const DatastoreSpec* store = FindDatastore(node, name))
       live.linked_datastores.push_back(store->engine + "/" + name);
   std::sort(live.linked_datastores.begin(), live.linked_datastores.end());
+  AddAppliedDerivedConfig(app, node, secrets, live.config);
   return live;
 }
 
@@ -152,11 +179,23 @@ ObservedNode SimulateApplied(const NodeDesiredState& desired, const SecretValues
   return node;
 }
 
+namespace {
+
+void AddPlaceholders(const AppSpec& app, std::map<std::string, std::string>& values) {
+  for (const auto& key : app.secret_keys) values[key] = kSecretPlaceholder;
+  for (const auto& [key, parts] : app.derived_config) {
+    for (const ConfigPart& part : parts)
+      if (!DerivedPartKey(part).empty()) values[DerivedPartKey(part)] = kSecretPlaceholder;
+    if (!NeedsDatastore(parts)) values[key] = *CompleteDerivedValue(parts, values, {});
+  }
+}
+
+}  // namespace
+
 SecretValues PlaceholderSecrets(const DesiredState& desired) {
   SecretValues secrets;
   for (const auto& node : desired.nodes)
-    for (const auto& app : node.apps)
-      for (const auto& key : app.secret_keys) secrets[app.name][key] = kSecretPlaceholder;
+    for (const auto& app : node.apps) AddPlaceholders(app, secrets[app.name]);
   return secrets;
 }
 

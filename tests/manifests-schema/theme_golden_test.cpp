@@ -23,7 +23,6 @@ TEST_CASE("each built-in theme expands to its golden desired state") {
   std::sort(cases.begin(), cases.end());
   CHECK(cases.size() >= 5);
   LoadOptions options;
-  options.accept_apply_time_values = true;
   for (const fs::path& dir : cases) {
     CAPTURE(dir.filename().string());
     LoadResult result = LoadDesiredState(test::ReadFixtureDir(dir), options);
@@ -40,7 +39,6 @@ TEST_CASE("each built-in theme expands to its golden desired state") {
 TEST_CASE("the same repo expands to the same desired state every time") {
   fs::path dir = test::SourceDir() / "tests/fixtures/themes/n8n-external-runners";
   LoadOptions options;
-  options.accept_apply_time_values = true;
   std::string first =
       DesiredStateToJson(*LoadDesiredState(test::ReadFixtureDir(dir), options).desired).dump();
   std::string second =
@@ -48,15 +46,18 @@ TEST_CASE("the same repo expands to the same desired state every time") {
   CHECK(first == second);
 }
 
-TEST_CASE("without accept_apply_time_values a theme that needs them is refused, naming the keys") {
+TEST_CASE("a theme whose config needs apply-time values loads: validate accepts it") {
   LoadResult result = LoadDesiredState(
       test::ReadFixtureDir(test::SourceDir() / "tests/fixtures/themes/n8n-defaults"));
-  CHECK_FALSE(result.ok());
-  CHECK(test::DiagnosticsText(result.diagnostics) ==
-        "app.yaml:5:10: application 'automation' uses theme 'n8n', whose config needs values set "
-        "at apply time (web.DB_POSTGRESDB_PASSWORD, web.N8N_INSTANCE_OWNER_PASSWORD_HASH: a linked "
-        "datastore's password or URL, or a secret generated once), which this dflow cannot apply "
-        "yet (issue 18 part 2; `dflow render` shows the expansion)\n");
+  CHECK(test::DiagnosticsText(result.diagnostics) == "");
+  REQUIRE(result.ok());
+  const AppSpec& web = result.desired->nodes[0].apps[0];
+  CHECK(web.derived_config.count("DB_POSTGRESDB_PASSWORD") == 1);
+  // The hash's recipe and the password it follows, which config never names.
+  REQUIRE(web.generated_secrets.count("ownerPassword") == 1);
+  CHECK(web.generated_secrets.at("ownerPasswordHash").kind == "bcrypt");
+  CHECK(web.generated_secrets.at("ownerPasswordHash").from == "ownerPassword");
+  CHECK(web.generated_secrets.at("ownerPassword").length == 24);
 }
 
 }  // namespace

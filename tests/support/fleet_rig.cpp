@@ -12,6 +12,7 @@
 #include "manifests-schema/secrets_file.h"
 #include "providers/ssh/ssh_transport.h"
 #include "reconciler/apply/apply.h"
+#include "reconciler/apply/derived_values.h"
 #include "reconciler/source/manifest_source.h"
 
 namespace dflow::test {
@@ -129,8 +130,10 @@ std::unique_ptr<Fleet> FleetRig::MakeFleet() const {
 
 Captured FleetRig::Dflow(std::vector<std::string> args) const {
   args.insert(args.begin(), DFLOW_EXE);
+  // The secrets file is the source tree's example: the generated ones go to the rig's dir.
   for (const std::string& more :
-       {std::string("--secrets"), secrets_file_, std::string("-i"), identity()})
+       {std::string("--secrets"), secrets_file_, std::string("--generated-secrets"),
+        (dir_.path() / "generated-secrets.json").string(), std::string("-i"), identity()})
     args.push_back(more);
   return RunCapture(args, "", {"DFLOW_FORGE_TOKEN=", "GITHUB_TOKEN="});
 }
@@ -167,6 +170,11 @@ int FleetRig::ChangingInvocations(const std::string& node) const {
 ApplyResult ConvergeOnce(const DesiredState& desired, Fleet& fleet, const SecretValues& secrets,
                          PlanOptions options) {
   options.secrets = ResolveAppSecrets(desired, secrets);
+  // The themes' generated secrets, kept for the test process (as a controller keeps them).
+  static const std::unique_ptr<GeneratedSecrets> generated =
+      std::move(GeneratedSecrets::Open("").value());
+  if (Status s = AddDerivedSecretValues(desired, secrets, *generated, options.secrets); !s.ok())
+    throw std::runtime_error(s.message());
   std::vector<NodeOutcome> outcomes = ObserveAndPlan(desired, fleet, options, {}, 8);
   std::vector<NodePlan> plans;
   std::map<std::string, Transport*> transports;

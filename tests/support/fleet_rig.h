@@ -60,7 +60,8 @@ class FleetRig {
   // A fleet whose transports reach the rig's nodes with the rig's login style.
   std::unique_ptr<Fleet> MakeFleet() const;
 
-  // Runs the dflow binary with `args` plus this rig's secrets file and client key.
+  // Runs the dflow binary with `args` plus this rig's secrets file, a generated-secrets file
+  // in its directory and its client key.
   Captured Dflow(std::vector<std::string> args) const;
 
   // Runs the simulator directly on a node, as an operator's hand-made change would.

@@ -281,8 +281,8 @@ TEST_CASE("--live --head REV plans a commit against the real nodes, in markdown 
   REQUIRE(run.exit_code == 0);
   CHECK(Contains(run.out, "### dflow plan: head " + head.substr(0, 12) + " against the nodes\n"));
   CHECK(Contains(run.out,
-                 "**Summary:** production: 7 apps created; staging: 7 apps created; "
-                 "28 node-level changes\n"));
+                 "**Summary:** production: 9 apps created; staging: 8 apps created; "
+                 "32 node-level changes\n"));
   CHECK_FALSE(Contains(run.out, "wiki"));
   CHECK_FALSE(Contains(run.out, "WARNING"));
 }

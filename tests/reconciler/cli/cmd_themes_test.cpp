@@ -67,7 +67,7 @@ TEST_CASE("themes show refuses an unknown name and themes without a subcommand")
   CHECK(run.out.find("'dflow render PATH' prints what it expands to") != std::string::npos);
 }
 
-TEST_CASE("render shows a themed application expanded; validate refuses what apply cannot do") {
+TEST_CASE("render shows a themed application expanded; validate accepts it") {
   test::Captured run =
       RunDflowThemes({"render", kThemeFixtures + "n8n-defaults", "--format", "json"});
   CHECK(run.exit_code == 0);
@@ -75,9 +75,25 @@ TEST_CASE("render shows a themed application expanded; validate refuses what app
   CHECK(run.out.find("\"DB_POSTGRESDB_PASSWORD\": "
                      "\"${datastores.automation-db-production.password}\"") != std::string::npos);
   run = RunDflowThemes({"validate", kThemeFixtures + "n8n-defaults"});
+  CHECK(run.exit_code == 0);
+}
+
+TEST_CASE("secrets generate prints a value in the theme's format, and refuses what it cannot") {
+  test::Captured run = RunDflowThemes({"secrets", "generate", "n8n", "encryptionKey"});
+  CHECK(run.exit_code == 0);
+  CHECK(run.out.size() == 65);  // 32 bytes as hex, a newline
+  CHECK(run.out.find_first_not_of("0123456789abcdef\n") == std::string::npos);
+  CHECK(run.out != RunDflowThemes({"secrets", "generate", "n8n", "encryptionKey"}).out);
+  run = RunDflowThemes({"secrets", "generate", "n8n", "ownerPasswordHash"});
   CHECK(run.exit_code == 1);
-  CHECK((run.out + run.err).find("app.yaml:5:10: application 'automation' uses theme 'n8n'") !=
-        std::string::npos);
+  CHECK(run.err ==
+        "dflow: secret 'ownerPasswordHash' is derived from 'ownerPassword' (bcrypt): dflow makes "
+        "it with that one\n");
+  run = RunDflowThemes({"secrets", "generate", "n8n", "encryptionkey"});
+  CHECK(run.exit_code == 1);
+  CHECK(run.err ==
+        "dflow: theme 'n8n' has no secret 'encryptionkey' (it has: encryptionKey, runnersToken, "
+        "ownerPassword, ownerPasswordHash)\n");
 }
 
 }  // namespace

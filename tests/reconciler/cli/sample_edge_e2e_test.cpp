@@ -142,7 +142,7 @@ TEST_CASE(
   const test::Captured served = test::RunCapture(check, "");
   INFO(served.out << served.err);
   CHECK(served.exit_code == 0);
-  CHECK(Contains(served.out, "  OK    routes: Healthy (5 router(s), 5 service(s))\n"));
+  CHECK(Contains(served.out, "  OK    routes: Healthy (7 router(s), 7 service(s))\n"));
   CHECK(Contains(served.out, "edge-1 serves production\n"));
 
   // A second apply writes nothing: the same file, untouched, and the output says so.

@@ -1,7 +1,8 @@
 // The secret canary: distinctive secret values go in through every door dflow has (the secrets
 // file, the config repo URL's password, the forge token, the webhook secret, the badge secret,
 // the token of an app's own repository, the password in the URL of a datastore used from
-// another node),
+// another node; and the values dflow makes itself: the secrets themes generate once, a bcrypt
+// hash, the linked datastores' passwords and URLs that themes copy),
 // and every output people or machines see is searched for them, raw and base64-encoded:
 // validate, render, plan (text, JSON, markdown), apply, `dflow run`'s log (at debug level),
 // /api/v1/status, /api/v1/history, /api/v1/releases, /metrics and the badges.
@@ -49,14 +50,39 @@ struct Canary {
   std::string value;
 };
 
+// Values only known once dflow made them (generated, or read from a datastore on a node).
+std::vector<Canary>& MadeCanaries() {
+  static std::vector<Canary> made;
+  return made;
+}
+
 std::vector<Canary> Canaries() {
-  return {{"secrets file value", kSecretsFileValue},
-          {"repo URL password", kRepoPassword},
-          {"forge token", test::kFakeForgeToken},
-          {"webhook secret", kWebhookSecret},
-          {"badge secret", kBadgeSecret},
-          {"app source token", kSourceToken},
-          {"remote datastore password", SimPostgresPassword(kRemoteDb)}};
+  std::vector<Canary> all = {{"secrets file value", kSecretsFileValue},
+                             {"repo URL password", kRepoPassword},
+                             {"forge token", test::kFakeForgeToken},
+                             {"webhook secret", kWebhookSecret},
+                             {"badge secret", kBadgeSecret},
+                             {"app source token", kSourceToken},
+                             {"remote datastore password", SimPostgresPassword(kRemoteDb)}};
+  all.insert(all.end(), MadeCanaries().begin(), MadeCanaries().end());
+  return all;
+}
+
+// The sample's themed apps: what dflow generated and what it read from their datastores.
+void AddMadeCanaries(const test::FleetRig& rig) {
+  const std::vector<std::vector<std::string>> made = {
+      {"prod-1", "automation-web-production", "N8N_INSTANCE_OWNER_PASSWORD_HASH"},
+      {"prod-1", "automation-web-production", "DB_POSTGRESDB_PASSWORD"},
+      {"prod-2", "course-content-web-production", "SECRET"},
+      {"prod-2", "course-content-web-production", "ADMIN_PASSWORD"},
+      {"prod-2", "course-content-web-production", "DB_CONNECTION_STRING"},
+      {"prod-2", "course-content-web-production", "REDIS"},
+      {"staging-1", "course-content-web-staging", "SECRET"}};
+  for (const auto& m : made) {
+    const std::string value = test::ConfigValue(rig, m[0], m[1], m[2]);
+    CHECK_MESSAGE(value.size() >= 16, m[1] << " " << m[2] << " = " << value.size() << " bytes");
+    MadeCanaries().push_back({"made " + m[1] + " " + m[2], value});
+  }
 }
 
 // `value` as it shows inside base64 text at each of the three byte alignments: the whole
@@ -218,6 +244,7 @@ TEST_CASE("no secret shows in any output of the CLI or of dflow run") {
       [&] { return test::AllSynced(controller.Status(), app_count); });
   const std::string shown = Leak(controller.Log()).empty() ? controller.Log() : "(log leaks)";
   REQUIRE_MESSAGE(converged, shown);
+  AddMadeCanaries(rig);
 
   // Each secret was used, so that a clean output means scrubbed, not unused.
   CHECK(ConfigValue(rig, "STRIPE_API_KEY") == std::string(kSecretsFileValue) + "\n");
@@ -257,7 +284,11 @@ TEST_CASE("no secret shows in any output of the CLI or of dflow run") {
   for (const auto& request : forge.Requests()) CheckClean("forge request body", request.body);
 
   // The nodes converged: a real apply now runs nothing, but prints its plan and summary.
-  const Run apply{"apply", with_nodes({"apply", repo, "--yes"}), 0};
+  // With the controller's generated secrets (else the CLI would make its own).
+  const Run apply{"apply",
+                  with_nodes({"apply", repo, "--yes", "--generated-secrets",
+                              controller.state_dir() + "/generated-secrets.json"}),
+                  0};
   CHECK_MESSAGE(apply.captured.exit_code == 0, apply.captured.err);
   CheckClean("apply stdout", apply.captured.out);
   CheckClean("apply stderr", apply.captured.err);
