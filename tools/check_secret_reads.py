@@ -35,6 +35,9 @@ ALLOWED_ENVIRON = {
 
 # Files that read files and mention secrets without reading one the way secret.cpp does.
 ALLOWED_FILE_READERS = {
+    "reconciler/apply/generated_secrets.cpp":
+        "reads dflow's own store of generated secrets (a JSON document of many keyed values, "
+        "written by dflow, 0600); its errors never quote a value",
     "manifests-schema/secrets_file.cpp":
         "parses the secrets YAML (many keyed values, file:line errors that never quote a value)",
     "reconciler/controller/controller_config.cpp":
