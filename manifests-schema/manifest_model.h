@@ -84,7 +84,7 @@ struct ApplicationManifest {
   Located name;
   std::string file;  // where it is written
   std::optional<Located> theme;
-  std::optional<YamlNode> parameters;  // the theme parameters map
+  std::optional<YamlNode> parameters;     // the theme parameters map
   std::vector<Located> confirm_upgrades;  // `confirmUpgrades`: breaking upgrades allowed
   std::vector<ServiceManifest> services;
   std::vector<DatabaseManifest> databases;

@@ -6,8 +6,8 @@
 #include <iostream>
 
 #include "manifests-schema/secrets_file.h"
-#include "reconciler/controller/remote_datastore_dsns.h"
 #include "reconciler/apply/derived_values.h"
+#include "reconciler/controller/remote_datastore_dsns.h"
 #include "reconciler/controller/source_refs.h"
 #include "reconciler/plan/datastore_move.h"
 #include "reconciler/plan/remote_datastore.h"
