@@ -118,12 +118,17 @@ test::Captured DflowNoTokens(std::vector<std::string> args) {
   return test::RunCapture(args, "", {"DFLOW_FORGE_TOKEN=", "GITHUB_TOKEN="});
 }
 
-// The example secrets file with the staging STRIPE_API_KEY set to the canary.
+// The example secrets file with the staging STRIPE_API_KEY set to the canary, and the app
+// source token as the gitAuth password of the loopback host.
 std::string WriteSecretsFile(const test::FleetRig& rig, const fs::path& dir) {
   std::string text = test::ReadFile(rig.secrets_file());
   const std::string from = "sk_test_change_me";
   REQUIRE(text.find(from) != std::string::npos);
   text.replace(text.find(from), from.size(), kSecretsFileValue);
+  // The nodes clone course-management's private repository (on loopback) with the same token,
+  // through Dokku's git:auth.
+  text += std::string("gitAuth:\n  127.0.0.1:\n    username: x-access-token\n    password: \"") +
+          kSourceToken + "\"\n";
   test::WriteFile(dir / "secrets.yaml", text);
   return (dir / "secrets.yaml").string();
 }
