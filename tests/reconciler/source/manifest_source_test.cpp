@@ -95,7 +95,7 @@ TEST_CASE("sample-repo's CI workflows (.github/, .gitea/) are not read as manife
     CAPTURE(path);
     CHECK(path.find("workflows") == std::string::npos);
   }
-  CHECK(snapshot->files.size() == 8);
+  CHECK(snapshot->files.size() == 11);  // 6 applications, 2 environments, nodes, edge, a theme
 }
 
 // The message a link gets, in both modes.
