@@ -28,6 +28,8 @@ BASE = {
         'auto p = ReadSecret(file, "DFLOW_SSH_PASSPHRASE", "ssh.passphraseFile");\n',
     "providers/ssh/ssh_connection.cpp": 'const char* s = getenv("SSH_AUTH_SOCK");\n',
     "providers/forge/forge_client.h": "Secret token;  // the forge token\n",
+    "reconciler/apply/generated_secrets.cpp":
+        'std::ifstream in(path, std::ios::binary);  // the generated secrets\n',
 }
 
 
