@@ -122,8 +122,7 @@ struct Fleet {
 
   // Nodes at the current cost (bench::SetDokkuCost).
   Fleet(int count, const std::string& interval) {
-    dflow::test::SshdNodeOptions options;
-    options.dokku_script = dflow::bench::DokkuScript();
+    const dflow::test::SshdNodeOptions options = dflow::bench::CostedNodeOptions();
     for (int i = 0; i < count; ++i) nodes.push_back(std::make_unique<SshdNode>(options));
     apps = static_cast<std::size_t>(count) * 2 * kServices;
     repo = std::make_unique<dflow::test::GitRepo>(dir.path() / "repo");
@@ -134,7 +133,7 @@ struct Fleet {
     o.identity = dflow::test::TestClientKeys().shell;
     o.webhook_secret = "bench";
     o.interval = interval;
-    o.log_level = "warn";
+    o.log_level = std::getenv("BENCH_CONTROLLER_LOG") ? "debug" : "warn";
     controller = std::make_unique<ControllerProcess>(o);
     controller->Start();
   }
@@ -397,6 +396,8 @@ int WebhookLatency(const std::vector<int>& costs) {
       for (int p = 0; p < Pushes(count); ++p)
         pushes.push_back(OnePush(fleet, "push" + std::to_string(p), p));
       PrintPushRow(cost, count, pushes);
+      if (std::getenv("BENCH_CONTROLLER_LOG"))
+        std::fprintf(stderr, "controller log:\n%s\n", fleet.controller->Log().c_str());
       std::fprintf(
           stderr, "(%d ms, %d nodes: %.0f s; node-0 accepted %d SSH logins in all)\n", cost, count,
           std::chrono::duration<double>(std::chrono::steady_clock::now() - row_start).count(),

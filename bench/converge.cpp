@@ -137,8 +137,7 @@ struct Row {
 
 Row Measure(int cost, Shape shape) {
   dflow::bench::SetDokkuCost(cost);
-  dflow::test::SshdNodeOptions options;
-  options.dokku_script = dflow::bench::DokkuScript();
+  const dflow::test::SshdNodeOptions options = dflow::bench::CostedNodeOptions();
   Nodes nodes;
   for (int i = 0; i < shape.nodes; ++i) nodes.push_back(std::make_unique<SshdNode>(options));
   dflow::SourceSnapshot snapshot;

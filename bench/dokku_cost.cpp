@@ -19,16 +19,6 @@ const std::filesystem::path& CostFile() {
   return file;
 }
 
-// `read` is a shell builtin: the cost costs no extra process per call.
-std::string Script(const std::string& sim_args) {
-  return "#!/bin/sh\nread -r ms < '" + CostFile().string() + "'\nDOKKU_SIM_DELAY_MS=$ms exec " +
-         std::string(DFLOW_DOKKU_SIM_EXE) + " " + sim_args + "\n";
-}
-
-}  // namespace
-
-namespace {
-
 // The comma list in environment variable `name` (else `fallback`), each in [min, max].
 std::vector<int> IntList(const char* name, const char* fallback, long min, long max,
                          const char* example) {
@@ -61,8 +51,10 @@ void SetDokkuCost(int ms) {
   std::filesystem::rename(next, CostFile());
 }
 
-std::string DokkuScript() { return Script("\"$@\""); }
-
-std::string ForcedCommandScript() { return Script("--ssh-forced-command"); }
+dflow::test::SshdNodeOptions CostedNodeOptions() {
+  dflow::test::SshdNodeOptions options;
+  options.environment = "DOKKU_SIM_DELAY_FILE=" + CostFile().string();
+  return options;
+}
 
 }  // namespace dflow::bench

@@ -1,11 +1,13 @@
 // The simulated cost of a Dokku call in the SSH benchmarks. Real Dokku calls take hundreds of
-// milliseconds; the simulator sleeps DOKKU_SIM_DELAY_MS per call. The node scripts below read
-// the cost from one file of this process at every call, so a benchmark can change it between
-// runs without rebuilding its nodes.
+// milliseconds; the simulator sleeps that long per call. The nodes below read the cost from one
+// file of this process at every call, so a benchmark can change it between runs without
+// rebuilding its nodes.
 #pragma once
 
 #include <string>
 #include <vector>
+
+#include "tests/support/sshd_fixture.h"
 
 namespace dflow::bench {
 
@@ -21,10 +23,8 @@ std::vector<int> NodeCounts();
 // Sets the cost of every call from now on (all nodes of the process). Starts at 0.
 void SetDokkuCost(int ms);
 
-// SshdNodeOptions::dokku_script: `dokku` on the shell user's PATH runs the simulator at the
-// current cost.
-std::string DokkuScript();
-// SshdNodeOptions::forced_command_script: the dokku user's forced command, at the current cost.
-std::string ForcedCommandScript();
+// Options of a node whose simulator reads the current cost at every call (DOKKU_SIM_DELAY_FILE),
+// started by `dokku` itself: no script in between, as no shell runs in front of real Dokku's.
+dflow::test::SshdNodeOptions CostedNodeOptions();
 
 }  // namespace dflow::bench

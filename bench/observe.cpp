@@ -144,8 +144,7 @@ int main() {
   // Nodes are made and populated once per count, then observed at every cost.
   std::map<std::pair<int, std::size_t>, std::string> rows;
   for (int count : dflow::bench::NodeCounts()) {
-    dflow::test::SshdNodeOptions options;
-    options.forced_command_script = dflow::bench::ForcedCommandScript();
+    const dflow::test::SshdNodeOptions options = dflow::bench::CostedNodeOptions();
     Nodes nodes;
     for (int i = 0; i < count; ++i) {
       nodes.push_back(std::make_unique<SshdNode>(options));

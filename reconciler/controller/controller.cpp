@@ -25,6 +25,7 @@
 #include "reconciler/controller/remote_datastore_dsns.h"
 #include "reconciler/controller/rollback_pins.h"
 #include "reconciler/controller/source_refs.h"
+#include "reconciler/controller/source_rounds.h"
 #include "reconciler/controller/source_stage.h"
 #include "reconciler/controller/store_write.h"
 #include "reconciler/controller/sync_status_target.h"
@@ -74,9 +75,17 @@ std::chrono::milliseconds NextDelay(NextStep step, int retries, std::chrono::sec
   return delay + std::chrono::milliseconds(jitter(random));
 }
 
-// What one node's loop remembers from pass to pass.
 // Why a node wakes when the ref of some of its apps moved; such a pass is of those apps only.
 constexpr const char* kRefMovedReason = "source ref moved";
+
+// Why every node wakes on a push webhook: it observes while the commit is fetched (see
+// source_rounds.h). The source stage's own wake-up for that push is "webhook <sha>".
+constexpr const char* kWebhookReasonPrefix = "webhook ";
+
+// The longest a webhook's pass waits for the fetch before planning with what is in force.
+constexpr std::chrono::minutes kFetchWaitLimit{2};
+
+// What one node's loop remembers from pass to pass.
 
 struct NodeLoopState {
   std::map<std::string, AppBackoff> backoff;
@@ -141,6 +150,7 @@ class ControllerImpl final : public Controller {
 
   void Stop() override {
     stopping_ = true;
+    source_rounds_.Cancel();
     source_wakeup_.Shutdown();
     refs_wakeup_.Shutdown();
     pass_slots_.Shutdown();
@@ -172,6 +182,14 @@ class ControllerImpl final : public Controller {
   }
 
   void TriggerSync(const std::string& reason) override { source_wakeup_.Trigger(reason); }
+
+  // A push webhook: fetch now, and wake the nodes at once so that they observe during the fetch
+  // (their passes plan once it has ended).
+  void WebhookSync(const std::string& reason) {
+    source_rounds_.Request();
+    source_wakeup_.Trigger(reason);
+    workers_.TriggerAll(reason);
+  }
 
   int http_port() const override { return http_ ? http_->port() : 0; }
 
@@ -237,7 +255,7 @@ class ControllerImpl final : public Controller {
       std::lock_guard lock(config_mutex_);
       return webhook_secret_;
     };
-    api_.trigger = [this](const std::string& reason) { TriggerSync(reason); };
+    api_.trigger = [this](const std::string& reason) { WebhookSync(reason); };
     api_.api_token = [this] {
       std::lock_guard lock(config_mutex_);
       return api_token_;
@@ -289,6 +307,14 @@ class ControllerImpl final : public Controller {
   // commit that does not validate stalls on that commit only: it is not loaded again, and
   // the next commit is.
   NextStep SyncSource(const std::string& reason) {
+    const std::uint64_t round = source_rounds_.Begin();
+    struct FinishRound {
+      SourceRounds& rounds;
+      std::uint64_t round;
+      ~FinishRound() { rounds.Finish(round); }
+    } finish{source_rounds_, round};
+    // A webhook already woke the nodes (WebhookSync): they wait for this round, then plan.
+    const bool nodes_woken = reason.rfind(kWebhookReasonPrefix, 0) == 0;
     const ControllerConfig c = Config();
     SourceStageInput input;
     input.remote = RemoteOptionsOf(c);
@@ -297,6 +323,7 @@ class ControllerImpl final : public Controller {
     input.last_attempted = last_attempted_;
     input.force = force_reload_.exchange(false);
     input.cancelled = [this] { return stopping_.load(); };
+    spdlog::debug("source: fetching ({})", reason);
     SourceOutcome outcome = RunSourceStage(input);
     if (!outcome.status.ok() && stopping_) return NextStep::kContinue;  // cancelled by Stop()
     if (outcome.commit.id.empty()) {                                    // the fetch failed
@@ -306,7 +333,7 @@ class ControllerImpl final : public Controller {
                                  " (keeping the last good commit; " +
                                  std::string(WhatHappensNext(step)) + ")");
       RecordSourceError(last_attempted_, "fetch failed: " + outcome.status.message());
-      workers_.TriggerAll(reason);
+      if (!nodes_woken) workers_.TriggerAll(reason);
       edge_workers_.TriggerAll(reason);
       return step;
     }
@@ -331,9 +358,11 @@ class ControllerImpl final : public Controller {
           store_->PutSourceStatus({outcome.commit.id, outcome.commit.author, outcome.commit.summary,
                                    outcome.commit.id, "", UnixNow()}),
           "source status", metrics_);
-      wake_reason = "revision " + short_id;
+      wake_reason = RevisionReason(outcome.commit.id);
     }
-    workers_.TriggerAll(wake_reason);
+    // The nodes a webhook woke plan with what is in force once this round ends; a new revision
+    // still wakes them all (a node whose pass has already used it skips that wake-up).
+    if (!nodes_woken || wake_reason != reason) workers_.TriggerAll(wake_reason);
     edge_workers_.TriggerAll(wake_reason);
     return NextStep::kContinue;
   }
@@ -352,6 +381,10 @@ class ControllerImpl final : public Controller {
     CheckStoreWrite(store_->PutSourceStatus({applied.commit.id, applied.commit.author,
                                              applied.commit.summary, attempted, error, UnixNow()}),
                     "source status", metrics_);
+  }
+
+  static std::string RevisionReason(const std::string& commit) {
+    return "revision " + commit.substr(0, 12);
   }
 
   void Install(std::shared_ptr<const DesiredState> desired, const FetchedCommit& commit) {
@@ -487,6 +520,7 @@ class ControllerImpl final : public Controller {
     std::string reason = "start";
     std::chrono::milliseconds delay{0};
     do {
+      const std::uint64_t source_round = source_rounds_.requested();
       AppliedState applied = desired_.Get();
       const NodeDesiredState* node = FindNode(*applied.desired, name);
       if (node == nullptr) {
@@ -494,12 +528,33 @@ class ControllerImpl final : public Controller {
         fleet_.Forget(name);
         return;
       }
+      if (!state.verify && reason == RevisionReason(applied.commit.id) &&
+          applied.commit.id == state.last_revision) {
+        // A webhook's pass already planned with this revision (WebhookSync).
+        spdlog::debug("node={} already passed {}; nothing more to do for it", name, reason);
+        delay = NextDelay(NextStep::kContinue, 0, Config().interval);
+        continue;
+      }
       PassSlot slot(pass_slots_);
       if (!slot.held()) return;  // stopping
+      std::optional<Result<ObservedNode>> observed_ahead;
+      if (!state.verify && reason.rfind(kWebhookReasonPrefix, 0) == 0) {
+        const std::string reach = NodeReachKey(node->node);
+        observed_ahead = ObserveAhead(node->node);
+        if (!source_rounds_.WaitFinished(source_round, kFetchWaitLimit) && stopping_) return;
+        applied = desired_.Get();
+        node = FindNode(*applied.desired, name);
+        if (node == nullptr) {  // gone with the new revision: the loop ends above, at once
+          delay = std::chrono::milliseconds{0};
+          continue;
+        }
+        if (NodeReachKey(node->node) != reach) observed_ahead.reset();  // observe it anew
+      }
       const std::string trigger = state.verify ? "verify" : reason;
       const bool same_revision = applied.commit.id == state.last_revision;
-      NodePassOutcome outcome = Pass(*node, applied, trigger, same_revision,
-                                     TakeScope(name, trigger, same_revision), state.backoff);
+      NodePassOutcome outcome =
+          Pass(*node, applied, trigger, same_revision, TakeScope(name, trigger, same_revision),
+               state.backoff, std::move(observed_ahead));
       context.reachable = outcome.reachable;
       metrics_.Set("dflow_nodes_reachable", {}, workers_.CountReachable());
       state.last_revision = applied.commit.id;
@@ -524,16 +579,28 @@ class ControllerImpl final : public Controller {
     return apps;
   }
 
+  // The observation of a webhook's pass, made while the commit is fetched; nullopt when the
+  // node cannot be reached through a transport (the pass reports that itself).
+  std::optional<Result<ObservedNode>> ObserveAhead(const NodeSpec& node) {
+    auto transport = fleet_.TransportFor(node);
+    if (!transport.ok()) return std::nullopt;
+    ExecOptions exec;
+    exec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(Config().command_timeout);
+    return ObserveNode(**transport, NodePassObserveOptions(node.name, exec));
+  }
+
   NodePassOutcome Pass(const NodeDesiredState& node, const AppliedState& applied,
                        const std::string& trigger, bool same_revision,
-                       std::set<std::string> only_apps,
-                       std::map<std::string, AppBackoff>& backoff) {
+                       std::set<std::string> only_apps, std::map<std::string, AppBackoff>& backoff,
+                       std::optional<Result<ObservedNode>> observed_ahead = std::nullopt) {
     const ControllerConfig c = Config();
+    spdlog::debug("node={} pass starts ({})", node.node.name, trigger);
     NodePassOutcome outcome;
     auto transport = fleet_.TransportFor(node.node);
     if (transport.ok()) {
       NodePassInput input = PassInput(node, applied, c, trigger, same_revision);
       input.only_apps = std::move(only_apps);
+      input.observed_ahead = std::move(observed_ahead);
       // A rollback pin lays its sha or image over the desired state for this pass only.
       const auto pinned = PinnedNode(node, pins_->Current(), input.pins);
       if (pinned) input.node = &*pinned;
@@ -674,6 +741,7 @@ class ControllerImpl final : public Controller {
   std::atomic<bool> stopping_{false};
 
   Wakeup source_wakeup_;
+  SourceRounds source_rounds_;  // webhook rounds: node passes observe during the fetch
   std::thread source_thread_;
   std::mutex refs_mutex_;
   ResolvedRefs refs_;  // GUARDED_BY(refs_mutex_): the last resolution of the apps' refs

@@ -6,24 +6,21 @@
 #include "providers/dokku/dokku_observer.h"
 
 namespace dflow {
-namespace {
+namespace {}  // namespace
 
-// Everything that decides how a node is reached; a change means a new transport.
-std::string SpecKey(const NodeSpec& node) {
+std::string NodeReachKey(const NodeSpec& node) {
   return node.host + "\n" + std::to_string(node.port) + "\n" + node.user + "\n" + node.host_key;
 }
-
-}  // namespace
 
 Result<Transport*> Fleet::TransportFor(const NodeSpec& node) {
   std::lock_guard lock(mutex_);
   auto it = transports_.find(node.name);
-  if (it != transports_.end() && specs_[node.name] == SpecKey(node)) return it->second.get();
+  if (it != transports_.end() && specs_[node.name] == NodeReachKey(node)) return it->second.get();
   Result<std::unique_ptr<Transport>> made = factory_(node);
   if (!made.ok()) return made.status();
   Transport* raw = made->get();
   transports_[node.name] = std::move(made).value();
-  specs_[node.name] = SpecKey(node);
+  specs_[node.name] = NodeReachKey(node);
   return raw;
 }
 

@@ -21,6 +21,10 @@ namespace dflow {
 // Makes the transport for a node (SSH from its NodeSpec, or local/simulated in tests).
 using TransportFactory = std::function<Result<std::unique_ptr<Transport>>(const NodeSpec&)>;
 
+// Everything that decides how a node is reached (host, port, user, host key): a change means a
+// new transport.
+std::string NodeReachKey(const NodeSpec& node);
+
 class Fleet {
  public:
   explicit Fleet(TransportFactory factory) : factory_(std::move(factory)) {}

@@ -434,15 +434,21 @@ void RecordStage(const NodePassInput& input, const ObservedNode& observed,
 
 }  // namespace
 
+ObserveOptions NodePassObserveOptions(const std::string& node, const ExecOptions& exec) {
+  ObserveOptions observe;
+  observe.node = node;
+  observe.exec = exec;
+  observe.include_builds = true;
+  return observe;
+}
+
 NodePassOutcome RunNodePass(const NodePassInput& input, Transport& transport, StatusStore& store,
                             Metrics& metrics, std::map<std::string, AppBackoff>& backoff) {
   const auto started = std::chrono::steady_clock::now();
   const std::string& name = input.node->node.name;
-  ObserveOptions observe;
-  observe.node = name;
-  observe.exec = input.exec;
-  observe.include_builds = true;
-  Result<ObservedNode> observed = ObserveNode(transport, observe);
+  Result<ObservedNode> observed =
+      input.observed_ahead ? *input.observed_ahead
+                           : ObserveNode(transport, NodePassObserveOptions(name, input.exec));
   metrics.Set("dflow_node_reachable", {{"node", name}}, observed.ok() ? 1 : 0);
   NodePassOutcome outcome;
   if (!observed.ok()) {

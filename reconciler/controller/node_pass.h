@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "manifests-schema/desired_state.h"
 #include "manifests-schema/desired_state_loader.h"
+#include "providers/dokku/dokku_observer.h"
 #include "providers/transport/transport.h"
 #include "reconciler/plan/plan.h"
 #include "reconciler/status/metrics.h"
@@ -39,6 +41,9 @@ struct NodePassInput {
   // When set, the pass is of these apps only (their ref moved): the node is observed as usual,
   // but only their actions run and only their statuses are written.
   std::set<std::string> only_apps;
+  // The node as observed while the pushed commit was being fetched (a webhook's pass: see
+  // source_rounds.h); observed by the pass itself when unset.
+  std::optional<Result<ObservedNode>> observed_ahead;
   SecretValues secrets;
   ExecOptions exec;
   std::function<bool()> should_stop;  // SIGTERM: stop after the action in flight
@@ -55,6 +60,9 @@ struct NodePassOutcome {
   bool failed = false;     // an action failed, the plan was refused, or the node unreachable
   std::string error;       // why, for logs
 };
+
+// How a pass observes node `node` (so an observation made ahead is the same as the pass's own).
+ObserveOptions NodePassObserveOptions(const std::string& node, const ExecOptions& exec);
 
 // Observe, plan (less the apps backing off), apply, record. Writes the history, every app's
 // status and the metrics; updates `backoff`. A failed store write is logged and counted,

@@ -1,5 +1,7 @@
 #include "reconciler/controller/source_stage.h"
 
+#include <spdlog/spdlog.h>
+
 #include "manifests-schema/base/error_text.h"
 #include "reconciler/source/fetch_process.h"
 #include "reconciler/source/manifest_source.h"
@@ -38,6 +40,7 @@ SourceOutcome RunSourceStage(const SourceStageInput& input) {
   }
   outcome.commit = *fetched;
   if (fetched->id == input.last_attempted && !input.force) return outcome;  // nothing new
+  spdlog::debug("source: fetched {}; loading it", fetched->id.substr(0, 12));
   auto desired = LoadCommit(input.mirror_dir, fetched->id, input.secrets);
   if (!desired.ok()) {
     outcome.status = desired.status();

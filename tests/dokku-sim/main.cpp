@@ -164,6 +164,18 @@ int Help(Ctx& ctx) {
   return 0;
 }
 
+// The modelled cost of a call: the number in file $DOKKU_SIM_DELAY_FILE when set (benchmarks change
+// it between runs without restarting their nodes), else $DOKKU_SIM_DELAY_MS.
+long DelayMs() {
+  if (const char* file = std::getenv("DOKKU_SIM_DELAY_FILE"); file && *file) {
+    std::ifstream in(file);
+    long ms = 0;
+    return (in >> ms) ? ms : 0;
+  }
+  const char* delay = std::getenv("DOKKU_SIM_DELAY_MS");
+  return delay ? std::atol(delay) : 0;
+}
+
 int Run(int argc, char** argv) {
   const long long start_us = RealtimeMicros();
   const char* state = std::getenv("DOKKU_SIM_STATE");
@@ -181,10 +193,7 @@ int Run(int argc, char** argv) {
     const char* original = std::getenv("SSH_ORIGINAL_COMMAND");
     raw = (original && *original) ? ForcedCommandArgs(original, &pre_err) : Args{};
   }
-  if (const char* delay = std::getenv("DOKKU_SIM_DELAY_MS")) {
-    long ms = std::atol(delay);
-    if (ms > 0) usleep(static_cast<useconds_t>(ms) * 1000);
-  }
+  if (const long ms = DelayMs(); ms > 0) usleep(static_cast<useconds_t>(ms) * 1000);
 
   Store store(dir);
   Ctx ctx{store, ReadGlobalFlags(raw), "", pre_err, "", false};

@@ -40,12 +40,14 @@ struct SshdNodeOptions {
   // Contents of the forced-command script of the dokku user's keys; sshd runs it with
   // SSH_ORIGINAL_COMMAND set. Empty: `exec <simulator> --ssh-forced-command`.
   std::string forced_command_script;
-  // Contents of bin/dokku, first on the PATH of every session. Empty: `exec <simulator> "$@"`.
+  // Contents of bin/dokku, first on the PATH of every session. Empty: a link to the simulator.
   std::string dokku_script;
   // Host key types (ssh-keygen -t), made once: Restart() keeps them.
   std::vector<std::string> host_key_types = {"ed25519"};
   // Extra sshd_config lines; they come first, so they override the fixture's own.
   std::string extra_config;
+  // Extra `NAME=value` words (space-separated, no quoting) for every session's environment.
+  std::string environment;
 };
 
 class SshdNode {
