@@ -79,6 +79,7 @@ const std::vector<Command>& Registry() {
     RegisterLetsencrypt(c);
     RegisterNginx(c);
     RegisterGitAuth(c);
+    RegisterGitArchive(c);
     return c;
   }();
   return commands;

@@ -50,6 +50,11 @@ int GitReport(Ctx& ctx, const Args& args) {
 void RecordDeploy(Ctx& ctx, const std::string& app, Json& a, const std::string& source,
                   const std::string& metadata) {
   a["has_source"] = true;
+  // Another source replaces the whole build context: app.json goes with the archive's files.
+  if (source != "tar") {
+    a.erase("repo_files");
+    a.erase("app_json");
+  }
   Deploy(ctx, app, a);
   a["deploy_source"] = source;
   a["deploy_source_metadata"] = metadata;
