@@ -86,6 +86,7 @@ struct SecretRecipe {
   std::vector<std::string> classes;  // password: lower, upper, digit, symbol (none: all but symbol)
   std::string from;                  // bcrypt: the secret hashed
   int cost = 10;                     // bcrypt: log2 rounds
+  bool reveal = false;  // the theme lets `dflow secrets show --reveal` print it
   bool operator==(const SecretRecipe&) const = default;
 };
 

@@ -883,6 +883,8 @@ void Parser::ThemeSecrets(const YamlNode& node, ThemeManifest& theme) {
     }
     secret.generator = SecretGenerator(*item);
     Recipe(*item, secret);
+    if (const YamlNode* reveal = item->Find("reveal"))
+      secret.recipe.reveal = r_.Bool(*reveal, "reveal").value_or(false);
     bool duplicate =
         std::any_of(theme.secrets.begin(), theme.secrets.end(),
                     [&](const ThemeSecret& s) { return s.name.value == secret.name.value; });
