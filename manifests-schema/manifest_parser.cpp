@@ -640,7 +640,7 @@ void Parser::Health(const YamlNode& node, ServiceManifest& s) {
   if (!health) return;
   if (s.spec.source.image.empty()) {
     r_.Error(node, "'health' is only for image sources",
-             "a git source's checks belong in its app.json (healthchecks.web)");
+             "a git source's checks belong in its own app.json, under healthchecks.web");
     return;
   }
   s.spec.health = *health;

@@ -79,7 +79,6 @@ const std::vector<Command>& Registry() {
     RegisterLetsencrypt(c);
     RegisterNginx(c);
     RegisterGitAuth(c);
-    RegisterGitArchive(c);
     return c;
   }();
   return commands;

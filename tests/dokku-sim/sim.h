@@ -111,13 +111,6 @@ void RegisterDockerOptions(std::vector<Command>& out);
 void RegisterLetsencrypt(std::vector<Command>& out);
 void RegisterNginx(std::vector<Command>& out);
 void RegisterGitAuth(std::vector<Command>& out);
-void RegisterGitArchive(std::vector<Command>& out);
-
-namespace sim_git {
-// Deploys the app's new source and records it as deploy-source-set would (sim_git.cpp).
-void RecordDeploy(Ctx& ctx, const std::string& app, Json& a, const std::string& source,
-                  const std::string& metadata);
-}  // namespace sim_git
 
 // git:sync's clone of `remote` at `ref` (sim_git_auth.cpp): false, with git's error on stderr,
 // when a loopback http remote refuses it (say, no netrc entry); `sha` then gets the commit the
