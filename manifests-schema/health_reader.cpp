@@ -30,9 +30,9 @@ std::optional<int> Seconds(FieldReader& r, const YamlNode& node, std::string_vie
 }  // namespace
 
 std::optional<HealthCheck> ReadHealthCheck(FieldReader& r, const YamlNode& node) {
-  if (!r.ExpectMap(node, "health",
-                   {"path", "port", "expect", "content", "attempts", "wait", "timeout",
-                    "initialDelay"})) {
+  if (!r.ExpectMap(
+          node, "health",
+          {"path", "port", "expect", "content", "attempts", "wait", "timeout", "initialDelay"})) {
     return std::nullopt;
   }
   HealthCheck h;
@@ -54,7 +54,8 @@ std::optional<HealthCheck> ReadHealthCheck(FieldReader& r, const YamlNode& node)
     ok = false;
   // Dokku's checker (docker-container-healthchecker, executePathCheck) passes any status from
   // 200 to 399 and cannot be told another: `expect` states which one the product answers.
-  if (const YamlNode* expect = node.Find("expect")) take(r.Int(*expect, "expect", 200, 399), h.expect);
+  if (const YamlNode* expect = node.Find("expect"))
+    take(r.Int(*expect, "expect", 200, 399), h.expect);
   if (const YamlNode* content = node.Find("content"))
     take(r.Pattern(*content, "content", kHealthContent, "printable text"), h.content);
   if (const YamlNode* attempts = node.Find("attempts"))

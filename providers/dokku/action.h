@@ -65,9 +65,9 @@ enum class ActionKind {
   // git:from-archive <app> --: `value` (an image) with `health` as a build context, a tar on
   // stdin (build_context.h).
   kDeployArchive,
-  kRebuild,                  // ps:rebuild <app>
-  kRestart,                  // ps:restart <app>
-  kDestroyApp,               // apps:destroy <app> --force
+  kRebuild,     // ps:rebuild <app>
+  kRestart,     // ps:restart <app>
+  kDestroyApp,  // apps:destroy <app> --force
 };
 
 // The node's proxy and global-domain steps: they configure what every app is served by, so

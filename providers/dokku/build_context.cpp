@@ -8,12 +8,12 @@
 namespace dflow {
 
 std::string HealthAppJson(const HealthCheck& health) {
-  nlohmann::json check = {{"type", "startup"},
-                          {"name", "dflow health " + health.path + " on " +
-                                       std::to_string(health.port)},
-                          {"path", health.path},
-                          // Dokku's default port is 5000, not the app's: always say it.
-                          {"port", health.port}};
+  nlohmann::json check = {
+      {"type", "startup"},
+      {"name", "dflow health " + health.path + " on " + std::to_string(health.port)},
+      {"path", health.path},
+      // Dokku's default port is 5000, not the app's: always say it.
+      {"port", health.port}};
   if (!health.content.empty()) check["content"] = health.content;
   if (health.attempts > 0) check["attempts"] = health.attempts;
   if (health.wait > 0) check["wait"] = health.wait;

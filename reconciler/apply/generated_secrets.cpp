@@ -238,16 +238,14 @@ Status GeneratedSecrets::Save() {
 // A request is an empty file named "<environment>.<application>.<name>": names are DNS labels
 // and camelCase, so '.' cannot be in any of them.
 Status GeneratedSecrets::RequestRotation(const std::string& path, const std::string& environment,
-                                         const std::string& application,
-                                         const std::string& name) {
+                                         const std::string& application, const std::string& name) {
   const std::filesystem::path dir = RotationDir(path);
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   const std::string file = (dir / (environment + "." + application + "." + name)).string();
   const std::string tmp = file + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (f == nullptr || std::fclose(f) != 0)
-    return Status(Code::kFailed, tmp + ": cannot write");
+  if (f == nullptr || std::fclose(f) != 0) return Status(Code::kFailed, tmp + ": cannot write");
   std::filesystem::rename(tmp, file, ec);
   if (ec) return Status(Code::kFailed, file + ": cannot write: " + ec.message());
   return Status::Ok();

@@ -23,7 +23,7 @@ struct GeneratedSecretInfo {
   std::string environment;
   std::string application;
   std::string name;
-  std::int64_t created = 0;  // unix seconds; 0 = made before dflow recorded it
+  std::int64_t created = 0;   // unix seconds; 0 = made before dflow recorded it
   std::string sha256_prefix;  // the first 12 hex digits of the value's SHA-256
   bool derived = false;       // a bcrypt of another secret: rotate that one
   bool reveal = false;        // the theme marks it `reveal: true`

@@ -128,8 +128,8 @@ int RunReveal(const StoreArgs& args, GeneratedSecrets& store) {
     return kExitFailure;
   }
   Result<std::string> value =
-      store.Reveal(environments.empty() ? args.environment : environments.front(),
-                   args.application, args.reveal);
+      store.Reveal(environments.empty() ? args.environment : environments.front(), args.application,
+                   args.reveal);
   if (!value.ok()) {
     std::cerr << "dflow: " << value.status().message() << "\n";
     return kExitFailure;
@@ -158,8 +158,8 @@ int RunShow(const StoreArgs& args) {
                     info.sha256_prefix, notes});
   }
   if (rows.size() == 1) {
-    std::cout << "no generated secrets" << (args.application.empty() ? "" : " for " + args.application)
-              << "\n";
+    std::cout << "no generated secrets"
+              << (args.application.empty() ? "" : " for " + args.application) << "\n";
     return kExitOk;
   }
   std::vector<std::size_t> widths(rows.front().size(), 0);

@@ -627,14 +627,13 @@ class AppPlanner {
 
   // The context goes on stdin; its digest is recorded once the deploy has succeeded.
   void PlanArchiveDeploy(const std::string& reason) {
-    Action& deploy = Add(ActionKind::kDeployArchive, reason + " (app.json: health check " +
-                                                         spec_.health.path + " on port " +
-                                                         std::to_string(spec_.health.port) + ")");
+    Action& deploy =
+        Add(ActionKind::kDeployArchive, reason + " (app.json: health check " + spec_.health.path +
+                                            " on port " + std::to_string(spec_.health.port) + ")");
     deploy.value = spec_.source.image;
     deploy.health = spec_.health;
-    Add(ActionKind::kSetConfig, kRecordContextReason).config = {
-        ConfigEntry{kBuildContextKey, BuildContextDigest(spec_.source.image, spec_.health), false,
-                    ""}};
+    Add(ActionKind::kSetConfig, kRecordContextReason).config = {ConfigEntry{
+        kBuildContextKey, BuildContextDigest(spec_.source.image, spec_.health), false, ""}};
   }
 
   void PlanRestart(bool deploying) {

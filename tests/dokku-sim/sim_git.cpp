@@ -325,8 +325,8 @@ std::string UtcNow() {
 
 // fn-archive-log-security-event, on stderr. The mktemp paths are shown with their template.
 void SecurityEvent(Ctx& ctx, const std::string& event) {
-  const std::string dir = "/tmp/dokku-" + std::to_string(getpid()) +
-                          "-trigger-git-git-from-archive.XXXXXX";
+  const std::string dir =
+      "/tmp/dokku-" + std::to_string(getpid()) + "-trigger-git-git-from-archive.XXXXXX";
   ctx.Err("[archive-security] timestamp=" + UtcNow() + " user=dokku event=" + event +
           " archive_type=tar source=" + dir + "/src.tar details=dest=" + dir + "\n");
 }
@@ -384,7 +384,8 @@ int GitFromArchive(Ctx& ctx, const Args& raw) {
   a["repo_files"] = tree;
   // The app.json Dokku extracts at deploy (its healthchecks are what checks would run).
   auto app_json = tree.find("app.json");
-  Json parsed = app_json == tree.end() ? Json() : Json::parse(app_json->get<std::string>(), nullptr, false);
+  Json parsed =
+      app_json == tree.end() ? Json() : Json::parse(app_json->get<std::string>(), nullptr, false);
   if (parsed.is_object())
     a["app_json"] = parsed;
   else

@@ -6,10 +6,9 @@
 
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "providers/dokku/derived_config.h"
 #include "tests/support/fleet_rig.h"
@@ -206,8 +205,8 @@ TEST_CASE("n8n, Strapi and Directus apply from nothing in one pass and keep thei
   const nlohmann::json directus_check = WebCheck(rig, "prod-1", "content-web-production");
   CHECK(directus_check.value("path", "") == "/server/ping");
   CHECK(directus_check.value("content", "") == "pong");
-  CHECK(rig.Dokku("prod-1", {"apps:report", "content-web-production", "--deploy-source"})
-            .out == "tar\n");
+  CHECK(rig.Dokku("prod-1", {"apps:report", "content-web-production", "--app-deploy-source"}).out ==
+        "tar\n");
   // No health in the runners service, and Strapi's is in its own repo: no archive for them.
   CHECK(DeployedAppJson(rig, "prod-2", "automation-runners-production").is_null());
   CHECK(DeployedAppJson(rig, "prod-2", "cms-web-production").is_null());
@@ -253,7 +252,8 @@ TEST_CASE("n8n, Strapi and Directus apply from nothing in one pass and keep thei
   CHECK(rotate.out.find("rotation of production/automation/runnersToken requested") == 0);
   themes.ApplyThenPlanEmpty();
   std::map<std::string, std::string> rotated = themes.Values();
-  const std::string new_token = rotated.at("prod-1 automation-web-production N8N_RUNNERS_AUTH_TOKEN");
+  const std::string new_token =
+      rotated.at("prod-1 automation-web-production N8N_RUNNERS_AUTH_TOKEN");
   CHECK(new_token != token);
   CHECK(rotated.at("prod-1 automation-runners-production N8N_RUNNERS_AUTH_TOKEN") == new_token);
   CHECK(rotated.at("prod-2 automation-runners-production N8N_RUNNERS_AUTH_TOKEN") == new_token);

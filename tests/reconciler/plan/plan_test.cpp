@@ -463,8 +463,8 @@ TEST_CASE("an image with a health check deploys as a build context and records i
   CHECK(archive.value == "registry.example.com/shop/api:1.0");
   CHECK(archive.health == api.health);
   CHECK(plan.actions.back().config ==
-        std::vector<ConfigEntry>{{kBuildContextKey, BuildContextDigest(archive.value, api.health),
-                                  false, ""}});
+        std::vector<ConfigEntry>{
+            {kBuildContextKey, BuildContextDigest(archive.value, api.health), false, ""}});
   // Converged: the recorded context is the desired one.
   ObservedNode observed = ConvergedNode(desired, options);
   CHECK(Lines(PlanNode(desired, observed, options)) == "");
