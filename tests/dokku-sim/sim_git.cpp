@@ -247,7 +247,10 @@ bool CollectBuilder(Ctx& ctx, const std::string& app, FlagValues& f) {
   std::string skip = Prop(a, "builder", "skip-cleanup");
   std::string detected;
   if (a.value("deployed", false))
-    detected = a.value("deploy_source", "") == "docker-image" ? "dockerfile" : "herokuish";
+    detected = a.value("deploy_source", "") == "docker-image" ||
+                       a.value("repo_files", Json::object()).contains("Dockerfile")
+                   ? "dockerfile"
+                   : "herokuish";
   f["--builder-selected"] = sel;
   f["--builder-computed-selected"] = First({sel, gsel});
   f["--builder-detected"] = detected;
