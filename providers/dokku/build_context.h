@@ -17,6 +17,9 @@ namespace dflow {
 // Its value, BuildContextDigest(), is set (--no-restart) right after the deploy succeeds. A
 // failed deploy leaves it as it was; Dokku then has undone its commit (git-from-directory
 // resets the deploy branch when git_receive_app fails), so the same context is sent again.
+// Not covered: a deploy that succeeds and a recording config:set that then fails; the next
+// pass sends the same context, which Dokku refuses ("No changes detected", exit 1) until the
+// image or the check changes (docs/themes.md, Not yet).
 inline constexpr const char* kBuildContextKey = "DFLOW_CONTEXT";
 
 // app.json with one startup check for the web process (docker-container-healthchecker's
