@@ -122,8 +122,8 @@ TEST_CASE("a rotation request is taken by the store's next user and removed once
   CHECK(store->Reveal("production", "nothing", "owner").status().code() == Code::kNotFound);
 
   REQUIRE(GeneratedSecrets::RequestRotation(path, "production", "automation", "token").ok());
-  const fs::path request = fs::path(GeneratedSecrets::RotationDir(path)) /
-                           "production.automation.token";
+  const fs::path request =
+      fs::path(GeneratedSecrets::RotationDir(path)) / "production.automation.token";
   CHECK(fs::exists(request));
   // A store that never saves (a plan) leaves the request for the next one.
   auto planning = std::move(GeneratedSecrets::Open(path).value());
