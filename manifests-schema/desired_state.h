@@ -28,6 +28,23 @@ struct DeploySource {
   bool operator==(const DeploySource&) const = default;
 };
 
+// An HTTP health check Dokku runs on the `web` process before it retires the old containers
+// (app.json `healthchecks.web`, docs/deployment/zero-downtime-deploys.md). Only for image
+// sources: dflow sends the image with this check as a build context (build_context.h), since
+// Dokku reads app.json from the image's WORKDIR and upstream images carry none.
+struct HealthCheck {
+  std::string path;       // "/healthz"; "" = no health check
+  int port = 0;           // container port probed
+  int expect = 200;       // documented status; Dokku's checker passes any 200-399
+  std::string content;    // text the body must contain ("" = not checked)
+  int attempts = 0;       // 0 = Dokku's default (3)
+  int wait = 0;           // seconds between attempts; 0 = Dokku's default (5)
+  int timeout = 0;        // seconds per attempt; 0 = Dokku's default (5)
+  int initial_delay = 0;  // seconds after start before the first attempt
+  bool enabled() const { return !path.empty(); }
+  bool operator==(const HealthCheck&) const = default;
+};
+
 // A piece of a config value that the desired state holds by reference, because dflow must not
 // or cannot know it when it reads the repo: a secret, a secret a theme has the controller
 // generate once, or a linked datastore's password or URL (known on the node only).
@@ -69,6 +86,7 @@ struct SecretRecipe {
   std::vector<std::string> classes;  // password: lower, upper, digit, symbol (none: all but symbol)
   std::string from;                  // bcrypt: the secret hashed
   int cost = 10;                     // bcrypt: log2 rounds
+  bool reveal = false;               // the theme lets `dflow secrets show --reveal` print it
   bool operator==(const SecretRecipe&) const = default;
 };
 
@@ -107,6 +125,7 @@ struct AppSpec {
   std::string proxy_type;            // "" = the node's global proxy type (TrafficSpec::proxy)
   std::string builder;  // "" = Dokku auto-detects; else herokuish|dockerfile|pack|nixpacks|...
   DeploySource source;
+  HealthCheck health;                                  // image sources only
   std::map<std::string, int> processes;                // process type -> count
   std::vector<std::string> datastores;                 // DatastoreSpec::name values to link, sorted
   std::vector<RemoteDatastore> remote_datastores;      // on other nodes, sorted by name

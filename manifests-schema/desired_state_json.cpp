@@ -16,6 +16,17 @@ json TrafficJson(const TrafficSpec& t) {
           {"behindTrustedProxy", t.behind_trusted_proxy}};
 }
 
+// Fields at Dokku's default (0) are left out, as they are from the app.json dflow sends.
+json HealthJson(const HealthCheck& h) {
+  json out = {{"path", h.path}, {"port", h.port}, {"expect", h.expect}};
+  if (!h.content.empty()) out["content"] = h.content;
+  if (h.attempts > 0) out["attempts"] = h.attempts;
+  if (h.wait > 0) out["wait"] = h.wait;
+  if (h.timeout > 0) out["timeout"] = h.timeout;
+  if (h.initial_delay > 0) out["initialDelay"] = h.initial_delay;
+  return out;
+}
+
 json AppJson(const AppSpec& a) {
   json ports = json::array();
   for (const PortMapping& p : a.ports) ports.push_back(p.ToString());
@@ -38,6 +49,7 @@ json AppJson(const AppSpec& a) {
       {"storage", a.storage},
       {"networks", a.networks},
       {"protect", a.protect}};
+  if (a.health.enabled()) app["health"] = HealthJson(a.health);
   // Only themed apps have it; its values are templates, never secret values.
   if (!a.remote_datastores.empty()) {
     json remote = json::array();

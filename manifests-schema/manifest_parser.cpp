@@ -7,6 +7,7 @@
 #include "manifests-schema/app_name.h"
 #include "manifests-schema/builtin_themes.h"
 #include "manifests-schema/config_key.h"
+#include "manifests-schema/health_reader.h"
 #include "manifests-schema/semver.h"
 #include "manifests-schema/value_syntax.h"
 
@@ -72,6 +73,7 @@ class Parser {
   void Secrets(const YamlNode& node, ServiceManifest& s);
   void Ports(const YamlNode& node, std::vector<PortMapping>& out);
   void Checks(const YamlNode& node, AppSpec& spec);
+  void Health(const YamlNode& node, ServiceManifest& s);
   std::vector<std::string> Strings(const YamlNode& node, std::string_view field,
                                    const Syntax& syntax, std::string_view expected);
   void Source(const YamlNode& node, ServiceManifest& service);
@@ -535,7 +537,7 @@ void Parser::Service(const YamlNode& node, ServiceManifest& s) {
   if (!r_.ExpectMap(
           node, "service",
           {"name", "source", "build", "config", "secrets", "domains", "ports", "processes",
-           "databases", "checks", "resources", "storage", "networks", "protect"})) {
+           "databases", "checks", "health", "resources", "storage", "networks", "protect"})) {
     return;
   }
   if (const YamlNode* n = r_.Required(node, "name", "service", "add 'name: web'")) {
@@ -556,6 +558,7 @@ void Parser::Service(const YamlNode& node, ServiceManifest& s) {
     s.databases = r_.StringList(*dbs, "databases", kNamePattern, "a database name");
   }
   if (const YamlNode* checks = node.Find("checks")) Checks(*checks, s.spec);
+  if (const YamlNode* health = node.Find("health")) Health(*health, s);
   if (const YamlNode* res = node.Find("resources")) {
     if (r_.ExpectMap(*res, "resources", {"limits", "reservations"})) {
       if (const YamlNode* l = res->Find("limits")) Resources(*l, s.spec.resource_limits, "limits");
@@ -629,6 +632,18 @@ void Parser::Checks(const YamlNode& node, AppSpec& spec) {
   if (const YamlNode* list = node.Find("skipped")) {
     spec.checks_skipped = Strings(*list, "skipped", kCheckedProcess, "a process type or _all_");
   }
+}
+
+// A repository's app.json carries its own checks: `health` is for images, which carry none.
+void Parser::Health(const YamlNode& node, ServiceManifest& s) {
+  std::optional<HealthCheck> health = ReadHealthCheck(r_, node);
+  if (!health) return;
+  if (s.spec.source.image.empty()) {
+    r_.Error(node, "'health' is only for image sources",
+             "a git source's checks belong in its own app.json, under healthchecks.web");
+    return;
+  }
+  s.spec.health = *health;
 }
 
 std::vector<std::string> Parser::Strings(const YamlNode& node, std::string_view field,
@@ -868,6 +883,8 @@ void Parser::ThemeSecrets(const YamlNode& node, ThemeManifest& theme) {
     }
     secret.generator = SecretGenerator(*item);
     Recipe(*item, secret);
+    if (const YamlNode* reveal = item->Find("reveal"))
+      secret.recipe.reveal = r_.Bool(*reveal, "reveal").value_or(false);
     bool duplicate =
         std::any_of(theme.secrets.begin(), theme.secrets.end(),
                     [&](const ThemeSecret& s) { return s.name.value == secret.name.value; });

@@ -62,9 +62,12 @@ enum class ActionKind {
   kGitAuth,                  // git:auth <host> <username>, the password on stdin (netrc)
   kDeployGit,                // git:sync --build <app> <url> <ref>
   kDeployImage,              // git:from-image <app> <image>
-  kRebuild,                  // ps:rebuild <app>
-  kRestart,                  // ps:restart <app>
-  kDestroyApp,               // apps:destroy <app> --force
+  // git:from-archive <app> --: `value` (an image) with `health` as a build context, a tar on
+  // stdin (build_context.h).
+  kDeployArchive,
+  kRebuild,     // ps:rebuild <app>
+  kRestart,     // ps:restart <app>
+  kDestroyApp,  // apps:destroy <app> --force
 };
 
 // The node's proxy and global-domain steps: they configure what every app is served by, so
@@ -158,6 +161,8 @@ inline std::string_view ActionKindName(ActionKind kind) {
       return "deploy-git";
     case ActionKind::kDeployImage:
       return "deploy-image";
+    case ActionKind::kDeployArchive:
+      return "deploy-archive";
     case ActionKind::kRebuild:
       return "rebuild";
     case ActionKind::kRestart:
@@ -200,6 +205,7 @@ struct Action {
   // know the value: the datastore is linked in this same apply); `settings` maps each
   // datastore service it reads to its engine.
   std::map<std::string, std::vector<ConfigPart>> derived;
+  HealthCheck health;                           // kDeployArchive
   std::map<std::string, std::string> settings;  // resources ("memory" -> "512m" | "clear"),
                                                 // scale ("web" -> "2")
 

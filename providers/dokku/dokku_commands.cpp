@@ -7,6 +7,7 @@
 #include "manifests-schema/base/secret.h"
 #include "manifests-schema/base/text.h"
 #include "manifests-schema/secrets_file.h"
+#include "providers/dokku/build_context.h"
 #include "providers/transport/shell_quote.h"
 
 namespace dflow {
@@ -324,6 +325,12 @@ Status Build(const Action& action, const SecretValues& secrets, Mode mode, Rende
       return Status::Ok();
     case ActionKind::kDeployImage:
       out.words = {"git:from-image", app, action.value};
+      return Status::Ok();
+    case ActionKind::kDeployArchive:
+      // "--": the archive comes on stdin; its type defaults to tar (cmd-git-from-archive).
+      out.words = {"git:from-archive", app, "--"};
+      if (!action.health.enabled()) return Invalid(action, "no health check");
+      if (mode == Mode::kExecute) out.stdin_data = BuildContextArchive(action.value, action.health);
       return Status::Ok();
     case ActionKind::kRebuild:
       out.words = {"ps:rebuild", app};

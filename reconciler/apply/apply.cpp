@@ -22,6 +22,7 @@ bool IsSlow(const Action& action) {
   switch (action.kind) {
     case ActionKind::kDeployGit:
     case ActionKind::kDeployImage:
+    case ActionKind::kDeployArchive:
     case ActionKind::kRebuild:
     case ActionKind::kRestart:
     case ActionKind::kCreateDatastore:

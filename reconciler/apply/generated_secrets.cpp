@@ -4,7 +4,9 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -15,6 +17,9 @@
 
 namespace dflow {
 namespace {
+
+// When a value was made, for `dflow secrets show`.
+std::int64_t UnixSeconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 Result<std::string> RandomBytes(std::size_t n) {
   std::string out(n, '\0');
@@ -151,7 +156,8 @@ Result<std::unique_ptr<GeneratedSecrets>> GeneratedSecrets::Open(const std::stri
       return Result<std::unique_ptr<GeneratedSecrets>>(
           Code::kInvalidArgument, path + ": entry '" + key + "' has no string \"value\"");
     }
-    store->entries_[key] = {entry["value"].get<std::string>(), entry.value("fromSha256", "")};
+    store->entries_[key] = {entry["value"].get<std::string>(), entry.value("fromSha256", ""),
+                            entry.value("created", std::int64_t{0}), entry.value("reveal", false)};
   }
   return store;
 }
@@ -176,7 +182,7 @@ Result<std::string> GeneratedSecrets::EnsureLocked(
     if (entry != entries_.end()) return entry->second.value;
     Result<std::string> value = GenerateSecretValue(recipe->second);
     if (!value.ok()) return value.status();
-    entries_[scope + name] = {*value, ""};
+    entries_[scope + name] = {*value, "", UnixSeconds(), recipe->second.reveal};
     dirty_ = true;
     return value;
   }
@@ -186,7 +192,7 @@ Result<std::string> GeneratedSecrets::EnsureLocked(
   if (entry != entries_.end() && entry->second.from_sha256 == from) return entry->second.value;
   Result<std::string> hash = Bcrypt(*source, recipe->second.cost);
   if (!hash.ok()) return hash.status();
-  entries_[scope + name] = {*hash, from};
+  entries_[scope + name] = {*hash, from, UnixSeconds(), recipe->second.reveal};
   dirty_ = true;
   return hash;
 }
@@ -206,6 +212,8 @@ Status GeneratedSecrets::Save() {
   for (const auto& [key, entry] : entries_) {
     nlohmann::json e = {{"value", entry.value}};
     if (!entry.from_sha256.empty()) e["fromSha256"] = entry.from_sha256;
+    if (entry.created != 0) e["created"] = entry.created;
+    if (entry.reveal) e["reveal"] = true;
     doc["secrets"][key] = e;
   }
   const std::string tmp = path_ + ".tmp";
@@ -222,7 +230,79 @@ Status GeneratedSecrets::Save() {
   std::filesystem::rename(tmp, path_, ec);
   if (ec) return Status(Code::kFailed, path_ + ": cannot replace: " + ec.message());
   dirty_ = false;
+  for (const std::string& request : taken_requests_) std::filesystem::remove(request, ec);
+  taken_requests_.clear();
   return Status::Ok();
+}
+
+// A request is an empty file named "<environment>.<application>.<name>": names are DNS labels
+// and camelCase, so '.' cannot be in any of them.
+Status GeneratedSecrets::RequestRotation(const std::string& path, const std::string& environment,
+                                         const std::string& application, const std::string& name) {
+  const std::filesystem::path dir = RotationDir(path);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string file = (dir / (environment + "." + application + "." + name)).string();
+  const std::string tmp = file + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (f == nullptr || std::fclose(f) != 0) return Status(Code::kFailed, tmp + ": cannot write");
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) return Status(Code::kFailed, file + ": cannot write: " + ec.message());
+  return Status::Ok();
+}
+
+std::vector<std::string> GeneratedSecrets::TakeRotationRequests() {
+  std::vector<std::string> forgotten;
+  if (path_.empty()) return forgotten;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(RotationDir(path_), ec);
+  if (ec) return forgotten;  // no requests
+  std::lock_guard lock(mutex_);
+  for (const auto& request : it) {
+    const std::string name = request.path().filename().string();
+    const auto first = name.find('.');
+    const auto second = name.find('.', first == std::string::npos ? first : first + 1);
+    if (second == std::string::npos || name.ends_with(".tmp")) continue;
+    std::string key = name;
+    key[first] = '/';
+    key[second] = '/';
+    if (entries_.erase(key) > 0) {
+      dirty_ = true;
+      forgotten.push_back(key);
+    }
+    taken_requests_.push_back(request.path().string());
+  }
+  std::sort(forgotten.begin(), forgotten.end());
+  return forgotten;
+}
+
+std::vector<GeneratedSecretInfo> GeneratedSecrets::List() {
+  std::lock_guard lock(mutex_);
+  std::vector<GeneratedSecretInfo> out;
+  for (const auto& [key, entry] : entries_) {
+    const auto first = key.find('/');
+    const auto second = key.find('/', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    out.push_back({key.substr(0, first), key.substr(first + 1, second - first - 1),
+                   key.substr(second + 1), entry.created, Sha256Hex(entry.value).substr(0, 12),
+                   !entry.from_sha256.empty(), entry.reveal});
+  }
+  return out;
+}
+
+Result<std::string> GeneratedSecrets::Reveal(const std::string& environment,
+                                             const std::string& application,
+                                             const std::string& name) {
+  std::lock_guard lock(mutex_);
+  auto entry = entries_.find(environment + "/" + application + "/" + name);
+  if (entry == entries_.end())
+    return Result<std::string>(Code::kNotFound, "no generated secret '" + name +
+                                                    "' for application '" + application +
+                                                    "' in environment '" + environment + "'");
+  if (!entry->second.reveal)
+    return Result<std::string>(Code::kPermissionDenied,
+                               "secret '" + name + "' is not marked 'reveal: true' by its theme");
+  return entry->second.value;
 }
 
 }  // namespace dflow

@@ -91,6 +91,9 @@ std::optional<PlannedFleet> PlanLoadedFleet(const PlanArgs& args, LoadedRepo loa
     return std::nullopt;
   }
   planned.generated = std::move(generated).value();
+  // `dflow secrets rotate` requests: planned as new values; the apply's save removes them.
+  for (const std::string& rotated : planned.generated->TakeRotationRequests())
+    std::cerr << "note: generated secret " << rotated << " is rotated: a new value is made\n";
   if (Status status =
           AddDerivedSecretValues(desired, file_values, *planned.generated, planned.options.secrets);
       !status.ok()) {

@@ -1,7 +1,8 @@
 // dflow secrets generate THEME SECRET [PATH]: a fresh value for a theme's secret, in the format
 // the theme declares (`generate` in its `secrets`), for the operator to put in the secrets file
 // (durable secrets: losing them loses data, so dflow does not keep them itself; docs/themes.md).
-// Reads files only; the value goes to stdout and nowhere else.
+// Reads files only; the value goes to stdout and nowhere else. `rotate` and `show`:
+// cmd_secrets_store.cpp.
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <memory>
@@ -10,6 +11,7 @@
 #include "manifests-schema/theme_catalog.h"
 #include "reconciler/apply/generated_secrets.h"
 #include "reconciler/cli/cli.h"
+#include "reconciler/cli/cmd_secrets_store.h"
 #include "reconciler/source/manifest_source.h"
 
 namespace dflow::cli {
@@ -81,9 +83,12 @@ int RunGenerate(const SecretsArgs& args) {
 }  // namespace
 
 Command MakeSecretsCommand() {
-  return {"secrets", "Secrets of themes: 'secrets generate THEME SECRET [PATH]'",
+  return {"secrets",
+          "Secrets of themes: 'secrets generate THEME SECRET [PATH]', 'secrets rotate "
+          "APPLICATION SECRET', 'secrets show [APPLICATION]'",
           [](CLI::App& sub) {
             auto args = std::make_shared<SecretsArgs>();
+            auto run = std::make_shared<std::function<int()>>();
             sub.require_subcommand(1);
             CLI::App* generate = sub.add_subcommand(
                 "generate",
@@ -99,7 +104,10 @@ Command MakeSecretsCommand() {
             generate->footer(
                 "Example: dflow secrets generate n8n encryptionKey, then under the application "
                 "in the secrets file: N8N_ENCRYPTION_KEY: \"<value>\". Keep a copy.");
-            return std::function<int()>([args] { return RunGenerate(*args); });
+            generate->callback([run, args] { *run = [args] { return RunGenerate(*args); }; });
+            AddRotateCommand(sub, run);
+            AddShowCommand(sub, run);
+            return std::function<int()>([run] { return *run ? (*run)() : kExitUsage; });
           }};
 }
 

@@ -625,7 +625,11 @@ class ControllerImpl final : public Controller {
 
   // The themes' generated secrets: made once (the store's lock makes every node's pass agree),
   // kept in the state directory before any node gets them.
+  // A `dflow secrets rotate` request is taken by the first pass that sees it: that pass makes the
+  // new value and saves it before any node gets it, so every node's pass sets the same one.
   Status AddGeneratedSecrets(const AppliedState& applied, NodePassInput& input) {
+    for (const std::string& rotated : generated_->TakeRotationRequests())
+      spdlog::info("generated secret {} rotated: a new value is made and set", rotated);
     Status status =
         AddDerivedSecretValues(*applied.desired, desired_.Secrets(), *generated_, input.secrets);
     if (status.ok()) status = generated_->Save();

@@ -286,7 +286,7 @@ PlannedPass PlanStage(const NodePassInput& input, const ObservedNode& observed,
 
 bool IsDeploy(ActionKind kind) {
   return kind == ActionKind::kDeployGit || kind == ActionKind::kDeployImage ||
-         kind == ActionKind::kRebuild;
+         kind == ActionKind::kDeployArchive || kind == ActionKind::kRebuild;
 }
 
 // Every deploy is a release on record (docs/sources.md): its source, the spec it was made with,

@@ -8,6 +8,7 @@
 #include "manifests-schema/base/digest.h"
 #include "manifests-schema/base/text.h"
 #include "manifests-schema/secrets_file.h"
+#include "providers/dokku/build_context.h"
 #include "providers/dokku/derived_config.h"
 #include "reconciler/plan/theme_upgrade.h"
 
@@ -41,6 +42,8 @@ std::string ConfigValue(const ObservedApp& live, const std::string& key) {
 bool HasConfig(const ObservedApp& live, const std::string& key) {
   return live.config.contains(key);
 }
+
+constexpr const char* kRecordContextReason = "record deployed build context";
 
 bool IsLabelProxy(const std::string& type) {
   return type == "traefik" || type == "caddy" || type == "haproxy";
@@ -495,8 +498,20 @@ class AppPlanner {
     if (source.image.empty() && source.git_url.empty()) return "";
     if (!exists_) return "new app";
     if (!live_.deployed) return "app not deployed";
+    if (spec_.health.enabled()) return ArchiveDeployReason();
     if (!source.image.empty()) return ImageDeployReason();
     return GitDeployReason();
+  }
+
+  // An image with a health check runs from a build context dflow sent (build_context.h):
+  // Dokku reports it as deploy source "tar" only, so dflow's own key says which one.
+  std::string ArchiveDeployReason() const {
+    const std::string& image = spec_.source.image;
+    const std::string recorded = ConfigValue(live_, kBuildContextKey);
+    const bool from_context = live_.deploy_source == "tar" && !recorded.empty();
+    if (from_context && recorded == BuildContextDigest(image, spec_.health)) return "";
+    if (from_context) return "image " + image + " or its health check changed";
+    return "image " + image + " with health check " + spec_.health.path + " is not deployed";
   }
 
   std::string ImageDeployReason() const {
@@ -563,6 +578,10 @@ class AppPlanner {
             {NoteKind::kInfo, spec_.name, "no source: app is not deployed", spec_.environment});
       return;
     }
+    if (spec_.health.enabled()) {
+      PlanArchiveDeploy(reason);
+      return;
+    }
     if (!source.image.empty()) {
       PlanImageDeploy(reason);
       return;
@@ -606,6 +625,17 @@ class AppPlanner {
     Add(ActionKind::kDeployImage, reason).value = spec_.source.image;
   }
 
+  // The context goes on stdin; its digest is recorded once the deploy has succeeded.
+  void PlanArchiveDeploy(const std::string& reason) {
+    Action& deploy =
+        Add(ActionKind::kDeployArchive, reason + " (app.json: health check " + spec_.health.path +
+                                            " on port " + std::to_string(spec_.health.port) + ")");
+    deploy.value = spec_.source.image;
+    deploy.health = spec_.health;
+    Add(ActionKind::kSetConfig, kRecordContextReason).config = {ConfigEntry{
+        kBuildContextKey, BuildContextDigest(spec_.source.image, spec_.health), false, ""}};
+  }
+
   void PlanRestart(bool deploying) {
     const std::string proxy = EffectiveProxy();
     if (context_.proxy->traefik_changed && exists_ && proxy == "traefik")
@@ -639,7 +669,8 @@ class AppPlanner {
       const bool deploy_step =
           deploying &&
           (action.kind == ActionKind::kDeployGit || action.kind == ActionKind::kDeployImage ||
-           action.kind == ActionKind::kRebuild || action.reason == "record deployed source");
+           action.kind == ActionKind::kDeployArchive || action.kind == ActionKind::kRebuild ||
+           action.reason == "record deployed source" || action.reason == kRecordContextReason);
       if (deploy_step) continue;
       action.report_only = true;
       ++drifted;

@@ -399,6 +399,11 @@ std::string AppSpecDigest(const AppSpec& app, const SecretValues& secrets) {
   j["proxy"] = app.proxy_type;
   j["builder"] = app.builder;
   j["source"] = {app.source.git_url, app.source.git_ref, app.source.image};
+  if (app.health.enabled()) {
+    const HealthCheck& h = app.health;
+    j["health"] = {h.path,     h.port, h.expect,  h.content,
+                   h.attempts, h.wait, h.timeout, h.initial_delay};
+  }
   j["processes"] = app.processes;
   j["datastores"] = app.datastores;
   j["checks"] = {app.checks_disabled, app.checks_skipped};

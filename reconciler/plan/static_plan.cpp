@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "manifests-schema/base/text.h"
+#include "providers/dokku/build_context.h"
 #include "providers/dokku/derived_config.h"
 #include "reconciler/plan/app_plan.h"
 #include "reconciler/plan/proxy_plan.h"
@@ -42,12 +43,17 @@ std::map<std::string, std::string> AppliedConfig(const AppSpec& app, const Secre
   config[kSpecDigestKey] = AppSpecDigest(app, secrets);
   if (!app.source.git_url.empty())
     config[kDeployedSourceKey] = app.source.git_url + "#" + app.source.git_ref;
+  if (app.health.enabled())
+    config[kBuildContextKey] = BuildContextDigest(app.source.image, app.health);
   return config;
 }
 
 void SetAppliedSource(const AppSpec& app, ObservedApp& live) {
   const DeploySource& source = app.source;
-  if (!source.image.empty()) {
+  if (app.health.enabled()) {
+    live.deploy_source = "tar";  // git:from-archive <app> -- (build_context.h)
+    live.deploy_source_metadata = "--";
+  } else if (!source.image.empty()) {
     live.deploy_source = "docker-image";
     live.deploy_source_metadata = source.image;
     live.source_image = source.image;

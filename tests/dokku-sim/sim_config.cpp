@@ -134,7 +134,7 @@ bool DecodeBase64(const std::string& in, std::string* out, std::string* err) {
   };
   out->clear();
   for (size_t i = 0; i < s.size(); i += 4) {
-    int v[4];
+    int v[4] = {0, 0, 0, 0};  // initialised: GCC 12 -O3 warns (falsely) otherwise
     int n = 0;
     for (size_t j = 0; j < 4; ++j) {
       if (i + j >= s.size()) return bad(i);  // Go reports the quantum start

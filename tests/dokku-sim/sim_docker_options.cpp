@@ -21,7 +21,10 @@ bool CollectDockerOptions(Ctx& ctx, const std::string& app, FlagValues& f) {
     auto options = Options(a, phase);
     f["--docker-options-" + phase] = Join(options, " ");
     std::string list = "[";
-    for (size_t i = 0; i < options.size(); ++i) list += (i ? "," : "") + GoJsonString(options[i]);
+    for (size_t i = 0; i < options.size(); ++i) {
+      if (i > 0) list += ',';  // two appends: GCC 12 -O3's -Wrestrict misreads `"," + ...`
+      list += GoJsonString(options[i]);
+    }
     // JSON-only array keys (no legacy twin), marked for RunReport.
     f[std::string(kRawJsonMarker) + phase + "-list"] = list + "]";
   }

@@ -93,6 +93,57 @@ TEST_CASE("a value is made once per environment and application, kept across ope
   CHECK(std::string(crypt_r(owner.c_str(), rehashed.c_str(), &data)) == rehashed);
 }
 
+TEST_CASE("a rotation request is taken by the store's next user and removed once saved") {
+  test::ScopedTempDir dir;
+  const std::string path = (dir.path() / "generated-secrets.json").string();
+  SecretRecipe password;
+  password.kind = "password";
+  password.reveal = true;
+  const std::map<std::string, SecretRecipe> recipes = {{"token", SecretRecipe{}},
+                                                       {"owner", password}};
+  auto store = std::move(GeneratedSecrets::Open(path).value());
+  const std::string token = *store->Ensure("production", "automation", "token", recipes);
+  const std::string owner = *store->Ensure("production", "automation", "owner", recipes);
+  const std::string staging = *store->Ensure("staging", "automation", "token", recipes);
+  REQUIRE(store->Save().ok());
+
+  // List: names, a date, a hash prefix; a value only through Reveal, and only if marked.
+  const std::vector<GeneratedSecretInfo> list = store->List();
+  REQUIRE(list.size() == 3);
+  CHECK(list[0].environment == "production");
+  CHECK(list[0].name == "owner");
+  CHECK(list[0].reveal);
+  CHECK(list[0].created > 1700000000);
+  CHECK(list[1].name == "token");
+  CHECK(list[1].sha256_prefix.size() == 12);
+  CHECK(*store->Reveal("production", "automation", "owner") == owner);
+  CHECK(store->Reveal("production", "automation", "token").status().code() ==
+        Code::kPermissionDenied);
+  CHECK(store->Reveal("production", "nothing", "owner").status().code() == Code::kNotFound);
+
+  REQUIRE(GeneratedSecrets::RequestRotation(path, "production", "automation", "token").ok());
+  const fs::path request =
+      fs::path(GeneratedSecrets::RotationDir(path)) / "production.automation.token";
+  CHECK(fs::exists(request));
+  // A store that never saves (a plan) leaves the request for the next one.
+  auto planning = std::move(GeneratedSecrets::Open(path).value());
+  CHECK(planning->TakeRotationRequests() ==
+        std::vector<std::string>{"production/automation/token"});
+  CHECK(*planning->Ensure("production", "automation", "token", recipes) != token);
+  CHECK(fs::exists(request));
+  // The one that saves makes the new value, writes it, then removes the request.
+  CHECK(store->TakeRotationRequests() == std::vector<std::string>{"production/automation/token"});
+  const std::string rotated = *store->Ensure("production", "automation", "token", recipes);
+  CHECK(rotated != token);
+  REQUIRE(store->Save().ok());
+  CHECK_FALSE(fs::exists(request));
+  auto reopened = std::move(GeneratedSecrets::Open(path).value());
+  CHECK(reopened->TakeRotationRequests().empty());
+  CHECK(*reopened->Ensure("production", "automation", "token", recipes) == rotated);
+  CHECK(*reopened->Ensure("staging", "automation", "token", recipes) == staging);
+  CHECK(*reopened->Ensure("production", "automation", "owner", recipes) == owner);
+}
+
 TEST_CASE("a file that is not a generated-secrets file is refused without quoting it") {
   test::ScopedTempDir dir;
   const fs::path path = dir.path() / "g.json";

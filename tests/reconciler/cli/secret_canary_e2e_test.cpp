@@ -298,6 +298,25 @@ TEST_CASE("no secret shows in any output of the CLI or of dflow run") {
   CheckClean("apply stdout", apply.captured.out);
   CheckClean("apply stderr", apply.captured.err);
 
+  // dflow secrets show lists the generated secrets by name, date and hash prefix; --reveal of
+  // a secret its theme does not mark `reveal: true` is refused. (An explicit reveal of one that
+  // is marked prints its value: that is the one output allowed to.)
+  const std::string store = controller.state_dir();
+  const Run secrets_runs[] = {
+      {"secrets show", DflowNoTokens({"secrets", "show", "--state-dir", store}), 0},
+      {"secrets show --reveal",
+       DflowNoTokens({"secrets", "show", "course-content", "--reveal", "secret", "-e", "production",
+                      "--state-dir", store}),
+       1},
+  };
+  for (const Run& run : secrets_runs) {
+    CAPTURE(run.name);
+    CHECK_MESSAGE(run.captured.exit_code == run.exit_code, run.captured.err);
+    CheckClean(run.name + " stdout", run.captured.out);
+    CheckClean(run.name + " stderr", run.captured.err);
+  }
+  CHECK(secrets_runs[0].captured.out.find("course-content") != std::string::npos);
+
   controller.Stop();
   CHECK(controller.exit_code() == 0);
   const std::string log = controller.Log();

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -102,6 +103,17 @@ class ThemesRig {
     return run;
   }
 
+  // `dflow secrets ...` on the store beside the secrets file; its output joins the canary's
+  // unless it is an explicit --reveal.
+  test::Captured Secrets(std::vector<std::string> args, bool canary = true) const {
+    args.insert(args.begin(), {DFLOW_EXE, "secrets"});
+    args.push_back("--secrets");
+    args.push_back((dir_.path() / "secrets.yaml").string());
+    test::Captured run = test::RunCapture(args, "");
+    if (canary) output_ += run.out + run.err;
+    return run;
+  }
+
   void ApplyThenPlanEmpty() const {
     const std::string repo = rig_.repo().path().string();
     const test::Captured apply = Dflow({"apply", repo, "--yes"});
@@ -130,6 +142,22 @@ class ThemesRig {
   mutable std::string output_;  // everything dflow printed, for the canary checks
 };
 
+// The app.json the node's last git:from-archive deployed (the simulator keeps it), or null.
+nlohmann::json DeployedAppJson(test::FleetRig& rig, const std::string& node,
+                               const std::string& app) {
+  const fs::path state = rig.node(node).state_dir() / "apps" / (app + ".json");
+  nlohmann::json doc = nlohmann::json::parse(test::ReadFile(state), nullptr, false);
+  return doc.is_object() ? doc.value("app_json", nlohmann::json()) : nlohmann::json();
+}
+
+// The one web check of that app.json, or null.
+nlohmann::json WebCheck(test::FleetRig& rig, const std::string& node, const std::string& app) {
+  const nlohmann::json app_json = DeployedAppJson(rig, node, app);
+  if (!app_json.is_object()) return nullptr;
+  const nlohmann::json web = app_json["healthchecks"]["web"];
+  return web.is_array() && web.size() == 1 ? web[0] : nlohmann::json();
+}
+
 std::string Password(const std::string& url) {
   std::optional<DatastoreConnection> connection = ParseDatastoreUrl(url);
   return connection ? connection->password : "<no password in url>";
@@ -138,7 +166,7 @@ std::string Password(const std::string& url) {
 TEST_CASE("n8n, Strapi and Directus apply from nothing in one pass and keep their secrets") {
   ThemesRig themes;
   themes.ApplyThenPlanEmpty();
-  const auto first = themes.Values();
+  auto first = themes.Values();
   test::FleetRig& rig = themes.rig();
 
   for (const auto& [key, value] : first) {
@@ -168,6 +196,21 @@ TEST_CASE("n8n, Strapi and Directus apply from nothing in one pass and keep thei
   CHECK(std::count(app_keys.begin(), app_keys.end(), ',') == 3);
   CHECK(first.at("prod-1 content-web-production SECRET").size() == 43);  // base64url of 32
 
+  // The image themes deploy with their health checks: the node got the app.json, from stdin.
+  const nlohmann::json n8n_check = WebCheck(rig, "prod-1", "automation-web-production");
+  CHECK(n8n_check.value("path", "") == "/healthz/readiness");
+  CHECK(n8n_check.value("port", 0) == 5678);
+  CHECK(n8n_check.value("attempts", 0) == 60);
+  CHECK(n8n_check.value("wait", 0) == 5);
+  const nlohmann::json directus_check = WebCheck(rig, "prod-1", "content-web-production");
+  CHECK(directus_check.value("path", "") == "/server/ping");
+  CHECK(directus_check.value("content", "") == "pong");
+  CHECK(rig.Dokku("prod-1", {"apps:report", "content-web-production", "--app-deploy-source"}).out ==
+        "tar\n");
+  // No health in the runners service, and Strapi's is in its own repo: no archive for them.
+  CHECK(DeployedAppJson(rig, "prod-2", "automation-runners-production").is_null());
+  CHECK(DeployedAppJson(rig, "prod-2", "cms-web-production").is_null());
+
   // A second apply changes nothing; the generated file is kept beside the secrets file, 0600.
   const std::string repo = rig.repo().path().string();
   const test::Captured again = themes.Dflow({"apply", repo, "--yes"});
@@ -179,6 +222,52 @@ TEST_CASE("n8n, Strapi and Directus apply from nothing in one pass and keep thei
   CHECK((fs::status(generated).permissions() & fs::perms::all) == owner_only);
   CHECK(themes.Values() == first);
 
+  // dflow secrets show: names, dates, hash prefixes; a value only on an explicit --reveal of
+  // a secret the theme marks reveal: true.
+  test::Captured show = themes.Secrets({"show", "automation"});
+  CHECK(show.exit_code == 0);
+  CHECK(show.out.find("ENVIRONMENT  APPLICATION  SECRET             GENERATED") == 0);
+  CHECK(show.out.find("\nproduction   automation   runnersToken       20") != std::string::npos);
+  CHECK(show.out.find(" derived\n") != std::string::npos);  // the owner password's hash
+  CHECK(show.out.find(" reveal\n") != std::string::npos);   // the owner password
+  CHECK(show.out.find("content") == std::string::npos);
+  test::Captured reveal = themes.Secrets({"show", "automation", "--reveal", "runnersToken"});
+  CHECK(reveal.exit_code == 1);
+  CHECK(reveal.err == "dflow: secret 'runnersToken' is not marked 'reveal: true' by its theme\n");
+  reveal = themes.Secrets({"show", "automation", "--reveal", "ownerPassword"}, false);
+  CHECK(reveal.exit_code == 0);
+  CHECK(reveal.out.size() == 25);  // 24 characters and a newline
+
+  // dflow secrets rotate: the next apply makes a new value, the same on every node and app;
+  // a derived value follows its source, and is not rotated itself.
+  test::Captured rotate = themes.Secrets({"rotate", "automation", "ownerPasswordHash"});
+  CHECK(rotate.exit_code == 1);
+  CHECK(rotate.err.find("is derived (bcrypt) from another secret") != std::string::npos);
+  rotate = themes.Secrets({"rotate", "automation", "encryptionKey"});
+  CHECK(rotate.exit_code == 1);
+  CHECK(rotate.err.find("(it has: ownerPassword, ownerPasswordHash, runnersToken)") !=
+        std::string::npos);
+  rotate = themes.Secrets({"rotate", "automation", "runnersToken"});
+  REQUIRE(rotate.exit_code == 0);
+  CHECK(rotate.out.find("rotation of production/automation/runnersToken requested") == 0);
+  themes.ApplyThenPlanEmpty();
+  std::map<std::string, std::string> rotated = themes.Values();
+  const std::string new_token =
+      rotated.at("prod-1 automation-web-production N8N_RUNNERS_AUTH_TOKEN");
+  CHECK(new_token != token);
+  CHECK(rotated.at("prod-1 automation-runners-production N8N_RUNNERS_AUTH_TOKEN") == new_token);
+  CHECK(rotated.at("prod-2 automation-runners-production N8N_RUNNERS_AUTH_TOKEN") == new_token);
+  CHECK(rotated.at("prod-1 automation-web-production N8N_INSTANCE_OWNER_PASSWORD_HASH") == hash);
+  CHECK(fs::is_empty(themes.dir() / "generated-secrets.json.rotate"));
+  REQUIRE(themes.Secrets({"rotate", "automation", "ownerPassword"}).exit_code == 0);
+  themes.ApplyThenPlanEmpty();
+  CHECK(test::ConfigValue(rig, "prod-1", "automation-web-production",
+                          "N8N_INSTANCE_OWNER_PASSWORD_HASH") != hash);
+  rotated = themes.Values();
+  std::map<std::string, std::string> all_values = first;
+  for (const auto& [key, value] : rotated) all_values[key + " (rotated)"] = value;
+  first = rotated;
+
   // An unrelated parameter changes config and restarts, but no secret.
   std::string apps = kThemedApps;
   apps.replace(apps.find("runners: external}"), 18, "runners: external, timezone: Europe/Berlin}");
@@ -189,10 +278,24 @@ TEST_CASE("n8n, Strapi and Directus apply from nothing in one pass and keep thei
         "Europe/Berlin");
   CHECK(themes.Values() == first);
 
+  // A new image redeploys the build context (a new Dockerfile, the same check), in one pass.
+  const std::string context_before =
+      test::ConfigValue(rig, "prod-1", "content-web-production", "DFLOW_CONTEXT");
+  apps.replace(apps.find("adminEmail: ops@example.com}"), 28,
+               "adminEmail: ops@example.com, version: 12.2.0}");
+  rig.repo().Write("applications/themes.yaml", apps);
+  rig.repo().CommitAll("Directus 12.2.0");
+  themes.ApplyThenPlanEmpty();
+  CHECK(test::ConfigValue(rig, "prod-1", "content-web-production", "DFLOW_CONTEXT") !=
+        context_before);
+  CHECK(WebCheck(rig, "prod-1", "content-web-production") == directus_check);
+  CHECK(themes.output().find("image directus/directus:12.2.0 or its health check changed") !=
+        std::string::npos);
+
   // Canary: no durable, generated or datastore-derived value in anything dflow printed.
   const std::string& printed = themes.output();
   CHECK(printed.find("durable-canary") == std::string::npos);
-  for (const auto& [key, value] : first) {
+  for (const auto& [key, value] : all_values) {
     CAPTURE(key);
     CHECK(printed.find(value) == std::string::npos);
     CHECK(printed.find(Password(value)) == std::string::npos);

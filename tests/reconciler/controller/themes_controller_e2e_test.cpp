@@ -46,7 +46,7 @@ TEST_CASE("the controller's generated secrets survive a restart and an unrelated
   controller.Start();
   REQUIRE(test::ControllerProcess::WaitFor(
       [&] { return test::AllSynced(controller.Status(), app_count); }));
-  const std::vector<std::string> first = Values(rig);
+  std::vector<std::string> first = Values(rig);
   for (const std::string& value : first) CHECK(value != "<unset>");
   CHECK(first[1] != first[3]);  // one value per environment
   const fs::path file = fs::path(controller.state_dir()) / "generated-secrets.json";
@@ -71,6 +71,28 @@ TEST_CASE("the controller's generated secrets survive a restart and an unrelated
   REQUIRE(test::ControllerProcess::WaitFor(
       [&] { return test::AllSynced(controller.Status(), app_count); }));
   CHECK(Values(rig) == first);
+
+  // `dflow secrets rotate` on the state directory: the running controller's next pass makes a
+  // new value (it keeps the store in memory, so the command leaves a request, not an edit).
+  test::Captured rotate =
+      test::RunCapture({DFLOW_EXE, "secrets", "rotate", "course-content", "secret", "--state-dir",
+                        controller.state_dir(), "-e", "production"},
+                       "");
+  CHECK(rotate.exit_code == 0);
+  CHECK(rotate.out.find("rotation of production/course-content/secret requested") == 0);
+  REQUIRE(test::ControllerProcess::WaitFor([&] {
+    const std::string now =
+        test::ConfigValue(rig, "prod-2", "course-content-web-production", "SECRET");
+    return now != first[1] && now != "<unset>";
+  }));
+  std::vector<std::string> rotated = Values(rig);
+  CHECK(rotated[0] == first[0]);
+  CHECK(rotated[2] == first[2]);  // the other secrets of the application stay
+  CHECK(rotated[3] == first[3]);  // and the other environment's
+  REQUIRE(test::ControllerProcess::WaitFor([&] {
+    return fs::is_empty(fs::path(controller.state_dir()) / "generated-secrets.json.rotate");
+  }));
+  first.push_back(rotated[1]);
 
   // Canary: the controller printed and served none of them.
   const std::string seen = controller.Log() + controller.Status().dump() +

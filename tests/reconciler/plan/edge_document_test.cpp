@@ -122,8 +122,14 @@ EdgeCase FiftyDomains() {
                    Node("node-c", "203.0.113.43", "10.1.0.3", {})};
   for (int s = 0; s < 5; ++s) {
     std::vector<std::string> domains;
-    for (int d = 0; d < 10; ++d)
-      domains.push_back("d" + std::to_string(d) + ".s" + std::to_string(s) + ".example.com");
+    for (int d = 0; d < 10; ++d) {
+      std::string domain = "d";  // appends: GCC 12 -O3's -Wrestrict misreads `"d" + ...`
+      domain += std::to_string(d);
+      domain += ".s";
+      domain += std::to_string(s);
+      domain += ".example.com";
+      domains.push_back(domain);
+    }
     std::sort(domains.begin(), domains.end());
     AppSpec app = App("site", "s" + std::to_string(s), "production", domains);
     // s0 on a; s1 on a, b; s2 on a, b, c; s3 on b; s4 on b, c.

@@ -7,6 +7,7 @@
 
 #include "manifests-schema/desired_state.h"
 #include "providers/dokku/action.h"
+#include "providers/dokku/build_context.h"
 #include "providers/dokku/observed_state.h"
 #include "reconciler/plan/plan.h"
 
@@ -93,6 +94,10 @@ inline ObservedApp ConvergedApp(const AppSpec& app, const PlanOptions& options) 
     live.deploy_source = "git-sync";
     live.deploy_source_metadata = app.source.git_url + "#" + kDeployedSha;
     live.config[kDeployedSourceKey] = app.source.git_url + "#" + app.source.git_ref;
+  } else if (app.health.enabled()) {
+    live.deploy_source = "tar";  // git:from-archive <app> --
+    live.deploy_source_metadata = "--";
+    live.config[kBuildContextKey] = BuildContextDigest(app.source.image, app.health);
   } else {
     live.deploy_source = "docker-image";
     live.deploy_source_metadata = app.source.image;

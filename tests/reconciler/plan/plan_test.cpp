@@ -441,6 +441,67 @@ TEST_CASE("an image already in the app's source is rebuilt, not deployed again")
   CHECK(plan.actions[0].value == "registry.example.com/shop/api:1.0");
 }
 
+AppSpec HealthCheckedApi() {
+  AppSpec api = Service("api");
+  api.health.path = "/ready";
+  api.health.port = 9000;
+  return api;
+}
+
+TEST_CASE("an image with a health check deploys as a build context and records it after") {
+  const PlanOptions options = Options();
+  const AppSpec api = HealthCheckedApi();
+  const NodeDesiredState desired = DesiredNode({api}, {});
+  NodePlan plan = PlanNode(desired, EmptyNode(), options);
+  const std::string lines = Lines(plan);
+  const std::string deploy =
+      "deploy-archive shop-api: new app (app.json: health check /ready on port 9000)\n"
+      "set-config shop-api: record deployed build context\n";
+  CHECK(lines.size() > deploy.size());
+  CHECK(lines.substr(lines.size() - deploy.size()) == deploy);
+  const Action& archive = plan.actions[plan.actions.size() - 2];
+  CHECK(archive.value == "registry.example.com/shop/api:1.0");
+  CHECK(archive.health == api.health);
+  CHECK(plan.actions.back().config ==
+        std::vector<ConfigEntry>{
+            {kBuildContextKey, BuildContextDigest(archive.value, api.health), false, ""}});
+  // Converged: the recorded context is the desired one.
+  ObservedNode observed = ConvergedNode(desired, options);
+  CHECK(Lines(PlanNode(desired, observed, options)) == "");
+  // The same image run by git:from-image (no check) is not the desired state.
+  ObservedApp& live = *FindLive(observed, "shop-api");
+  live.deploy_source = "docker-image";
+  CHECK(Lines(PlanNode(desired, observed, options)) ==
+        "deploy-archive shop-api: image registry.example.com/shop/api:1.0 with health check "
+        "/ready is not deployed (app.json: health check /ready on port 9000)\n"
+        "set-config shop-api: record deployed build context\n");
+}
+
+TEST_CASE("a changed health check or image redeploys the build context; dropping it, the image") {
+  const PlanOptions options = Options();
+  const AppSpec api = HealthCheckedApi();
+  const ObservedNode observed = ConvergedNode(DesiredNode({api}, {}), options);
+  const std::string redeploy =
+      "deploy-archive shop-api: image registry.example.com/shop/api:1.0 or its health check "
+      "changed (app.json: health check /ready on port 9000)\n"
+      "set-config shop-api: record deployed build context\n";
+  AppSpec changed = api;
+  changed.health.attempts = 30;
+  std::string lines = Lines(PlanNode(DesiredNode({changed}, {}), observed, options));
+  CHECK(lines.find(redeploy) != std::string::npos);
+  CHECK(lines.find("set-config shop-api: record spec digest") != std::string::npos);
+  AppSpec retagged = api;
+  retagged.source.image = "registry.example.com/shop/api:1.1";
+  lines = Lines(PlanNode(DesiredNode({retagged}, {}), observed, options));
+  CHECK(lines.find("deploy-archive shop-api: image registry.example.com/shop/api:1.1 or its "
+                   "health check changed") != std::string::npos);
+  AppSpec plain = api;
+  plain.health = {};
+  lines = Lines(PlanNode(DesiredNode({plain}, {}), observed, options));
+  CHECK(lines.find("deploy-image shop-api: image registry.example.com/shop/api:1.0 is not "
+                   "deployed\n") != std::string::npos);
+}
+
 TEST_CASE("a scale change only scales") {
   const PlanOptions options = Options();
   const ObservedNode observed = ConvergedNode(DesiredNode({ShopWeb()}, {ShopDb()}), options);
