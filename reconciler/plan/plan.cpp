@@ -235,6 +235,10 @@ std::string KeepDatastoreReason(const ObservedNode& observed, const ObservedData
     if (!PlanRemovesLink(plan, store.engine, store.name, app))
       return "kept: still linked to app " + app;
   }
+  auto moved = options.moved_away.find(plan.node + "/" + store.engine + "/" + store.name);
+  if (moved != options.moved_away.end())
+    return "kept (protected: moved to node " + moved->second +
+           " by move.from; destroy it by hand once the copy there is checked)";
   const DatastoreSpec* previous = FindPrevious(options, store);
   if (previous != nullptr && previous->protect) return "kept (protected)";
   if (!options.allow_datastore_destroy && !(previous != nullptr && previous->allow_destroy))
@@ -345,6 +349,10 @@ PlanOptions PlanOptionsFor(const DesiredState& desired) {
   PlanOptions options;
   for (const auto& env : desired.environments)
     options.environments[env.name] = EnvironmentPolicy{env.prune, env.self_heal};
+  for (const auto& node : desired.nodes)
+    for (const auto& d : node.datastores)
+      if (!d.move_from.empty())
+        options.moved_away[d.move_from + "/" + d.engine + "/" + d.name] = node.node.name;
   return options;
 }
 
@@ -355,6 +363,7 @@ NodePlan PlanNode(const NodeDesiredState& desired, const ObservedNode& observed,
   const ProxyChange proxy = PlanNodeProxy(desired, observed, plan);
   PlanDatastoreCreates(desired, observed, plan);
   PlanDatastoreExposure(desired, observed, plan);
+  PlanLeftDatastoreExposure(desired, observed, plan);
   PlanDesiredApps(desired, observed, options, proxy, plan);
   PlanOrphans(desired, observed, options, plan);
   PlanDatastoreDestroys(desired, observed, options, plan);
