@@ -49,11 +49,12 @@ class SshStream final : public DokkuStream {
     while (true) {
       ssize_t n = libssh2_channel_read(channel_, buffer, size);
       if (n > 0) return static_cast<std::size_t>(n);
-      if (n == 0) {
+      // 0 is the end only once the server said EOF; libssh2 may also return it for "nothing".
+      if (n == 0 && libssh2_channel_eof(channel_) == 1) {
         eof_ = true;
         return std::size_t{0};
       }
-      if (n != LIBSSH2_ERROR_EAGAIN) return Error("read stdout", static_cast<int>(n));
+      if (n < 0 && n != LIBSSH2_ERROR_EAGAIN) return Error("read stdout", static_cast<int>(n));
       // stderr shares the channel's window: unread, it could stall stdout.
       if (Status s = DrainStderr(); !s.ok()) return s;
       const Clock::time_point now = Clock::now();

@@ -116,7 +116,11 @@ Result<RemoteCommand> SshTransport::Render(const DokkuCall& call) const {
                       std::to_string(line->size()) + " bytes, over the " +
                       std::to_string(kMaxCommandBytes) + " one SSH request can carry");
   }
-  return RemoteCommand{std::move(line).value(), "dokku " + argv.front(), call.timeout,
+  // Named after the subcommand, past the global flags ("dokku postgres:import", not "--quiet").
+  auto word = std::find_if(argv.begin(), argv.end(),
+                           [](const std::string& w) { return !w.starts_with("-"); });
+  return RemoteCommand{std::move(line).value(),
+                       "dokku " + (word == argv.end() ? argv.front() : *word), call.timeout,
                        call.stdin_data, call.stdin_stream};
 }
 

@@ -226,6 +226,10 @@ const DatastoreSpec* FindPrevious(const PlanOptions& options, const ObservedData
 // Why a datastore that left the repo is kept, or "" when it may be destroyed.
 std::string KeepDatastoreReason(const ObservedNode& observed, const ObservedDatastore& store,
                                 const PlanOptions& options, const NodePlan& plan) {
+  auto moved = options.moved_away.find(plan.node + "/" + store.engine + "/" + store.name);
+  if (moved != options.moved_away.end())
+    return "kept (protected: moved to node " + moved->second +
+           " by move.from; destroy it by hand once the copy there is checked)";
   if (!store.read_error.empty())
     return "kept: its links could not be read (" + store.read_error + ")";
   for (const auto& app : store.linked_apps) {
@@ -235,10 +239,6 @@ std::string KeepDatastoreReason(const ObservedNode& observed, const ObservedData
     if (!PlanRemovesLink(plan, store.engine, store.name, app))
       return "kept: still linked to app " + app;
   }
-  auto moved = options.moved_away.find(plan.node + "/" + store.engine + "/" + store.name);
-  if (moved != options.moved_away.end())
-    return "kept (protected: moved to node " + moved->second +
-           " by move.from; destroy it by hand once the copy there is checked)";
   const DatastoreSpec* previous = FindPrevious(options, store);
   if (previous != nullptr && previous->protect) return "kept (protected)";
   if (!options.allow_datastore_destroy && !(previous != nullptr && previous->allow_destroy))
