@@ -374,12 +374,24 @@ class ChannelFlow::Multiplexer {
       ssize_t n = libssh2_channel_write(slot.channel, slot.chunk.get() + slot.chunk_sent,
                                         slot.chunk_size - slot.chunk_sent);
       if (n == 0) return Step::kBlocked;  // the window is full; its adjust wakes the socket
+      if (n < 0 && EndedEarly(slot, static_cast<int>(n))) return Step::kDone;
       if (n < 0) return Check(slot, Op::kWrite, static_cast<int>(n), "send stdin");
       slot.chunk_sent += static_cast<std::size_t>(n);
       slot.streamed += static_cast<std::uint64_t>(n);
       progress_ = true;
     }
     return Step::kDone;
+  }
+
+  // The command closed its side while its input was still streaming in (it failed, or ended
+  // early): no more input nor EOF; its exit status and stderr say why.
+  bool EndedEarly(Slot& slot, int rc) {
+    if (rc != LIBSSH2_ERROR_CHANNEL_CLOSED && rc != LIBSSH2_ERROR_CHANNEL_EOF_SENT) return false;
+    if (!slot.stream_failed)
+      slot.stream_failed = Status(Code::kFailed, slot.command.name + " stopped reading its input");
+    slot.eof_sent = true;
+    progress_ = true;
+    return true;
   }
 
   // Whether all of stdin went out. A stream is over once it hit its end, or failed: either
@@ -403,16 +415,18 @@ class ChannelFlow::Multiplexer {
 
   Result<ExecResult> StreamFailure(const Slot& slot) const {
     const std::string err = Trim(slot.result.err);
-    return Status(Code::kFailed,
-                  "the stream into " + slot.command.name + " failed after " +
-                      std::to_string(slot.streamed) + " bytes (" + slot.stream_failed->message() +
-                      "); " + slot.command.name + " got EOF there and exited " +
-                      std::to_string(slot.result.exit_code) + (err.empty() ? "" : ": " + err));
+    return Status(Code::kFailed, "the stream into " + slot.command.name + " failed after " +
+                                     std::to_string(slot.streamed) + " bytes (" +
+                                     slot.stream_failed->message() + "); " + slot.command.name +
+                                     " exited " + std::to_string(slot.result.exit_code) +
+                                     (err.empty() ? "" : ": " + err));
   }
 
   Step SendEof(Slot& slot) {
     if (slot.eof_sent || !StdinComplete(slot)) return Step::kDone;
-    Step step = Check(slot, Op::kEof, libssh2_channel_send_eof(slot.channel), "send EOF");
+    const int rc = libssh2_channel_send_eof(slot.channel);
+    if (slot.command.stdin_stream != nullptr && rc < 0 && EndedEarly(slot, rc)) return Step::kDone;
+    Step step = Check(slot, Op::kEof, rc, "send EOF");
     if (step == Step::kDone) slot.eof_sent = true;
     return step;
   }

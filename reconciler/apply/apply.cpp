@@ -234,20 +234,23 @@ class NodeRunner {
   DokkuStream* StartExport(std::size_t index, ActionResult& result, const ExecOptions& exec) {
     const Action& action = result.action;
     Transport* source = others_ ? others_(action.value) : nullptr;
-    std::string why;
+    const std::string what = "move " + action.engine + " datastore " + action.target +
+                             " from node " + action.value + ": ";
     if (!transport_->StreamsStdin()) {
-      why = transport_->Describe() + " cannot stream into a command";
-    } else if (source == nullptr) {
-      why = "no connection to node " + action.value;
-    } else {
-      Result<std::unique_ptr<DokkuStream>> stream =
-          source->StartDokkuStream(DatastoreExportArgv(action), exec);
-      if (stream.ok()) return (exports_[index] = std::move(stream).value()).get();
-      why = stream.status().message();
+      Fail(result,
+           what + transport_->Describe() +
+               " cannot stream into a command (a move needs SSH to the new node); nothing was "
+               "exported",
+           false);
+      return nullptr;
     }
+    Result<std::unique_ptr<DokkuStream>> stream =
+        source == nullptr ? Result<std::unique_ptr<DokkuStream>>(
+                                Status(Code::kUnavailable, "no connection to node " + action.value))
+                          : source->StartDokkuStream(DatastoreExportArgv(action), exec);
+    if (stream.ok()) return (exports_[index] = std::move(stream).value()).get();
     Fail(result,
-         "move " + action.engine + " datastore " + action.target + " from node " + action.value +
-             ": the export could not start (" + ScrubUrls(why) +
+         what + "the export could not start (" + ScrubUrls(stream.status().message()) +
              "); nothing was imported: apply again once node " + action.value + " answers",
          false);
     return nullptr;
