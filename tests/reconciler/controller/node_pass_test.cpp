@@ -275,9 +275,9 @@ TEST_CASE("a node pass refuses to create a datastore that another node holds, li
     input.datastores_elsewhere = [&](const std::vector<DatastoreSpec>& wanted) {
       for (const DatastoreSpec& d : wanted) asked.push_back(d.name);
       ObservedNode other;
-      other.node = "node-1";
+      other.node = "node-9";
       other.datastores.push_back({"shop-db", "postgres", {}, "", ""});
-      return std::map<std::string, ObservedNode>{{"node-1", other}};
+      return std::map<std::string, ObservedNode>{{"node-9", other}};
     };
   };
   const NodePassOutcome refused = rig.Pass(false, held_on_node_1);
@@ -285,7 +285,7 @@ TEST_CASE("a node pass refuses to create a datastore that another node holds, li
   CHECK(refused.reachable);
   CHECK(refused.failed);
   CHECK_FALSE(refused.applied);
-  const std::string why = "postgres datastore shop-db is on node node-1 with its data";
+  const std::string why = "postgres datastore shop-db is on node node-9 with its data";
   CHECK(refused.error.find(why) != std::string::npos);
   CHECK(rig.Commands(/*changed_only=*/true).empty());  // nothing changed on this node
   CHECK(rig.NewestPass().result == "refused");
