@@ -3,7 +3,8 @@
 // the datastore is exposed and nowhere else; one `dflow apply` converges and the next plan is
 // empty; without the remote consumer the datastore is unexposed again. The URL's password
 // shows in no output. Placed on another node, it is refused, or with move: {from} moved there:
-// its dump streamed through dflow (200 MiB, in bounded memory), the old copy kept.
+// its dump streamed through dflow (200 MiB, in bounded memory), the old copy kept; and moved
+// back by the controller (`dflow run`).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 
 #include "manifests-schema/datastore_placement.h"
 #include "reconciler/plan/remote_datastore.h"
+#include "tests/support/controller_process.h"
 #include "tests/support/fleet_rig.h"
 #include "tests/support/process.h"
 
@@ -211,7 +213,7 @@ TEST_CASE("remote datastore: exposed on its node's private address, its URL set 
                      db + " -f`)"));
   CHECK(fs::file_size(old_data) == size);
   fs::remove(faults);
-  REQUIRE(Run(rig, "prod-2", {"postgres:destroy", db, "-f"}) != "");
+  REQUIRE(rig.Dokku("prod-2", {"postgres:destroy", db, "-f"}).exit_code == 0);
 
   const test::Captured move = rig.Dflow({"apply", repo, "--yes"});
   INFO(move.out << move.err);
@@ -234,6 +236,30 @@ TEST_CASE("remote datastore: exposed on its node's private address, its URL set 
       CHECK_FALSE(Contains(c->err, secret));
     }
   }
+  // The controller moves it back the same way, once the old copy is gone (destroyed by hand,
+  // as the docs say, after its links).
+  for (const char* app : {"shop-web-production", "shop-report-production"})
+    REQUIRE(rig.Dokku("prod-1", {"postgres:unlink", db, app}).exit_code == 0);
+  REQUIRE(rig.Dokku("prod-1", {"postgres:destroy", db, "-f"}).exit_code == 0);
+  std::string back = kShop;
+  back.replace(back.find(placed), placed.size(),
+               "placement: {node: prod-1}, move: {from: prod-2}}");
+  WriteRepo(rig, back);
+  {
+    test::ControllerProcess controller(rig.ControllerOptions());
+    controller.Start();
+    const bool moved_back = test::ControllerProcess::WaitFor([&] {
+      return Run(rig, "prod-1", {"postgres:links", db}).find("shop-web-production") !=
+             std::string::npos;
+    });
+    INFO(controller.Log());
+    REQUIRE(moved_back);
+    CHECK(SameBytes(DataFile(rig, "prod-2", db), DataFile(rig, "prod-1", db)));
+    CHECK(Run(rig, "prod-2", {"--quiet", "postgres:list"}) == db + "\n");  // kept there
+    CHECK_FALSE(Contains(controller.Log(), password));
+    CHECK_FALSE(Contains(controller.Log(), new_password));
+  }
+
   // Bounded memory: the apply that streamed the dump peaks near the plan before it. Only
   // meaningful in a release build (the sanitizers' shadow and quarantine grow with traffic).
 #if defined(__SANITIZE_ADDRESS__)
