@@ -67,4 +67,21 @@ TEST_CASE("a datastore that exists on another node is not created empty on this 
   }
 }
 
+TEST_CASE("the old copy of a moved datastore is kept, even where destroying is allowed") {
+  NodeDesiredState old_node = DesiredNode({}, {});
+  ObservedNode there = ConvergedNode(DesiredNode({}, {ShopDb()}), Options());
+  PlanOptions options = Options();
+  options.allow_datastore_destroy = true;
+  CHECK(Lines(PlanNode(old_node, there, options)) ==
+        "destroy-datastore shop-db: postgres datastore shop-db is no longer in the repo (destroy "
+        "allowed)\n");
+  options.moved_away[old_node.node.name + "/postgres/shop-db"] = "node-2";
+  const NodePlan kept = PlanNode(old_node, there, options);
+  CHECK(Lines(kept) == "");
+  REQUIRE(kept.notes.size() == 1);
+  CHECK(kept.notes[0].message ==
+        "postgres datastore shop-db is not in the repo; kept (protected: moved to node node-2 by "
+        "move.from; destroy it by hand once the copy there is checked)");
+}
+
 }  // namespace dflow::testing
