@@ -36,6 +36,9 @@ enum class ActionKind {
   kDestroyDatastore,    // <engine>:destroy <service> -f
   kExposeDatastore,     // <engine>:expose <service> <host:port> (value)
   kUnexposeDatastore,   // <engine>:unexpose <service>
+  // <engine>:import <service>, its stdin streamed from `<engine>:export <service>` on node
+  // `value` (the datastore's old node: move.from), through dflow.
+  kImportDatastore,
   // App level.
   kCreateApp,  // apps:create <app>
   kSetConfig,  // config:set --encoded --no-restart <app> K=base64(V)...
@@ -115,6 +118,8 @@ inline std::string_view ActionKindName(ActionKind kind) {
       return "expose-datastore";
     case ActionKind::kUnexposeDatastore:
       return "unexpose-datastore";
+    case ActionKind::kImportDatastore:
+      return "import-datastore";
     case ActionKind::kCreateApp:
       return "create-app";
     case ActionKind::kSetConfig:

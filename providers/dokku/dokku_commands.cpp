@@ -193,6 +193,10 @@ Status AddDatastore(const Action& action, Rendering& out) {
     case ActionKind::kUnexposeDatastore:
       out.words = {e + ":unexpose", action.target};
       break;
+    case ActionKind::kImportDatastore:
+      if (action.value.empty()) return Invalid(action, "no node to export from");
+      out.words = {e + ":import", action.target};
+      break;
     case ActionKind::kLinkDatastore:
       out.words = {e + ":link", action.target, action.app, "--no-restart"};
       break;
@@ -264,6 +268,7 @@ Status Build(const Action& action, const SecretValues& secrets, Mode mode, Rende
     case ActionKind::kDestroyDatastore:
     case ActionKind::kExposeDatastore:
     case ActionKind::kUnexposeDatastore:
+    case ActionKind::kImportDatastore:
     case ActionKind::kLinkDatastore:
     case ActionKind::kUnlinkDatastore:
       return AddDatastore(action, out);
@@ -390,7 +395,16 @@ std::string DisplayDokkuCommand(const Action& original) {
     line += ' ';
     line += config_pair ? rendering.words[i] : DisplayWord(rendering.words[i]);
   }
+  if (action.kind == ActionKind::kImportDatastore) {
+    // The whole pipe, as a person would run it: the export's node, then this one's import.
+    return "dokku " + DisplayWord(action.engine + ":export") + " " + DisplayWord(action.target) +
+           " (on node " + DisplayWord(action.value) + ") | " + line;
+  }
   return line;
+}
+
+std::vector<std::string> DatastoreExportArgv(const Action& import) {
+  return {"--quiet", import.engine + ":export", import.target};
 }
 
 std::string Base64Encode(std::string_view data) {

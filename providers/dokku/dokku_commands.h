@@ -42,6 +42,10 @@ Result<RenderedCommand> RenderDokkuCommand(const Action& action, const SecretVal
 // escaped) and "--encoded"/"--quiet" are left out, so it reads as the equivalent command.
 std::string DisplayDokkuCommand(const Action& action);
 
+// The argv (without "dokku") of the export that feeds a kImportDatastore's stdin, run on
+// node `import.value`.
+std::vector<std::string> DatastoreExportArgv(const Action& import);
+
 // Standard base64 (RFC 4648, with padding), as `config:set --encoded` expects.
 std::string Base64Encode(std::string_view data);
 

@@ -4,8 +4,11 @@
 #include <array>
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <string_view>
 #include <utility>
+
+#include "manifests-schema/base/text.h"
 
 namespace dflow {
 // Not anonymous: ChannelFlow::Multiplexer, declared in the header, holds these.
@@ -31,7 +34,17 @@ struct Slot {
   bool eof_sent = false;
   Op pending = Op::kNone;
   ExecResult result;
+  // A streamed stdin (RemoteCommand::stdin_stream): the piece in hand, how much of it went
+  // out, the bytes sent in all, and why the stream failed (the call then fails too).
+  std::unique_ptr<char[]> chunk;
+  std::size_t chunk_size = 0;
+  std::size_t chunk_sent = 0;
+  std::uint64_t streamed = 0;
+  std::optional<Status> stream_failed;
 };
+
+// One piece of a streamed stdin: what dflow holds of it at any time.
+constexpr std::size_t kStreamChunk = 64u << 10;
 
 int SignalNumber(std::string_view name) {
   static constexpr std::array<std::pair<std::string_view, int>, 13> kSignals = {{
@@ -57,6 +70,17 @@ int SignalNumber(std::string_view name) {
 }  // namespace ssh_exec_detail
 
 using namespace ssh_exec_detail;
+
+int ChannelExitCode(LIBSSH2_SESSION* session, LIBSSH2_CHANNEL* channel) {
+  char* signal = nullptr;
+  std::size_t signal_length = 0;
+  libssh2_channel_get_exit_signal(channel, &signal, &signal_length, nullptr, nullptr, nullptr,
+                                  nullptr);
+  if (signal == nullptr) return libssh2_channel_get_exit_status(channel);
+  const int code = 128 + SignalNumber(std::string_view(signal, signal_length));
+  libssh2_free(session, signal);
+  return code;
+}
 
 class ChannelFlow::Multiplexer {
  public:
@@ -265,7 +289,7 @@ class ChannelFlow::Multiplexer {
               Step::kDone)
             return;
           slot.channel = nullptr;
-          slot.outcome.result = std::move(slot.result);
+          slot.outcome.result = slot.stream_failed ? StreamFailure(slot) : std::move(slot.result);
           Finish(slot);
           return;
         default:
@@ -317,6 +341,7 @@ class ChannelFlow::Multiplexer {
   }
 
   Step Write(Slot& slot) {
+    if (slot.command.stdin_stream != nullptr) return StreamWrite(slot);
     const std::string& data = StdinOf(slot);
     if (slot.eof_sent || slot.written == data.size()) return Step::kDone;
     std::size_t chunk = std::min<std::size_t>(data.size() - slot.written, 32u << 10);
@@ -327,9 +352,81 @@ class ChannelFlow::Multiplexer {
     return Check(slot, Op::kWrite, n > 0 ? 0 : static_cast<int>(n), "send stdin");
   }
 
+  // Copies the stdin stream into the channel, one chunk in hand at a time. Reading waits a
+  // little for the other side (the loop sleeps on this connection's socket only).
+  Step StreamWrite(Slot& slot) {
+    DokkuStream& source = *slot.command.stdin_stream;
+    while (!slot.eof_sent && !slot.stream_failed) {
+      if (slot.chunk_sent == slot.chunk_size) {
+        if (source.eof()) return Step::kDone;
+        if (!slot.chunk) slot.chunk = std::make_unique<char[]>(kStreamChunk);
+        Result<std::size_t> n = source.Read(slot.chunk.get(), kStreamChunk,
+                                            Clock::now() + std::chrono::milliseconds(20));
+        progress_ = true;  // it waited already
+        if (!n.ok()) {
+          slot.stream_failed = n.status();
+          return Step::kDone;
+        }
+        if (*n == 0) return source.eof() ? Step::kDone : Step::kBlocked;
+        slot.chunk_size = *n;
+        slot.chunk_sent = 0;
+      }
+      ssize_t n = libssh2_channel_write(slot.channel, slot.chunk.get() + slot.chunk_sent,
+                                        slot.chunk_size - slot.chunk_sent);
+      if (n == 0) return Step::kBlocked;  // the window is full; its adjust wakes the socket
+      if (n < 0 && EndedEarly(slot, static_cast<int>(n))) return Step::kDone;
+      if (n < 0) return Check(slot, Op::kWrite, static_cast<int>(n), "send stdin");
+      slot.chunk_sent += static_cast<std::size_t>(n);
+      slot.streamed += static_cast<std::uint64_t>(n);
+      progress_ = true;
+    }
+    return Step::kDone;
+  }
+
+  // The command closed its side while its input was still streaming in (it failed, or ended
+  // early): no more input nor EOF; its exit status and stderr say why.
+  bool EndedEarly(Slot& slot, int rc) {
+    if (rc != LIBSSH2_ERROR_CHANNEL_CLOSED && rc != LIBSSH2_ERROR_CHANNEL_EOF_SENT) return false;
+    if (!slot.stream_failed)
+      slot.stream_failed = Status(Code::kFailed, slot.command.name + " stopped reading its input");
+    slot.eof_sent = true;
+    progress_ = true;
+    return true;
+  }
+
+  // Whether all of stdin went out. A stream is over once it hit its end, or failed: either
+  // way the command gets EOF (libssh2 sends it before any close, so a cut-short input cannot
+  // be kept from the command), and a failed stream fails the call.
+  bool StdinComplete(Slot& slot) {
+    DokkuStream* source = slot.command.stdin_stream;
+    if (source == nullptr) return slot.written == StdinOf(slot).size();
+    if (slot.stream_failed) return true;
+    if (!source->eof() || slot.chunk_sent != slot.chunk_size) return false;
+    Result<ExecResult> ended = source->Finish();
+    if (!ended.ok()) {
+      slot.stream_failed = ended.status();
+    } else if (ended->exit_code != 0) {
+      slot.stream_failed =
+          Status(Code::kFailed, source->Describe() + ": exit " + std::to_string(ended->exit_code) +
+                                    ": " + Trim(ended->err));
+    }
+    return true;
+  }
+
+  Result<ExecResult> StreamFailure(const Slot& slot) const {
+    const std::string err = Trim(slot.result.err);
+    return Status(Code::kFailed, "the stream into " + slot.command.name + " failed after " +
+                                     std::to_string(slot.streamed) + " bytes (" +
+                                     slot.stream_failed->message() + "); " + slot.command.name +
+                                     " exited " + std::to_string(slot.result.exit_code) +
+                                     (err.empty() ? "" : ": " + err));
+  }
+
   Step SendEof(Slot& slot) {
-    if (slot.eof_sent || slot.written != StdinOf(slot).size()) return Step::kDone;
-    Step step = Check(slot, Op::kEof, libssh2_channel_send_eof(slot.channel), "send EOF");
+    if (slot.eof_sent || !StdinComplete(slot)) return Step::kDone;
+    const int rc = libssh2_channel_send_eof(slot.channel);
+    if (slot.command.stdin_stream != nullptr && rc < 0 && EndedEarly(slot, rc)) return Step::kDone;
+    Step step = Check(slot, Op::kEof, rc, "send EOF");
     if (step == Step::kDone) slot.eof_sent = true;
     return step;
   }
@@ -354,18 +451,7 @@ class ChannelFlow::Multiplexer {
     }
   }
 
-  void CollectExit(Slot& slot) {
-    char* signal = nullptr;
-    std::size_t signal_length = 0;
-    libssh2_channel_get_exit_signal(slot.channel, &signal, &signal_length, nullptr, nullptr,
-                                    nullptr, nullptr);
-    if (signal) {
-      slot.result.exit_code = 128 + SignalNumber(std::string_view(signal, signal_length));
-      libssh2_free(session_, signal);
-    } else {
-      slot.result.exit_code = libssh2_channel_get_exit_status(slot.channel);
-    }
-  }
+  void CollectExit(Slot& slot) { slot.result.exit_code = ChannelExitCode(session_, slot.channel); }
 
   SshConnection& conn_;
   LIBSSH2_SESSION* session_;

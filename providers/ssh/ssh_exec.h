@@ -21,6 +21,7 @@ struct RemoteCommand {
   std::string name;  // "dokku apps:list": argv[0] only, for messages (later words may be secret)
   std::chrono::milliseconds timeout{0};  // 0: ExecOptions::timeout
   std::string stdin_data;  // this command's stdin (a secret, never shown); "": ExecOptions's
+  DokkuStream* stdin_stream = nullptr;  // DokkuCall::stdin_stream: stdin copied from it instead
 };
 
 struct ChannelOutcome {
@@ -46,6 +47,9 @@ class ChannelFlow {
   class Multiplexer;
   std::unique_ptr<Multiplexer> multiplexer_;
 };
+
+// The exit code of a closed channel: its exit status, or 128+N when signal N ended it.
+int ChannelExitCode(LIBSSH2_SESSION* session, LIBSSH2_CHANNEL* channel);
 
 // Runs `commands` over `conn`, at most `max_channels` at a time, each bounded by
 // options.timeout from the moment its channel is opened. Outcomes are in input order.

@@ -8,6 +8,7 @@
 
 #include "providers/ssh/ssh_connection.h"
 #include "providers/ssh/ssh_exec.h"
+#include "providers/ssh/ssh_stream.h"
 
 namespace dflow {
 namespace {
@@ -52,6 +53,16 @@ class SshTransport final : public Transport {
   std::vector<Result<ExecResult>> RunDokkuFlow(std::vector<DokkuCall> first,
                                                const ExecOptions& options,
                                                const DokkuFollowUps& follow_ups) override;
+
+  Result<std::unique_ptr<DokkuStream>> StartDokkuStream(const std::vector<std::string>& argv,
+                                                        const ExecOptions& options) override {
+    Result<RemoteCommand> command = Render(DokkuCall{argv, options.timeout});
+    if (!command.ok()) return command.status();
+    ++commands_run_;
+    return OpenSshStream(options_, describe_, command->line, command->name, options.timeout);
+  }
+
+  bool StreamsStdin() const override { return true; }
 
   std::string Describe() const override { return describe_; }
 
@@ -105,8 +116,12 @@ Result<RemoteCommand> SshTransport::Render(const DokkuCall& call) const {
                       std::to_string(line->size()) + " bytes, over the " +
                       std::to_string(kMaxCommandBytes) + " one SSH request can carry");
   }
-  return RemoteCommand{std::move(line).value(), "dokku " + argv.front(), call.timeout,
-                       call.stdin_data};
+  // Named after the subcommand, past the global flags ("dokku postgres:import", not "--quiet").
+  auto word = std::find_if(argv.begin(), argv.end(),
+                           [](const std::string& w) { return !w.starts_with("-"); });
+  return RemoteCommand{std::move(line).value(),
+                       "dokku " + (word == argv.end() ? argv.front() : *word), call.timeout,
+                       call.stdin_data, call.stdin_stream};
 }
 
 std::vector<Result<ExecResult>> SshTransport::RunDokkuFlow(std::vector<DokkuCall> first,

@@ -2,6 +2,13 @@
 
 namespace dflow {
 
+Result<std::unique_ptr<DokkuStream>> Transport::StartDokkuStream(
+    const std::vector<std::string>& argv, const ExecOptions&) {
+  return Status(Code::kInvalidArgument, Describe() + ": dokku " +
+                                            (argv.empty() ? std::string() : argv.front()) +
+                                            ": this transport cannot stream a command's output");
+}
+
 std::vector<Result<ExecResult>> Transport::RunDokkuMany(
     const std::vector<std::vector<std::string>>& argvs, const ExecOptions& options) {
   std::vector<Result<ExecResult>> results;

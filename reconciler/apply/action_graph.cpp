@@ -11,8 +11,10 @@ bool TouchesLink(ActionKind kind) {
   return kind == ActionKind::kLinkDatastore || kind == ActionKind::kUnlinkDatastore;
 }
 
+// Node steps on one datastore, in plan order: create, import (a move), expose/unexpose.
 bool TouchesExposure(ActionKind kind) {
-  return kind == ActionKind::kExposeDatastore || kind == ActionKind::kUnexposeDatastore;
+  return kind == ActionKind::kExposeDatastore || kind == ActionKind::kUnexposeDatastore ||
+         kind == ActionKind::kImportDatastore;
 }
 
 }  // namespace
@@ -32,7 +34,8 @@ ActionGraph BuildActionGraph(const std::vector<Action>& actions) {
     } else if (IsNodeProxyStep(action.kind)) {
       if (!proxy.empty()) needs.push_back(proxy.back());  // the chain holds the rest
     } else if (TouchesExposure(action.kind)) {
-      // After its create, and after an earlier unexpose (a new address: unexpose, expose).
+      // After its create, and after an earlier step (create, import, then expose; a new
+      // address: unexpose, expose).
       if (auto it = created.find(action.engine + " " + action.target); it != created.end())
         needs.push_back(it->second);
     } else if (!action.app.empty()) {

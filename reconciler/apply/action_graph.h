@@ -4,7 +4,8 @@
 //   - both act on the same app (an app's actions run in plan order);
 //   - i is a node proxy step (IsNodeProxyStep) and j is one too or any app action (the proxy
 //     and global domain come before the apps that use them);
-//   - j links or unlinks a datastore that i creates;
+//   - j imports into, exposes or unexposes a datastore that i creates (or imports into, ...);
+//   - j links or unlinks a datastore that i creates or imports into (a move: data first);
 //   - j destroys a datastore (it goes last: after every unlink and app destroy before it).
 // Anything else is independent: different apps, datastores created side by side.
 #pragma once

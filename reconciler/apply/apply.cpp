@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 
@@ -26,6 +27,7 @@ bool IsSlow(const Action& action) {
     case ActionKind::kRebuild:
     case ActionKind::kRestart:
     case ActionKind::kCreateDatastore:
+    case ActionKind::kImportDatastore:
     case ActionKind::kLinkDatastore:
     case ActionKind::kStartTraefik:
     case ActionKind::kStartNginx:
@@ -46,9 +48,13 @@ std::string Scrubbed(const std::string& text, const RenderedCommand& command) {
 // Runs one node's plan in order and tracks what a failure stops.
 class NodeRunner {
  public:
-  NodeRunner(const NodePlan& plan, Transport* transport, const ApplyOptions& options,
-             std::mutex& progress_mutex)
-      : plan_(plan), transport_(transport), options_(options), progress_mutex_(progress_mutex) {}
+  NodeRunner(const NodePlan& plan, Transport* transport, const TransportLookup& others,
+             const ApplyOptions& options, std::mutex& progress_mutex)
+      : plan_(plan),
+        transport_(transport),
+        others_(others),
+        options_(options),
+        progress_mutex_(progress_mutex) {}
 
   NodeApplyResult Run() {
     NodeApplyResult result;
@@ -176,6 +182,14 @@ class NodeRunner {
           ExecOptions exec = options_.exec;
           if (IsSlow(result.action)) exec.timeout = std::max(exec.timeout, options_.slow_timeout);
           DokkuCall call{command->argv, exec.timeout, command->stdin_data};
+          if (result.action.kind == ActionKind::kImportDatastore) {
+            call.stdin_stream = StartExport(i, result, exec);
+            if (call.stdin_stream == nullptr) {
+              Report(ActionEvent::Phase::kFinished, result);
+              Release(graph, i, waiting, released);
+              continue;
+            }
+          }
           calls.push_back(push(i, std::move(call), std::move(*command), ""));
         }
         now = std::move(released);
@@ -208,11 +222,52 @@ class NodeRunner {
             return start(std::move(released));
           }
           Finish(commands[id], exec, results[i]);
+          if (exports_.erase(i) > 0) ExplainMove(results[i]);
           Report(ActionEvent::Phase::kFinished, results[i]);
           std::vector<std::size_t> released;
           Release(graph, i, waiting, released);
           return start(std::move(released));
         });
+  }
+
+  // Starts a move's export on the datastore's old node (kImportDatastore: action.value), to
+  // stream into the import here; nullptr when it cannot start (the action has then failed).
+  DokkuStream* StartExport(std::size_t index, ActionResult& result, const ExecOptions& exec) {
+    const Action& action = result.action;
+    Transport* source = others_ ? others_(action.value) : nullptr;
+    const std::string what = "move " + action.engine + " datastore " + action.target +
+                             " from node " + action.value + ": ";
+    if (!transport_->StreamsStdin()) {
+      Fail(result,
+           what + transport_->Describe() +
+               " cannot stream into a command (a move needs SSH to the new node); nothing was "
+               "exported",
+           false);
+      return nullptr;
+    }
+    Result<std::unique_ptr<DokkuStream>> stream =
+        source == nullptr ? Result<std::unique_ptr<DokkuStream>>(
+                                Status(Code::kUnavailable, "no connection to node " + action.value))
+                          : source->StartDokkuStream(DatastoreExportArgv(action), exec);
+    if (stream.ok()) return (exports_[index] = std::move(stream).value()).get();
+    Fail(result,
+         what + "the export could not start (" + ScrubUrls(stream.status().message()) +
+             "); nothing was imported: apply again once node " + action.value + " answers",
+         false);
+    return nullptr;
+  }
+
+  // A move that failed once its export ran: the datastore on this node was created by this
+  // apply and took part of the dump, or none; say so, and how to start over.
+  void ExplainMove(ActionResult& result) {
+    const Action& action = result.action;
+    if (result.outcome != ActionOutcome::kFailed) return;
+    const std::string what = action.engine + " datastore " + action.target;
+    result.message = "move " + what + " from node " + action.value + ": " + result.message +
+                     ". The old copy on node " + action.value + " is untouched; the copy on node " +
+                     plan_.node + " holds an incomplete import: destroy it there (`dokku " +
+                     action.engine + ":destroy " + action.target +
+                     " -f`) before applying again, or dflow takes it as moved";
   }
 
   // Whether a kSetDerivedConfig may start its reads (else Begin() records why not).
@@ -301,7 +356,9 @@ class NodeRunner {
               ActionResult& result) {
     if (!exec.ok()) {
       // The connection is gone or refused: the node's other actions would fail the same way.
-      Fail(result, Scrubbed(exec.status().ToString(), command), true);
+      // (kFailed: it answered, but a stream into the command or its output went wrong.)
+      Fail(result, Scrubbed(exec.status().ToString(), command),
+           exec.status().code() != Code::kFailed);
       return;
     }
     result.exit_code = exec->exit_code;
@@ -328,11 +385,14 @@ class NodeRunner {
 
   const NodePlan& plan_;
   Transport* transport_;
+  const TransportLookup& others_;  // the other nodes' transports: a move's export runs there
   const ApplyOptions& options_;
   std::mutex& progress_mutex_;
   FailureScope failures_;
   std::map<std::string, std::size_t> unrenderable_;  // app -> first unrenderable action
   std::map<std::size_t, std::size_t> reads_left_;    // kSetDerivedConfig -> DSN reads running
+  // kImportDatastore index -> the export streaming into it from the old node.
+  std::map<std::size_t, std::unique_ptr<DokkuStream>> exports_;
   // Datastore service -> its connection, as read on this node during this apply.
   std::map<std::string, DatastoreConnection> connections_;
 };
@@ -397,7 +457,7 @@ ApplyResult ApplyPlans(const std::vector<NodePlan>& plans, const TransportLookup
       std::min<std::size_t>(options.max_parallel_nodes, std::numeric_limits<int>::max()));
   ParallelFor(plans.size(), parallel, [&](std::size_t i) {
     Transport* transport = transports ? transports(plans[i].node) : nullptr;
-    result.nodes[i] = NodeRunner(plans[i], transport, options, progress_mutex).Run();
+    result.nodes[i] = NodeRunner(plans[i], transport, transports, options, progress_mutex).Run();
   });
   for (const auto& node : result.nodes) Count(node, result);
   return result;

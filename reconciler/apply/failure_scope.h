@@ -28,10 +28,10 @@ class FailureScope {
   std::string Blocked(const Action& action);
 
  private:
-  std::string node_stop_;                           // set once the node is unreachable
-  std::map<std::string, std::string> failed_apps_;  // app -> why its later steps are skipped
-  std::set<std::string> failed_datastores_;         // "<engine> <service>"
-  std::string proxy_failure_;                       // the failed proxy step's kind
+  std::string node_stop_;                                 // set once the node is unreachable
+  std::map<std::string, std::string> failed_apps_;        // app -> why its later steps are skipped
+  std::map<std::string, std::string> failed_datastores_;  // "<engine> <svc>" -> "created"|"moved"
+  std::string proxy_failure_;                             // the failed proxy step's kind
 };
 
 }  // namespace dflow

@@ -33,7 +33,7 @@ void RefuseForks(const DesiredState& desired, std::vector<NodeOutcome>& outcomes
   for (NodeOutcome& outcome : outcomes) {
     if (!outcome.observed) continue;
     for (const NodeDesiredState& node : desired.nodes)
-      if (node.node.name == outcome.node) RefuseDatastoreForks(node, observed, outcome.plan);
+      if (node.node.name == outcome.node) PlanDatastoreMoves(node, observed, outcome.plan);
   }
 }
 

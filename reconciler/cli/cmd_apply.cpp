@@ -56,8 +56,9 @@ bool SecondRound(const ApplyCommandArgs& args, const PlannedFleet& first) {
   std::vector<NodePlan> plans;
   std::map<std::string, Transport*> transports;
   for (const auto& outcome : again->outcomes) {
-    if (!outcome.observed || outcome.plan.ExecutableCount() == 0) continue;
-    plans.push_back(outcome.plan);
+    if (!outcome.observed) continue;
+    if (outcome.plan.ExecutableCount() > 0) plans.push_back(outcome.plan);
+    // Every node's, not only those with a plan: a move's export runs on its old node.
     for (const auto& node : again->repo.result.desired->nodes) {
       if (node.node.name != outcome.node) continue;
       auto transport = again->fleet->TransportFor(node.node);

@@ -16,6 +16,7 @@
 #include "manifests-schema/secrets_file.h"
 #include "reconciler/apply/derived_values.h"
 #include "reconciler/controller/config_values.h"
+#include "reconciler/controller/datastores_elsewhere.h"
 #include "reconciler/controller/desired_in_force.h"
 #include "reconciler/controller/edge_pass.h"
 #include "reconciler/controller/loop_policy.h"
@@ -658,6 +659,21 @@ class ControllerImpl final : public Controller {
     AddRemoteUrls(*applied.desired, node.node.name, input.secrets);
     input.plan_options.secrets = input.secrets;
     input.exec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.command_timeout);
+    // A datastore created on this node while another node holds it: moved or refused.
+    std::shared_ptr<const DesiredState> desired = applied.desired;
+    const std::string self = node.node.name;
+    const ExecOptions exec = input.exec;
+    input.datastores_elsewhere = [this, desired, self, exec](const std::vector<DatastoreSpec>& w) {
+      return FindDatastoresElsewhere(*desired, fleet_, self, w, exec);
+    };
+    input.other_transports = [this, desired](const std::string& other) -> Transport* {
+      for (const NodeDesiredState& n : desired->nodes) {
+        if (n.node.name != other) continue;
+        auto transport = fleet_.TransportFor(n.node);
+        return transport.ok() ? *transport : nullptr;
+      }
+      return nullptr;
+    };
     input.should_stop = [this] { return stopping_.load(); };
     input.now = UnixNow;
     return input;

@@ -17,6 +17,7 @@
 #include "reconciler/controller/loop_policy.h"
 #include "reconciler/controller/store_write.h"
 #include "reconciler/controller/wakeup.h"
+#include "reconciler/plan/datastore_move.h"
 #include "reconciler/status/app_status.h"
 
 namespace dflow {
@@ -271,6 +272,22 @@ struct PlannedPass {
   std::set<std::string> held;  // apps whose actions were held back
 };
 
+// A datastore the plan creates that another node holds: moved (move.from) or refused, as the
+// CLI does. The other nodes are asked only when the plan creates a datastore.
+void CheckDatastoreMoves(const NodePassInput& input, const ObservedNode& observed, NodePlan& plan) {
+  if (!input.datastores_elsewhere) return;
+  std::vector<DatastoreSpec> created;
+  for (const DatastoreSpec& d : input.node->datastores)
+    for (const Action& a : plan.actions)
+      if (a.kind == ActionKind::kCreateDatastore && a.engine == d.engine && a.target == d.name)
+        created.push_back(d);
+  if (created.empty()) return;
+  const std::map<std::string, ObservedNode> others = input.datastores_elsewhere(created);
+  std::map<std::string, const ObservedNode*> fleet = {{input.node->node.name, &observed}};
+  for (const auto& [node, held] : others) fleet.emplace(node, &held);
+  PlanDatastoreMoves(*input.node, fleet, plan);
+}
+
 PlannedPass PlanStage(const NodePassInput& input, const ObservedNode& observed,
                       const std::map<std::string, AppBackoff>& backoff) {
   PlannedPass planned{PlanNode(*input.node, observed, input.plan_options), {}};
@@ -280,6 +297,7 @@ PlannedPass PlanStage(const NodePassInput& input, const ObservedNode& observed,
     std::erase_if(planned.plan.actions, [&](const Action& a) { return outside(a.app); });
     std::erase_if(planned.plan.notes, [&](const PlanNote& n) { return outside(n.subject); });
   }
+  CheckDatastoreMoves(input, observed, planned.plan);
   planned.held = HoldBackingOffApps(planned.plan, backoff, input.now());
   return planned;
 }
@@ -389,7 +407,11 @@ std::optional<ApplyResult> ApplyStage(const NodePassInput& input, const NodePlan
                                           input.now()}),
                       "history (action)", metrics);
   };
-  ApplyResult applied = ApplyPlans({plan}, {{name, &transport}}, options);
+  const TransportLookup transports = [&](const std::string& node) -> Transport* {
+    if (node == name) return &transport;
+    return input.other_transports ? input.other_transports(node) : nullptr;
+  };
+  ApplyResult applied = ApplyPlans({plan}, transports, options);
   outcome.applied = applied.ran > 0;
   outcome.failed = !applied.ok();
   if (!applied.ok()) outcome.error = BoundErrorText(applied.Summary());

@@ -10,10 +10,12 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "manifests-schema/desired_state.h"
 #include "manifests-schema/desired_state_loader.h"
 #include "providers/dokku/dokku_observer.h"
+#include "providers/dokku/observed_state.h"
 #include "providers/transport/transport.h"
 #include "reconciler/plan/plan.h"
 #include "reconciler/status/metrics.h"
@@ -45,6 +47,13 @@ struct NodePassInput {
   // source_rounds.h); observed by the pass itself when unset.
   std::optional<Result<ObservedNode>> observed_ahead;
   SecretValues secrets;
+  // The other nodes, for the datastores this pass would create (docs/datastores.md, "Moving a
+  // datastore"). `datastores_elsewhere` returns, per other node that answered, which of
+  // `wanted` it holds (an ObservedNode with only `datastores` filled); unset, no node is asked
+  // and nothing is checked. `other_transports` gives a move's old node (nullptr: none).
+  std::function<std::map<std::string, ObservedNode>(const std::vector<DatastoreSpec>& wanted)>
+      datastores_elsewhere;
+  std::function<Transport*(const std::string& node)> other_transports;
   ExecOptions exec;
   std::function<bool()> should_stop;  // SIGTERM: stop after the action in flight
   std::function<std::int64_t()> now;  // unix seconds

@@ -1,6 +1,7 @@
 // A datastore whose node changes must not silently start empty on the new node while its data
-// stays on the old one (docs/datastores.md, "Moving a datastore"). Needs every node's
-// observation, so the CLI runs it once all nodes are observed.
+// stays on the old one (docs/datastores.md, "Moving a datastore"). Needs other nodes'
+// observations, so the CLI runs it once all nodes are observed, the controller once it has
+// asked the other nodes for the datastores a pass would create.
 #pragma once
 
 #include <map>
@@ -12,12 +13,14 @@
 
 namespace dflow {
 
-// Refuses `plan` (the plan of `node`) when it would create a datastore that exists on
-// another node of `observed` (node name -> its observation): the refusal says which, where,
-// and how to go on. `move: {from}` naming that node does not lift the refusal yet: the move
-// itself is not built, so the refusal says how to move the data by hand.
-void RefuseDatastoreForks(const NodeDesiredState& node,
-                          const std::map<std::string, const ObservedNode*>& observed,
-                          NodePlan& plan);
+// For each datastore `plan` (the plan of `node`) would create that exists on another node of
+// `observed` (node name -> its observation; the other nodes' datastores are all it reads):
+//   - move: {from} names that node: the create is followed by a kImportDatastore from it (the
+//     export streamed into the import), which the datastore's links wait for;
+//   - else the plan is refused, saying which datastore, where, and how to go on.
+// A datastore with move: {from} whose old node is not in `observed` (unreachable, or not
+// asked) refuses the plan too: where its data is cannot be told.
+void PlanDatastoreMoves(const NodeDesiredState& node,
+                        const std::map<std::string, const ObservedNode*>& observed, NodePlan& plan);
 
 }  // namespace dflow

@@ -226,6 +226,10 @@ const DatastoreSpec* FindPrevious(const PlanOptions& options, const ObservedData
 // Why a datastore that left the repo is kept, or "" when it may be destroyed.
 std::string KeepDatastoreReason(const ObservedNode& observed, const ObservedDatastore& store,
                                 const PlanOptions& options, const NodePlan& plan) {
+  auto moved = options.moved_away.find(plan.node + "/" + store.engine + "/" + store.name);
+  if (moved != options.moved_away.end())
+    return "kept (protected: moved to node " + moved->second +
+           " by move.from; destroy it by hand once the copy there is checked)";
   if (!store.read_error.empty())
     return "kept: its links could not be read (" + store.read_error + ")";
   for (const auto& app : store.linked_apps) {
@@ -345,6 +349,10 @@ PlanOptions PlanOptionsFor(const DesiredState& desired) {
   PlanOptions options;
   for (const auto& env : desired.environments)
     options.environments[env.name] = EnvironmentPolicy{env.prune, env.self_heal};
+  for (const auto& node : desired.nodes)
+    for (const auto& d : node.datastores)
+      if (!d.move_from.empty())
+        options.moved_away[d.move_from + "/" + d.engine + "/" + d.name] = node.node.name;
   return options;
 }
 
@@ -355,6 +363,7 @@ NodePlan PlanNode(const NodeDesiredState& desired, const ObservedNode& observed,
   const ProxyChange proxy = PlanNodeProxy(desired, observed, plan);
   PlanDatastoreCreates(desired, observed, plan);
   PlanDatastoreExposure(desired, observed, plan);
+  PlanLeftDatastoreExposure(desired, observed, plan);
   PlanDesiredApps(desired, observed, options, proxy, plan);
   PlanOrphans(desired, observed, options, plan);
   PlanDatastoreDestroys(desired, observed, options, plan);

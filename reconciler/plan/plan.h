@@ -37,6 +37,10 @@ struct PlanOptions {
   // spec (below) said allow_destroy; `protect` in that spec always keeps them.
   bool allow_datastore_destroy = false;
   std::vector<DatastoreSpec> previous_datastores;  // last applied revision, this node; optional
+  // Datastores the repo moves away with move: {from}: "<old node>/<engine>/<service>" -> the
+  // new node. The old copy is kept whatever else allows destroying it, for as long as the
+  // repo says move: {from} (PlanOptionsFor fills it).
+  std::map<std::string, std::string> moved_away;
   // Mass-delete guard: a plan that destroys every managed app of an environment on the
   // node, or more than this share of them, is refused unless allow_mass_delete.
   double max_delete_share = 0.5;

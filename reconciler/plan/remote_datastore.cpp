@@ -63,6 +63,26 @@ void PlanDatastoreExposure(const NodeDesiredState& desired, const ObservedNode& 
   }
 }
 
+void PlanLeftDatastoreExposure(const NodeDesiredState& desired, const ObservedNode& observed,
+                               NodePlan& plan) {
+  const std::string ours = desired.node.private_host + ":";
+  for (const ObservedDatastore& live : observed.datastores) {
+    const bool wanted = std::any_of(
+        desired.datastores.begin(), desired.datastores.end(),
+        [&](const DatastoreSpec& d) { return d.engine == live.engine && d.name == live.name; });
+    if (wanted || !live.read_error.empty() || desired.node.private_host.empty() ||
+        !live.exposed.starts_with(ours))
+      continue;
+    Action unexpose = NodeAction(plan.node, ActionKind::kUnexposeDatastore,
+                                 live.engine + " datastore " + live.name +
+                                     " is no longer in the repo here (exposed on " + live.exposed +
+                                     "); it is kept, not exposed");
+    unexpose.engine = live.engine;
+    unexpose.target = live.name;
+    plan.actions.push_back(std::move(unexpose));
+  }
+}
+
 int AddRemoteDatastoreSecrets(const DesiredState& desired,
                               const std::map<std::string, std::string>& dsns,
                               SecretValues& secrets) {

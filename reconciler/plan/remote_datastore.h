@@ -24,6 +24,13 @@ std::optional<std::string> RemoteDatastoreUrl(const std::string& dsn, const std:
 void PlanDatastoreExposure(const NodeDesiredState& desired, const ObservedNode& observed,
                            NodePlan& plan);
 
+// Unexposes each datastore of the node that is no longer desired here (left the repo, or moved
+// to another node) but is still exposed on the node's private address, as dflow exposes them:
+// it is kept (datastores are destroyed only as plan.h says), but nothing on another node may
+// reach it any more. An exposure dflow did not make (another address) is left alone.
+void PlanLeftDatastoreExposure(const NodeDesiredState& desired, const ObservedNode& observed,
+                               NodePlan& plan);
+
 // Sets options.secrets[app][variable] for every app's remote datastore whose DSN is known:
 // `dsns` maps "<node>/<service>" to the home node's `info --dsn` answer. Returns the number of
 // remote datastores whose DSN is not known (not created yet): their apps are blocked until

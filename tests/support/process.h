@@ -13,6 +13,7 @@ struct Captured {
   int exit_code = -1;  // -1 when it did not exit normally
   std::string out;
   std::string err;
+  long max_rss_kb = 0;  // the child's own peak resident set (getrusage via wait4)
 };
 
 // Runs argv[0] (a path) with argv, feeding `input` on stdin; waits for it to exit.

@@ -198,6 +198,30 @@ NodePlan LinkedPlan(const std::string& node) {
   return plan;
 }
 
+TEST_CASE("a move into a transport that cannot stream fails before anything is exported") {
+  FakeTransport old_node;
+  FakeTransport new_node;  // the default Transport: StreamsStdin() is false
+  NodePlan plan = LinkedPlan("n2");
+  Action import = plan.actions[0];
+  import.kind = ActionKind::kImportDatastore;
+  import.value = "n1";
+  plan.actions.insert(plan.actions.begin() + 1, import);
+  const ApplyResult result =
+      ApplyPlans({plan}, {{"n1", &old_node}, {"n2", &new_node}}, ApplyOptions{});
+  const std::vector<ActionResult>& actions = result.nodes[0].actions;
+  CHECK(actions[0].outcome == ActionOutcome::kRan);  // postgres:create
+  CHECK(actions[1].outcome == ActionOutcome::kFailed);
+  CHECK(actions[1].message ==
+        "move postgres datastore db from node n1: fake cannot stream into a command (a move "
+        "needs SSH to the new node); nothing was exported");
+  CHECK(actions[1].display == "dokku postgres:export db (on node n1) | dokku postgres:import db");
+  // The links wait for the data: skipped, like the links of a datastore that failed to create.
+  CHECK(actions[6].action.kind == ActionKind::kLinkDatastore);
+  CHECK(actions[6].message ==
+        "skipped: app alpha needs datastore postgres db, which could not be moved");
+  CHECK(old_node.Calls().empty());
+}
+
 TEST_CASE("a datastore that cannot be created skips only the apps that link it") {
   FakeTransport first;
   FakeTransport second;

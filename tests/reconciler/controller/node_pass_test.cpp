@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -41,7 +42,9 @@ class NodePassRig {
     node_ = testing::DesiredNode({testing::Service("api")}, {});
   }
 
-  NodePassOutcome Pass(bool same_revision = false) {
+  // `adjust` changes the input before the pass (the other nodes' answers, ...).
+  NodePassOutcome Pass(bool same_revision = false,
+                       const std::function<void(NodePassInput&)>& adjust = {}) {
     std::filesystem::remove(dir_.path() / "node" / "invocations.log");
     NodePassInput input;
     input.node = &node_;
@@ -52,6 +55,7 @@ class NodePassRig {
     input.secrets = input.plan_options.secrets;
     input.should_stop = [] { return false; };
     input.now = [this] { return now_; };
+    if (adjust) adjust(input);
     return RunNodePass(input, *transport_, *store_, metrics_, backoff_);
   }
 
@@ -259,6 +263,48 @@ TEST_CASE("identical quiet passes fold into one history record") {
   ReconcileRecord pass = rig.NewestPass();
   CHECK(pass.result == "unreachable");
   CHECK(pass.passes == 3);
+}
+
+TEST_CASE("a node pass refuses to create a datastore that another node holds, like the CLI") {
+  NodePassRig rig;
+  AppSpec api = testing::Service("api");
+  api.datastores = {"shop-db"};
+  rig.Node() = testing::DesiredNode({api}, {testing::ShopDb()});
+  std::vector<std::string> asked;
+  auto held_on_node_1 = [&](NodePassInput& input) {
+    input.datastores_elsewhere = [&](const std::vector<DatastoreSpec>& wanted) {
+      for (const DatastoreSpec& d : wanted) asked.push_back(d.name);
+      ObservedNode other;
+      other.node = "node-9";
+      other.datastores.push_back({"shop-db", "postgres", {}, "", ""});
+      return std::map<std::string, ObservedNode>{{"node-9", other}};
+    };
+  };
+  const NodePassOutcome refused = rig.Pass(false, held_on_node_1);
+  CHECK(asked == std::vector<std::string>{"shop-db"});
+  CHECK(refused.reachable);
+  CHECK(refused.failed);
+  CHECK_FALSE(refused.applied);
+  const std::string why = "postgres datastore shop-db is on node node-9 with its data";
+  CHECK(refused.error.find(why) != std::string::npos);
+  CHECK(rig.Commands(/*changed_only=*/true).empty());  // nothing changed on this node
+  CHECK(rig.NewestPass().result == "refused");
+  CHECK(rig.App(api.name).last_error.find(why) != std::string::npos);
+
+  // Nowhere else: created and linked as usual; once it exists here, nobody is asked again.
+  asked.clear();
+  auto held_nowhere = [&](NodePassInput& input) {
+    input.datastores_elsewhere = [&](const std::vector<DatastoreSpec>& wanted) {
+      for (const DatastoreSpec& d : wanted) asked.push_back(d.name);
+      return std::map<std::string, ObservedNode>{};
+    };
+  };
+  const NodePassOutcome created = rig.Pass(false, held_nowhere);
+  CHECK_FALSE(created.failed);
+  CHECK(Contains(rig.Commands(true), "postgres:create"));
+  CHECK(asked.size() == 1);
+  CHECK_FALSE(rig.Pass(false, held_on_node_1).failed);
+  CHECK(asked.size() == 1);
 }
 
 }  // namespace

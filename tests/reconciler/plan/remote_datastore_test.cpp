@@ -111,4 +111,24 @@ TEST_CASE("the consumer waits for the datastore's URL, then gets it as a hashed 
   CHECK(Lines(PlanNode(consumer, ConvergedNode(consumer, options), options)) == "");
 }
 
+TEST_CASE("a datastore no longer desired here is unexposed when dflow exposed it, and kept") {
+  NodeDesiredState desired = DesiredNode({}, {});
+  desired.node.private_host = "10.0.0.1";
+  ObservedNode observed = ConvergedNode(DesiredNode({}, {ExposedDb()}), Options());
+  REQUIRE(observed.datastores.size() == 1);
+  observed.datastores[0].exposed = "10.0.0.1:23456";
+  CHECK(Lines(PlanNode(desired, observed, Options())) ==
+        "unexpose-datastore shop-db: postgres datastore shop-db is no longer in the repo here "
+        "(exposed on 10.0.0.1:23456); it is kept, not exposed\n");
+
+  SUBCASE("exposed on another address (not by dflow): left alone") {
+    observed.datastores[0].exposed = "0.0.0.0:5432";
+    CHECK(Lines(PlanNode(desired, observed, Options())) == "");
+  }
+  SUBCASE("not exposed: nothing to do") {
+    observed.datastores[0].exposed = "";
+    CHECK(Lines(PlanNode(desired, observed, Options())) == "");
+  }
+}
+
 }  // namespace dflow::testing
