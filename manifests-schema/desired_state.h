@@ -147,6 +147,9 @@ struct DatastoreSpec {
   bool protect = false;        // never destroyed
   bool allow_destroy = false;  // only then may a removed datastore be destroyed
   std::string move_from;       // move.from: the node whose copy's data is imported once
+  // Where the repo places it, as file:line:column (its placement.node, else its name), for
+  // refusals made at plan time; not part of the rendered state.
+  std::string where;
   // Set when an app on another node uses it: exposed on `expose_host:expose_port` only
   // (the node's private address), else not exposed.
   std::string expose_host;

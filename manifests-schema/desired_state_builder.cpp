@@ -400,6 +400,8 @@ void Builder::Datastores(const ApplicationManifest& app, const EnvironmentManife
                db.name.pos},
               datastore_names_);
     if (db.move_from) d.move_from = db.move_from->value;
+    const Pos& at = db.node ? db.node->pos : db.name.pos;
+    d.where = at.file + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
     node_datastores_[*home].push_back(d);
   }
 }

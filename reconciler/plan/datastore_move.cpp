@@ -31,8 +31,8 @@ std::string HeldElsewhere(const std::string& self, const DatastoreSpec& d,
 }
 
 std::string Forked(const std::string& self, const DatastoreSpec& d, const std::string& old) {
-  return d.engine + " datastore " + d.name + " is on node " + old +
-         " with its data, and the repo places it on node " + self +
+  return (d.where.empty() ? "" : d.where + ": ") + d.engine + " datastore " + d.name +
+         " is on node " + old + " with its data, and the repo places it on node " + self +
          ": creating it here would start an empty copy beside it. Keep it on " + old +
          " (placement: {node: " + old + "}), or move it with move: {from: " + old +
          "} on the database";

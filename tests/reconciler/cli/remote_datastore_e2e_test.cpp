@@ -172,7 +172,15 @@ TEST_CASE("remote datastore: exposed on its node's private address, its URL set 
   const test::Captured refused = rig.Dflow({"apply", repo, "--yes"});
   INFO(refused.out << refused.err);
   CHECK(refused.exit_code == 1);
-  CHECK(Contains(refused.out, "REFUSED: plan refused on node prod-2: postgres datastore " + db +
+  // Where the repo says so: the line of the new placement, as file:line:column.
+  const std::size_t placed_at = elsewhere.find("placement: {node: prod-2}}");
+  const std::size_t line_start = elsewhere.rfind('\n', placed_at) + 1;
+  const std::string where =
+      "applications/shop.yaml:" +
+      std::to_string(std::count(elsewhere.begin(), elsewhere.begin() + placed_at, '\n') + 1) + ":" +
+      std::to_string(placed_at - line_start + 1 + std::string("placement: {node: ").size());
+  CHECK(Contains(refused.out, "REFUSED: plan refused on node prod-2: " + where +
+                                  ": postgres datastore " + db +
                                   " is on node prod-1 with its data"));
   CHECK(Run(rig, "prod-2", {"--quiet", "postgres:list"}) == "");
 

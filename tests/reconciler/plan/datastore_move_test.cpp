@@ -19,10 +19,12 @@ TEST_CASE("a datastore that exists on another node is not created empty on this 
   std::map<std::string, const ObservedNode*> fleet = {{"node-1", &there}, {"node-2", &here}};
 
   SUBCASE("without move: refused, saying what, where and how to go on") {
+    moved.datastores[0].where = "applications/shop.yaml:12:30";
     PlanDatastoreMoves(moved, fleet, plan);
     CHECK(plan.refused);
     CHECK(plan.refusal ==
-          "plan refused on node node-2: postgres datastore shop-db is on node node-1 with its "
+          "plan refused on node node-2: applications/shop.yaml:12:30: postgres datastore shop-db "
+          "is on node node-1 with its "
           "data, and the repo places it on node node-2: creating it here would start an empty "
           "copy beside it. Keep it on node-1 (placement: {node: node-1}), or move it with move: "
           "{from: node-1} on the database");
