@@ -76,15 +76,15 @@ std::chrono::milliseconds NextDelay(NextStep step, int retries, std::chrono::sec
   return delay + std::chrono::milliseconds(jitter(random));
 }
 
-// Why a node wakes when the ref of some of its apps moved; such a pass is of those apps only.
-constexpr const char* kRefMovedReason = "source ref moved";
-
-// Why every node wakes on a push webhook: it observes while the commit is fetched (see
-// source_rounds.h). The source stage's own wake-up for that push is "webhook <sha>".
-constexpr const char* kWebhookReasonPrefix = "webhook ";
-
 // The longest a webhook's pass waits for the fetch before planning with what is in force.
 constexpr std::chrono::minutes kFetchWaitLimit{2};
+
+// How a node pass runs its commands, and the observation a webhook's pass makes ahead of it.
+ExecOptions PassExecOptions(const ControllerConfig& c) {
+  ExecOptions exec;
+  exec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.command_timeout);
+  return exec;
+}
 
 // What one node's loop remembers from pass to pass.
 
@@ -182,11 +182,14 @@ class ControllerImpl final : public Controller {
     return Status::Ok();
   }
 
-  void TriggerSync(const std::string& reason) override { source_wakeup_.Trigger(reason); }
+  void TriggerSync(const std::string& reason) override {
+    source_wakeup_.Trigger(WakeReason::Other(reason));
+  }
 
   // A push webhook: fetch now, and wake the nodes at once so that they observe during the fetch
   // (their passes plan once it has ended).
-  void WebhookSync(const std::string& reason) {
+  void WebhookSync(const std::string& pushed_commit) {
+    const WakeReason reason = WakeReason::Webhook(pushed_commit);
     source_rounds_.Request();
     source_wakeup_.Trigger(reason);
     workers_.TriggerAll(reason);
@@ -248,7 +251,7 @@ class ControllerImpl final : public Controller {
     api_.app_push = [this](const std::vector<std::string>& urls, const std::string& ref) {
       AppliedState applied = desired_.Get();
       if (!applied.desired || !FollowsPushedBranch(*applied.desired, urls, ref)) return false;
-      refs_wakeup_.Trigger("app push " + ScrubUrls(urls.front()) + " " + ref);
+      refs_wakeup_.Trigger(WakeReason::Other("app push " + ScrubUrls(urls.front()) + " " + ref));
       return true;
     };
     api_.ready = [this] { return desired_.ready(); };
@@ -256,7 +259,7 @@ class ControllerImpl final : public Controller {
       std::lock_guard lock(config_mutex_);
       return webhook_secret_;
     };
-    api_.trigger = [this](const std::string& reason) { WebhookSync(reason); };
+    api_.config_push = [this](const std::string& commit) { WebhookSync(commit); };
     api_.api_token = [this] {
       std::lock_guard lock(config_mutex_);
       return api_token_;
@@ -294,7 +297,7 @@ class ControllerImpl final : public Controller {
   // its code says (loop_policy.h). Every pass also wakes the node loops, which converge to
   // the desired state in force whether or not the fetch worked.
   void SourceLoop() {
-    std::string reason = "start";
+    WakeReason reason = WakeReason::Start();
     int retries = 0;
     std::chrono::milliseconds delay{0};
     do {
@@ -307,7 +310,7 @@ class ControllerImpl final : public Controller {
   // One pass of the source stage; returns what the fetch's outcome asks of the loop. A
   // commit that does not validate stalls on that commit only: it is not loaded again, and
   // the next commit is.
-  NextStep SyncSource(const std::string& reason) {
+  NextStep SyncSource(const WakeReason& reason) {
     const std::uint64_t round = source_rounds_.Begin();
     struct FinishRound {
       SourceRounds& rounds;
@@ -315,7 +318,7 @@ class ControllerImpl final : public Controller {
       ~FinishRound() { rounds.Finish(round); }
     } finish{source_rounds_, round};
     // A webhook already woke the nodes (WebhookSync): they wait for this round, then plan.
-    const bool nodes_woken = reason.rfind(kWebhookReasonPrefix, 0) == 0;
+    const bool nodes_woken = reason.kind == WakeReason::Kind::kWebhook;
     const ControllerConfig c = Config();
     SourceStageInput input;
     input.remote = RemoteOptionsOf(c);
@@ -324,7 +327,7 @@ class ControllerImpl final : public Controller {
     input.last_attempted = last_attempted_;
     input.force = force_reload_.exchange(false);
     input.cancelled = [this] { return stopping_.load(); };
-    spdlog::debug("source: fetching ({})", reason);
+    spdlog::debug("source: fetching ({})", reason.text);
     SourceOutcome outcome = RunSourceStage(input);
     if (!outcome.status.ok() && stopping_) return NextStep::kContinue;  // cancelled by Stop()
     if (outcome.commit.id.empty()) {                                    // the fetch failed
@@ -340,7 +343,7 @@ class ControllerImpl final : public Controller {
     }
     last_attempted_ = outcome.commit.id;
     const std::string short_id = outcome.commit.id.substr(0, 12);
-    std::string wake_reason = reason;
+    bool installed = false;
     if (outcome.status.code() == Code::kInvalidManifest) {
       metrics_.Set("dflow_source_valid", {}, 0);
       spdlog::error("rev={} does not validate; the last good desired state stays in force:\n{}",
@@ -359,12 +362,13 @@ class ControllerImpl final : public Controller {
           store_->PutSourceStatus({outcome.commit.id, outcome.commit.author, outcome.commit.summary,
                                    outcome.commit.id, "", UnixNow()}),
           "source status", metrics_);
-      wake_reason = RevisionReason(outcome.commit.id);
+      installed = true;
     }
     // The nodes a webhook woke plan with what is in force once this round ends; a new revision
     // still wakes them all (a node whose pass has already used it skips that wake-up).
-    if (!nodes_woken || wake_reason != reason) workers_.TriggerAll(wake_reason);
-    edge_workers_.TriggerAll(wake_reason);
+    const WakeReason wake = installed ? WakeReason::Revision(outcome.commit.id) : reason;
+    if (!nodes_woken || installed) workers_.TriggerAll(wake);
+    edge_workers_.TriggerAll(wake);
     return NextStep::kContinue;
   }
 
@@ -384,10 +388,6 @@ class ControllerImpl final : public Controller {
                     "source status", metrics_);
   }
 
-  static std::string RevisionReason(const std::string& commit) {
-    return "revision " + commit.substr(0, 12);
-  }
-
   void Install(std::shared_ptr<const DesiredState> desired, const FetchedCommit& commit) {
     std::vector<std::string> nodes;
     for (const auto& node : desired->nodes) nodes.push_back(node.node.name);
@@ -397,7 +397,7 @@ class ControllerImpl final : public Controller {
     desired_.Install(std::move(desired), commit);
     workers_.Ensure(nodes);
     edge_workers_.Ensure(edges);
-    refs_wakeup_.Trigger("revision " + commit.id.substr(0, 12));
+    refs_wakeup_.Trigger(WakeReason::Revision(commit.id));
   }
 
   // The apps' repositories (docs/sources.md): every git source's ref resolved to a commit after
@@ -405,7 +405,7 @@ class ControllerImpl final : public Controller {
   // node loops, whose plans then deploy the new commit; one that cannot be resolved leaves its
   // apps on the commit they run, with the reason in their status.
   void RefsLoop() {
-    std::string reason;
+    WakeReason reason;
     while (refs_wakeup_.Wait(Config().interval, reason)) {
       AppliedState applied = desired_.Get();
       if (!applied.desired) continue;
@@ -432,13 +432,13 @@ class ControllerImpl final : public Controller {
       }
       for (const std::string& line : moved) spdlog::info("source {}", line);
       // A moved ref wakes the nodes that run it; other changes every node, whose status says so.
-      if (others_changed) workers_.TriggerAll("source refs");
+      if (others_changed) workers_.TriggerAll(WakeReason::Other("source refs"));
       for (const auto& [node, apps] : AppsRunning(*applied.desired, moved_keys)) {
         {
           std::lock_guard lock(scope_mutex_);
           scoped_apps_[node].insert(apps.begin(), apps.end());
         }
-        workers_.Trigger(node, kRefMovedReason);
+        workers_.Trigger(node, WakeReason::RefMoved());
       }
     }
   }
@@ -449,7 +449,7 @@ class ControllerImpl final : public Controller {
     std::unique_ptr<Transport> transport;
     EdgeSpec connected;  // the spec `transport` was made from
     int retries = 0;
-    std::string reason = "start";
+    WakeReason reason = WakeReason::Start();
     std::chrono::milliseconds delay{0};
     do {
       AppliedState applied = desired_.Get();
@@ -472,22 +472,22 @@ class ControllerImpl final : public Controller {
       }
       EdgePassOutcome outcome;
       if (transport) {
-        EdgePassInput input{&*edge, applied.desired.get(), applied.commit.id, reason, UnixNow};
+        EdgePassInput input{&*edge, applied.desired.get(), applied.commit.id, reason.text, UnixNow};
         outcome = RunEdgePass(input, *transport, *store_, metrics_);
       } else {
         outcome.status = connect;
         outcome.failed = true;
         outcome.error = "cannot connect: " + connect.message();
-        RecordUnreachableEdge(*edge, applied.commit.id, reason, outcome.error);
+        RecordUnreachableEdge(*edge, applied.commit.id, reason.text, outcome.error);
       }
       context.reachable = outcome.status.ok();
-      LogEdgePass(name, applied.commit.id.substr(0, 12), reason, outcome);
+      LogEdgePass(name, applied.commit.id.substr(0, 12), reason.text, outcome);
       const NextStep step = NextStepFor(outcome.status.code());
       retries = step == NextStep::kRetry ? retries + 1 : 0;
       delay = NextDelay(step, retries, Config().interval);
       if (outcome.wrote) {
         delay = kEdgeReadbackDelay;
-        reason = "readback";
+        reason = WakeReason::Other("readback");
       }
     } while (context.wakeup.Wait(delay, reason));
   }
@@ -518,7 +518,7 @@ class ControllerImpl final : public Controller {
   // for), at most `concurrency` passes at once across nodes.
   void NodeLoop(const std::string& name, NodeWorkerContext context) {
     NodeLoopState state;
-    std::string reason = "start";
+    WakeReason reason = WakeReason::Start();
     std::chrono::milliseconds delay{0};
     do {
       const std::uint64_t source_round = source_rounds_.requested();
@@ -529,20 +529,20 @@ class ControllerImpl final : public Controller {
         fleet_.Forget(name);
         return;
       }
-      if (!state.verify && reason == RevisionReason(applied.commit.id) &&
-          applied.commit.id == state.last_revision) {
+      if (!state.verify && reason.kind == WakeReason::Kind::kRevision &&
+          reason.commit == applied.commit.id && applied.commit.id == state.last_revision) {
         // A webhook's pass already planned with this revision (WebhookSync).
-        spdlog::debug("node={} already passed {}; nothing more to do for it", name, reason);
+        spdlog::debug("node={} already passed {}; nothing more to do for it", name, reason.text);
         delay = NextDelay(NextStep::kContinue, 0, Config().interval);
         continue;
       }
-      PassSlot slot(pass_slots_);
-      if (!slot.held()) return;  // stopping
       std::optional<Result<ObservedNode>> observed_ahead;
-      if (!state.verify && reason.rfind(kWebhookReasonPrefix, 0) == 0) {
+      if (!state.verify && reason.kind == WakeReason::Kind::kWebhook) {
         const std::string reach = NodeReachKey(node->node);
-        observed_ahead = ObserveAhead(node->node);
-        if (!source_rounds_.WaitFinished(source_round, kFetchWaitLimit) && stopping_) return;
+        const NodeSpec spec = node->node;
+        if (!ObserveWhileFetching(pass_slots_, source_rounds_, source_round, kFetchWaitLimit,
+                                  [&] { observed_ahead = ObserveAhead(spec); }))
+          return;  // stopping
         applied = desired_.Get();
         node = FindNode(*applied.desired, name);
         if (node == nullptr) {  // gone with the new revision: the loop ends above, at once
@@ -551,10 +551,12 @@ class ControllerImpl final : public Controller {
         }
         if (NodeReachKey(node->node) != reach) observed_ahead.reset();  // observe it anew
       }
-      const std::string trigger = state.verify ? "verify" : reason;
+      PassSlot slot(pass_slots_);
+      if (!slot.held()) return;  // stopping
+      const WakeReason trigger = state.verify ? WakeReason::Verify() : reason;
       const bool same_revision = applied.commit.id == state.last_revision;
       NodePassOutcome outcome =
-          Pass(*node, applied, trigger, same_revision, TakeScope(name, trigger, same_revision),
+          Pass(*node, applied, trigger.text, same_revision, TakeScope(name, trigger, same_revision),
                state.backoff, std::move(observed_ahead));
       context.reachable = outcome.reachable;
       metrics_.Set("dflow_nodes_reachable", {}, workers_.CountReachable());
@@ -562,21 +564,21 @@ class ControllerImpl final : public Controller {
       const NextStep step = NextStepFor(outcome.status.code());
       state.retries = step == NextStep::kRetry ? state.retries + 1 : 0;
       state.verify = outcome.applied;  // look again at once to confirm the node converged
-      if (state.verify) context.wakeup.Trigger("verify");
+      if (state.verify) context.wakeup.Trigger(WakeReason::Verify());
       delay = NextDelay(step, state.retries, Config().interval);
     } while (context.wakeup.Wait(delay, reason));
   }
 
   // The apps a pass is limited to: those whose ref moved, when that is all there is to do (the
   // revision the node last worked on is still in force); empty, a whole pass, otherwise.
-  std::set<std::string> TakeScope(const std::string& node, const std::string& trigger,
+  std::set<std::string> TakeScope(const std::string& node, const WakeReason& trigger,
                                   bool same_revision) {
     std::lock_guard lock(scope_mutex_);
     auto pending = scoped_apps_.find(node);
     if (pending == scoped_apps_.end()) return {};
     std::set<std::string> apps = std::move(pending->second);
     scoped_apps_.erase(pending);  // a whole pass covers them too
-    if (trigger != kRefMovedReason || !same_revision) return {};
+    if (trigger.kind != WakeReason::Kind::kRefMoved || !same_revision) return {};
     return apps;
   }
 
@@ -585,9 +587,7 @@ class ControllerImpl final : public Controller {
   std::optional<Result<ObservedNode>> ObserveAhead(const NodeSpec& node) {
     auto transport = fleet_.TransportFor(node);
     if (!transport.ok()) return std::nullopt;
-    ExecOptions exec;
-    exec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(Config().command_timeout);
-    return ObserveNode(**transport, NodePassObserveOptions(node.name, exec));
+    return ObserveNode(**transport, NodePassObserveOptions(node.name, PassExecOptions(Config())));
   }
 
   NodePassOutcome Pass(const NodeDesiredState& node, const AppliedState& applied,
@@ -658,7 +658,7 @@ class ControllerImpl final : public Controller {
     }
     AddRemoteUrls(*applied.desired, node.node.name, input.secrets);
     input.plan_options.secrets = input.secrets;
-    input.exec.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.command_timeout);
+    input.exec = PassExecOptions(c);
     // A datastore created on this node while another node holds it: moved or refused.
     std::shared_ptr<const DesiredState> desired = applied.desired;
     const std::string self = node.node.name;
@@ -692,7 +692,7 @@ class ControllerImpl final : public Controller {
     pin->created_at = UnixNow();
     if (Status s = pins_->Add(*pin); !s.ok())
       return JsonAnswer(500, {{"error", "the pin could not be stored: " + s.message()}});
-    const std::string reason = "rollback pin r" + std::to_string(pin->release_id);
+    const WakeReason reason = WakeReason::Other("rollback pin r" + std::to_string(pin->release_id));
     spdlog::info("{}/{} in {}: {}", pin->application, pin->service, pin->environment,
                  PinNote(*pin));
     const auto nodes = NodesOfPin(*applied.desired, *pin);

@@ -28,12 +28,12 @@ void NodeWorkers::Ensure(const std::vector<std::string>& nodes) {
   }
 }
 
-void NodeWorkers::TriggerAll(const std::string& reason) {
+void NodeWorkers::TriggerAll(const WakeReason& reason) {
   std::lock_guard lock(mutex_);
   for (auto& [name, worker] : workers_) worker->wakeup.Trigger(reason);
 }
 
-void NodeWorkers::Trigger(const std::string& node, const std::string& reason) {
+void NodeWorkers::Trigger(const std::string& node, const WakeReason& reason) {
   std::lock_guard lock(mutex_);
   if (auto it = workers_.find(node); it != workers_.end()) it->second->wakeup.Trigger(reason);
 }

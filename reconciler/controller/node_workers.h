@@ -34,8 +34,8 @@ class NodeWorkers {
   // Starts a loop for each node in `nodes` that has none (or whose loop ended). Nothing after
   // Shutdown().
   void Ensure(const std::vector<std::string>& nodes);
-  void TriggerAll(const std::string& reason);
-  void Trigger(const std::string& node, const std::string& reason);  // nothing if it has no loop
+  void TriggerAll(const WakeReason& reason);
+  void Trigger(const std::string& node, const WakeReason& reason);  // nothing if it has no loop
   // Makes every loop's wait return false; no loop starts after it.
   void Shutdown();
   // Waits for every loop to end (call after Shutdown()).

@@ -36,4 +36,20 @@ void SourceRounds::Cancel() {
   cv_.notify_all();
 }
 
+bool SourceRounds::cancelled() const {
+  std::lock_guard lock(mutex_);
+  return cancelled_;
+}
+
+bool ObserveWhileFetching(PassSlots& slots, SourceRounds& rounds, std::uint64_t round,
+                          std::chrono::milliseconds limit, const std::function<void()>& observe) {
+  {
+    PassSlot slot(slots);
+    if (!slot.held()) return false;
+    observe();
+  }
+  // A fetch that outlasts `limit` is not waited for: the pass plans with what is in force.
+  return rounds.WaitFinished(round, limit) || !rounds.cancelled();
+}
+
 }  // namespace dflow

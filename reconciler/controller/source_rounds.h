@@ -9,6 +9,8 @@
 #include <functional>
 #include <mutex>
 
+#include "reconciler/controller/pass_slots.h"
+
 namespace dflow {
 
 class SourceRounds {
@@ -25,6 +27,7 @@ class SourceRounds {
   bool WaitFinished(std::uint64_t round, std::chrono::milliseconds timeout);
   // Makes every current and future wait return (shutdown).
   void Cancel();
+  bool cancelled() const;
 
  private:
   mutable std::mutex mutex_;
@@ -33,5 +36,12 @@ class SourceRounds {
   std::uint64_t finished_ = 0;   // GUARDED_BY(mutex_)
   bool cancelled_ = false;       // GUARDED_BY(mutex_)
 };
+
+// A webhook's pass before it plans: `observe` runs holding one of `slots`, as any pass's SSH work
+// does, and the slot is given back while the pass waits (at most `limit`) for `round`, so that a
+// slow fetch holds no slot that another node's pass needs. The caller takes a slot again to plan.
+// False on shutdown (no slot, or the wait cancelled).
+bool ObserveWhileFetching(PassSlots& slots, SourceRounds& rounds, std::uint64_t round,
+                          std::chrono::milliseconds limit, const std::function<void()>& observe);
 
 }  // namespace dflow

@@ -4,12 +4,20 @@
 
 namespace dflow {
 
-void Wakeup::Trigger(const std::string& reason) {
+WakeReason WakeReason::Webhook(const std::string& commit) {
+  return {Kind::kWebhook, "webhook " + commit.substr(0, 12), commit};
+}
+
+WakeReason WakeReason::Revision(const std::string& commit) {
+  return {Kind::kRevision, "revision " + commit.substr(0, 12), commit};
+}
+
+void Wakeup::Trigger(const WakeReason& reason) {
   {
     std::lock_guard lock(mutex_);
-    // The routine "interval" never hides a pending reason that says more (a new revision, a
+    // The routine interval never hides a pending reason that says more (a new revision, a
     // moved ref): the history and the releases name what caused the pass.
-    if (!(pending_ && reason == "interval")) reason_ = reason;
+    if (!(pending_ && reason.kind == WakeReason::Kind::kInterval)) reason_ = reason;
     pending_ = true;
   }
   cv_.notify_all();
@@ -23,11 +31,11 @@ void Wakeup::Shutdown() {
   cv_.notify_all();
 }
 
-bool Wakeup::Wait(std::chrono::milliseconds timeout, std::string& reason) {
+bool Wakeup::Wait(std::chrono::milliseconds timeout, WakeReason& reason) {
   std::unique_lock lock(mutex_);
   const bool woken = cv_.wait_for(lock, timeout, [this] { return pending_ || shutdown_; });
   if (shutdown_) return false;
-  reason = woken ? reason_ : "interval";
+  reason = woken ? reason_ : WakeReason::Interval();
   pending_ = false;
   return true;
 }

@@ -125,7 +125,7 @@ HttpResponse Webhook(const ControllerApi& api, const HttpRequest& request) {
   // URLs differ from repo.url (a mirror): a needless fetch costs little, a missed push a pass.
   if (event->ref != "refs/heads/" + api.branch)
     return Json(200, {{"queued", false}, {"reason", "push to another branch"}});
-  api.trigger("webhook " + event->after.substr(0, 12));
+  api.config_push(event->after);
   return Json(202, {{"queued", true}});
 }
 

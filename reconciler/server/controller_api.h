@@ -28,9 +28,10 @@ struct ControllerApi {
   // A push to another repository: true when some service follows that repository's pushed
   // branch (its refs are then resolved at once); null: such pushes are ignored.
   std::function<bool(const std::vector<std::string>& urls, const std::string& ref)> app_push;
-  std::function<void(const std::string&)> trigger;  // reconcile now, with a reason
-  std::function<BadgeSettings()> badges;            // null: badges on, for all, no token
-  std::function<std::int64_t()> now;                // unix seconds; null: the system clock
+  // A push to the config repo's branch: fetch and reconcile now (the pushed commit's sha).
+  std::function<void(const std::string&)> config_push;
+  std::function<BadgeSettings()> badges;  // null: badges on, for all, no token
+  std::function<std::int64_t()> now;      // unix seconds; null: the system clock
   // Writes (POST /api/v1/pins) need `Authorization: Bearer <api_token>`; an empty token
   // refuses them all.
   std::function<Secret()> api_token;

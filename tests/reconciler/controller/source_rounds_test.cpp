@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <thread>
 
 namespace dflow {
@@ -38,6 +39,47 @@ TEST_CASE("Cancel releases a waiter whose round never ends") {
   std::thread stopper([&] { rounds.Cancel(); });
   CHECK_FALSE(rounds.WaitFinished(asked, hours(1)));
   stopper.join();
+}
+
+TEST_CASE("a webhook's pass observes holding a slot, and waits for the fetch without one") {
+  PassSlots slots(1);  // concurrency 1
+  SourceRounds rounds;
+  const std::uint64_t asked = rounds.Request();
+  const std::uint64_t fetching = rounds.Begin();  // the fetch hangs until Finish below
+  std::atomic<int> in_use_while_observing{-1};
+  std::atomic<bool> planned{false};
+  std::thread pass([&] {
+    CHECK(ObserveWhileFetching(slots, rounds, asked, hours(1),
+                               [&] { in_use_while_observing = slots.in_use(); }));
+    planned = true;
+  });
+  while (in_use_while_observing == -1) std::this_thread::yield();  // it has observed
+  {
+    // Another node's pass gets the only slot while the webhook's pass waits for the fetch
+    // (this would block for the hour if the waiting pass still held it).
+    PassSlot other(slots);
+    CHECK(other.held());
+    CHECK_FALSE(planned);  // still waiting for the fetch
+  }
+  rounds.Finish(fetching);
+  pass.join();
+  CHECK(in_use_while_observing == 1);
+  CHECK(planned);
+}
+
+TEST_CASE("a webhook's pass stops, not plans, when the controller stops during the fetch") {
+  PassSlots slots(2);
+  SourceRounds rounds;
+  const std::uint64_t asked = rounds.Request();
+  bool observed = false;
+  std::thread stopper([&] { rounds.Cancel(); });
+  CHECK_FALSE(ObserveWhileFetching(slots, rounds, asked, hours(1), [&] { observed = true; }));
+  stopper.join();
+  CHECK(observed);
+  CHECK(slots.in_use() == 0);
+  slots.Shutdown();
+  CHECK_FALSE(ObserveWhileFetching(slots, rounds, asked, hours(1), [&] { observed = false; }));
+  CHECK(observed);  // no slot after shutdown: nothing observed
 }
 
 }  // namespace

@@ -13,45 +13,58 @@ using std::chrono::seconds;
 
 TEST_CASE("a trigger wakes the waiter with its reason; a burst is one wakeup") {
   Wakeup wakeup;
-  wakeup.Trigger("webhook a");
-  wakeup.Trigger("webhook b");
-  wakeup.Trigger("webhook c");
-  std::string reason;
+  wakeup.Trigger(WakeReason::Webhook("aaaaaaaaaaaaaaaa"));
+  wakeup.Trigger(WakeReason::Webhook("bbbbbbbbbbbbbbbb"));
+  wakeup.Trigger(WakeReason::Webhook("0123456789abcdef0123"));
+  WakeReason reason;
   REQUIRE(wakeup.Wait(hours(1), reason));  // would block for an hour if not triggered
-  CHECK(reason == "webhook c");
+  CHECK(reason.kind == WakeReason::Kind::kWebhook);
+  CHECK(reason.commit == "0123456789abcdef0123");
+  CHECK(reason.text == "webhook 0123456789ab");  // what logs and the history show
   REQUIRE(wakeup.Wait(milliseconds(1), reason));
-  CHECK(reason == "interval");  // the burst was consumed by the first wait
+  CHECK(reason == WakeReason::Interval());  // the burst was consumed by the first wait
+}
+
+TEST_CASE("a revision's reason carries the whole commit, its text the short one") {
+  const WakeReason revision = WakeReason::Revision("fedcba9876543210fedc");
+  CHECK(revision.kind == WakeReason::Kind::kRevision);
+  CHECK(revision.commit == "fedcba9876543210fedc");
+  CHECK(revision.text == "revision fedcba987654");
+  CHECK_FALSE(revision == WakeReason::Revision("fedcba9876543210ffff"));
+  // Other reasons never pass for a structured one, whatever their text says.
+  CHECK(WakeReason::Other("revision fedcba987654").kind == WakeReason::Kind::kOther);
+  CHECK(WakeReason::Other("webhook fedcba987654").kind == WakeReason::Kind::kOther);
 }
 
 TEST_CASE("a routine interval trigger does not hide the pending reason that says more") {
   Wakeup wakeup;
-  wakeup.Trigger("source ref moved");
-  wakeup.Trigger("interval");
-  std::string reason;
+  wakeup.Trigger(WakeReason::RefMoved());
+  wakeup.Trigger(WakeReason::Interval());
+  WakeReason reason;
   REQUIRE(wakeup.Wait(hours(1), reason));
-  CHECK(reason == "source ref moved");
-  wakeup.Trigger("interval");  // nothing pending: it is the reason
+  CHECK(reason == WakeReason::RefMoved());
+  wakeup.Trigger(WakeReason::Interval());  // nothing pending: it is the reason
   REQUIRE(wakeup.Wait(hours(1), reason));
-  CHECK(reason == "interval");
+  CHECK(reason == WakeReason::Interval());
 }
 
 TEST_CASE("a trigger from another thread wakes a blocked waiter") {
   Wakeup wakeup;
-  std::thread other([&] { wakeup.Trigger("push"); });
-  std::string reason;
+  std::thread other([&] { wakeup.Trigger(WakeReason::Other("push")); });
+  WakeReason reason;
   CHECK(wakeup.Wait(hours(1), reason));
-  CHECK(reason == "push");
+  CHECK(reason.text == "push");
   other.join();
 }
 
 TEST_CASE("shutdown ends every wait") {
   Wakeup wakeup;
   std::thread other([&] { wakeup.Shutdown(); });
-  std::string reason;
+  WakeReason reason;
   CHECK_FALSE(wakeup.Wait(hours(1), reason));
   other.join();
   CHECK(wakeup.shutting_down());
-  wakeup.Trigger("late");
+  wakeup.Trigger(WakeReason::Other("late"));
   CHECK_FALSE(wakeup.Wait(hours(1), reason));
 }
 

@@ -25,13 +25,13 @@ HttpRequest SignedPush(const std::string& body, const std::string& delivery) {
 
 struct ApiRig {
   DeliveryLog deliveries;
-  std::vector<std::string> triggers;
+  std::vector<std::string> pushes;  // the pushed commits handed to the controller
   ControllerApi api;
   ApiRig() {
     api.deliveries = &deliveries;
     api.branch = "main";
     api.webhook_secret = [] { return Secret(kApiSecret); };
-    api.trigger = [this](const std::string& reason) { triggers.push_back(reason); };
+    api.config_push = [this](const std::string& commit) { pushes.push_back(commit); };
   }
 };
 
@@ -45,11 +45,11 @@ TEST_CASE("a signed push replayed under five fresh delivery ids queues one recon
     CHECK(replay.status == 200);
     CHECK(replay.body.find("\"queued\": false") != std::string::npos);
   }
-  CHECK(rig.triggers == std::vector<std::string>{"webhook 0123456789ab"});
+  CHECK(rig.pushes == std::vector<std::string>{"0123456789abcdef"});
   // The next push (another body) is queued.
   const std::string next = R"({"ref":"refs/heads/main","after":"fedcba9876543210"})";
   CHECK(HandleControllerRequest(rig.api, SignedPush(next, "d-6")).status == 202);
-  CHECK(rig.triggers.size() == 2);
+  CHECK(rig.pushes.size() == 2);
 }
 
 TEST_CASE("an unsigned replay is refused before the delivery log sees it") {
@@ -60,7 +60,7 @@ TEST_CASE("an unsigned replay is refused before the delivery log sees it") {
   CHECK(HandleControllerRequest(rig.api, forged).status == 401);
   // The forged request did not burn the body: the real one is still queued.
   CHECK(HandleControllerRequest(rig.api, SignedPush(body, "d-1")).status == 202);
-  CHECK(rig.triggers.size() == 1);
+  CHECK(rig.pushes.size() == 1);
 }
 
 TEST_CASE("a rollback pin needs the API token, compared whole") {
