@@ -5,8 +5,10 @@
 // map, web=2, no datastore (the apps are independent). A pass is ObserveAndPlan + ApplyPlans
 // (all nodes at once). Prints, per pass: wall time (and the apply's share), Dokku commands
 // per node and the longest chain of commands run one after another (bench/invocation_log.h)
-// on node-0 and over all nodes' calls together; then the ratios 8 apps / 1 app and
-// 10 nodes / 1 node.
+// on node-0 and over all nodes' calls together, and the CPU the pass used on the whole machine
+// and in dflow itself (bench/cpu_time.h); then the ratios 8 apps / 1 app and 10 nodes / 1 node.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/cpu_time.h"
 #include "bench/dokku_cost.h"
 #include "bench/invocation_log.h"
 #include "manifests-schema/desired_state_loader.h"
@@ -73,6 +76,8 @@ struct Pass {
   bool ok = true;
   dflow::bench::CallStats node0;  // node-0's calls
   int chain_all = 0;              // longest chain over all nodes' calls together
+  double machine_cpu = 0;         // seconds of CPU, every process on the machine
+  double dflow_cpu = 0;           // seconds of CPU, this process (dflow's observe, plan, apply)
 };
 
 double Since(std::chrono::steady_clock::time_point start) {
@@ -81,6 +86,8 @@ double Since(std::chrono::steady_clock::time_point start) {
 
 Pass RunPass(const dflow::DesiredState& desired, dflow::Fleet& fleet) {
   Pass pass;
+  const double machine_start = dflow::bench::MachineBusySeconds();
+  const double dflow_start = dflow::bench::ProcessCpuSeconds();
   const auto start = std::chrono::steady_clock::now();
   dflow::PlanOptions options = dflow::PlanOptionsFor(desired);
   auto outcomes = dflow::ObserveAndPlan(desired, fleet, options, {}, 64);
@@ -103,6 +110,8 @@ Pass RunPass(const dflow::DesiredState& desired, dflow::Fleet& fleet) {
   if (!result.ok()) std::fprintf(stderr, "%s\n", result.Summary().c_str());
   pass.apply_seconds = Since(apply_start);
   pass.seconds = Since(start);
+  pass.machine_cpu = dflow::bench::MachineBusySeconds() - machine_start;
+  pass.dflow_cpu = dflow::bench::ProcessCpuSeconds() - dflow_start;
   pass.ran = result.ran;
   pass.ok = pass.ok && result.ok();
   return pass;
@@ -165,10 +174,13 @@ Row Measure(int cost, Shape shape) {
 void PrintRow(int cost, Shape shape, const Row& row) {
   const Pass& f = row.first;
   const Pass& n = row.noop;
-  std::printf("| %d | %d | %d | %.2f | %.2f | %d | %d | %d | %.2f | %d | %d | %d | %d |%s\n", cost,
-              shape.nodes, shape.apps, f.seconds, f.apply_seconds, f.node0.commands,
-              f.node0.longest_chain, f.chain_all, n.seconds, n.node0.commands,
-              n.node0.longest_chain, n.chain_all, n.ran, f.ok && n.ok ? "" : " (failures!)");
+  std::printf(
+      "| %d | %d | %d | %.2f | %.2f | %d | %d | %d | %.1f / %.2f | %.2f | %d | %d | %d | %.1f / "
+      "%.2f | %d |%s\n",
+      cost, shape.nodes, shape.apps, f.seconds, f.apply_seconds, f.node0.commands,
+      f.node0.longest_chain, f.chain_all, f.machine_cpu, f.dflow_cpu, n.seconds, n.node0.commands,
+      n.node0.longest_chain, n.chain_all, n.machine_cpu, n.dflow_cpu, n.ran,
+      f.ok && n.ok ? "" : " (failures!)");
   std::fflush(stdout);
 }
 
@@ -179,11 +191,14 @@ int main() {
   const Shape kOneApp{1, 1}, kEightApps{1, 8}, kTenNodes{10, 8};
   std::printf(
       "Converge: apps of one image service each, 10 config keys, 2 domains, a port map, web=2, "
-      "no datastore. Dokku ms = simulated cost per call.\n\n"
+      "no datastore. Dokku ms = simulated cost per call. CPU = seconds used by every process "
+      "on the machine (%ld cores) / by dflow.\n\n"
       "| Dokku ms | nodes | apps/node | first converge (s) | of which apply (s) | Dokku "
-      "commands/node | longest chain/node | longest chain, all nodes | no-op pass (s) | Dokku "
-      "commands/node (no-op) | longest chain/node (no-op) | longest chain, all nodes (no-op) "
-      "| actions run (no-op) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+      "commands/node | longest chain/node | longest chain, all nodes | CPU, machine / dflow (s) "
+      "| no-op pass (s) | Dokku commands/node (no-op) | longest chain/node (no-op) | longest "
+      "chain, all nodes (no-op) | CPU, machine / dflow (s) (no-op) | actions run (no-op) "
+      "|\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+      sysconf(_SC_NPROCESSORS_ONLN));
   std::fflush(stdout);
   std::map<int, std::vector<Row>> rows;
   for (int cost : costs)
