@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "manifests-schema/base/base64.h"
 #include "manifests-schema/base/digest.h"
 #include "manifests-schema/base/secret.h"
 #include "manifests-schema/base/text.h"
@@ -405,33 +406,6 @@ std::string DisplayDokkuCommand(const Action& original) {
 
 std::vector<std::string> DatastoreExportArgv(const Action& import) {
   return {"--quiet", import.engine + ":export", import.target};
-}
-
-std::string Base64Encode(std::string_view data) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    const unsigned n = (static_cast<unsigned char>(data[i]) << 16) |
-                       (static_cast<unsigned char>(data[i + 1]) << 8) |
-                       static_cast<unsigned char>(data[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  const std::size_t rest = data.size() - i;
-  if (rest > 0) {
-    unsigned n = static_cast<unsigned char>(data[i]) << 16;
-    if (rest == 2) n |= static_cast<unsigned char>(data[i + 1]) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
 }
 
 }  // namespace dflow

@@ -46,7 +46,4 @@ std::string DisplayDokkuCommand(const Action& action);
 // node `import.value`.
 std::vector<std::string> DatastoreExportArgv(const Action& import);
 
-// Standard base64 (RFC 4648, with padding), as `config:set --encoded` expects.
-std::string Base64Encode(std::string_view data);
-
 }  // namespace dflow

@@ -8,34 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "manifests-schema/base/base64.h"
 #include "providers/ssh/ssh_connection.h"
 
 namespace dflow {
 namespace {
-
-std::string Base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  return out;
-}
-
-// Decodes standard base64 (known_hosts keys); "" when it is not base64.
-std::string Unbase64(std::string_view text) {
-  if (text.empty() || text.size() % 4 != 0) return "";
-  std::string out(3 * text.size() / 4, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0) return "";
-  std::size_t size = static_cast<std::size_t>(n);
-  // EVP_DecodeBlock counts the padding as zero bytes; drop them.
-  for (std::size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) --size;
-  out.resize(size);
-  return out;
-}
 
 // The key type name an SSH public key blob starts with ("ssh-ed25519", ...).
 std::string KeyTypeName(std::string_view blob) {
@@ -117,7 +94,7 @@ bool ReadKnownHosts(LIBSSH2_KNOWNHOSTS* hosts, const std::string& path, std::str
     if (first[0] == '@') {
       std::string host_patterns;
       fields >> host_patterns >> type >> key;
-      if (first == "@revoked" && Unbase64(key) == blob) revoked = true;
+      if (first == "@revoked" && Base64Decode(key) == blob) revoked = true;
       continue;
     }
     line += '\n';
@@ -153,7 +130,7 @@ HostKeyCheck CheckKnownHosts(LIBSSH2_SESSION* session, const SshOptions& options
       LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | KnownHostKeyType(type), &entry);
   if (rc == LIBSSH2_KNOWNHOST_CHECK_MATCH) return HostKeyCheck{};
   if (rc == LIBSSH2_KNOWNHOST_CHECK_MISMATCH) {
-    std::string expected = entry ? Sha256Fingerprint(Unbase64(entry->key)) : "another key";
+    std::string expected = entry ? Sha256Fingerprint(Base64Decode(entry->key)) : "another key";
     return Refused(HostKeyVerdict::kMismatch,
                    Changed(options, expected, presented, options.known_hosts_file));
   }
@@ -178,7 +155,7 @@ std::string Sha256Fingerprint(std::string_view host_key_blob) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   EVP_Digest(host_key_blob.data(), host_key_blob.size(), digest, &size, EVP_sha256(), nullptr);
-  std::string encoded = Base64(std::string_view(reinterpret_cast<char*>(digest), size));
+  std::string encoded = Base64Encode(std::string_view(reinterpret_cast<char*>(digest), size));
   while (!encoded.empty() && encoded.back() == '=') encoded.pop_back();
   return "SHA256:" + encoded;
 }
@@ -236,7 +213,7 @@ Status RecordHostKey(LIBSSH2_SESSION* session, const SshOptions& options) {
   int type = LIBSSH2_HOSTKEY_TYPE_UNKNOWN;
   std::string_view blob = SessionHostKey(session, &type);
   std::ofstream out(options.known_hosts_file, std::ios::app);
-  out << KnownHostName(options) << ' ' << KeyTypeName(blob) << ' ' << Base64(blob) << '\n';
+  out << KnownHostName(options) << ' ' << KeyTypeName(blob) << ' ' << Base64Encode(blob) << '\n';
   out.flush();
   if (!out)
     return Status(Code::kPermissionDenied, "cannot record the host key of " + HostPort(options) +

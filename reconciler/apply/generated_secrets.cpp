@@ -13,6 +13,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "manifests-schema/base/base64.h"
 #include "manifests-schema/base/digest.h"
 
 namespace dflow {
@@ -45,38 +46,15 @@ std::string Hex(const std::string& bytes) {
   return out;
 }
 
-// RFC 4648 base64, padded; base64url: '-' and '_', unpadded (as `openssl rand -base64` and
-// Node's 'base64url' write them).
-std::string Base64(const std::string& bytes, bool url) {
-  const char* alphabet = url ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-                             : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                       (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                       static_cast<unsigned char>(bytes[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out += alphabet[(v >> shift) & 63];
-  }
-  const std::size_t left = bytes.size() - i;
-  if (left > 0) {
-    unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
-    if (left == 2) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out += alphabet[(v >> 18) & 63];
-    out += alphabet[(v >> 12) & 63];
-    if (left == 2) out += alphabet[(v >> 6) & 63];
-    if (!url) out += left == 2 ? "=" : "==";
-  }
-  return out;
-}
-
 Result<std::string> RandomValue(const SecretRecipe& recipe) {
   std::string out;
   for (int i = 0; i < recipe.count; ++i) {
     Result<std::string> bytes = RandomBytes(static_cast<std::size_t>(recipe.bytes));
     if (!bytes.ok()) return bytes.status();
     if (i > 0) out += recipe.join;
-    out += recipe.encoding == "hex" ? Hex(*bytes) : Base64(*bytes, recipe.encoding == "base64url");
+    out += recipe.encoding == "hex"         ? Hex(*bytes)
+           : recipe.encoding == "base64url" ? Base64UrlEncode(*bytes)
+                                            : Base64Encode(*bytes);
   }
   return out;
 }

@@ -34,15 +34,6 @@ std::string Error(const Action& action, const SecretValues& secrets = {}) {
   return rendered.status().ToString();
 }
 
-TEST_CASE("base64 matches RFC 4648 for every padding length") {
-  CHECK(Base64Encode("") == "");
-  CHECK(Base64Encode("a") == "YQ==");
-  CHECK(Base64Encode("ab") == "YWI=");
-  CHECK(Base64Encode("abc") == "YWJj");
-  CHECK(Base64Encode("line1\nline2") == "bGluZTEKbGluZTI=");
-  CHECK(Base64Encode(std::string("\xff\x00\xfe", 3)) == "/wD+");
-}
-
 TEST_CASE("config values are sent base64-encoded without a restart, hostile or not") {
   Action action = AppAction(ActionKind::kSetConfig);
   action.config = {{"EMPTY", "", false, ""},

@@ -15,8 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "manifests-schema/base/base64.h"
 #include "manifests-schema/base/digest.h"
-#include "providers/dokku/dokku_commands.h"
 #include "reconciler/status/badge.h"
 #include "tests/support/controller_process.h"
 #include "tests/support/fake_forge.h"
