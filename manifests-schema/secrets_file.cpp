@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "manifests-schema/app_name.h"
+#include "manifests-schema/base/text.h"
 #include "manifests-schema/config_key.h"
 #include "manifests-schema/yaml_tree.h"
 
@@ -81,14 +82,17 @@ Status ReadGitAuth(const std::string& path, const YamlNode& section, SecretValue
 }  // namespace
 
 std::string GitAuthHostOf(const std::string& url) {
+  // Schemes and host names are case-insensitive (RFC 3986 3.1, 3.2.2); gitAuth keys are lower
+  // case, and so is the netrc machine Dokku's git:auth writes.
+  const std::string lower = AsciiLower(url);
   std::size_t start;
-  if (url.rfind("https://", 0) == 0)
+  if (lower.rfind("https://", 0) == 0)
     start = 8;
-  else if (url.rfind("http://", 0) == 0)
+  else if (lower.rfind("http://", 0) == 0)
     start = 7;
   else
     return "";
-  std::string authority = url.substr(start, url.find('/', start) - start);
+  std::string authority = lower.substr(start, lower.find('/', start) - start);
   if (std::size_t at = authority.rfind('@'); at != std::string::npos)
     authority = authority.substr(at + 1);
   if (!authority.empty() && authority.front() == '[') return "";  // an IPv6 literal: no netrc

@@ -15,6 +15,10 @@ std::string Join(const std::vector<std::string>& parts, std::string_view separat
 // \n, \v, \f, \r).
 std::string Trim(std::string_view text);
 
+// `text` with A-Z as a-z and every other byte as it is (host names, header names, schemes:
+// the case-insensitive parts of protocols; never locale-dependent).
+std::string AsciiLower(std::string_view text);
+
 // Whether `item` is one of `list`.
 bool Contains(const std::vector<std::string>& list, std::string_view item);
 

@@ -33,10 +33,7 @@ std::size_t WriteHeader(char* data, std::size_t size, std::size_t count, void* u
   std::string line(data, size * count);
   auto colon = line.find(':');
   if (colon == std::string::npos) return size * count;
-  std::string name = line.substr(0, colon);
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  collector->reply->headers[name] = Trim(line.substr(colon + 1));
+  collector->reply->headers[AsciiLower(line.substr(0, colon))] = Trim(line.substr(colon + 1));
   return size * count;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "manifests-schema/base/digest.h"
+#include "manifests-schema/base/text.h"
 #include "reconciler/status/releases_json.h"
 
 namespace dflow {
@@ -104,9 +105,7 @@ HttpResponse Webhook(const ControllerApi& api, const HttpRequest& request) {
   const Secret secret = api.webhook_secret ? api.webhook_secret() : Secret();
   if (secret.empty()) return Json(404, {{"error", "webhooks are not configured"}});
   HeaderLookup headers = [&request](std::string_view name) {
-    std::string lower(name);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return request.Header(lower);
+    return request.Header(AsciiLower(name));
   };
   Result<Forge> forge = VerifyWebhook(headers, request.body, secret.Reveal());
   if (!forge.ok()) return Json(401, {{"error", forge.status().message()}});

@@ -9,6 +9,8 @@
 #include <optional>
 #include <thread>
 
+#include "manifests-schema/base/text.h"
+
 namespace dflow {
 namespace {
 
@@ -40,9 +42,7 @@ HttpRequest ToRequest(const http::request<http::string_body>& in) {
   request.path = UrlDecode(request.target.substr(0, q), false);
   if (q != std::string::npos) request.query = ParseQuery(request.target.substr(q + 1));
   for (const auto& field : in) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    request.headers[name] = std::string(field.value());
+    request.headers[AsciiLower(std::string(field.name_string()))] = std::string(field.value());
   }
   request.body = in.body();
   return request;

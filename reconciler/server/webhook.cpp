@@ -3,17 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include "manifests-schema/base/digest.h"
+#include "manifests-schema/base/text.h"
 
 namespace dflow {
 namespace {
 
 Status Denied(std::string_view why) {
   return Status(Code::kPermissionDenied, "webhook rejected: " + std::string(why));
-}
-
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
 }
 
 }  // namespace
@@ -23,14 +19,14 @@ Result<Forge> VerifyWebhook(const HeaderLookup& headers, std::string_view body,
   if (secret.empty()) return Denied("no webhook secret is configured");
   if (std::string sig = headers("X-Hub-Signature-256"); !sig.empty()) {
     if (!sig.starts_with("sha256=")) return Denied("malformed X-Hub-Signature-256");
-    if (!ConstantTimeEquals(Lower(sig.substr(7)), HmacSha256Hex(secret, body)))
+    if (!ConstantTimeEquals(AsciiLower(sig.substr(7)), HmacSha256Hex(secret, body)))
       return Denied("bad X-Hub-Signature-256");
     return Forge::kGitHub;
   }
   std::string gitea = headers("X-Gitea-Signature");
   if (gitea.empty()) gitea = headers("X-Forgejo-Signature");
   if (!gitea.empty()) {
-    if (!ConstantTimeEquals(Lower(gitea), HmacSha256Hex(secret, body)))
+    if (!ConstantTimeEquals(AsciiLower(gitea), HmacSha256Hex(secret, body)))
       return Denied("bad X-Gitea-Signature");
     return Forge::kGitea;
   }
@@ -96,7 +92,7 @@ std::string RepositoryKey(std::string url) {
   std::string host = url.substr(0, slash);
   std::string path = slash == std::string::npos ? "" : url.substr(slash);
   if (const std::size_t at = host.rfind('@'); at != std::string::npos) host = host.substr(at + 1);
-  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  host = AsciiLower(host);
   while (!path.empty() && path.back() == '/') path.pop_back();
   if (path.size() > 4 && path.compare(path.size() - 4, 4, ".git") == 0)
     path.resize(path.size() - 4);

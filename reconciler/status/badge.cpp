@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "manifests-schema/base/digest.h"
+#include "manifests-schema/base/text.h"
 
 namespace dflow {
 namespace {
@@ -211,12 +212,6 @@ bool IsHexColor(std::string_view color) {
                      [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
 }
 
-std::string LowerAscii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Perceived brightness in [0, 1] of a "#rgb"/"#rrggbb" colour.
 double Brightness(std::string_view hex) {
   auto channel = [&](int i) {
@@ -294,7 +289,7 @@ std::string Shapes(const Part& label, const Part& message, int width, BadgeStyle
 }  // namespace
 
 std::string ResolveBadgeColor(std::string_view color) {
-  std::string lower = LowerAscii(color);
+  std::string lower = AsciiLower(color);
   for (const auto& named : kNamedColors) {
     if (named.name == lower) return std::string(named.hex);
   }
@@ -325,7 +320,7 @@ std::string RenderBadgeSvg(const BadgeSpec& spec) {
 }
 
 nlohmann::json RenderBadgeJson(const BadgeSpec& spec) {
-  std::string lower = LowerAscii(spec.color);
+  std::string lower = AsciiLower(spec.color);
   std::string color = "lightgrey";
   if (IsHexColor(lower)) {
     color = lower.substr(1);

@@ -110,5 +110,14 @@ TEST_CASE("without secrets given, secret values are not checked") {
   CHECK(result.ok());
 }
 
+TEST_CASE("a git URL's host is found whatever its case, as the lower-case gitAuth key names it") {
+  CHECK(GitAuthHostOf("https://git.example.com/acme/shop.git") == "git.example.com");
+  CHECK(GitAuthHostOf("https://Git.Example.COM/acme/shop.git") == "git.example.com");
+  CHECK(GitAuthHostOf("HTTPS://bot:token@GitHub.com:8443/acme/shop") == "github.com");
+  CHECK(GitAuthHostOf("Http://Example.org") == "example.org");
+  CHECK(GitAuthHostOf("git@github.com:acme/shop.git") == "");  // ssh: keys, not netrc
+  CHECK(GitAuthHostOf("https://[2001:db8::1]/acme/shop.git") == "");
+}
+
 }  // namespace
 }  // namespace dflow
