@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <mutex>
+#include <new>
 
 #include "manifests-schema/base/text.h"
 
@@ -79,6 +80,15 @@ Result<HttpReply> PerformHttp(const HttpCall& call) {
                                            : std::to_string(call.timeout.count()) + " ms"));
   if (rc != CURLE_OK) return Status(Code::kUnavailable, curl_easy_strerror(rc));
   return reply;
+}
+
+std::string UrlEscape(std::string_view text) {
+  // A null handle is allowed since libcurl 7.82 (Debian 12 has 7.88).
+  char* escaped = curl_easy_escape(nullptr, text.data(), static_cast<int>(text.size()));
+  if (escaped == nullptr) throw std::bad_alloc();
+  std::string out(escaped);
+  curl_free(escaped);
+  return out;
 }
 
 }  // namespace dflow

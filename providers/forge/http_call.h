@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "manifests-schema/base/status.h"
@@ -33,5 +34,8 @@ struct HttpReply {
 // over max_response_bytes), kUnavailable (connection and protocol errors: libcurl's message).
 // Messages do not repeat the URL or headers: callers add what names the call.
 Result<HttpReply> PerformHttp(const HttpCall& call);
+
+// `text` percent-encoded for a URL's query or path (libcurl's: every byte but A-Z a-z 0-9 - . _ ~).
+std::string UrlEscape(std::string_view text);
 
 }  // namespace dflow

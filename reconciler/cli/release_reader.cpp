@@ -4,29 +4,16 @@
 #include <nlohmann/json.hpp>
 
 #include "manifests-schema/base/secret.h"
+#include "providers/forge/http_call.h"
 #include "reconciler/cli/controller_client.h"
 #include "reconciler/status/releases_json.h"
 
 namespace dflow::cli {
 namespace {
 
-std::string QueryEscape(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      out += hex;
-    }
-  }
-  return out;
-}
-
 Result<std::vector<ReleaseRecord>> FromServer(const ReleaseQuery& query) {
-  auto body = GetFromController(query.server, "/api/v1/releases?app=" + QueryEscape(query.app) +
-                                                  "&env=" + QueryEscape(query.environment) +
+  auto body = GetFromController(query.server, "/api/v1/releases?app=" + UrlEscape(query.app) +
+                                                  "&env=" + UrlEscape(query.environment) +
                                                   "&limit=" + std::to_string(query.limit));
   if (!body.ok()) return body.status();
   nlohmann::json document = nlohmann::json::parse(*body, nullptr, false);
