@@ -33,7 +33,7 @@ TEST_CASE("at most the first 100 diagnostics are kept, then one says how many mo
   CHECK(diagnostics.back().severity == Diagnostic::Severity::kError);
 }
 
-TEST_CASE("dropped warnings alone make a warning; 100 or fewer add nothing") {
+TEST_CASE("dropped warnings alone make a warning, 100 or fewer add nothing") {
   std::vector<Diagnostic> diagnostics;
   for (int line = 1; line <= 101; ++line)
     diagnostics.push_back(

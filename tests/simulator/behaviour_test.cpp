@@ -537,7 +537,7 @@ TEST_CASE("behaviour: every report gives one JSON object per app with its docume
 namespace dflow::test {
 namespace {
 
-TEST_CASE("behaviour: datastore link restarts like config:set; info layout") {
+TEST_CASE("behaviour: datastore link restarts like config:set, info layout") {
   Sim sim;
   sim.Ok({"apps:create", "web"});
   sim.Ok({"git:sync", "--build", "web", "https://example.com/r.git"});

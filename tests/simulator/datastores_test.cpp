@@ -47,7 +47,7 @@ TEST_CASE("datastores: expose errors") {
         0);
 }
 
-TEST_CASE("datastores: info flags answer one value each; a wrong one lists the valid ones") {
+TEST_CASE("datastores: info flags answer one value each, a wrong one lists the valid ones") {
   Sim sim;
   sim.Ok({"postgres:create", "db"});
   sim.Ok({"apps:create", "web"});

@@ -33,7 +33,7 @@ TEST_CASE("the link's URL is found by the service's host, whatever its variable"
   CHECK_FALSE(LinkedConnection(config, "redis", "main").has_value());
 }
 
-TEST_CASE("a DSN read is one URL line; a bad one is refused without quoting it") {
+TEST_CASE("a DSN read is one URL line, a bad one is refused without quoting it") {
   CHECK(ParseDatastoreDsn("redis://:pw@dokku-redis-c:6379\n")->password == "pw");
   Result<DatastoreConnection> bad = ParseDatastoreDsn("secret-looking output\nline two\n");
   REQUIRE_FALSE(bad.ok());

@@ -92,7 +92,7 @@ class CutStdin final : public Transport {
   Transport& inner_;
 };
 
-TEST_CASE("edge file: written atomically; a watcher only ever sees the rename onto the name") {
+TEST_CASE("edge file: written atomically, a watcher only ever sees the rename onto the name") {
   test::SshdNode sshd;
   test::ScopedTempDir dir;
   test::WriteFile(dir.path() / "other.yaml", "http: {}\n");
@@ -166,7 +166,7 @@ TEST_CASE("edge file: a cut transfer or a failed write leaves the old file byte-
   CHECK(test::ReadFile(dir.path() / "dflow.yml") == Document(1));
 }
 
-TEST_CASE("edge file: an empty document is refused; a missing directory is named") {
+TEST_CASE("edge file: an empty document is refused, a missing directory is named") {
   test::SshdNode sshd;
   test::ScopedTempDir dir;
   auto edge = test::EdgeTransport(sshd);

@@ -24,7 +24,7 @@ constexpr char kRouters[] = R"json([
   {"service":"dflow-gone","rule":"Host(`old.example.com`)","status":"disabled","error":["the service \"dflow-gone@file\" does not exist"],"name":"dflow-old-example-com@file","provider":"file"}
 ])json";
 
-TEST_CASE("edge api: version, file routers and services read over SSH; health mapped") {
+TEST_CASE("edge api: version, file routers and services read over SSH, health mapped") {
   test::SshdNode sshd;
   test::FakeTraefikApi api;
   api.Set("http/routers", kRouters);

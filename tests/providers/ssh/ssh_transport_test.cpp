@@ -633,7 +633,7 @@ TEST_CASE("output over max_output is an error, and the next command reconnects")
   CHECK(transport->Stats().connections_opened == 2);
 }
 
-TEST_CASE("one command over its limits fails alone; the others of the batch complete") {
+TEST_CASE("one command over its limits fails alone, the others of the batch complete") {
   SshdNode node(PrintingNode());
   auto transport = MakeSshTransport(node.MakeOptions());
   ExecOptions options;

@@ -70,7 +70,7 @@ test::Captured RunEdgeCli(std::vector<std::string> args) {
   return test::RunCapture(args, "");
 }
 
-TEST_CASE("dflow edge config prints the edge's file; an environment without an edge is named") {
+TEST_CASE("dflow edge config prints the edge's file, an environment without an edge is named") {
   test::SshdNode sshd;
   test::ScopedTempDir dir;
   WriteEdgeRepo(dir.path(), sshd, dir.path() / "dynamic", "http://127.0.0.1:8080");
@@ -93,7 +93,7 @@ TEST_CASE("dflow edge config prints the edge's file; an environment without an e
 }
 
 TEST_CASE(
-    "dflow edge check: a missing file fails with the fix; the repo's file and live routes "
+    "dflow edge check: a missing file fails with the fix, the repo's file and live routes "
     "pass") {
   test::SshdNode sshd;
   test::FakeTraefikApi api;

@@ -67,7 +67,7 @@ TEST_CASE("themes show refuses an unknown name and themes without a subcommand")
   CHECK(run.out.find("'dflow render PATH' prints what it expands to") != std::string::npos);
 }
 
-TEST_CASE("render shows a themed application expanded; validate accepts it") {
+TEST_CASE("render shows a themed application expanded, validate accepts it") {
   test::Captured run =
       RunDflowThemes({"render", kThemeFixtures + "n8n-defaults", "--format", "json"});
   CHECK(run.exit_code == 0);

@@ -69,7 +69,7 @@ spec:
   traffic: )";
 
 TEST_CASE(
-    "proxies: fresh nodes get their environment's proxy in one pass; staging to nginx and back, "
+    "proxies: fresh nodes get their environment's proxy in one pass, staging to nginx and back, "
     "one pass each") {
   test::FleetRig rig(test::kSampleRepoNodes);
   rig.repo().CommitAll("sample repo");

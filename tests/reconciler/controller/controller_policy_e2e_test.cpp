@@ -73,7 +73,7 @@ TEST_CASE("concurrency 1: one node pass at a time, so never Dokku calls on two n
   CHECK(most == 1);
 }
 
-TEST_CASE("SIGHUP reloads the controller config; a broken one is refused and the old one kept") {
+TEST_CASE("SIGHUP reloads the controller config, a broken one is refused and the old one kept") {
   test::FleetRig rig(test::kSampleRepoNodes);
   const std::string commit = rig.repo().CommitAll("initial");
   test::FakeForge forge(ForgeKind::kGitHub);
@@ -121,7 +121,7 @@ TEST_CASE("SIGHUP reloads the controller config; a broken one is refused and the
   CHECK(controller.exit_code() == 0);
 }
 
-TEST_CASE("self-heal off: hand-made drift is reported, not put back; other environments heal") {
+TEST_CASE("self-heal off: hand-made drift is reported, not put back, other environments heal") {
   test::FleetRig rig(test::kSampleRepoNodes);
   Replace(rig.repo().path() / "environments/staging.yaml", "  prune: true",
           "  selfHeal: false\n  prune: true");

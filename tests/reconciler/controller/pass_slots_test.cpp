@@ -17,7 +17,7 @@ bool Eventually(const std::function<bool()>& done) {
   return test::WaitUntil(done, std::chrono::seconds(10));
 }
 
-TEST_CASE("no more passes run at once than the limit; a freed slot lets a waiter start") {
+TEST_CASE("no more passes run at once than the limit, a freed slot lets a waiter start") {
   PassSlots slots(2);
   REQUIRE(slots.Acquire());
   REQUIRE(slots.Acquire());
@@ -55,7 +55,7 @@ TEST_CASE("a freed slot goes to the one who waited, not back to the pass that ju
   CHECK(slots.in_use() == 0);
 }
 
-TEST_CASE("raising the limit starts waiters at once; lowering it lets passes in flight finish") {
+TEST_CASE("raising the limit starts waiters at once, lowering it lets passes in flight finish") {
   PassSlots slots(1);
   REQUIRE(slots.Acquire());
   std::thread waiter([&] {

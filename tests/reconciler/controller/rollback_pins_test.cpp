@@ -40,7 +40,7 @@ RollbackPinRecord RefPin() {
   return {"shop", "staging", "web", "ref", kPinSha, 7, "abcdef0123456789", 100};
 }
 
-TEST_CASE("a pin request is parsed field by field; anything else is refused by name") {
+TEST_CASE("a pin request is parsed field by field, anything else is refused by name") {
   auto pin = ParsePinRequest(R"({"application":"shop","environment":"staging","service":"web",
                                "key":"ref","value":")" +
                              kPinSha + R"(","release":7})");
@@ -91,7 +91,7 @@ TEST_CASE("a pin must name a service the environment runs, with a value that fit
   CHECK(CheckPin(desired, image).code() == Code::kInvalidArgument);
 }
 
-TEST_CASE("a pin replaces the ref of that service on each node, nothing else; Git agrees later") {
+TEST_CASE("a pin replaces the ref of that service on each node, nothing else, Git agrees later") {
   DesiredState desired = PinFleet();
   std::map<std::string, std::string> notes;
   auto pinned = PinnedNode(desired.nodes[0], {RefPin()}, notes);

@@ -48,7 +48,7 @@ std::string AppStatusError(const nlohmann::json& status, const std::string& app)
   return "<missing>";
 }
 
-TEST_CASE("dflow run deploys a followed branch's new commit; a pinned tag stays") {
+TEST_CASE("dflow run deploys a followed branch's new commit, a pinned tag stays") {
   test::FleetRig rig(test::kSampleRepoNodes);
   test::ScopedTempDir sources;
   test::GitRepo app(sources.path() / "course-management");

@@ -19,7 +19,7 @@ TEST_CASE("a source URL's host, as `sources:` names it") {
   CHECK(SourceHostOf("/srv/git/shop.git") == "");
 }
 
-TEST_CASE("the `sources:` section is read per host; a token in the file is refused") {
+TEST_CASE("the `sources:` section is read per host, a token in the file is refused") {
   auto result = ParseControllerConfig(R"(
 repo: {url: https://git.example.com/fleet.git}
 sources:

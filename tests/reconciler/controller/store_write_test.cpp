@@ -7,7 +7,7 @@
 namespace dflow {
 namespace {
 
-TEST_CASE("a failed status-store write is counted by what was written; a good one is not") {
+TEST_CASE("a failed status-store write is counted by what was written, a good one is not") {
   Metrics metrics;
   metrics.DeclareCounter("dflow_status_store_errors_total", "test");
   CheckStoreWrite(Status::Ok(), "app status", metrics);

@@ -11,7 +11,7 @@ using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-TEST_CASE("a trigger wakes the waiter with its reason; a burst is one wakeup") {
+TEST_CASE("a trigger wakes the waiter with its reason, a burst is one wakeup") {
   Wakeup wakeup;
   wakeup.Trigger(WakeReason::Webhook("aaaaaaaaaaaaaaaa"));
   wakeup.Trigger(WakeReason::Webhook("bbbbbbbbbbbbbbbb"));

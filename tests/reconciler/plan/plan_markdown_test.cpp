@@ -75,7 +75,7 @@ TEST_CASE("destructive actions are called out at the top, before the sections") 
   CHECK(Contains(md, "#### Node-level changes"));
 }
 
-TEST_CASE("a refused plan is called out; a plan without destruction has no warning") {
+TEST_CASE("a refused plan is called out, a plan without destruction has no warning") {
   PlanReport report = SampleReport();
   report.plans[0].refused = true;
   report.plans[0].refusal = "plan refused on node web-1: would destroy 1 of 1";
@@ -88,7 +88,7 @@ TEST_CASE("a refused plan is called out; a plan without destruction has no warni
   CHECK_FALSE(Contains(FormatPlanMarkdown(report), "WARNING"));
 }
 
-TEST_CASE("secret values and their hashes never appear; plain values do") {
+TEST_CASE("secret values and their hashes never appear, plain values do") {
   const std::string md = FormatPlanMarkdown(SampleReport());
   CHECK(Contains(md, "LOG\\_LEVEL=debug TOKEN=\\*\\*\\*</code>"));  // escaped "***"
   CHECK_FALSE(Contains(md, "5e884898"));

@@ -477,7 +477,7 @@ TEST_CASE("an image with a health check deploys as a build context and records i
         "set-config shop-api: record deployed build context\n");
 }
 
-TEST_CASE("a changed health check or image redeploys the build context; dropping it, the image") {
+TEST_CASE("a changed health check or image redeploys the build context, dropping it, the image") {
   const PlanOptions options = Options();
   const AppSpec api = HealthCheckedApi();
   const ObservedNode observed = ConvergedNode(DesiredNode({api}, {}), options);

@@ -65,7 +65,7 @@ TEST_CASE("a changed config value, image and secret key show as the planner's ac
   CHECK(listing.find("prod-") == std::string::npos);  // nothing else moves
 }
 
-TEST_CASE("nodes and environments that come and go are listed; a removed node is left alone") {
+TEST_CASE("nodes and environments that come and go are listed, a removed node is left alone") {
   DesiredState base = SampleRepo();
   DesiredState head = base;
   NodeDesiredState extra = head.nodes.front();

@@ -103,7 +103,7 @@ TEST_CASE("a name that is both an environment and an application means the envir
   CHECK(f.Message("/badge/staging/qa.json") == "synced · healthy");  // the application
 }
 
-TEST_CASE("an environment's badge includes the edge in front of it; an application's does not") {
+TEST_CASE("an environment's badge includes the edge in front of it, an application's does not") {
   BadgeFixture f;
   f.PutEdge({"edge-1", {"qa"}, "Synced", "Healthy", "Healthy", "", "abc", "3.7.9", kRevB, kNow});
   CHECK(f.Message("/badge/qa.json") == "synced · healthy");

@@ -120,7 +120,7 @@ TEST_CASE("a client that stalls mid-request is disconnected after the request ti
   close(fd);
 }
 
-TEST_CASE("HEAD gets the GET answer's headers and no body; the connection stays usable") {
+TEST_CASE("HEAD gets the GET answer's headers and no body, the connection stays usable") {
   auto server = StartEcho();
   RawConnection connection(server->port());
   REQUIRE(connection.connected());

@@ -29,7 +29,7 @@ HeaderLookup Headers(std::map<std::string, std::string> values) {
 const std::string kBody = R"({"ref":"refs/heads/main","after":"0123abcd","repository":{}})";
 const std::string kWebhookSecret = "It's a secret to everybody";
 
-TEST_CASE("a push names its repository's addresses; the same repository under other URLs") {
+TEST_CASE("a push names its repository's addresses, the same repository under other URLs") {
   const std::string github =
       R"({"ref":"refs/heads/main","after":"1","repository":{"clone_url":"https://github.com/acme/shop.git","ssh_url":"git@github.com:acme/shop.git","html_url":"https://github.com/acme/shop"}})";
   auto event = ParsePushEvent(Forge::kGitHub, Headers({{"X-GitHub-Event", "push"}}), github);

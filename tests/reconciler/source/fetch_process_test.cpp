@@ -114,7 +114,7 @@ TEST_CASE("credentials reach the child on stdin only, never in its argv or envir
   CHECK(request.find("/etc/dflow/known_hosts") != std::string::npos);
 }
 
-TEST_CASE("a child that hangs is killed at the timeout; one that answers nonsense is an error") {
+TEST_CASE("a child that hangs is killed at the timeout, one that answers nonsense is an error") {
   test::ScopedTempDir dir;
   GitRemoteOptions options;
   options.url = "https://user:hunter2@git.example.com/config.git";

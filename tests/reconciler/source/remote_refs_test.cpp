@@ -46,7 +46,7 @@ struct AppRepo {
   std::string Url() const { return "file://" + repo.path().string(); }
 };
 
-TEST_CASE("a repository's refs are listed; branches, tags and full shas resolve") {
+TEST_CASE("a repository's refs are listed, branches, tags and full shas resolve") {
   AppRepo app;
   auto listing = ListRemoteRefs(Remote(app.Url()));
   REQUIRE_MESSAGE(listing.ok(), listing.status().ToString());
@@ -61,7 +61,7 @@ TEST_CASE("a repository's refs are listed; branches, tags and full shas resolve"
   CHECK(missing.status().message().find("no-such-branch") != std::string::npos);
 }
 
-TEST_CASE("refs resolve per repository; an unreachable one affects only its own refs") {
+TEST_CASE("refs resolve per repository, an unreachable one affects only its own refs") {
   AppRepo app;
   test::ScopedTempDir gone;
   const std::string unreachable = "file://" + (gone.path() / "missing.git").string();

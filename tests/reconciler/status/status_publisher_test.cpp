@@ -43,7 +43,7 @@ std::string SnapshotSyncOf(const StatusSnapshot& snapshot, const std::string& ap
   return "<absent>";
 }
 
-TEST_CASE("a write shows in a later snapshot; the one before it is never changed") {
+TEST_CASE("a write shows in a later snapshot, the one before it is never changed") {
   PublisherRig rig(std::chrono::milliseconds(0));
   REQUIRE(rig.store->PutAppStatus(ShopApp("shop-web", "OutOfSync")).ok());
   REQUIRE(rig.publisher->Start().ok());

@@ -228,7 +228,7 @@ ReconcileRecord Quiet(const std::string& node, const std::string& revision,
           node, 1};
 }
 
-TEST_CASE("every pass is in the history; a run of identical quiet passes is one record") {
+TEST_CASE("every pass is in the history, a run of identical quiet passes is one record") {
   test::ScopedTempDir dir;
   auto store = StatusStore::Open((dir.path() / "s.db").string());
   REQUIRE(store.ok());

@@ -171,7 +171,7 @@ TEST_CASE("a newer status replaces one still queued for the same environment") {
   CHECK(posted[1] == "dflow/sync/production failure 1 of 2 apps failed: a");
 }
 
-TEST_CASE("a new target gets every environment's status again; the same target changes nothing") {
+TEST_CASE("a new target gets every environment's status again, the same target changes nothing") {
   ReporterFixture f;
   f.Put(App("s1", "c", "staging", "Synced", kRev));
   f.Pass("s1");
