@@ -31,4 +31,8 @@ std::string BuildContextDigest(const std::string& image, const HealthCheck& heal
   return Sha256Hex(BuildContextArchive(image, health)).substr(0, 16);
 }
 
+bool ContextAlreadyCommitted(int exit_code, std::string_view err) {
+  return exit_code == 1 && err.find("No changes detected, skipping git commit") != err.npos;
+}
+
 }  // namespace dflow

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "manifests-schema/desired_state.h"
 
@@ -17,10 +18,16 @@ namespace dflow {
 // Its value, BuildContextDigest(), is set (--no-restart) right after the deploy succeeds. A
 // failed deploy leaves it as it was; Dokku then has undone its commit (git-from-directory
 // resets the deploy branch when git_receive_app fails), so the same context is sent again.
-// Not covered: a deploy that succeeds and a recording config:set that then fails; the next
-// pass sends the same context, which Dokku refuses ("No changes detected", exit 1) until the
-// image or the check changes (docs/themes.md, Not yet).
+// When the deploy succeeded but the recording failed, the next pass sends the same context
+// and Dokku refuses it (ContextAlreadyCommitted): apply then rebuilds from that commit.
 inline constexpr const char* kBuildContextKey = "DFLOW_CONTEXT";
+
+// Whether `git:from-archive` failed only because the app's repository already holds exactly
+// this context (plugins/git/git-from-directory, v0.38.27: "No changes detected, skipping git
+// commit", exit 1), as after a deploy whose DFLOW_CONTEXT was not recorded, or one that was
+// cut off after its commit. Dokku's own advice then is `ps:rebuild`, which builds and deploys
+// that commit: apply runs it in the deploy's place.
+bool ContextAlreadyCommitted(int exit_code, std::string_view err);
 
 // app.json with one startup check for the web process (docker-container-healthchecker's
 // format): keys sorted, two-space indent, fields at Dokku's default left out.

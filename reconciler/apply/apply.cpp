@@ -6,11 +6,13 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "manifests-schema/base/digest.h"
 #include "manifests-schema/base/parallel_for.h"
 #include "manifests-schema/base/secret.h"
 #include "manifests-schema/base/text.h"
+#include "providers/dokku/build_context.h"
 #include "providers/dokku/derived_config.h"
 #include "providers/dokku/dokku_commands.h"
 #include "reconciler/apply/action_graph.h"
@@ -221,6 +223,14 @@ class NodeRunner {
             Release(graph, i, waiting, released);
             return start(std::move(released));
           }
+          if (results[i].action.kind == ActionKind::kDeployArchive && exec.ok() &&
+              rebuilt_.insert(i).second && ContextAlreadyCommitted(exec->exit_code, exec->err)) {
+            if (std::optional<DokkuCall> rebuild = RebuildInstead(results[i])) {
+              RenderedCommand command;
+              command.argv = rebuild->argv;
+              return {push(i, std::move(*rebuild), std::move(command), "")};
+            }
+          }
           Finish(commands[id], exec, results[i]);
           if (exports_.erase(i) > 0) ExplainMove(results[i]);
           Report(ActionEvent::Phase::kFinished, results[i]);
@@ -228,6 +238,18 @@ class NodeRunner {
           Release(graph, i, waiting, released);
           return start(std::move(released));
         });
+  }
+
+  // The `ps:rebuild` that deploys a build context Dokku already holds (ContextAlreadyCommitted).
+  std::optional<DokkuCall> RebuildInstead(ActionResult& result) {
+    Action rebuild = result.action;
+    rebuild.kind = ActionKind::kRebuild;
+    Result<RenderedCommand> command = RenderDokkuCommand(rebuild, options_.secrets);
+    if (!command.ok()) return std::nullopt;
+    result.message =
+        "the app's repository already holds this build context (an earlier deploy committed it "
+        "and was not recorded): rebuilt from it with ps:rebuild";
+    return DokkuCall{command->argv, std::max(options_.exec.timeout, options_.slow_timeout)};
   }
 
   // Starts a move's export on the datastore's old node (kImportDatastore: action.value), to
@@ -393,6 +415,7 @@ class NodeRunner {
   std::map<std::size_t, std::size_t> reads_left_;    // kSetDerivedConfig -> DSN reads running
   // kImportDatastore index -> the export streaming into it from the old node.
   std::map<std::size_t, std::unique_ptr<DokkuStream>> exports_;
+  std::set<std::size_t> rebuilt_;  // kDeployArchive whose first call has answered
   // Datastore service -> its connection, as read on this node during this apply.
   std::map<std::string, DatastoreConnection> connections_;
 };

@@ -180,6 +180,59 @@ TEST_CASE("a failed action skips the rest of that app only") {
         "failed: n1 alpha set-domains: exit 1: !     alpha.example.com is invalid. exiting...");
 }
 
+// An image with a health check is deployed as a build context, then its digest recorded.
+NodePlan ContextDeployPlan(const std::string& node) {
+  NodePlan plan;
+  plan.node = node;
+  Action deploy = AppAction(node, "alpha", ActionKind::kDeployArchive);
+  deploy.value = "n8nio/n8n:1.80.0";
+  deploy.health.path = "/healthz";
+  deploy.health.port = 5678;
+  plan.actions.push_back(deploy);
+  Action record = AppAction(node, "alpha", ActionKind::kSetConfig);
+  record.config = {ConfigEntry{"DFLOW_CONTEXT", "0123456789abcdef", false, ""}};
+  plan.actions.push_back(record);
+  return plan;
+}
+
+TEST_CASE("a build context Dokku already holds is rebuilt from, then recorded") {
+  // The pass before deployed this context but could not record it: Dokku refuses the same
+  // tree again (git-from-directory) and says to ps:rebuild.
+  FakeTransport transport;
+  transport.Script("--quiet git:from-archive alpha --",
+                   ExecResult{1, "",
+                              " !     No changes detected, skipping git commit\n"
+                              " !     Call 'ps:rebuild' on app to rebuild the app from existing "
+                              "source\n"});
+  const ApplyResult result =
+      ApplyPlans({ContextDeployPlan("n1")}, {{"n1", &transport}}, ApplyOptions{});
+  CHECK(transport.Calls() == Words{"--quiet git:from-archive alpha --", "--quiet ps:rebuild alpha",
+                                   "--quiet config:set --encoded --no-restart alpha "
+                                   "DFLOW_CONTEXT=MDEyMzQ1Njc4OWFiY2RlZg=="});
+  CHECK(result.ok());
+  CHECK(Outcomes(result.nodes[0]) == std::vector<std::string>{"ran", "ran"});
+  CHECK(result.nodes[0].actions[0].message.find("rebuilt from it with ps:rebuild") !=
+        std::string::npos);
+}
+
+TEST_CASE("a failed context deploy is not rebuilt, and a failed rebuild records nothing") {
+  FakeTransport transport;
+  transport.Script("--quiet git:from-archive alpha --",
+                   ExecResult{1, "", " !     App container failed to start\n"});
+  ApplyResult result = ApplyPlans({ContextDeployPlan("n1")}, {{"n1", &transport}}, ApplyOptions{});
+  CHECK(transport.Calls() == Words{"--quiet git:from-archive alpha --"});
+  CHECK(Outcomes(result.nodes[0]) == std::vector<std::string>{"failed", "skipped"});
+
+  FakeTransport again;
+  again.Script("--quiet git:from-archive alpha --",
+               ExecResult{1, "", " !     No changes detected, skipping git commit\n"});
+  again.Script("--quiet ps:rebuild alpha", ExecResult{1, "", " !     Deploy failed\n"});
+  result = ApplyPlans({ContextDeployPlan("n1")}, {{"n1", &again}}, ApplyOptions{});
+  CHECK(again.Calls() == Words{"--quiet git:from-archive alpha --", "--quiet ps:rebuild alpha"});
+  CHECK(Outcomes(result.nodes[0]) == std::vector<std::string>{"failed", "skipped"});
+  CHECK(result.nodes[0].actions[0].message == "exit 1: !     Deploy failed");
+}
+
 // TwoAppPlan with alpha linking the datastore and two Traefik steps after it.
 NodePlan LinkedPlan(const std::string& node) {
   NodePlan plan = TwoAppPlan(node);

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "manifests-schema/base/base64.h"
+#include "providers/dokku/build_context.h"
 #include "providers/dokku/dokku_report.h"
 #include "providers/transport/local_transport.h"
 #include "reconciler/controller/loop_policy.h"
@@ -190,6 +192,35 @@ TEST_CASE("a failed action fails its app, names the command, and the app backs o
   CHECK(Contains(rig.Commands(), "git:from-image"));
   CHECK_FALSE(rig.backoff().contains("shop-api"));
   CHECK(rig.App("shop-api").sync == "Progressing");
+}
+
+TEST_CASE("a context deploy whose record was lost is rebuilt from, then recorded and converged") {
+  NodePassRig rig;
+  AppSpec& api = rig.Node().apps.front();
+  api.health.path = "/healthz";
+  api.health.port = 5000;
+  // The deploy succeeds; recording its digest does not (the connection dropped in between).
+  const std::string record =
+      "DFLOW_CONTEXT=" + Base64Encode(BuildContextDigest(api.source.image, api.health));
+  rig.Fault("config:set@" + record + " 1 !     simulated: connection lost\n");
+  NodePassOutcome first = rig.Pass();
+  CHECK(first.failed);
+  CHECK(Contains(rig.Commands(/*changed_only=*/true), "git:from-archive"));
+  rig.ClearFaults();
+
+  // Dokku refuses the unchanged context; dflow rebuilds from the commit Dokku holds.
+  rig.Advance(rig.backoff().at("shop-api").retry_at - 1'700'000'000);
+  NodePassOutcome second = rig.Pass();
+  CHECK(second.applied);
+  CHECK_FALSE(second.failed);
+  const auto changed = rig.Commands(/*changed_only=*/true);
+  CHECK(Contains(changed, "ps:rebuild"));
+  CHECK(Contains(changed, "config:set"));
+  CHECK_FALSE(Contains(changed, "git:from-archive"));  // refused: "No changes detected"
+
+  NodePassOutcome third = rig.Pass(/*same_revision=*/true);
+  CHECK_FALSE(third.applied);
+  CHECK(rig.NewestPass().result == "converged");
 }
 
 TEST_CASE("an app whose state cannot be read is Unknown, and the node's other apps converge") {
