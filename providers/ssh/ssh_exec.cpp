@@ -346,7 +346,13 @@ class ChannelFlow::Multiplexer {
     if (slot.eof_sent || slot.written == data.size()) return Step::kDone;
     std::size_t chunk = std::min<std::size_t>(data.size() - slot.written, 32u << 10);
     ssize_t n = libssh2_channel_write(slot.channel, data.data() + slot.written, chunk);
-    // 0: the server's window is full; its window adjust will wake the socket.
+    // 0: the server's window is full; its window adjust will wake the socket. Unless the
+    // command has ended without reading it all: its exit status then says how it went.
+    if (WouldWait(n) && CommandEnded(slot)) {
+      slot.eof_sent = true;
+      progress_ = true;
+      return Step::kDone;
+    }
     if (n == 0) return Step::kBlocked;
     if (n > 0) slot.written += static_cast<std::size_t>(n);
     return Check(slot, Op::kWrite, n > 0 ? 0 : static_cast<int>(n), "send stdin");
@@ -373,7 +379,12 @@ class ChannelFlow::Multiplexer {
       }
       ssize_t n = libssh2_channel_write(slot.channel, slot.chunk.get() + slot.chunk_sent,
                                         slot.chunk_size - slot.chunk_sent);
-      if (n == 0) return Step::kBlocked;  // the window is full; its adjust wakes the socket
+      // 0: the window is full; its adjust wakes the socket. A command that ended without
+      // reading its input never adjusts it (sshd stops reading for it): stop there, or this
+      // would wait for the window for ever.
+      if (WouldWait(n) && CommandEnded(slot) && EndedEarly(slot, LIBSSH2_ERROR_CHANNEL_CLOSED))
+        return Step::kDone;
+      if (n == 0) return Step::kBlocked;
       if (n < 0 && EndedEarly(slot, static_cast<int>(n))) return Step::kDone;
       if (n < 0) return Check(slot, Op::kWrite, static_cast<int>(n), "send stdin");
       slot.chunk_sent += static_cast<std::size_t>(n);
@@ -382,6 +393,12 @@ class ChannelFlow::Multiplexer {
     }
     return Step::kDone;
   }
+
+  // Whether the server has sent EOF for the command's output (and all of it has been read):
+  // sshd does so once the command has exited, so it will read no more input.
+  bool CommandEnded(Slot& slot) { return libssh2_channel_eof(slot.channel) == 1; }
+  // A write that sent nothing for now: the window is full (0) or the socket would block.
+  static bool WouldWait(ssize_t n) { return n == 0 || n == LIBSSH2_ERROR_EAGAIN; }
 
   // The command closed its side while its input was still streaming in (it failed, or ended
   // early): no more input nor EOF; its exit status and stderr say why.

@@ -153,6 +153,19 @@ TEST_CASE("stdin is sent whole and then closed") {
   CHECK(result.exit_code == 0);
 }
 
+TEST_CASE("a command that exits without reading its stdin ends with its own status") {
+  // More stdin than the channel's window (2 MiB): the window never opens again once the
+  // command is gone, so this waited for ever before.
+  SshdNode node(PrintingNode());
+  auto transport = MakeSshTransport(node.MakeOptions());
+  ExecOptions options;
+  options.stdin_data.assign(8u << 20, 'x');
+  ExecResult result = RunOk(*transport, {"fail"}, options);
+  CHECK(result.exit_code == 3);
+  CHECK(result.err == "to stderr\n");
+  CHECK(RunOk(*transport, {"fail"}).exit_code == 3);  // the connection is still usable
+}
+
 TEST_CASE("an argv the forced command cannot carry is refused before connecting") {
   SshdNode node(PrintingNode());
   auto transport = MakeSshTransport(node.MakeOptions(LoginStyle::kDokkuUser));

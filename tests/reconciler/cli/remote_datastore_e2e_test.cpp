@@ -223,6 +223,18 @@ TEST_CASE("remote datastore: exposed on its node's private address, its URL set 
   fs::remove(faults);
   REQUIRE(rig.Dokku("prod-2", {"postgres:destroy", db, "-f"}).exit_code == 0);
 
+  // The import stops reading at once (it fails before reading its stdin) while the export
+  // still writes: the apply ends, with the import's own error, and the old copy stays.
+  const fs::path import_faults = rig.node("prod-2").state_dir() / "faults";
+  test::WriteFile(import_faults, "postgres:import 1 import broke\n");
+  const test::Captured cut = rig.Dflow({"apply", repo, "--yes"});
+  INFO(cut.out << cut.err);
+  CHECK(cut.exit_code == 1);
+  CHECK(Contains(cut.out, "import broke"));
+  CHECK(fs::file_size(old_data) == size);
+  fs::remove(import_faults);
+  REQUIRE(rig.Dokku("prod-2", {"postgres:destroy", db, "-f"}).exit_code == 0);
+
   const test::Captured move = rig.Dflow({"apply", repo, "--yes"});
   INFO(move.out << move.err);
   REQUIRE(move.exit_code == 0);
@@ -238,7 +250,7 @@ TEST_CASE("remote datastore: exposed on its node's private address, its URL set 
   // Neither copy's password shows.
   std::string new_dsn = Run(rig, "prod-2", {"postgres:info", db, "--dsn"});
   const std::string new_password = new_dsn.substr(new_dsn.find("postgres:", 11) + 9, 32);
-  for (const test::Captured* c : {&planned, &broken, &move, &after}) {
+  for (const test::Captured* c : {&planned, &broken, &cut, &move, &after}) {
     for (const std::string& secret : {password, new_password}) {
       CHECK_FALSE(Contains(c->out, secret));
       CHECK_FALSE(Contains(c->err, secret));
