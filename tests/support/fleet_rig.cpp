@@ -111,6 +111,18 @@ std::size_t FleetRig::AppCount() const {
   return apps;
 }
 
+void FleetRig::PointCourseManagementAt(const std::string& url, const std::string& message) {
+  const fs::path manifest = repo_->path() / "applications/course-management.yaml";
+  std::string text = ReadFile(manifest);
+  const std::string example = "https://git.example.com/learning/course-management.git";
+  const std::size_t at = text.find(example);
+  if (at == std::string::npos)
+    throw std::runtime_error(manifest.string() + " no longer names " + example);
+  text.replace(at, example.size(), url);
+  WriteFile(manifest, text);
+  repo_->CommitAll(message);
+}
+
 ControllerProcessOptions FleetRig::ControllerOptions() const {
   ControllerProcessOptions options;
   options.repo_url = "file://" + repo().path().string();

@@ -54,6 +54,9 @@ class FleetRig {
   DesiredState Load() const;
   // The apps of Load() over all nodes.
   std::size_t AppCount() const;
+  // Points the sample repo's course-management (a git source) at `url` instead of its example
+  // address, e.g. a local or served app repository, and commits that with `message`.
+  void PointCourseManagementAt(const std::string& url, const std::string& message);
   // `dflow run` options for this rig: its repo (file://), client key and secrets file.
   ControllerProcessOptions ControllerOptions() const;
 

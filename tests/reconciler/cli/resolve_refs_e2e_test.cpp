@@ -25,12 +25,8 @@ TEST_CASE("the CLI resolves refs when asked: a moved branch deploys its new comm
   app.Write("app.txt", "one\n");
   app.CommitAll("one");
   app.Git("tag -a v1.4.2 -m v1.4.2");
-  const fs::path manifest = rig.repo().path() / "applications/course-management.yaml";
-  std::string text = test::ReadFile(manifest);
-  const std::string url = "https://git.example.com/learning/course-management.git";
-  text.replace(text.find(url), url.size(), "file://" + app.path().string());
-  test::WriteFile(manifest, text);
-  rig.repo().CommitAll("course-management from a local repository");
+  rig.PointCourseManagementAt("file://" + app.path().string(),
+                              "course-management from a local repository");
   const std::string repo = rig.repo().path().string();
   const std::string staging = "course-management-web-staging";
 
@@ -63,12 +59,7 @@ TEST_CASE("a private app repository: git:auth from the secrets file, the passwor
   const std::string head = app.CommitAll("private code");
   const std::string password = "gh-private-7f3a";
   test::GitHttpServer server(app.path(), "Basic ZGVwbG95LWJvdDpnaC1wcml2YXRlLTdmM2E=");
-  const fs::path manifest = rig.repo().path() / "applications/course-management.yaml";
-  std::string text = test::ReadFile(manifest);
-  const std::string url = "https://git.example.com/learning/course-management.git";
-  text.replace(text.find(url), url.size(), server.Url());
-  test::WriteFile(manifest, text);
-  rig.repo().CommitAll("course-management from a private repository");
+  rig.PointCourseManagementAt(server.Url(), "course-management from a private repository");
   const std::string repo = rig.repo().path().string();
   const std::string staging = "course-management-web-staging";
 

@@ -219,14 +219,7 @@ TEST_CASE("no secret shows in any output of the CLI or of dflow run") {
   app_source.Git("tag -a v1.4.2 -m v1.4.2");
   test::GitHttpServer app_git(
       app_source.path(), "Basic " + Base64Encode(std::string("x-access-token:") + kSourceToken));
-  {
-    const fs::path manifest = rig.repo().path() / "applications/course-management.yaml";
-    std::string text = test::ReadFile(manifest);
-    const std::string url = "https://git.example.com/learning/course-management.git";
-    text.replace(text.find(url), url.size(), app_git.Url());
-    test::WriteFile(manifest, text);
-    rig.repo().CommitAll("course-management from a private repository");
-  }
+  rig.PointCourseManagementAt(app_git.Url(), "course-management from a private repository");
   test::WriteFile(dir.path() / "source-token", std::string(kSourceToken) + "\n");
   const std::string app_host = app_git.Url().substr(7, app_git.Url().find('/', 7) - 7);
   test::FakeForge forge(ForgeKind::kGitHub);

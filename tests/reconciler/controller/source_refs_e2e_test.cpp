@@ -58,14 +58,9 @@ TEST_CASE("dflow run deploys a followed branch's new commit, a pinned tag stays"
   app.Write("app.txt", "next\n");
   const std::string head = app.CommitAll("work on main");
 
-  const fs::path manifest = rig.repo().path() / "applications/course-management.yaml";
-  std::string text = test::ReadFile(manifest);
-  const std::string url = "https://git.example.com/learning/course-management.git";
-  REQUIRE(text.find(url) != std::string::npos);
-  text.replace(text.find(url), url.size(), "file://" + app.path().string());
-  test::WriteFile(manifest, text);
+  rig.PointCourseManagementAt("file://" + app.path().string(),
+                              "course-management from a local repository");
   const std::size_t app_count = rig.AppCount();
-  rig.repo().CommitAll("course-management from a local repository");
   // The controller follows a bare "origin"; the rig's repository is the operator's clone.
   const fs::path origin = sources.path() / "config.git";
   rig.repo().Git("clone -q --bare " + rig.repo().path().string() + " " + origin.string());

@@ -80,12 +80,8 @@ TEST_CASE("many resolutions of the apps' refs leave the controller's memory flat
   app.Write("app.txt", "one\n");
   app.CommitAll("one");
   app.Git("tag -a v1.4.2 -m v1.4.2");
-  const fs::path manifest = rig.repo().path() / "applications/course-management.yaml";
-  std::string text = test::ReadFile(manifest);
-  const std::string url = "https://git.example.com/learning/course-management.git";
-  text.replace(text.find(url), url.size(), "file://" + app.path().string());
-  test::WriteFile(manifest, text);
-  rig.repo().CommitAll("course-management from a local repository");
+  rig.PointCourseManagementAt("file://" + app.path().string(),
+                              "course-management from a local repository");
 
   test::ControllerProcessOptions options = rig.ControllerOptions();
   options.interval = "10m";
